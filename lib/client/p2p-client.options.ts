@@ -1,0 +1,30 @@
+/** Options of `P2pClient`. */
+export interface P2pClientOptions {
+  /** The clientId to present; put in `socket.auth`. Leave out if the socket already carries one (auth or query). */
+  clientId?: string;
+  /**
+   * The session token that lets this client take its id back after a drop the server has not noticed yet.
+   * @default a random token per P2pClient
+   */
+  sessionToken?: string;
+  /**
+   * Longest wait for the server's answer to a pairing request. Keep it above the server's `pairTimeoutMs`.
+   * @default 15000
+   */
+  pairTimeoutMs?: number;
+  /**
+   * Longest wait for the peer's acknowledgement relayed by the server. Keep it above the server's `ackTimeoutMs`.
+   * @default 15000
+   */
+  ackTimeoutMs?: number;
+  /**
+   * Longest wait for the server's answer to other requests (unpair, list clients).
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Decides on an incoming pairing request while this client is free. A busy client refuses without asking.
+   * @default accept (as the original plugin did)
+   */
+  consent?: (sourceClientId: string) => boolean | Promise<boolean>;
+}

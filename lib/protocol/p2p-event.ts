@@ -1,0 +1,54 @@
+/**
+ * Event names on the wire. The values are those of the original socket.io-p2p-plugin and are a public contract:
+ * never rename one. New events are only added.
+ */
+export const P2pEvent = {
+  /** source -> server: `(targetClientId, ack)`; server -> target: `(sourceClientId)`. */
+  REGISTER: 'P2P_REGISTER',
+  /** target -> server: consent, `([sourceClientId], [ack])`. */
+  REGISTER_SUCCESS: 'P2P_REGISTER_SUCCESS',
+  /** target -> server: refusal, `([sourceClientId], [ack])`. */
+  REGISTER_FAILED: 'P2P_REGISTER_FAILED',
+  /** client -> server: leave the current pairing, `([ack])`. */
+  UNREGISTER: 'P2P_UNREGISTER',
+  /** server -> client: the pairing (or the request to pair) with `peerClientId` ended, `(peerClientId, reason)`. */
+  DISCONNECT: 'P2P_DISCONNECT',
+  /** client -> server: relay to the peer, `({targetClientId?, event, args}, [ack])`. */
+  EMIT: 'P2P_EMIT',
+  /** client -> server: relay to the peer, whose acknowledgement comes back, `({targetClientId?, event, args}, ack)`. */
+  EMIT_ACKNOWLEDGE: 'P2P_EMIT_ACKNOWLEDGE',
+  /** client -> server: `([{available}], ack)`, answered with `string[]` of clientIds. */
+  LIST_CLIENTS: 'LIST_CLIENTS',
+  /** server -> client: a failure that has no ack to travel on, `({code, message, event})`. */
+  ERROR: 'P2P_ERROR',
+} as const;
+
+export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];
+
+/** Names Socket.IO itself uses on either side; relaying one of them would confuse the peer's socket. */
+const SOCKET_IO_RESERVED_EVENTS = [
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'error',
+  'newListener',
+  'removeListener',
+  'ping',
+  'pong',
+  'reconnect',
+  'reconnect_attempt',
+  'reconnect_error',
+  'reconnect_failed',
+  'reconnecting',
+] as const;
+
+const RESERVED_EVENTS: ReadonlySet<string> = new Set<string>([
+  ...SOCKET_IO_RESERVED_EVENTS,
+  ...Object.values(P2pEvent),
+]);
+
+/** True for names that cannot be relayed: Socket.IO's own, and every name of this protocol (P2P_*). */
+export function isReservedEventName(event: string): boolean {
+  return RESERVED_EVENTS.has(event) || event.startsWith('P2P_');
+}

@@ -1,0 +1,33 @@
+import type { P2pErrorCode } from './p2p-error-code.js';
+
+/** What `P2P_EMIT` and `P2P_EMIT_ACKNOWLEDGE` carry. `targetClientId` may be left out: the current peer is meant. */
+export interface RelayPayload {
+  targetClientId?: string;
+  event: string;
+  args?: unknown[];
+}
+
+/** A failure on the wire: the `P2P_ERROR` event's argument and the error of error-first acks. */
+export interface P2pErrorPayload {
+  code: P2pErrorCode;
+  message: string;
+  event?: string;
+}
+
+/** `LIST_CLIENTS`' optional first argument. */
+export interface ListClientsFilter {
+  /** Only clients that are neither paired nor in a pairing request. */
+  available?: boolean;
+}
+
+/** The ack of `P2P_REGISTER`, `P2P_REGISTER_SUCCESS/FAILED` and `P2P_UNREGISTER`: a boolean first, for original clients. */
+export type ControlAck = (ok: boolean, error?: P2pErrorPayload) => void;
+
+/** What a client may put in `handshake.auth` (or, except the token, in the query string). */
+export interface P2pHandshakeAuth {
+  clientId: string;
+  /** A random secret that lets the same client take its id back from a socket the server still thinks alive. */
+  sessionToken?: string;
+  /** The protocol version the client speaks; 2 and above get error-first relay acks. */
+  p2pProtocol?: number;
+}

@@ -1,0 +1,15 @@
+/** The peer a connection relays to: cached on the connection for the hot path, derived from the store. */
+export interface PeerRef {
+  clientId: string;
+  connectionId: string;
+}
+
+/** What the pairing logic needs from the socket layer; the gateway implements it. */
+export interface ClientTransport {
+  /** Emits an event to a connection. */
+  send(connectionId: string, event: string, ...args: unknown[]): void;
+  /** Sets (or clears) the peer cached on a connection. Called in the same step as the store change it mirrors. */
+  setPeer(connectionId: string, peer: PeerRef | undefined): void;
+  /** Closes a connection. */
+  disconnect(connectionId: string): void;
+}

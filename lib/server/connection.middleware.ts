@@ -1,0 +1,57 @@
+import { P2pError } from '../protocol/index.js';
+import type { GatewayContext, P2pSocket } from './p2p-connection.js';
+import { readClientIdentity } from './handshake.js';
+
+type Next = (err?: Error) => void;
+
+/** An Error Socket.IO turns into `connect_error` with `data: {code, message}` (a plain `error` for 2.x clients). */
+function refusal(error: P2pError): Error {
+  return Object.assign(new Error(error.message), { data: error.toPayload() });
+}
+
+/**
+ * Admits a connection: validates its identity and registers it in the store, atomically refusing a taken clientId.
+ * Runs as a Socket.IO middleware, because Nest guards do not cover connections.
+ */
+export function createConnectionMiddleware(gateway: GatewayContext) {
+  return (socket: P2pSocket, next: Next): void => {
+    let identity;
+    try {
+      identity = readClientIdentity(socket.handshake, gateway.options);
+    } catch (error) {
+      return next(refusal(error instanceof P2pError ? error : new P2pError('INVALID_CLIENT_ID')));
+    }
+    const { clientId, sessionTokenHash, protocolVersion } = identity;
+    const connectionId = socket.id;
+    gateway.engine
+      .connect({
+        clientId,
+        connectionId,
+        sessionTokenHash,
+        protocolVersion,
+        nodeId: gateway.options.nodeId,
+        connectedAt: Date.now(),
+        state: { kind: 'free' },
+      })
+      .then((outcome) => {
+        if (!outcome.ok) return next(refusal(new P2pError(outcome.code)));
+        const release = () => void gateway.engine.leave(clientId, connectionId, 'DISCONNECTED');
+        if (socket.conn.readyState !== 'open') {
+          release();
+          return next(refusal(new P2pError('PEER_DISCONNECTED')));
+        }
+        socket.conn.once('close', release);
+        socket.data.p2p = {
+          clientId,
+          protocolVersion,
+          gateway,
+          releaseIfNeverConnected: release,
+        };
+        next();
+      })
+      .catch((cause: unknown) => {
+        gateway.reportFailure('connection', cause);
+        next(refusal(new P2pError('INTERNAL_ERROR')));
+      });
+  };
+}

@@ -1,0 +1,29 @@
+import { P2pError, P2pEvent } from '../../protocol/index.js';
+import type { P2pSocket } from '../p2p-connection.js';
+
+export type AnyFunction = (...args: unknown[]) => void;
+
+export function asFunction(value: unknown): AnyFunction | undefined {
+  return typeof value === 'function' ? (value as AnyFunction) : undefined;
+}
+
+/** Tells the client of a failure that has no ack to travel on. */
+export function sendError(socket: P2pSocket, error: P2pError): void {
+  socket.emit(P2pEvent.ERROR, error.toPayload());
+}
+
+/** Answers a control event (register, consent, unregister): `ack(true)` / `ack(false, error)`, or P2P_ERROR without ack. */
+export function answerControl(socket: P2pSocket, ack: AnyFunction | undefined, error?: P2pError): void {
+  if (ack) {
+    if (error) ack(false, error.toPayload());
+    else ack(true);
+  } else if (error) {
+    sendError(socket, error);
+  }
+}
+
+/** Turns anything thrown inside a handler into INTERNAL_ERROR for the client, and logs it. */
+export function internalError(socket: P2pSocket, event: string, cause: unknown): P2pError {
+  socket.data.p2p.gateway.reportFailure(event, cause);
+  return new P2pError('INTERNAL_ERROR', undefined, event);
+}

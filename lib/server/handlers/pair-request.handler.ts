@@ -1,0 +1,19 @@
+import { P2pError, P2pEvent } from '../../protocol/index.js';
+import type { P2pSocket } from '../p2p-connection.js';
+import { answerControl, asFunction, internalError, sendError } from './answer.js';
+
+const EVENT = P2pEvent.REGISTER;
+
+/** `P2P_REGISTER(targetClientId, ack)`: the source asks to pair. */
+export function onPairRequest(this: P2pSocket, targetId: unknown, ack: unknown): void {
+  const socket = this;
+  const answer = asFunction(ack);
+  if (!answer) return sendError(socket, new P2pError('INVALID_PAYLOAD', 'P2P_REGISTER needs (targetClientId, ack)', EVENT));
+  if (typeof targetId !== 'string' || targetId.length === 0) {
+    return answerControl(socket, answer, new P2pError('INVALID_PAYLOAD', 'targetClientId must be a non-empty string', EVENT));
+  }
+  const { clientId, gateway } = socket.data.p2p;
+  gateway.engine
+    .requestPairing(clientId, targetId, (error) => answerControl(socket, answer, error))
+    .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
+}

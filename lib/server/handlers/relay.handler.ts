@@ -1,0 +1,89 @@
+import { P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
+import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
+import { asFunction, sendError } from './answer.js';
+
+const MAX_EVENT_NAME_LENGTH = 256;
+const NO_ARGS: unknown[] = [];
+
+interface RelayRequest {
+  event: string;
+  args: unknown[];
+}
+
+/** Checks a relay payload and the sender's right to relay; returns what to deliver or the error to report. */
+function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): RelayRequest | P2pError {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return new P2pError('INVALID_PAYLOAD', `${relayEvent} takes ({targetClientId, event, args})`, relayEvent);
+  }
+  const { targetClientId, event, args } = payload as Record<string, unknown>;
+  if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_NAME_LENGTH) {
+    return new P2pError('INVALID_PAYLOAD', `event must be a string of 1 to ${MAX_EVENT_NAME_LENGTH} characters`, relayEvent);
+  }
+  if (args !== undefined && !Array.isArray(args)) {
+    return new P2pError('INVALID_PAYLOAD', 'args must be an array', relayEvent);
+  }
+  if (targetClientId !== undefined && typeof targetClientId !== 'string') {
+    return new P2pError('INVALID_PAYLOAD', 'targetClientId must be a string', relayEvent);
+  }
+  if (isReservedEventName(event)) return new P2pError('RESERVED_EVENT', `"${event}" is reserved`, relayEvent);
+  if (!conn.peer) return new P2pError('NOT_PAIRED', undefined, relayEvent);
+  if (targetClientId !== undefined && targetClientId !== conn.peer.clientId) {
+    return new P2pError('TARGET_NOT_PEER', `"${targetClientId}" is not the current peer`, relayEvent);
+  }
+  return { event, args: (args as unknown[] | undefined) ?? NO_ARGS };
+}
+
+/**
+ * `P2P_EMIT({targetClientId, event, args}, [ack])`: delivers `event(...args)` to the sender's peer. The optional ack
+ * (not part of the original protocol) is error-first: `ack(null)` once delivered, `ack(error)` otherwise.
+ */
+export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void {
+  const conn = this.data.p2p;
+  const answer = asFunction(ack);
+  const checked = checkRelay(conn, payload, P2pEvent.EMIT);
+  if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
+  const target = conn.gateway.namespace.sockets.get(conn.peer!.connectionId);
+  if (!target) {
+    const error = new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT);
+    return answer ? answer(error.toPayload()) : sendError(this, error);
+  }
+  target.emit(checked.event, ...checked.args);
+  answer?.(null);
+}
+
+/**
+ * `P2P_EMIT_ACKNOWLEDGE({targetClientId, event, args}, ack)`: delivers `event(...args, callback)` to the peer; what the
+ * peer passes to the callback reaches `ack`. Protocol 1 senders get `ack(...results)` and failures as P2P_ERROR;
+ * protocol 2 senders get `ack(null, ...results)` or `ack(error)`.
+ */
+export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown): void {
+  const sender = this;
+  const conn = sender.data.p2p;
+  const answer = asFunction(ack);
+  const errorFirst = conn.protocolVersion >= 2;
+  const fail = (error: P2pError) => (answer && errorFirst ? answer(error.toPayload()) : sendError(sender, error));
+  if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
+  const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
+  if (checked instanceof P2pError) return fail(checked);
+  const target = conn.gateway.namespace.sockets.get(conn.peer!.connectionId) as P2pSocket | undefined;
+  if (!target) return fail(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
+
+  const owed = (target.data.p2p.owedAcks ??= new Set());
+  let settled = false;
+  const settle = (error: P2pError | undefined, results: unknown[]) => {
+    if (settled) return;
+    settled = true;
+    owed.delete(onPeerGone);
+    if (error) fail(error);
+    else if (errorFirst) answer(null, ...results);
+    else answer(...results);
+  };
+  const onPeerGone = (error: P2pError) => settle(error, NO_ARGS);
+  owed.add(onPeerGone);
+  target
+    .timeout(conn.gateway.options.ackTimeoutMs)
+    .emit(checked.event, ...checked.args, (timedOut: Error | null, ...results: unknown[]) =>
+      settle(timedOut ? new P2pError('ACK_TIMEOUT', undefined, checked.event) : undefined, results),
+    );
+}
+

@@ -1,0 +1,34 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { PeerRef } from './client-transport.interface.js';
+import type { PairingEngine } from './pairing.engine.js';
+import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
+import type { P2pError } from '../protocol/index.js';
+
+/** What every handler reaches through its socket: the gateway's shared parts. */
+export interface GatewayContext {
+  readonly engine: PairingEngine;
+  readonly options: ResolvedP2pOptions;
+  /** The connected sockets of the gateway's namespace, by socket id. */
+  readonly namespace: Namespace;
+  reportFailure(event: string, error: unknown): void;
+}
+
+/** Per-connection state, kept in `socket.data.p2p`. */
+export interface P2pConnection {
+  readonly clientId: string;
+  /** The protocol version declared at handshake; 1 for original clients. */
+  readonly protocolVersion: number;
+  readonly gateway: GatewayContext;
+  /** The current peer, mirrored from the store by the pairing logic; read by the relay path. */
+  peer?: PeerRef;
+  /** Relay acks this connection owes to senders; settled with PEER_DISCONNECTED if it leaves first. */
+  owedAcks?: Set<(error: P2pError) => void>;
+  /** Undoes the registration if the transport closes before Socket.IO completes the connection. */
+  releaseIfNeverConnected?: () => void;
+}
+
+export interface P2pSocketData {
+  p2p: P2pConnection;
+}
+
+export type P2pSocket = Socket<Record<string, (...args: any[]) => void>, Record<string, (...args: any[]) => void>, Record<string, never>, P2pSocketData>;

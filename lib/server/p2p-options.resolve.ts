@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerOptions } from 'socket.io';
+import type { P2pModuleOptions } from './p2p-options.interface.js';
+import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
+import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
+
+/** Options with every default applied; what the gateway and the pairing logic read. */
+export interface ResolvedP2pOptions {
+  namespace: string;
+  port: number;
+  serverOptions: Partial<ServerOptions>;
+  pairTimeoutMs: number;
+  ackTimeoutMs: number;
+  clientIdMaxLength: number;
+  clientIdPattern: RegExp;
+  duplicateClientId: DuplicateClientIdPolicy;
+  store: PairingStore;
+  nodeId: string;
+}
+
+export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
+
+function positiveMs(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`P2pModule: ${name} must be a positive number of ms`);
+  return value;
+}
+
+export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOptions {
+  const maxLength = options.clientId?.maxLength ?? 128;
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('P2pModule: clientId.maxLength must be >= 1');
+  return {
+    namespace: options.namespace ?? '/',
+    port: options.port ?? 0,
+    serverOptions: { allowEIO3: true, ...options.serverOptions },
+    pairTimeoutMs: positiveMs('pairTimeoutMs', options.pairTimeoutMs, 10_000),
+    ackTimeoutMs: positiveMs('ackTimeoutMs', options.ackTimeoutMs, 10_000),
+    clientIdMaxLength: maxLength,
+    clientIdPattern: options.clientId?.pattern ?? DEFAULT_CLIENT_ID_PATTERN,
+    duplicateClientId: options.duplicateClientId ?? 'refuse',
+    store: options.store ?? new InMemoryPairingStore(),
+    nodeId: options.nodeId ?? randomUUID(),
+  };
+}

@@ -1,0 +1,90 @@
+import { Inject, Logger, type Type } from '@nestjs/common';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
+import type { Namespace, Server } from 'socket.io';
+import { P2pDisconnectReason, P2pError } from '../protocol/index.js';
+import type { ClientTransport, PeerRef } from './client-transport.interface.js';
+import { createConnectionMiddleware } from './connection.middleware.js';
+import { P2P_EVENT_HANDLERS } from './handlers/index.js';
+import type { GatewayContext, P2pSocket } from './p2p-connection.js';
+import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
+import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
+import { PairingEngine } from './pairing.engine.js';
+
+/**
+ * The Socket.IO gateway: admits connections, binds the event handlers, and carries out the pairing logic's sends.
+ * Handlers are bound as plain Socket.IO listeners rather than `@SubscribeMessage` methods: the original protocol has
+ * variadic arguments and acks that Nest's payload mapping would reshape, and the relay path skips a per-message
+ * pipeline (see README, "Design notes").
+ */
+export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, ClientTransport, GatewayContext {
+  private readonly logger = new Logger('P2pGateway');
+  namespace!: Namespace;
+
+  constructor(
+    @Inject(P2P_RESOLVED_OPTIONS) readonly options: ResolvedP2pOptions,
+    @Inject(PairingEngine) readonly engine: PairingEngine,
+  ) {
+    // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
+    // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
+    const { namespace, port, serverOptions } = options;
+    Reflect.defineMetadata(GATEWAY_OPTIONS, { ...serverOptions, namespace }, this.constructor);
+    Reflect.defineMetadata(PORT_METADATA, port, this.constructor);
+  }
+
+  afterInit(server: Server | Namespace): void {
+    this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
+    this.namespace.use(createConnectionMiddleware(this));
+    this.engine.attachTransport(this);
+  }
+
+  handleConnection(socket: P2pSocket): void {
+    const conn = socket.data.p2p;
+    if (conn.releaseIfNeverConnected) socket.conn.off('close', conn.releaseIfNeverConnected);
+    conn.releaseIfNeverConnected = undefined;
+    for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
+  }
+
+  handleDisconnect(socket: P2pSocket): void {
+    const conn = socket.data.p2p;
+    if (!conn) return;
+    conn.peer = undefined;
+    if (conn.owedAcks) {
+      const gone = new P2pError('PEER_DISCONNECTED');
+      for (const settle of conn.owedAcks) settle(gone);
+      conn.owedAcks.clear();
+    }
+    this.engine
+      .leave(conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED)
+      .catch((cause: unknown) => this.reportFailure('disconnect', cause));
+  }
+
+  send(connectionId: string, event: string, ...args: unknown[]): void {
+    this.namespace.sockets.get(connectionId)?.emit(event, ...args);
+  }
+
+  setPeer(connectionId: string, peer: PeerRef | undefined): void {
+    const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
+    if (socket?.data.p2p) socket.data.p2p.peer = peer;
+  }
+
+  disconnect(connectionId: string): void {
+    this.namespace.sockets.get(connectionId)?.disconnect(true);
+  }
+
+  reportFailure(event: string, error: unknown): void {
+    this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+}
+
+/** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */
+export function createP2pGatewayClass(): Type<P2pGatewayBase> {
+  @WebSocketGateway()
+  class P2pGateway extends P2pGatewayBase {}
+  return P2pGateway;
+}

@@ -1,0 +1,46 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { createP2pGatewayClass } from './p2p.gateway.js';
+import { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+import {
+  P2P_ASYNC_OPTIONS_TYPE,
+  P2P_MODULE_OPTIONS,
+  P2P_OPTIONS_TYPE,
+  P2pConfigurableModule,
+} from './p2p-module.definition.js';
+import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolve.js';
+import { PairingEngine } from './pairing.engine.js';
+import { PairingService } from './pairing.service.js';
+
+function withGateway(base: DynamicModule): DynamicModule {
+  return {
+    ...base,
+    providers: [
+      ...(base.providers ?? []),
+      { provide: P2P_RESOLVED_OPTIONS, useFactory: resolveP2pOptions, inject: [P2P_MODULE_OPTIONS] },
+      { provide: P2P_STORE, useFactory: (o: ResolvedP2pOptions) => o.store, inject: [P2P_RESOLVED_OPTIONS] },
+      {
+        provide: PairingEngine,
+        useFactory: (o: ResolvedP2pOptions) => new PairingEngine(o.store, o),
+        inject: [P2P_RESOLVED_OPTIONS],
+      },
+      PairingService,
+      createP2pGatewayClass(),
+    ],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE],
+  };
+}
+
+/**
+ * Registers the pairing gateway. `forRoot(options)` or `forRootAsync({imports, inject, useFactory})`; exports
+ * `PairingService` and the store (`P2P_STORE`).
+ */
+@Module({})
+export class P2pModule extends P2pConfigurableModule {
+  static override forRoot(options: typeof P2P_OPTIONS_TYPE = {}): DynamicModule {
+    return withGateway(super.forRoot(options));
+  }
+
+  static override forRootAsync(options: typeof P2P_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withGateway(super.forRootAsync(options));
+  }
+}

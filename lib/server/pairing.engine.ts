@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { Subject } from 'rxjs';
+import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../protocol/index.js';
+import type { ClientTransport } from './client-transport.interface.js';
+import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
+import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
+import type {
+  ClientRecord,
+  PairingRequest,
+  PairingStore,
+  RegisterOutcome,
+  RemovedClient,
+} from './stores/pairing-store.interface.js';
+
+/** Receives the outcome of a pairing request: undefined on success. */
+export type PairRequestCallback = (error?: P2pError) => void;
+
+interface OpenRequest {
+  request: PairingRequest;
+  targetConnectionId: string;
+  callback: PairRequestCallback;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
+ * Knows sockets only as connection ids behind a ClientTransport.
+ */
+export class PairingEngine {
+  readonly events$ = new Subject<P2pLifecycleEvent>();
+  /** Requests opened by sources connected to this node, by request id. */
+  private readonly openRequests = new Map<string, OpenRequest>();
+  private transport?: ClientTransport;
+
+  constructor(
+    readonly store: PairingStore,
+    readonly options: ResolvedP2pOptions,
+  ) {}
+
+  attachTransport(transport: ClientTransport): void {
+    this.transport = transport;
+  }
+
+  private get wire(): ClientTransport {
+    if (!this.transport) throw new Error('P2pModule: the gateway has not been initialised yet');
+    return this.transport;
+  }
+
+  /** Registers a new connection; a connection it displaces is ended as if it had left. */
+  async connect(record: ClientRecord): Promise<RegisterOutcome> {
+    const outcome = await this.store.registerClient(record, this.options.duplicateClientId);
+    if (!outcome.ok) return outcome;
+    if (outcome.displaced) {
+      this.settleDeparture(outcome.displaced, P2pDisconnectReason.REPLACED);
+      this.wire.disconnect(outcome.displaced.record.connectionId);
+    }
+    this.emit({ type: 'connected', clientId: record.clientId });
+    return outcome;
+  }
+
+  /** Removes a connection that left; a no-op when that connection no longer holds the id. */
+  async leave(clientId: string, connectionId: string, reason: string): Promise<boolean> {
+    const removed = await this.store.removeClient(clientId, connectionId);
+    if (!removed) return false;
+    this.settleDeparture(removed, reason);
+    return true;
+  }
+
+  /** Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. */
+  async requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    const request: PairingRequest = { requestId: randomUUID(), sourceId, targetId };
+    const reserved = await this.store.reservePairing(request);
+    if (!reserved.ok) {
+      const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
+      this.emit({ type: 'pair-refused', sourceId, targetId, code });
+      callback(new P2pError(code, undefined, P2pEvent.REGISTER));
+      return;
+    }
+    const targetConnectionId = reserved.target.connectionId;
+    const timer = setTimeout(() => void this.expire(request), this.options.pairTimeoutMs);
+    this.openRequests.set(request.requestId, { request, targetConnectionId, callback, timer });
+    this.emit({ type: 'pair-requested', sourceId, targetId });
+    this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+  }
+
+  /**
+   * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
+   * Resolves to the error to report to the target, or undefined when its answer took effect.
+   */
+  async answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+    const target = await this.store.getClient(targetId);
+    const state = target?.state;
+    if (state?.kind !== 'asked' || (claimedSourceId !== undefined && claimedSourceId !== state.otherId)) {
+      return new P2pError('NO_PENDING_REQUEST');
+    }
+    const request: PairingRequest = { requestId: state.requestId, sourceId: state.otherId, targetId };
+    if (!consent) {
+      if (!(await this.store.cancelPairing(request))) return new P2pError('NO_PENDING_REQUEST');
+      this.closeRequest(request, new P2pError('PAIR_REFUSED', undefined, P2pEvent.REGISTER));
+      return undefined;
+    }
+    const confirmed = await this.store.confirmPairing(request);
+    if (!confirmed.ok) return new P2pError('NO_PENDING_REQUEST');
+    const { source, target: paired } = confirmed;
+    this.wire.setPeer(source.connectionId, { clientId: paired.clientId, connectionId: paired.connectionId });
+    this.wire.setPeer(paired.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
+    this.closeRequest(request);
+    return undefined;
+  }
+
+  /**
+   * Ends the pairing of `clientId`. The peer is told why; with `notifyBoth` (the host app acting), so is the client.
+   * False when it was not paired.
+   */
+  async unpair(clientId: string, reason: string, notifyBoth: boolean): Promise<boolean> {
+    const ended = await this.store.unpair(clientId);
+    if (!ended) return false;
+    const { record, peer } = ended;
+    this.wire.setPeer(record.connectionId, undefined);
+    this.wire.setPeer(peer.connectionId, undefined);
+    this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+    if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
+    this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    return true;
+  }
+
+  /** Removes a client on the host app's behalf, tells whoever it was bound to why, then closes its connection. */
+  async disconnect(clientId: string, reason: string): Promise<boolean> {
+    const record = await this.store.getClient(clientId);
+    if (!record) return false;
+    const left = await this.leave(clientId, record.connectionId, reason);
+    this.wire.disconnect(record.connectionId);
+    return left;
+  }
+
+  /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
+  close(): void {
+    for (const open of this.openRequests.values()) {
+      this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
+    }
+    this.events$.complete();
+  }
+
+  private async expire(request: PairingRequest): Promise<void> {
+    const open = this.openRequests.get(request.requestId);
+    if (!open) return;
+    if (!(await this.store.cancelPairing(request))) return;
+    this.closeRequest(request, new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
+    this.wire.send(open.targetConnectionId, P2pEvent.DISCONNECT, request.sourceId, P2pDisconnectReason.PAIR_TIMEOUT);
+  }
+
+  /** Settles a request opened on this node: clears its timer and answers its source. */
+  private closeRequest(request: PairingRequest, error?: P2pError): void {
+    const open = this.openRequests.get(request.requestId);
+    if (!open) return;
+    this.openRequests.delete(request.requestId);
+    clearTimeout(open.timer);
+    const { sourceId, targetId } = request;
+    if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
+    else this.emit({ type: 'paired', sourceId, targetId });
+    open.callback(error);
+  }
+
+  /** After a client left the store: free and notify whoever its state named. */
+  private settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
+    const clientId = record.clientId;
+    this.emit({ type: 'disconnected', clientId, reason });
+    if (leftState.kind === 'free') return;
+    if (leftState.kind === 'paired') {
+      if (!other) return;
+      this.wire.setPeer(other.connectionId, undefined);
+      this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+      this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      return;
+    }
+    const request: PairingRequest =
+      leftState.kind === 'asking'
+        ? { requestId: leftState.requestId, sourceId: clientId, targetId: leftState.otherId }
+        : { requestId: leftState.requestId, sourceId: leftState.otherId, targetId: clientId };
+    this.closeRequest(request, new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.REGISTER));
+    // The target of a withdrawn request is told, so an original client that assumed the pairing forgets it.
+    if (leftState.kind === 'asking' && other) this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+  }
+
+  private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
+    this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

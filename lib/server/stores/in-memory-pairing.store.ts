@@ -1,0 +1,134 @@
+import type {
+  ClientRecord,
+  ConfirmOutcome,
+  DuplicateClientIdPolicy,
+  Pairing,
+  PairingRequest,
+  PairingState,
+  PairingStore,
+  RegisterOutcome,
+  RemovedClient,
+  ReserveOutcome,
+  StoreCounts,
+} from './pairing-store.interface.js';
+
+const FREE: PairingState = Object.freeze({ kind: 'free' });
+
+function copy(record: ClientRecord): ClientRecord {
+  return { ...record, state: { ...record.state } };
+}
+
+/**
+ * The embedded default store: one process, every method atomic because each runs to completion on the event loop
+ * without awaiting.
+ */
+export class InMemoryPairingStore implements PairingStore {
+  private readonly clients = new Map<string, ClientRecord>();
+
+  async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
+    const holder = this.clients.get(record.clientId);
+    let displaced: RemovedClient | undefined;
+    if (holder) {
+      const sameSession = holder.sessionTokenHash !== undefined && holder.sessionTokenHash === record.sessionTokenHash;
+      if (!sameSession && policy !== 'replace') return { ok: false, code: 'CLIENT_ID_TAKEN' };
+      displaced = this.remove(holder);
+    }
+    this.clients.set(record.clientId, { ...copy(record), state: FREE });
+    return displaced ? { ok: true, displaced } : { ok: true };
+  }
+
+  async removeClient(clientId: string, connectionId: string): Promise<RemovedClient | undefined> {
+    const record = this.clients.get(clientId);
+    if (!record || record.connectionId !== connectionId) return undefined;
+    return this.remove(record);
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    const record = this.clients.get(clientId);
+    return record && copy(record);
+  }
+
+  async listClients(filter?: { available?: boolean }): Promise<ClientRecord[]> {
+    const all = [...this.clients.values()];
+    const chosen = filter?.available ? all.filter((record) => record.state.kind === 'free') : all;
+    return chosen.map(copy);
+  }
+
+  async reservePairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ReserveOutcome> {
+    if (sourceId === targetId) return { ok: false, code: 'SELF_PAIRING' };
+    const source = this.clients.get(sourceId);
+    if (!source) return { ok: false, code: 'NOT_CONNECTED' };
+    const target = this.clients.get(targetId);
+    if (!target) return { ok: false, code: 'TARGET_OFFLINE' };
+    if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
+    if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
+    source.state = { kind: 'asking', requestId, otherId: targetId };
+    target.state = { kind: 'asked', requestId, otherId: sourceId };
+    return { ok: true, source: copy(source), target: copy(target) };
+  }
+
+  async confirmPairing(request: PairingRequest): Promise<ConfirmOutcome> {
+    const pair = this.openRequest(request);
+    if (!pair) return { ok: false, code: 'NO_PENDING_REQUEST' };
+    const since = Date.now();
+    pair.source.state = { kind: 'paired', peerId: pair.target.clientId, since };
+    pair.target.state = { kind: 'paired', peerId: pair.source.clientId, since };
+    return { ok: true, source: copy(pair.source), target: copy(pair.target) };
+  }
+
+  async cancelPairing(request: PairingRequest): Promise<boolean> {
+    const pair = this.openRequest(request);
+    if (!pair) return false;
+    pair.source.state = FREE;
+    pair.target.state = FREE;
+    return true;
+  }
+
+  async unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined> {
+    const record = this.clients.get(clientId);
+    if (record?.state.kind !== 'paired') return undefined;
+    const peer = this.clients.get(record.state.peerId);
+    if (!peer) return undefined;
+    record.state = FREE;
+    peer.state = FREE;
+    return { record: copy(record), peer: copy(peer) };
+  }
+
+  async listPairings(): Promise<Pairing[]> {
+    const pairings: Pairing[] = [];
+    for (const record of this.clients.values()) {
+      if (record.state.kind !== 'paired' || record.clientId > record.state.peerId) continue;
+      const peer = this.clients.get(record.state.peerId);
+      if (peer) pairings.push({ a: copy(record), b: copy(peer), since: record.state.since });
+    }
+    return pairings;
+  }
+
+  async counts(): Promise<StoreCounts> {
+    let paired = 0;
+    let asking = 0;
+    for (const { state } of this.clients.values()) {
+      if (state.kind === 'paired') paired++;
+      else if (state.kind === 'asking') asking++;
+    }
+    return { clients: this.clients.size, pairings: paired / 2, pendingRequests: asking };
+  }
+
+  private openRequest({ requestId, sourceId, targetId }: PairingRequest) {
+    const source = this.clients.get(sourceId);
+    const target = this.clients.get(targetId);
+    if (source?.state.kind !== 'asking' || source.state.requestId !== requestId) return undefined;
+    if (target?.state.kind !== 'asked' || target.state.requestId !== requestId) return undefined;
+    return { source, target };
+  }
+
+  private remove(record: ClientRecord): RemovedClient {
+    this.clients.delete(record.clientId);
+    const leftState = record.state;
+    const otherId = leftState.kind === 'paired' ? leftState.peerId : leftState.kind === 'free' ? undefined : leftState.otherId;
+    const other = otherId === undefined ? undefined : this.clients.get(otherId);
+    if (!other) return { record: copy(record), leftState: { ...leftState } };
+    other.state = FREE;
+    return { record: copy(record), leftState: { ...leftState }, other: copy(other) };
+  }
+}

@@ -1,0 +1,110 @@
+/** Where a client stands in the pairing lifecycle. */
+export type PairingState =
+  | { kind: 'free' }
+  /** This client asked `otherId` to pair (request `requestId`) and waits for the answer. */
+  | { kind: 'asking'; requestId: string; otherId: string }
+  /** `otherId` asked this client to pair (request `requestId`); its answer is awaited. */
+  | { kind: 'asked'; requestId: string; otherId: string }
+  | { kind: 'paired'; peerId: string; since: number };
+
+/** One connected client as the store knows it. */
+export interface ClientRecord {
+  clientId: string;
+  /** The Socket.IO socket id of the connection that holds the clientId. */
+  connectionId: string;
+  /** SHA-256 of the client's session token, when it sent one. */
+  sessionTokenHash?: string;
+  /** The gateway node that holds the connection. */
+  nodeId: string;
+  /** The relay protocol version the client declared at handshake. */
+  protocolVersion: number;
+  connectedAt: number;
+  state: PairingState;
+}
+
+/** How `registerClient` treats a clientId that a live connection holds already. */
+export type DuplicateClientIdPolicy = 'refuse' | 'replace';
+
+/** What removing a client freed: the other side of its pairing or of its open request. */
+export interface RemovedClient {
+  record: ClientRecord;
+  /** The state the client left. */
+  leftState: PairingState;
+  /** The client that state named (its peer, or the other side of its open request), now free. */
+  other?: ClientRecord;
+}
+
+export type RegisterOutcome =
+  | { ok: true; displaced?: RemovedClient }
+  | { ok: false; code: 'CLIENT_ID_TAKEN' };
+
+export type ReserveOutcome =
+  | { ok: true; source: ClientRecord; target: ClientRecord }
+  | { ok: false; code: 'TARGET_OFFLINE' | 'SOURCE_BUSY' | 'TARGET_BUSY' | 'SELF_PAIRING' | 'NOT_CONNECTED' };
+
+export type ConfirmOutcome =
+  | { ok: true; source: ClientRecord; target: ClientRecord }
+  | { ok: false; code: 'NO_PENDING_REQUEST' };
+
+export interface PairingRequest {
+  requestId: string;
+  sourceId: string;
+  targetId: string;
+}
+
+export interface Pairing {
+  a: ClientRecord;
+  b: ClientRecord;
+  since: number;
+}
+
+export interface StoreCounts {
+  clients: number;
+  pairings: number;
+  pendingRequests: number;
+}
+
+/**
+ * The single source of truth for clients and pairings. Every method is atomic: concurrent calls, from this process or
+ * (for a shared store) from other nodes, see each other's effects whole or not at all. Records returned are copies.
+ */
+export interface PairingStore {
+  /**
+   * Adds a connected client. When a live connection holds the id already, the newcomer wins if its session token hash
+   * matches the holder's or the policy is `replace`: the holder is removed as by `removeClient` and returned as
+   * `displaced`. Otherwise the newcomer is refused with CLIENT_ID_TAKEN and nothing changes.
+   */
+  registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome>;
+
+  /**
+   * Removes the client if `connectionId` still holds its id, freeing the client its pairing or open request named.
+   * Returns undefined (and changes nothing) when another connection holds the id or the id is unknown.
+   */
+  removeClient(clientId: string, connectionId: string): Promise<RemovedClient | undefined>;
+
+  /** The client holding `clientId`, if connected. */
+  getClient(clientId: string): Promise<ClientRecord | undefined>;
+
+  /** Connected clients in connection order; with `available`, only the free ones. */
+  listClients(filter?: { available?: boolean }): Promise<ClientRecord[]>;
+
+  /**
+   * Opens a pairing request when both clients are connected and free: the source becomes `asking`, the target `asked`.
+   * Refuses with the first failing check: SELF_PAIRING, NOT_CONNECTED (source), TARGET_OFFLINE, SOURCE_BUSY, TARGET_BUSY.
+   */
+  reservePairing(request: PairingRequest): Promise<ReserveOutcome>;
+
+  /** Turns the open request `requestId` into a pairing. NO_PENDING_REQUEST if that request is not open any more. */
+  confirmPairing(request: PairingRequest): Promise<ConfirmOutcome>;
+
+  /** Closes the open request `requestId`, freeing both clients. False if that request is not open any more. */
+  cancelPairing(request: PairingRequest): Promise<boolean>;
+
+  /** Ends the pairing of `clientId`, freeing both; returns both records, or undefined if it was not paired. */
+  unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined>;
+
+  /** Every current pairing, once each. */
+  listPairings(): Promise<Pairing[]>;
+
+  counts(): Promise<StoreCounts>;
+}
