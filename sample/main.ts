@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+
+export async function startSampleServer(port: number) {
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks();
+  await app.listen(port);
+  return app;
+}
+
+const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
+if (isEntryPoint) {
+  const port = Number(process.env.PORT ?? 9000);
+  await startSampleServer(port);
+  new Logger('Sample').log(`P2P gateway listening on http://localhost:${port} (namespace "/")`);
+}
