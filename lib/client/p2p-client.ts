@@ -32,6 +32,15 @@ function randomToken(): string {
 export class P2pClient extends TypedEmitter<P2pClientEvents> {
   private currentPeer?: string;
   private askedBy?: string;
+  /** The target of this client's own request while its answer is awaited. */
+  private pendingTarget?: string;
+  /** The source whose request this client has consented to, while the server's ack is awaited. */
+  private consentingTo?: string;
+  /**
+   * A P2P_DISCONNECT naming the other side of a request whose ack is still awaited: the server made the pairing and
+   * ended it before this client read the ack (both can arrive in one socket read, the notice handled first).
+   */
+  private endedBeforeAck?: { peerId: string; reason: string };
   private currentState: P2pClientState = 'idle';
   private readonly pairTimeoutMs: number;
   private readonly ackTimeoutMs: number;
@@ -67,13 +76,19 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   async pair(targetId: string): Promise<void> {
     const before = this.currentState;
     if (before === 'idle') this.currentState = 'pairing';
+    this.pendingTarget = targetId;
+    this.endedBeforeAck = undefined;
     try {
       const [ok, error] = await this.call(P2pEvent.REGISTER, [targetId], this.pairTimeoutMs);
+      const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
       this.becomePaired(targetId);
+      if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
       throw error;
+    } finally {
+      if (this.pendingTarget === targetId) this.pendingTarget = undefined;
     }
   }
 
@@ -227,13 +242,23 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   private answerRequest(sourceId: string, accepted: boolean): void {
     if (this.askedBy !== sourceId) return; // withdrawn meanwhile (source left, or timed out)
     const event = accepted ? P2pEvent.REGISTER_SUCCESS : P2pEvent.REGISTER_FAILED;
+    if (accepted) {
+      this.consentingTo = sourceId;
+      this.endedBeforeAck = undefined;
+    }
     this.call(event, [sourceId], this.requestTimeoutMs).then(
       ([ok, error]) => {
-        if (accepted && ok === true) return this.becomePaired(sourceId);
+        const ended = accepted ? this.takeConsentOutcome(sourceId) : undefined;
+        if (accepted && ok === true) {
+          this.becomePaired(sourceId);
+          if (ended) this.becomeIdle(sourceId, ended.reason);
+          return;
+        }
         if (this.askedBy === sourceId) this.becomeIdle(undefined, '');
         if (ok !== true) this.emitLocal('error', P2pError.fromPayload(error));
       },
       (error: P2pError) => {
+        if (accepted) this.takeConsentOutcome(sourceId);
         if (this.askedBy === sourceId) this.becomeIdle(undefined, '');
         this.emitLocal('error', error);
       },
@@ -244,10 +269,28 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     const why = typeof reason === 'string' ? reason : P2pDisconnectReason.DISCONNECTED;
     if (this.currentState === 'paired' && (peerId === this.currentPeer || peerId === undefined)) {
       this.becomeIdle(this.currentPeer, why);
+    } else if (typeof peerId !== 'string') {
+      return;
+    } else if (this.currentState === 'pairing' && peerId === this.pendingTarget) {
+      this.endedBeforeAck = { peerId, reason: why };
     } else if (this.currentState === 'asked' && peerId === this.askedBy) {
-      this.becomeIdle(undefined, why);
+      // With a consent in flight, its ack settles the state: a pairing that ended, or a request withdrawn.
+      if (peerId === this.consentingTo) this.endedBeforeAck = { peerId, reason: why };
+      else this.becomeIdle(undefined, why);
     }
   };
+
+  private takeEndedBeforeAck(peerId: string): { peerId: string; reason: string } | undefined {
+    const ended = this.endedBeforeAck;
+    if (ended?.peerId !== peerId) return undefined;
+    this.endedBeforeAck = undefined;
+    return ended;
+  }
+
+  private takeConsentOutcome(sourceId: string): { peerId: string; reason: string } | undefined {
+    if (this.consentingTo === sourceId) this.consentingTo = undefined;
+    return this.takeEndedBeforeAck(sourceId);
+  }
 
   private readonly onServerError = (payload: unknown): void => {
     this.emitLocal('error', P2pError.fromPayload(payload));

@@ -1,0 +1,81 @@
+/// <reference path="../support/socket.io-client-v2.d.ts" />
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import ioV2, { type V2Socket } from 'socket.io-client-v2';
+import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
+import { eventually } from '../support/eventually.js';
+import { emitWithAck, replayOriginalScenario } from './original-scenario.js';
+
+describe('original protocol over socket.io-client 2.x (allowEIO3)', () => {
+  let gw: GatewayHarness;
+  const v2Sockets: V2Socket[] = [];
+
+  function openV2(clientId: string): V2Socket {
+    const socket = ioV2(`${gw.url}?clientId=${encodeURIComponent(clientId)}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    v2Sockets.push(socket);
+    return socket;
+  }
+
+  async function connectV2(clientId: string): Promise<V2Socket> {
+    const socket = openV2(clientId);
+    await waitFor(socket, 'connect');
+    return socket;
+  }
+
+  beforeEach(async () => {
+    gw = await startGateway({ pairTimeoutMs: 2000, ackTimeoutMs: 2000 });
+  });
+  afterEach(async () => {
+    for (const socket of v2Sockets.splice(0)) socket.close();
+    await gw.close();
+  });
+
+  it('replays the original README scenario', async () => {
+    const b = await connectV2('B');
+    const a = await connectV2('A');
+    await replayOriginalScenario(a, b);
+    await expect(gw.service.getClient('A')).resolves.toMatchObject({ state: 'free', protocolVersion: 1 });
+  });
+
+  it('answers LIST_CLIENTS(cb) with a string[] of clientIds', async () => {
+    const a = await connectV2('A');
+    await connectV2('B');
+    const [list] = await emitWithAck(a, 'LIST_CLIENTS');
+    expect([...(list as string[])].sort()).toEqual(['A', 'B']);
+  });
+
+  it("refuses a bad or taken id with an 'error' event carrying the code", async () => {
+    const bad = openV2('no spaces allowed');
+    const [badError] = await waitFor<[{ code: string; message: string }]>(bad, 'error');
+    expect(badError).toMatchObject({ code: 'INVALID_CLIENT_ID', message: expect.any(String) });
+    await connectV2('A');
+    const dup = openV2('A');
+    await expect(waitFor(dup, 'error')).resolves.toEqual([expect.objectContaining({ code: 'CLIENT_ID_TAKEN' })]);
+    expect(bad.connected || dup.connected).toBe(false);
+    await expect(gw.service.counts()).resolves.toMatchObject({ clients: 1 });
+  });
+
+  it('pairs with a P2pClient either way and relays both ways', async () => {
+    const old = await connectV2('old');
+    const modern = await connectClient(gw, 'modern');
+    old.on('P2P_REGISTER', () => old.emit('P2P_REGISTER_SUCCESS'));
+    old.on('hello', (text: string, callback: (reply: string) => void) => callback(`${text} back`));
+
+    await modern.pair('old');
+    await expect(modern.emitWithAck('hello', 'hi')).resolves.toBe('hi back');
+    const fromOld = waitFor(modern.socket, 'news');
+    old.emit('P2P_EMIT', { targetClientId: 'modern', event: 'news', args: [1, { two: 2 }] });
+    await expect(fromOld).resolves.toEqual([1, { two: 2 }]);
+    const oldTold = waitFor(old, 'P2P_DISCONNECT');
+    await modern.unpair();
+    await expect(oldTold).resolves.toEqual(['modern', 'UNREGISTERED']);
+
+    await expect(emitWithAck(old, 'P2P_REGISTER', 'modern')).resolves.toEqual([true]);
+    await expect(gw.service.peerOf('modern')).resolves.toBe('old');
+    // The P2pClient learns it is paired from the ack of its own consent, which may land after the source's ack.
+    await eventually(() => expect(modern.peerId).toBe('old'));
+  });
+});

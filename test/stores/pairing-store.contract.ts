@@ -1,0 +1,476 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { ClientRecord, PairingRequest, PairingStore } from '../../lib/server/stores/pairing-store.interface.js';
+import { clientRecord, pairingRequest, uniqueIds } from './pairing-store.fixtures.js';
+
+/**
+ * The behaviour every PairingStore must have, written against the interface only. `createStore` must return an empty
+ * store (a shared backend such as Redis can give each one a key prefix of its own); ids are unique per test as well.
+ */
+export function describePairingStoreContract(
+  name: string,
+  createStore: () => Promise<PairingStore>,
+  dispose?: (store: PairingStore) => Promise<void>,
+): void {
+  describe(`PairingStore contract: ${name}`, () => {
+    let store: PairingStore;
+
+    beforeEach(async () => {
+      store = await createStore();
+    });
+    afterEach(async () => {
+      await dispose?.(store);
+    });
+
+    async function connect(clientId: string, extra: Partial<ClientRecord> = {}): Promise<ClientRecord> {
+      const record = clientRecord(clientId, extra);
+      await expect(store.registerClient(record, 'refuse')).resolves.toMatchObject({ ok: true });
+      return record;
+    }
+
+    async function reserve(sourceId: string, targetId: string): Promise<PairingRequest> {
+      const request = pairingRequest(sourceId, targetId);
+      await expect(store.reservePairing(request)).resolves.toMatchObject({ ok: true });
+      return request;
+    }
+
+    async function pair(sourceId: string, targetId: string): Promise<PairingRequest> {
+      const request = await reserve(sourceId, targetId);
+      await expect(store.confirmPairing(request)).resolves.toMatchObject({ ok: true });
+      return request;
+    }
+
+    async function stateOf(clientId: string) {
+      return (await store.getClient(clientId))?.state;
+    }
+
+    describe('registerClient', () => {
+      it('adds a free client whose record reads back unchanged', async () => {
+        const [a] = uniqueIds('a');
+        const record = clientRecord(a!, { sessionTokenHash: 'h-1', protocolVersion: 1 });
+        await expect(store.registerClient(record, 'refuse')).resolves.toEqual({ ok: true });
+        await expect(store.getClient(a!)).resolves.toEqual({ ...record, state: { kind: 'free' } });
+      });
+
+      it("refuses a taken id under 'refuse' and leaves the holder in place", async () => {
+        const [a] = uniqueIds('a');
+        const holder = await connect(a!, { sessionTokenHash: 'holder' });
+        const stranger = clientRecord(a!, { sessionTokenHash: 'stranger' });
+        await expect(store.registerClient(stranger, 'refuse')).resolves.toEqual({ ok: false, code: 'CLIENT_ID_TAKEN' });
+        const noToken = clientRecord(a!);
+        await expect(store.registerClient(noToken, 'refuse')).resolves.toEqual({ ok: false, code: 'CLIENT_ID_TAKEN' });
+        expect((await store.getClient(a!))?.connectionId).toBe(holder.connectionId);
+        await expect(store.counts()).resolves.toMatchObject({ clients: 1 });
+      });
+
+      it('does not treat two missing tokens as the same session', async () => {
+        const [a] = uniqueIds('a');
+        const holder = await connect(a!);
+        await expect(store.registerClient(clientRecord(a!), 'refuse')).resolves.toEqual({ ok: false, code: 'CLIENT_ID_TAKEN' });
+        expect((await store.getClient(a!))?.connectionId).toBe(holder.connectionId);
+      });
+
+      it("lets the newcomer win under 'replace' and returns the holder as displaced", async () => {
+        const [a] = uniqueIds('a');
+        const holder = await connect(a!, { sessionTokenHash: 'old' });
+        const newcomer = clientRecord(a!, { sessionTokenHash: 'new' });
+        const outcome = await store.registerClient(newcomer, 'replace');
+        expect(outcome).toEqual({
+          ok: true,
+          displaced: { record: { ...holder, state: { kind: 'free' } }, leftState: { kind: 'free' } },
+        });
+        expect((await store.getClient(a!))?.connectionId).toBe(newcomer.connectionId);
+        await expect(store.counts()).resolves.toMatchObject({ clients: 1 });
+      });
+
+      it('lets the same session token take over a paired id, freeing the old peer', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        const holder = await connect(a!, { sessionTokenHash: 'same' });
+        await connect(b!);
+        await pair(a!, b!);
+        const newcomer = clientRecord(a!, { sessionTokenHash: 'same' });
+        const outcome = await store.registerClient(newcomer, 'refuse');
+        if (!outcome.ok || !outcome.displaced) throw new Error(`expected a takeover, got ${JSON.stringify(outcome)}`);
+        expect(outcome.displaced.record.connectionId).toBe(holder.connectionId);
+        expect(outcome.displaced.leftState).toMatchObject({ kind: 'paired', peerId: b });
+        expect(outcome.displaced.other).toMatchObject({ clientId: b, state: { kind: 'free' } });
+        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId: newcomer.connectionId, state: { kind: 'free' } });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 0 });
+      });
+
+      it('frees the target of an open request when its source is taken over', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!, { sessionTokenHash: 'same' });
+        await connect(b!);
+        const request = await reserve(a!, b!);
+        const outcome = await store.registerClient(clientRecord(a!, { sessionTokenHash: 'same' }), 'refuse');
+        if (!outcome.ok || !outcome.displaced) throw new Error('expected a takeover');
+        expect(outcome.displaced.leftState).toEqual({ kind: 'asking', requestId: request.requestId, otherId: b });
+        expect(outcome.displaced.other).toMatchObject({ clientId: b, state: { kind: 'free' } });
+        await expect(store.confirmPairing(request)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+      });
+    });
+
+    describe('removeClient', () => {
+      it('removes a free client and returns its record', async () => {
+        const [a] = uniqueIds('a');
+        const record = await connect(a!);
+        await expect(store.removeClient(a!, record.connectionId)).resolves.toEqual({
+          record: { ...record, state: { kind: 'free' } },
+          leftState: { kind: 'free' },
+        });
+        await expect(store.getClient(a!)).resolves.toBeUndefined();
+        await expect(store.counts()).resolves.toMatchObject({ clients: 0 });
+      });
+
+      it('is a no-op for a stale connectionId or an unknown id', async () => {
+        const [a, b, ghost] = uniqueIds('a', 'b', 'ghost');
+        const old = clientRecord(a!, { sessionTokenHash: 't' });
+        await store.registerClient(old, 'refuse');
+        const current = clientRecord(a!, { sessionTokenHash: 't' });
+        await store.registerClient(current, 'refuse');
+        await connect(b!);
+        await pair(a!, b!);
+        await expect(store.removeClient(a!, old.connectionId)).resolves.toBeUndefined();
+        await expect(store.removeClient(ghost!, 'whatever')).resolves.toBeUndefined();
+        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId: current.connectionId, state: { kind: 'paired', peerId: b } });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+      });
+
+      it('frees the peer of a paired client', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        const ra = await connect(a!);
+        await connect(b!);
+        await pair(b!, a!);
+        const removed = await store.removeClient(a!, ra.connectionId);
+        expect(removed?.leftState).toMatchObject({ kind: 'paired', peerId: b });
+        expect(removed?.other).toMatchObject({ clientId: b, state: { kind: 'free' } });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.listPairings()).resolves.toEqual([]);
+      });
+
+      it('frees the source when the asked target leaves, and closes the request', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        const rb = await connect(b!);
+        const request = await reserve(a!, b!);
+        const removed = await store.removeClient(b!, rb.connectionId);
+        expect(removed?.leftState).toEqual({ kind: 'asked', requestId: request.requestId, otherId: a });
+        expect(removed?.other).toMatchObject({ clientId: a, state: { kind: 'free' } });
+        await expect(store.cancelPairing(request)).resolves.toBe(false);
+        await expect(store.counts()).resolves.toEqual({ clients: 1, pairings: 0, pendingRequests: 0 });
+      });
+    });
+
+    describe('getClient and listClients', () => {
+      it('answers undefined for an unknown id', async () => {
+        const [ghost] = uniqueIds('ghost');
+        await expect(store.getClient(ghost!)).resolves.toBeUndefined();
+      });
+
+      it('lists clients in connection order, and only free ones with available', async () => {
+        const [a, b, c, d, e] = uniqueIds('a', 'b', 'c', 'd', 'e');
+        for (const id of [c, a, e, b, d]) await connect(id!);
+        await pair(a!, e!);
+        await reserve(b!, d!);
+        expect((await store.listClients()).map((r) => r.clientId)).toEqual([c, a, e, b, d]);
+        expect((await store.listClients({ available: false })).map((r) => r.clientId)).toEqual([c, a, e, b, d]);
+        expect((await store.listClients({ available: true })).map((r) => r.clientId)).toEqual([c]);
+      });
+
+      it('returns copies: mutating them changes nothing in the store', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        const ra = await connect(a!);
+        await connect(b!);
+        await pair(a!, b!);
+        const got = (await store.getClient(a!))!;
+        got.connectionId = 'hijacked';
+        (got.state as { kind: string }).kind = 'free';
+        const [listed] = await store.listClients();
+        listed!.clientId = 'renamed';
+        listed!.state = { kind: 'free' };
+        const [pairing] = await store.listPairings();
+        pairing!.a.state = { kind: 'free' };
+        await expect(store.getClient(a!)).resolves.toMatchObject({ clientId: a, connectionId: ra.connectionId, state: { kind: 'paired', peerId: b } });
+        expect((await store.listClients({ available: true })).length).toBe(0);
+        await expect(store.listPairings()).resolves.toHaveLength(1);
+      });
+
+      it('keeps no reference to the record it was given', async () => {
+        const [a] = uniqueIds('a');
+        const record = await connect(a!);
+        const connectionId = record.connectionId;
+        record.connectionId = 'changed-after-register';
+        record.state = { kind: 'paired', peerId: 'nobody', since: 1 };
+        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId, state: { kind: 'free' } });
+      });
+    });
+
+    describe('reservePairing', () => {
+      it('marks the source asking and the target asked under one requestId', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const request = pairingRequest(a!, b!);
+        const outcome = await store.reservePairing(request);
+        expect(outcome).toMatchObject({
+          ok: true,
+          source: { clientId: a, state: { kind: 'asking', requestId: request.requestId, otherId: b } },
+          target: { clientId: b, state: { kind: 'asked', requestId: request.requestId, otherId: a } },
+        });
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'asking', requestId: request.requestId, otherId: b });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'asked', requestId: request.requestId, otherId: a });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 1 });
+      });
+
+      it('refuses with the first failing check, in the documented order', async () => {
+        const [a, b, c, d, ghost, ghost2] = uniqueIds('a', 'b', 'c', 'd', 'ghost', 'ghost2');
+        for (const id of [a, b, c, d]) await connect(id!);
+        await pair(c!, d!);
+        const refuse = (sourceId: string, targetId: string) => store.reservePairing(pairingRequest(sourceId, targetId));
+        // SELF_PAIRING comes before any lookup, even for an unknown id.
+        await expect(refuse(ghost!, ghost!)).resolves.toEqual({ ok: false, code: 'SELF_PAIRING' });
+        await expect(refuse(a!, a!)).resolves.toEqual({ ok: false, code: 'SELF_PAIRING' });
+        // NOT_CONNECTED (the source) before TARGET_OFFLINE.
+        await expect(refuse(ghost!, ghost2!)).resolves.toEqual({ ok: false, code: 'NOT_CONNECTED' });
+        await expect(refuse(ghost!, a!)).resolves.toEqual({ ok: false, code: 'NOT_CONNECTED' });
+        // TARGET_OFFLINE before SOURCE_BUSY.
+        await expect(refuse(c!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
+        await expect(refuse(a!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
+        // SOURCE_BUSY before TARGET_BUSY.
+        await expect(refuse(c!, d!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(refuse(c!, a!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(refuse(a!, c!)).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        // None of them changed anything.
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'free' });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
+      });
+
+      it('counts asking and asked clients as busy', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        for (const id of [a, b, c]) await connect(id!);
+        await reserve(a!, b!);
+        await expect(store.reservePairing(pairingRequest(c!, a!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(store.reservePairing(pairingRequest(c!, b!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(store.reservePairing(pairingRequest(a!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
+      });
+    });
+
+    describe('confirmPairing', () => {
+      it('turns the open request into a pairing on both sides with one since', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const request = await reserve(a!, b!);
+        const outcome = await store.confirmPairing(request);
+        if (!outcome.ok) throw new Error('expected ok');
+        expect(outcome.source).toMatchObject({ clientId: a, state: { kind: 'paired', peerId: b } });
+        expect(outcome.target).toMatchObject({ clientId: b, state: { kind: 'paired', peerId: a } });
+        const since = outcome.source.state.kind === 'paired' ? outcome.source.state.since : NaN;
+        expect(Number.isFinite(since)).toBe(true);
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'paired', peerId: b, since });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'paired', peerId: a, since });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+      });
+
+      it('refuses a wrong requestId or swapped sides and leaves the request open', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const request = await reserve(a!, b!);
+        const noPending = { ok: false, code: 'NO_PENDING_REQUEST' };
+        await expect(store.confirmPairing({ ...request, requestId: 'not-it' })).resolves.toEqual(noPending);
+        await expect(store.confirmPairing({ ...request, sourceId: b!, targetId: a! })).resolves.toEqual(noPending);
+        await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'asking', requestId: request.requestId });
+        await expect(store.confirmPairing(request)).resolves.toMatchObject({ ok: true });
+      });
+
+      it('refuses a request already confirmed or already cancelled', async () => {
+        const [a, b, c, d] = uniqueIds('a', 'b', 'c', 'd');
+        for (const id of [a, b, c, d]) await connect(id!);
+        const confirmed = await pair(a!, b!);
+        await expect(store.confirmPairing(confirmed)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+        const cancelled = await reserve(c!, d!);
+        await expect(store.cancelPairing(cancelled)).resolves.toBe(true);
+        await expect(store.confirmPairing(cancelled)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
+      });
+
+      it('refuses when either client has gone', async () => {
+        const [a, b, c, d] = uniqueIds('a', 'b', 'c', 'd');
+        const records = new Map<string, ClientRecord>();
+        for (const id of [a, b, c, d]) records.set(id!, await connect(id!));
+        const targetGone = await reserve(a!, b!);
+        await store.removeClient(b!, records.get(b!)!.connectionId);
+        await expect(store.confirmPairing(targetGone)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+        const sourceGone = await reserve(c!, d!);
+        await store.removeClient(c!, records.get(c!)!.connectionId);
+        await expect(store.confirmPairing(sourceGone)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+        await expect(store.listPairings()).resolves.toEqual([]);
+      });
+
+      it('does not revive a request whose client came back under the same id', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        const rb = await connect(b!);
+        const request = await reserve(a!, b!);
+        await store.removeClient(b!, rb.connectionId);
+        await connect(b!);
+        await expect(store.confirmPairing(request)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
+      });
+    });
+
+    describe('cancelPairing', () => {
+      it('closes the open request and frees both', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const request = await reserve(a!, b!);
+        await expect(store.cancelPairing(request)).resolves.toBe(true);
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'free' });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 0 });
+        await expect(store.cancelPairing(request)).resolves.toBe(false);
+      });
+
+      it('answers false for a wrong requestId, a confirmed request, or a gone client, changing nothing', async () => {
+        const [a, b, c, d] = uniqueIds('a', 'b', 'c', 'd');
+        for (const id of [a, b, c]) await connect(id!);
+        const rd = await connect(d!);
+        const open = await reserve(a!, b!);
+        await expect(store.cancelPairing({ ...open, requestId: 'not-it' })).resolves.toBe(false);
+        await expect(stateOf(b!)).resolves.toMatchObject({ kind: 'asked', requestId: open.requestId });
+        await expect(store.confirmPairing(open)).resolves.toMatchObject({ ok: true });
+        await expect(store.cancelPairing(open)).resolves.toBe(false);
+        await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', peerId: b });
+        const gone = await reserve(c!, d!);
+        await store.removeClient(d!, rd.connectionId);
+        await expect(store.cancelPairing(gone)).resolves.toBe(false);
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
+      });
+    });
+
+    describe('unpair', () => {
+      it('ends a pairing from either side and returns both records freed', async () => {
+        const [a, b, c, d] = uniqueIds('a', 'b', 'c', 'd');
+        for (const id of [a, b, c, d]) await connect(id!);
+        await pair(a!, b!);
+        await pair(c!, d!);
+        const bySource = await store.unpair(a!);
+        expect(bySource).toMatchObject({ record: { clientId: a, state: { kind: 'free' } }, peer: { clientId: b, state: { kind: 'free' } } });
+        const byTarget = await store.unpair(d!);
+        expect(byTarget).toMatchObject({ record: { clientId: d, state: { kind: 'free' } }, peer: { clientId: c, state: { kind: 'free' } } });
+        for (const id of [a, b, c, d]) await expect(stateOf(id!)).resolves.toEqual({ kind: 'free' });
+        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 0, pendingRequests: 0 });
+      });
+
+      it('answers undefined for a free, asking, asked or unknown client and changes nothing', async () => {
+        const [a, b, c, ghost] = uniqueIds('a', 'b', 'c', 'ghost');
+        for (const id of [a, b, c]) await connect(id!);
+        const request = await reserve(a!, b!);
+        await expect(store.unpair(a!)).resolves.toBeUndefined();
+        await expect(store.unpair(b!)).resolves.toBeUndefined();
+        await expect(store.unpair(c!)).resolves.toBeUndefined();
+        await expect(store.unpair(ghost!)).resolves.toBeUndefined();
+        await expect(store.confirmPairing(request)).resolves.toMatchObject({ ok: true });
+        await expect(store.unpair(a!)).resolves.toBeDefined();
+        await expect(store.unpair(a!)).resolves.toBeUndefined();
+      });
+    });
+
+    describe('listPairings and counts', () => {
+      it('lists each pairing once, with both records and its since', async () => {
+        const [a, b, c, d, e, f] = uniqueIds('a', 'b', 'c', 'd', 'e', 'f');
+        for (const id of [a, b, c, d, e, f]) await connect(id!);
+        await pair(a!, b!);
+        await pair(d!, c!);
+        await reserve(e!, f!);
+        const pairings = await store.listPairings();
+        expect(pairings).toHaveLength(2);
+        const sets = pairings.map((p) => [p.a.clientId, p.b.clientId].sort());
+        expect(sets.sort()).toEqual([[a, b], [c, d]].map((s) => s.sort()).sort());
+        for (const { a: first, b: second, since } of pairings) {
+          expect(first.state).toEqual({ kind: 'paired', peerId: second.clientId, since });
+          expect(second.state).toEqual({ kind: 'paired', peerId: first.clientId, since });
+        }
+      });
+
+      it('counts clients, pairings and open requests through a lifecycle', async () => {
+        const [a, b, c, d, e] = uniqueIds('a', 'b', 'c', 'd', 'e');
+        await expect(store.counts()).resolves.toEqual({ clients: 0, pairings: 0, pendingRequests: 0 });
+        const records = new Map<string, ClientRecord>();
+        for (const id of [a, b, c, d, e]) records.set(id!, await connect(id!));
+        await pair(a!, b!);
+        const open = await reserve(c!, d!);
+        await expect(store.counts()).resolves.toEqual({ clients: 5, pairings: 1, pendingRequests: 1 });
+        await store.confirmPairing(open);
+        await expect(store.counts()).resolves.toEqual({ clients: 5, pairings: 2, pendingRequests: 0 });
+        await store.removeClient(a!, records.get(a!)!.connectionId);
+        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
+      });
+    });
+
+    describe('concurrency', () => {
+      it('gives exactly one of 50 concurrent reservations for one target', async () => {
+        const [target, ...sources] = uniqueIds('target', ...Array.from({ length: 50 }, (_, i) => `s${i}`));
+        await connect(target!);
+        await Promise.all(sources.map((id) => connect(id)));
+        const outcomes = await Promise.all(sources.map((id) => store.reservePairing(pairingRequest(id, target!))));
+        const winners = outcomes.filter((o) => o.ok);
+        expect(winners).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.ok && o.code === 'TARGET_BUSY')).toHaveLength(49);
+        const winner = winners[0]!.ok ? winners[0]!.source.clientId : undefined;
+        await expect(stateOf(target!)).resolves.toMatchObject({ kind: 'asked', otherId: winner });
+        await expect(store.counts()).resolves.toEqual({ clients: 51, pairings: 0, pendingRequests: 1 });
+        expect(await store.listClients({ available: true })).toHaveLength(49);
+      });
+
+      it('lets exactly one of a concurrent confirm and cancel of one request win', async () => {
+        for (let round = 0; round < 20; round++) {
+          const [a, b] = uniqueIds(`a${round}`, `b${round}`);
+          await connect(a!);
+          await connect(b!);
+          const request = await reserve(a!, b!);
+          const [confirmed, cancelled] =
+            round % 2 === 0
+              ? await Promise.all([store.confirmPairing(request), store.cancelPairing(request)])
+              : await Promise.all([store.cancelPairing(request), store.confirmPairing(request)]).then(([x, y]) => [y, x] as const);
+          expect(confirmed.ok !== cancelled).toBe(true);
+          const expected = confirmed.ok ? { kind: 'paired', peerId: b } : { kind: 'free' };
+          await expect(stateOf(a!)).resolves.toMatchObject(expected);
+          await expect(stateOf(b!)).resolves.toMatchObject(confirmed.ok ? { kind: 'paired', peerId: a } : { kind: 'free' });
+        }
+        await expect(store.counts()).resolves.toMatchObject({ clients: 40, pendingRequests: 0 });
+      });
+
+      it('opens at most one of two clients asking each other at once', async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const [ab, ba] = await Promise.all([
+          store.reservePairing(pairingRequest(a!, b!)),
+          store.reservePairing(pairingRequest(b!, a!)),
+        ]);
+        expect([ab.ok, ba.ok].filter(Boolean)).toHaveLength(1);
+        const loser = ab.ok ? ba : ab;
+        expect(loser).toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 1 });
+      });
+
+      it('admits exactly one of concurrent registrations of one id under refuse', async () => {
+        const [a] = uniqueIds('a');
+        const records = Array.from({ length: 10 }, (_, i) => clientRecord(a!, { sessionTokenHash: `t${i}` }));
+        const outcomes = await Promise.all(records.map((r) => store.registerClient(r, 'refuse')));
+        const admitted = outcomes.flatMap((o, i) => (o.ok ? [records[i]!] : []));
+        expect(admitted).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.ok && o.code === 'CLIENT_ID_TAKEN')).toHaveLength(9);
+        expect((await store.getClient(a!))?.connectionId).toBe(admitted[0]!.connectionId);
+      });
+    });
+  });
+}
