@@ -18,6 +18,12 @@ export const P2pErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   NOT_CONNECTED: 'NOT_CONNECTED',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  PAIR_FORBIDDEN: 'PAIR_FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  CAPACITY: 'CAPACITY',
+  BUFFER_FULL: 'BUFFER_FULL',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -42,6 +48,12 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   REQUEST_TIMEOUT: 'the server did not answer in time',
   NOT_CONNECTED: 'the connection to the server closed before the answer came',
   INTERNAL_ERROR: 'the server failed to handle the request',
+  UNAUTHORIZED: 'the connection could not be authenticated',
+  PAIR_FORBIDDEN: 'the server policy does not allow this pairing',
+  RATE_LIMITED: 'too many messages, bytes or requests in too short a time',
+  PAYLOAD_TOO_LARGE: 'the relayed message is larger than the server allows',
+  CAPACITY: 'the server has as many clients as it accepts',
+  BUFFER_FULL: 'the peer is reconnecting and its buffer of undelivered messages is full',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

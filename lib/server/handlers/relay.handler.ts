@@ -78,7 +78,8 @@ export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown):
     else if (errorFirst) answer(null, ...results);
     else answer(...results);
   };
-  const onPeerGone = (error: P2pError) => settle(error, NO_ARGS);
+  // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
+  const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
   owed.add(onPeerGone);
   target
     .timeout(conn.gateway.options.ackTimeoutMs)
