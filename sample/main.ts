@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 
-export async function startSampleServer(port: number) {
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
+export async function startSampleServer(port: number, logger: LogLevel[] | false = ['error', 'warn', 'log']) {
+  const app = await NestFactory.create(AppModule, { logger });
   app.enableShutdownHooks();
   await app.listen(port);
   return app;
