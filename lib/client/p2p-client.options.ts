@@ -23,6 +23,12 @@ export interface P2pClientOptions {
    */
   requestTimeoutMs?: number;
   /**
+   * After a lost connection, how long a paired client waits to reconnect and hear that the server kept its pairing
+   * (reconnect grace) before it counts the pairing as ended.
+   * @default 30000
+   */
+  resumeTimeoutMs?: number;
+  /**
    * Decides on an incoming pairing request while this client is free. A busy client refuses without asking.
    * @default accept (as the original plugin did)
    */

@@ -1,13 +1,23 @@
 import type { Socket } from 'socket.io-client';
-import { P2P_PROTOCOL_VERSION, P2pDisconnectReason, P2pError, P2pEvent, type ListClientsFilter } from '../protocol/index.js';
+import {
+  type ListClientsFilter,
+  P2P_PROTOCOL_VERSION,
+  P2pDisconnectReason,
+  P2pError,
+  P2pEvent,
+  type SessionPayload,
+} from '../protocol/index.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { TypedEmitter } from './typed-emitter.js';
 
-export type P2pClientState = 'idle' | 'pairing' | 'asked' | 'paired';
+/** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
+export type P2pClientState = 'idle' | 'pairing' | 'asked' | 'paired' | 'resuming';
 
 export interface P2pClientEvents {
   /** A pairing began: this client's request was accepted, or it accepted one. */
   paired: (peerId: string) => void;
+  /** The connection came back within the server's grace period and the pairing with `peerId` carries on. */
+  resumed: (peerId: string) => void;
   /** The pairing ended; `reason` is a P2pDisconnectReason or the host app's own. */
   unpaired: (peerId: string, reason: string) => void;
   /** A pairing request arrived (before the consent hook decides). */
@@ -45,6 +55,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   private readonly pairTimeoutMs: number;
   private readonly ackTimeoutMs: number;
   private readonly requestTimeoutMs: number;
+  private readonly resumeTimeoutMs: number;
+  private resumeTimer?: ReturnType<typeof setTimeout>;
   private readonly consent: (sourceId: string) => boolean | Promise<boolean>;
 
   constructor(
@@ -55,12 +67,15 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.pairTimeoutMs = options.pairTimeoutMs ?? 15_000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.resumeTimeoutMs = options.resumeTimeoutMs ?? 30_000;
     this.consent = options.consent ?? (() => true);
     this.declareIdentity(options.clientId, options.sessionToken ?? randomToken());
     socket.on(P2pEvent.REGISTER, this.onPairRequest);
     socket.on(P2pEvent.DISCONNECT, this.onPeerGone);
     socket.on(P2pEvent.ERROR, this.onServerError);
+    socket.on(P2pEvent.SESSION, this.onSession);
     socket.on('disconnect', this.onSocketDisconnect);
+    socket.io.on('reconnect_failed', this.onReconnectFailed);
   }
 
   /** The clientId this client is paired with, if any. */
@@ -125,7 +140,10 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.socket.off(P2pEvent.REGISTER, this.onPairRequest);
     this.socket.off(P2pEvent.DISCONNECT, this.onPeerGone);
     this.socket.off(P2pEvent.ERROR, this.onServerError);
+    this.socket.off(P2pEvent.SESSION, this.onSession);
     this.socket.off('disconnect', this.onSocketDisconnect);
+    this.socket.io.off('reconnect_failed', this.onReconnectFailed);
+    clearTimeout(this.resumeTimer);
   }
 
   // --- The original plugin's API -------------------------------------------------------------------------------
@@ -217,7 +235,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   }
 
   private becomeIdle(peerId: string | undefined, reason: string): void {
-    const wasPaired = this.currentState === 'paired' && peerId !== undefined;
+    const wasPaired = (this.currentState === 'paired' || this.currentState === 'resuming') && peerId !== undefined;
     this.currentPeer = undefined;
     this.askedBy = undefined;
     this.currentState = 'idle';
@@ -296,7 +314,44 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.emitLocal('error', P2pError.fromPayload(payload));
   };
 
-  private readonly onSocketDisconnect = (): void => {
+  /**
+   * A lost connection (not one closed on purpose) of a paired client that will reconnect by itself: keep the peer and
+   * wait for the server's P2P_SESSION, bounded by `resumeTimeoutMs`. Anything else ends the pairing here.
+   */
+  private readonly onSocketDisconnect = (reason: string): void => {
+    const willReconnect = reason !== 'io client disconnect' && reason !== 'io server disconnect' && this.socket.io.reconnection();
+    if (this.currentState === 'paired' && willReconnect) {
+      this.currentState = 'resuming';
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = setTimeout(() => this.endResume(), this.resumeTimeoutMs);
+      return;
+    }
+    this.endResume();
+  };
+
+  private readonly onReconnectFailed = (): void => this.endResume();
+
+  private endResume(): void {
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
+  }
+
+  /** The server's word on each connection: whether it kept this client's pairing. */
+  private readonly onSession = (payload: unknown): void => {
+    const { resumed, peerId } = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
+    if (resumed === true && typeof peerId === 'string') {
+      if (this.currentState === 'resuming' && this.currentPeer === peerId) {
+        this.currentState = 'paired';
+        this.emitLocal('resumed', peerId);
+      } else {
+        if (this.currentState === 'resuming') this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
+        this.becomePaired(peerId);
+      }
+    } else if (this.currentState === 'resuming') {
+      this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
+    }
   };
 }

@@ -21,6 +21,11 @@ export const P2pEvent = {
   LIST_CLIENTS: 'LIST_CLIENTS',
   /** server -> client: a failure that has no ack to travel on, `({code, message, event})`. */
   ERROR: 'P2P_ERROR',
+  /**
+   * server -> protocol 2 client, first thing after each connection: `({resumed, peerId?})`. `resumed` is true when the
+   * connection took over a pairing held for it (reconnect grace); `peerId` is then its peer.
+   */
+  SESSION: 'P2P_SESSION',
 } as const;
 
 export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];

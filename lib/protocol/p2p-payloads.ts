@@ -31,3 +31,9 @@ export interface P2pHandshakeAuth {
   /** The protocol version the client speaks; 2 and above get error-first relay acks. */
   p2pProtocol?: number;
 }
+
+/** `P2P_SESSION`'s argument. */
+export interface SessionPayload {
+  resumed: boolean;
+  peerId?: string;
+}

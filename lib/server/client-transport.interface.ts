@@ -1,7 +1,8 @@
 /** The peer a connection relays to: cached on the connection for the hot path, derived from the store. */
 export interface PeerRef {
   clientId: string;
-  connectionId: string;
+  /** Undefined while the peer is away (reconnect grace): relays to it are held until it is back. */
+  connectionId?: string;
 }
 
 /** What the pairing logic needs from the socket layer; the gateway implements it. */

@@ -46,6 +46,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
           protocolVersion,
           gateway,
           releaseIfNeverConnected: release,
+          ...(outcome.resumed ? { resumed: outcome.resumed } : {}),
         };
         next();
       })

@@ -3,6 +3,8 @@ import type { PeerRef } from './client-transport.interface.js';
 import type { PairingEngine } from './pairing.engine.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type { P2pError } from '../protocol/index.js';
+import type { HeldRelay } from './peer-delivery.js';
+import type { ResumedClient } from './stores/pairing-store.interface.js';
 
 /** What every handler reaches through its socket: the gateway's shared parts. */
 export interface GatewayContext {
@@ -23,6 +25,10 @@ export interface P2pConnection {
   peer?: PeerRef;
   /** Relay acks this connection owes to senders; settled with PEER_DISCONNECTED if it leaves first. */
   owedAcks?: Set<(error: P2pError) => void>;
+  /** Relays held for the peer while it is away (reconnect grace), in order. */
+  outbox?: HeldRelay[];
+  /** Set when this connection took over a pairing held for its session; consumed when the socket connects. */
+  resumed?: ResumedClient;
   /** Undoes the registration if the transport closes before Socket.IO completes the connection. */
   releaseIfNeverConnected?: () => void;
 }

@@ -7,6 +7,10 @@ export type P2pLifecycleEvent =
   | { type: 'pair-requested'; sourceId: string; targetId: string; at: number }
   | { type: 'paired'; sourceId: string; targetId: string; at: number }
   | { type: 'pair-refused'; sourceId: string; targetId: string; code: P2pErrorCode; at: number }
-  | { type: 'unpaired'; clientId: string; peerId: string; reason: string; at: number };
+  | { type: 'unpaired'; clientId: string; peerId: string; reason: string; at: number }
+  /** A paired client's connection dropped; its pairing is held until `until` (reconnect grace). */
+  | { type: 'away'; clientId: string; peerId: string; until: number; at: number }
+  /** A client came back within its grace period (or took its id over from a stale connection) and kept its pairing. */
+  | { type: 'resumed'; clientId: string; peerId: string; at: number };
 
 export type P2pLifecycleEventType = P2pLifecycleEvent['type'];

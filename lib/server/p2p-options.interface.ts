@@ -47,6 +47,21 @@ export interface P2pModuleOptions {
   duplicateClientId?: DuplicateClientIdPolicy;
 
   /**
+   * How long the pairing of a client whose connection dropped (transport closed, ping timeout) is held for it to come
+   * back with the same session token (or authenticated identity). Relays its peer sends meanwhile are held and
+   * delivered in order when it is back; if it is not, the peer gets `P2P_DISCONNECT(clientId, 'DISCONNECTED')`.
+   * Clients without a session token, and clients that disconnect on purpose, leave at once. 0 disables.
+   * @default 5000
+   */
+  reconnectGraceMs?: number;
+
+  /**
+   * How many relays are held for a peer that is away (reconnect grace); past that the sender gets BUFFER_FULL.
+   * @default 100
+   */
+  reconnectBufferSize?: number;
+
+  /**
    * Where clients and pairings live.
    * @default a new InMemoryPairingStore (one process)
    */

@@ -14,6 +14,8 @@ export interface ResolvedP2pOptions {
   clientIdMaxLength: number;
   clientIdPattern: RegExp;
   duplicateClientId: DuplicateClientIdPolicy;
+  reconnectGraceMs: number;
+  reconnectBufferSize: number;
   store: PairingStore;
   nodeId: string;
 }
@@ -23,6 +25,12 @@ export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
 function positiveMs(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`P2pModule: ${name} must be a positive number of ms`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw new TypeError(`P2pModule: ${name} must be a whole number >= 0`);
   return value;
 }
 
@@ -38,6 +46,8 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     clientIdMaxLength: maxLength,
     clientIdPattern: options.clientId?.pattern ?? DEFAULT_CLIENT_ID_PATTERN,
     duplicateClientId: options.duplicateClientId ?? 'refuse',
+    reconnectGraceMs: nonNegativeInteger('reconnectGraceMs', options.reconnectGraceMs, 5_000),
+    reconnectBufferSize: nonNegativeInteger('reconnectBufferSize', options.reconnectBufferSize, 100),
     store: options.store ?? new InMemoryPairingStore(),
     nodeId: options.nodeId ?? randomUUID(),
   };

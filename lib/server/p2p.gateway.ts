@@ -7,7 +7,7 @@ import {
 } from '@nestjs/websockets';
 import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
-import { P2pDisconnectReason, P2pError } from '../protocol/index.js';
+import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
@@ -15,6 +15,10 @@ import type { GatewayContext, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
+import { failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+
+/** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
+const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
 
 /**
  * The Socket.IO gateway: admits connections, binds the event handlers, and carries out the pairing logic's sends.
@@ -48,20 +52,29 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     if (conn.releaseIfNeverConnected) socket.conn.off('close', conn.releaseIfNeverConnected);
     conn.releaseIfNeverConnected = undefined;
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
+    const resumed = conn.resumed;
+    conn.resumed = undefined;
+    if (conn.protocolVersion >= 2) {
+      const session: SessionPayload = resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
+      socket.emit(P2pEvent.SESSION, session);
+    }
+    if (resumed) this.engine.activate(socket.id, resumed);
   }
 
-  handleDisconnect(socket: P2pSocket): void {
+  handleDisconnect(socket: P2pSocket, reason?: string): void {
     const conn = socket.data.p2p;
     if (!conn) return;
     conn.peer = undefined;
+    const gone = new P2pError('PEER_DISCONNECTED');
     if (conn.owedAcks) {
-      const gone = new P2pError('PEER_DISCONNECTED');
       for (const settle of conn.owedAcks) settle(gone);
       conn.owedAcks.clear();
     }
-    this.engine
-      .leave(conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED)
-      .catch((cause: unknown) => this.reportFailure('disconnect', cause));
+    failHeldRelays(conn, socket, gone);
+    const departure = reason !== undefined && TRANSPORT_DROPS.has(reason) ? 'drop' : 'leave';
+    this.engine[departure](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch((cause: unknown) =>
+      this.reportFailure('disconnect', cause),
+    );
   }
 
   send(connectionId: string, event: string, ...args: unknown[]): void {
@@ -70,7 +83,13 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
 
   setPeer(connectionId: string, peer: PeerRef | undefined): void {
     const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
-    if (socket?.data.p2p) socket.data.p2p.peer = peer;
+    const conn = socket?.data.p2p;
+    if (!socket || !conn) return;
+    conn.peer = peer;
+    if (!conn.outbox) return;
+    if (!peer) return failHeldRelays(conn, socket, new P2pError('PEER_DISCONNECTED'));
+    const target = peer.connectionId === undefined ? undefined : (this.namespace.sockets.get(peer.connectionId) as P2pSocket | undefined);
+    if (target) flushHeldRelays(conn, target);
   }
 
   disconnect(connectionId: string): void {

@@ -10,6 +10,7 @@ import type {
   PairingStore,
   RegisterOutcome,
   RemovedClient,
+  ResumedClient,
 } from './stores/pairing-store.interface.js';
 
 /** Receives the outcome of a pairing request: undefined on success. */
@@ -30,6 +31,8 @@ export class PairingEngine {
   readonly events$ = new Subject<P2pLifecycleEvent>();
   /** Requests opened by sources connected to this node, by request id. */
   private readonly openRequests = new Map<string, OpenRequest>();
+  /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
 
   constructor(
@@ -46,7 +49,10 @@ export class PairingEngine {
     return this.transport;
   }
 
-  /** Registers a new connection; a connection it displaces is ended as if it had left. */
+  /**
+   * Registers a new connection. A connection it displaces is ended as if it had left; a pairing it resumes (same
+   * session) is completed by `activate` once Socket.IO has connected the socket.
+   */
   async connect(record: ClientRecord): Promise<RegisterOutcome> {
     const outcome = await this.store.registerClient(record, this.options.duplicateClientId);
     if (!outcome.ok) return outcome;
@@ -54,8 +60,52 @@ export class PairingEngine {
       this.settleDeparture(outcome.displaced, P2pDisconnectReason.REPLACED);
       this.wire.disconnect(outcome.displaced.record.connectionId);
     }
-    this.emit({ type: 'connected', clientId: record.clientId });
+    if (outcome.resumed) {
+      const previous = outcome.resumed.previousConnectionId;
+      clearTimeout(this.graceTimers.get(previous));
+      this.graceTimers.delete(previous);
+      this.wire.disconnect(previous);
+    } else {
+      this.emit({ type: 'connected', clientId: record.clientId });
+    }
     return outcome;
+  }
+
+  /**
+   * Points a resumed connection and its peer at each other, which delivers what the peer's relays held meanwhile.
+   * Called once the socket is connected, so nothing is sent to a socket that cannot receive yet.
+   */
+  activate(connectionId: string, resumed: ResumedClient): void {
+    const { record, peer } = resumed;
+    if (record.state.kind !== 'paired' || !peer) return;
+    const peerConnectionId = peer.detachedUntil === undefined ? peer.connectionId : undefined;
+    this.wire.setPeer(connectionId, { clientId: peer.clientId, connectionId: peerConnectionId });
+    if (peerConnectionId !== undefined) this.wire.setPeer(peerConnectionId, { clientId: record.clientId, connectionId });
+    this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
+  }
+
+  /**
+   * A connection dropped without saying goodbye. A paired client with a session is held for `reconnectGraceMs` (its
+   * peer's relays are held meanwhile); anyone else leaves at once.
+   */
+  async drop(clientId: string, connectionId: string, reason: string): Promise<void> {
+    const graceMs = this.options.reconnectGraceMs;
+    if (graceMs <= 0) {
+      await this.leave(clientId, connectionId, reason);
+      return;
+    }
+    const until = Date.now() + graceMs;
+    const outcome = await this.store.detachClient(clientId, connectionId, until);
+    if (!outcome) return;
+    if (outcome.removed) return this.settleDeparture(outcome.removed, reason);
+    const { peer } = outcome;
+    if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId });
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(connectionId);
+      this.leave(clientId, connectionId, reason).catch(() => undefined);
+    }, graceMs);
+    this.graceTimers.set(connectionId, timer);
+    this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
   /** Removes a connection that left; a no-op when that connection no longer holds the id. */
@@ -121,6 +171,10 @@ export class PairingEngine {
     this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
     if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
     this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    // A side that was away only stayed for its pairing: with the pairing gone, so is it.
+    for (const side of [record, peer]) {
+      if (side.detachedUntil !== undefined) await this.leave(side.clientId, side.connectionId, reason);
+    }
     return true;
   }
 
@@ -135,6 +189,8 @@ export class PairingEngine {
 
   /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
   close(): void {
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
     }

@@ -50,36 +50,52 @@ describe('gateway: duplicate clientIds', () => {
       expect(first.connected).toBe(true);
     });
 
-    it('lets the same session token take over: old socket dropped, its peer told REPLACED, new socket works', async () => {
+    it('lets the same session token take over a paired id: old socket dropped, pairing resumed, peer undisturbed', async () => {
       gw = await startGateway();
       const old = await whenConnected(withToken(gw, 'A', 'secret'));
       const b = await connectRaw(gw, 'B');
       await pairRaw(old, b, 'B');
 
       const oldDropped = waitFor(old, 'disconnect');
-      const peerTold = waitFor(b, 'P2P_DISCONNECT');
       const fresh = await whenConnected(withToken(gw, 'A', 'secret'));
 
-      expect(await peerTold).toEqual(['A', 'REPLACED']);
+      expect((await oldDropped)[0]).toBe('io server disconnect');
+      await expectNoEvent(b, 'P2P_DISCONNECT', 200);
+      expect(await states(gw)).toEqual({ A: 'paired', B: 'paired' });
+      expect(await gw.service.peerOf('A')).toBe('B');
+      await expectHealthyPair(fresh, b, 'B');
+    });
+
+    it('lets the same session token take over a free id: the newcomer starts free', async () => {
+      gw = await startGateway();
+      const old = await whenConnected(withToken(gw, 'A', 'secret'));
+      const b = await connectRaw(gw, 'B');
+      const oldDropped = waitFor(old, 'disconnect');
+      const fresh = await whenConnected(withToken(gw, 'A', 'secret'));
       expect((await oldDropped)[0]).toBe('io server disconnect');
       expect(await states(gw)).toEqual({ A: 'free', B: 'free' });
-      expect(await listClients(fresh)).toEqual(['A', 'B']);
       await pairRaw(fresh, b, 'B');
       await expectHealthyPair(fresh, b, 'B');
     });
 
-    it('lets a P2pClient reconnecting with its session token take its id back (P2pClient sends tokens)', async () => {
+    it('lets a P2pClient reconnecting with its session token take its id back, paired as before', async () => {
       gw = await startGateway();
       const old = await connectClient(gw, 'A', { sessionToken: 'kept-token' });
       const b = await connectClient(gw, 'B');
       await old.pair('B');
-      const unpaired = waitFor(b, 'unpaired');
-      const fresh = await connectClient(gw, 'A', { sessionToken: 'kept-token' });
-      expect(await unpaired).toEqual(['A', 'REPLACED']);
+      const freshSocket = io(gw.url, { transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false });
+      gw.sockets.push(freshSocket);
+      const fresh = new P2pClient(freshSocket, { clientId: 'A', sessionToken: 'kept-token' });
+      const freshPaired = waitFor(fresh, 'paired');
+      freshSocket.connect();
+      expect(await freshPaired).toEqual(['B']);
+      expect(fresh.state).toBe('paired');
       await eventually(() => !old.socket.connected);
       expect(old.state).toBe('idle');
-      await fresh.pair('B');
-      expect(await gw.service.peerOf('A')).toBe('B');
+      expect(b.state).toBe('paired');
+      const received = waitFor(b.socket, 'hello');
+      fresh.emit('hello', 1);
+      expect(await received).toEqual([1]);
     });
 
     it('refuses a P2pClient with another random token for a taken id', async () => {

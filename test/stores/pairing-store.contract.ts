@@ -82,14 +82,32 @@ export function describePairingStoreContract(
         await expect(store.counts()).resolves.toMatchObject({ clients: 1 });
       });
 
-      it('lets the same session token take over a paired id, freeing the old peer', async () => {
+      it('lets the same session token resume a paired id: the newcomer keeps the pairing', async () => {
         const [a, b] = uniqueIds('a', 'b');
         const holder = await connect(a!, { sessionTokenHash: 'same' });
         await connect(b!);
         await pair(a!, b!);
         const newcomer = clientRecord(a!, { sessionTokenHash: 'same' });
         const outcome = await store.registerClient(newcomer, 'refuse');
+        if (!outcome.ok || !outcome.resumed) throw new Error(`expected a resume, got ${JSON.stringify(outcome)}`);
+        expect(outcome.displaced).toBeUndefined();
+        expect(outcome.resumed.previousConnectionId).toBe(holder.connectionId);
+        expect(outcome.resumed.record).toMatchObject({ connectionId: newcomer.connectionId, state: { kind: 'paired', peerId: b } });
+        expect(outcome.resumed.peer).toMatchObject({ clientId: b, state: { kind: 'paired', peerId: a } });
+        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId: newcomer.connectionId, state: { kind: 'paired', peerId: b } });
+        await expect(store.removeClient(a!, holder.connectionId)).resolves.toBeUndefined();
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+      });
+
+      it("lets policy 'replace' take over a paired id with another token, freeing the old peer", async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        const holder = await connect(a!, { sessionTokenHash: 'mine' });
+        await connect(b!);
+        await pair(a!, b!);
+        const newcomer = clientRecord(a!, { sessionTokenHash: 'theirs' });
+        const outcome = await store.registerClient(newcomer, 'replace');
         if (!outcome.ok || !outcome.displaced) throw new Error(`expected a takeover, got ${JSON.stringify(outcome)}`);
+        expect(outcome.resumed).toBeUndefined();
         expect(outcome.displaced.record.connectionId).toBe(holder.connectionId);
         expect(outcome.displaced.leftState).toMatchObject({ kind: 'paired', peerId: b });
         expect(outcome.displaced.other).toMatchObject({ clientId: b, state: { kind: 'free' } });

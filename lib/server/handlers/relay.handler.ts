@@ -1,5 +1,6 @@
 import { P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
+import { type AckOutcome, deliverWithAck, holdRelay } from '../peer-delivery.js';
 import { asFunction, sendError } from './answer.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
@@ -42,7 +43,13 @@ export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void 
   const answer = asFunction(ack);
   const checked = checkRelay(conn, payload, P2pEvent.EMIT);
   if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
-  const target = conn.gateway.namespace.sockets.get(conn.peer!.connectionId);
+  const peerConnectionId = conn.peer!.connectionId;
+  if (peerConnectionId === undefined) {
+    if (holdRelay(conn, checked.event, checked.args)) return answer?.(null);
+    const error = new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT);
+    return answer ? answer(error.toPayload()) : sendError(this, error);
+  }
+  const target = conn.gateway.namespace.sockets.get(peerConnectionId);
   if (!target) {
     const error = new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
@@ -65,26 +72,18 @@ export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown):
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
   const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
   if (checked instanceof P2pError) return fail(checked);
-  const target = conn.gateway.namespace.sockets.get(conn.peer!.connectionId) as P2pSocket | undefined;
-  if (!target) return fail(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
-
-  const owed = (target.data.p2p.owedAcks ??= new Set());
-  let settled = false;
-  const settle = (error: P2pError | undefined, results: unknown[]) => {
-    if (settled) return;
-    settled = true;
-    owed.delete(onPeerGone);
+  const onOutcome: AckOutcome = (error, results) => {
     if (error) fail(error);
     else if (errorFirst) answer(null, ...results);
     else answer(...results);
   };
-  // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
-  const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
-  owed.add(onPeerGone);
-  target
-    .timeout(conn.gateway.options.ackTimeoutMs)
-    .emit(checked.event, ...checked.args, (timedOut: Error | null, ...results: unknown[]) =>
-      settle(timedOut ? new P2pError('ACK_TIMEOUT', undefined, checked.event) : undefined, results),
-    );
+  const peerConnectionId = conn.peer!.connectionId;
+  if (peerConnectionId === undefined) {
+    if (!holdRelay(conn, checked.event, checked.args, onOutcome)) fail(new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
+    return;
+  }
+  const target = conn.gateway.namespace.sockets.get(peerConnectionId) as P2pSocket | undefined;
+  if (!target) return fail(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
+  deliverWithAck(target, checked.event, checked.args, conn.gateway.options.ackTimeoutMs, onOutcome);
 }
 

@@ -1,6 +1,7 @@
 import type {
   ClientRecord,
   ConfirmOutcome,
+  DetachOutcome,
   DuplicateClientIdPolicy,
   Pairing,
   PairingRequest,
@@ -30,10 +31,20 @@ export class InMemoryPairingStore implements PairingStore {
     let displaced: RemovedClient | undefined;
     if (holder) {
       const sameSession = holder.sessionTokenHash !== undefined && holder.sessionTokenHash === record.sessionTokenHash;
+      if (sameSession && holder.state.kind === 'paired') {
+        const previousConnectionId = holder.connectionId;
+        holder.connectionId = record.connectionId;
+        holder.nodeId = record.nodeId;
+        holder.protocolVersion = record.protocolVersion;
+        delete holder.detachedUntil;
+        const peer = this.clients.get(holder.state.peerId);
+        return { ok: true, resumed: { record: copy(holder), previousConnectionId, ...(peer ? { peer: copy(peer) } : {}) } };
+      }
       if (!sameSession && policy !== 'replace') return { ok: false, code: 'CLIENT_ID_TAKEN' };
       displaced = this.remove(holder);
     }
-    this.clients.set(record.clientId, { ...copy(record), state: FREE });
+    const { detachedUntil: _ignored, ...fresh } = copy(record);
+    this.clients.set(record.clientId, { ...fresh, state: FREE });
     return displaced ? { ok: true, displaced } : { ok: true };
   }
 
@@ -41,6 +52,17 @@ export class InMemoryPairingStore implements PairingStore {
     const record = this.clients.get(clientId);
     if (!record || record.connectionId !== connectionId) return undefined;
     return this.remove(record);
+  }
+
+  async detachClient(clientId: string, connectionId: string, until: number): Promise<DetachOutcome | undefined> {
+    const record = this.clients.get(clientId);
+    if (!record || record.connectionId !== connectionId) return undefined;
+    if (record.state.kind === 'paired' && record.sessionTokenHash !== undefined) {
+      record.detachedUntil = until;
+      const peer = this.clients.get(record.state.peerId);
+      return peer ? { detached: copy(record), peer: copy(peer) } : { detached: copy(record) };
+    }
+    return { removed: this.remove(record) };
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {

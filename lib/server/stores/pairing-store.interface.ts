@@ -20,6 +20,8 @@ export interface ClientRecord {
   protocolVersion: number;
   connectedAt: number;
   state: PairingState;
+  /** Set while the connection is gone but its pairing is held for it to resume (reconnect grace): until when. */
+  detachedUntil?: number;
 }
 
 /** How `registerClient` treats a clientId that a live connection holds already. */
@@ -34,9 +36,24 @@ export interface RemovedClient {
   other?: ClientRecord;
 }
 
+/** A pairing taken over by a new connection of the same session. */
+export interface ResumedClient {
+  /** The record as it is now, held by the new connection. */
+  record: ClientRecord;
+  /** The connection that held the id before (gone, or still open and to be closed). */
+  previousConnectionId: string;
+  /** The peer, as it is now. */
+  peer?: ClientRecord;
+}
+
 export type RegisterOutcome =
-  | { ok: true; displaced?: RemovedClient }
+  | { ok: true; displaced?: RemovedClient; resumed?: ResumedClient }
   | { ok: false; code: 'CLIENT_ID_TAKEN' };
+
+/** What `detachClient` did: held the pairing for the client to resume, or removed the client outright. */
+export type DetachOutcome =
+  | { detached: ClientRecord; peer?: ClientRecord; removed?: never }
+  | { removed: RemovedClient; detached?: never };
 
 export type ReserveOutcome =
   | { ok: true; source: ClientRecord; target: ClientRecord }
@@ -70,11 +87,21 @@ export interface StoreCounts {
  */
 export interface PairingStore {
   /**
-   * Adds a connected client. When a live connection holds the id already, the newcomer wins if its session token hash
-   * matches the holder's or the policy is `replace`: the holder is removed as by `removeClient` and returned as
-   * `displaced`. Otherwise the newcomer is refused with CLIENT_ID_TAKEN and nothing changes.
+   * Adds a connected client. When a connection (live or detached) holds the id already:
+   * - same session token hash and the holder is paired: the newcomer takes the record over, pairing included, and the
+   *   outcome says `resumed` (the holder's `detachedUntil` is cleared);
+   * - same session token hash otherwise, or policy `replace`: the holder is removed as by `removeClient` and returned
+   *   as `displaced`;
+   * - otherwise the newcomer is refused with CLIENT_ID_TAKEN and nothing changes.
    */
   registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome>;
+
+  /**
+   * The connection `connectionId` of `clientId` dropped. A paired client with a session token hash keeps its record and
+   * pairing, marked detached until `until`; any other is removed as by `removeClient`. Undefined (and no change) when
+   * another connection holds the id or the id is unknown.
+   */
+  detachClient(clientId: string, connectionId: string, until: number): Promise<DetachOutcome | undefined>;
 
   /**
    * Removes the client if `connectionId` still holds its id, freeing the client its pairing or open request named.

@@ -1,0 +1,76 @@
+import { P2pError, P2pEvent } from '../protocol/index.js';
+import type { P2pConnection, P2pSocket } from './p2p-connection.js';
+
+const NO_ARGS: unknown[] = [];
+
+/** Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. */
+export type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
+
+/**
+ * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
+ * ACK_TIMEOUT after `ackTimeoutMs`, or PEER_DISCONNECTED if the peer's connection ends first.
+ */
+export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, onOutcome: AckOutcome): void {
+  const owed = (target.data.p2p.owedAcks ??= new Set());
+  let settled = false;
+  const settle = (error: P2pError | undefined, results: unknown[]) => {
+    if (settled) return;
+    settled = true;
+    owed.delete(onPeerGone);
+    onOutcome(error, results);
+  };
+  // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
+  const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+  owed.add(onPeerGone);
+  target
+    .timeout(ackTimeoutMs)
+    .emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) =>
+      settle(timedOut ? new P2pError('ACK_TIMEOUT', undefined, event) : undefined, results),
+    );
+}
+
+/** A relay held for a peer that is reconnecting (reconnect grace), delivered in order when it is back. */
+interface HeldRelay {
+  event: string;
+  args: unknown[];
+  /** Present for relays with ack. */
+  onOutcome?: AckOutcome;
+}
+
+/** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
+export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {
+  const outbox = (conn.outbox ??= []);
+  if (outbox.length >= conn.gateway.options.reconnectBufferSize) return false;
+  outbox.push(onOutcome ? { event, args, onOutcome } : { event, args });
+  return true;
+}
+
+/** Delivers the held relays, in order, to the peer that came back. */
+export function flushHeldRelays(conn: P2pConnection, target: P2pSocket): void {
+  const outbox = conn.outbox;
+  if (!outbox) return;
+  conn.outbox = undefined;
+  const { ackTimeoutMs } = conn.gateway.options;
+  for (const held of outbox) {
+    if (held.onOutcome) deliverWithAck(target, held.event, held.args, ackTimeoutMs, held.onOutcome);
+    else target.emit(held.event, ...held.args);
+  }
+}
+
+/** The peer did not come back: every held relay fails with `error`; the sender is told, none is dropped silently. */
+export function failHeldRelays(conn: P2pConnection, sender: P2pSocket, error: P2pError): void {
+  const outbox = conn.outbox;
+  if (!outbox) return;
+  conn.outbox = undefined;
+  let unacknowledged = 0;
+  for (const held of outbox) {
+    if (held.onOutcome) held.onOutcome(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    else unacknowledged++;
+  }
+  if (unacknowledged > 0) {
+    const message = `${unacknowledged} relayed message(s) held for the reconnecting peer were not delivered: ${error.message}`;
+    sender.emit(P2pEvent.ERROR, new P2pError(error.code, message, P2pEvent.EMIT).toPayload());
+  }
+}
+
+export type { HeldRelay };
