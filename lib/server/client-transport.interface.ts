@@ -1,3 +1,6 @@
+import type { P2pError } from '../protocol/index.js';
+import type { PairingRequest } from './stores/pairing-store.interface.js';
+
 /** The peer a connection relays to: cached on the connection for the hot path, derived from the store. */
 export interface PeerRef {
   clientId: string;
@@ -13,4 +16,6 @@ export interface ClientTransport {
   setPeer(connectionId: string, peer: PeerRef | undefined): void;
   /** Closes a connection. */
   disconnect(connectionId: string): void;
+  /** Cluster only: tells the node holding a request's source how the request ended (it was not opened here). */
+  requestDone?(request: PairingRequest, error?: P2pError): void;
 }

@@ -207,6 +207,16 @@ export class PairingEngine {
 
   /** Settles a request opened on this node: clears its timer and answers its source. */
   private closeRequest(request: PairingRequest, error?: P2pError): void {
+    if (!this.openRequests.has(request.requestId)) {
+      // Opened on another node (its source is connected there): that node answers the source.
+      this.wire.requestDone?.(request, error);
+      return;
+    }
+    this.answerLocalRequest(request, error);
+  }
+
+  /** Answers the source of a request opened on this node; a no-op for any other request. */
+  answerLocalRequest(request: PairingRequest, error?: P2pError): void {
     const open = this.openRequests.get(request.requestId);
     if (!open) return;
     this.openRequests.delete(request.requestId);
@@ -217,8 +227,8 @@ export class PairingEngine {
     open.callback(error);
   }
 
-  /** After a client left the store: free and notify whoever its state named. */
-  private settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
+  /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */
+  settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
     const clientId = record.clientId;
     this.emit({ type: 'disconnected', clientId, reason });
     if (leftState.kind === 'free') return;
