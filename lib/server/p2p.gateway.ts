@@ -15,7 +15,7 @@ import type { GatewayContext, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
-import { failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+import { type AckOutcome, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
 
 /** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
 const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -88,8 +88,20 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     conn.peer = peer;
     if (!conn.outbox) return;
     if (!peer) return failHeldRelays(conn, socket, new P2pError('PEER_DISCONNECTED'));
-    const target = peer.connectionId === undefined ? undefined : (this.namespace.sockets.get(peer.connectionId) as P2pSocket | undefined);
-    if (target) flushHeldRelays(conn, target);
+    if (peer.connectionId !== undefined) flushHeldRelays(conn, peer.connectionId);
+  }
+
+  relay(connectionId: string, event: string, args: unknown[]): boolean {
+    const target = this.namespace.sockets.get(connectionId);
+    if (!target) return false;
+    target.emit(event, ...args);
+    return true;
+  }
+
+  relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
+    const target = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
+    if (!target) return onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+    deliverWithAck(target, event, args, this.options.ackTimeoutMs, onOutcome);
   }
 
   disconnect(connectionId: string): void {

@@ -45,15 +45,14 @@ export function holdRelay(conn: P2pConnection, event: string, args: unknown[], o
   return true;
 }
 
-/** Delivers the held relays, in order, to the peer that came back. */
-export function flushHeldRelays(conn: P2pConnection, target: P2pSocket): void {
+/** Delivers the held relays, in order, to the peer that came back (on this node or another). */
+export function flushHeldRelays(conn: P2pConnection, targetConnectionId: string): void {
   const outbox = conn.outbox;
   if (!outbox) return;
   conn.outbox = undefined;
-  const { ackTimeoutMs } = conn.gateway.options;
   for (const held of outbox) {
-    if (held.onOutcome) deliverWithAck(target, held.event, held.args, ackTimeoutMs, held.onOutcome);
-    else target.emit(held.event, ...held.args);
+    if (held.onOutcome) conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.onOutcome);
+    else conn.gateway.relay(targetConnectionId, held.event, held.args);
   }
 }
 

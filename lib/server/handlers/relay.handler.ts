@@ -1,6 +1,6 @@
 import { P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
-import { type AckOutcome, deliverWithAck, holdRelay } from '../peer-delivery.js';
+import { type AckOutcome, holdRelay } from '../peer-delivery.js';
 import { asFunction, sendError } from './answer.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
@@ -49,12 +49,10 @@ export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void 
     const error = new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
-  const target = conn.gateway.namespace.sockets.get(peerConnectionId);
-  if (!target) {
+  if (!conn.gateway.relay(peerConnectionId, checked.event, checked.args)) {
     const error = new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
-  target.emit(checked.event, ...checked.args);
   answer?.(null);
 }
 
@@ -82,8 +80,6 @@ export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown):
     if (!holdRelay(conn, checked.event, checked.args, onOutcome)) fail(new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
     return;
   }
-  const target = conn.gateway.namespace.sockets.get(peerConnectionId) as P2pSocket | undefined;
-  if (!target) return fail(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
-  deliverWithAck(target, checked.event, checked.args, conn.gateway.options.ackTimeoutMs, onOutcome);
+  conn.gateway.relayWithAck(peerConnectionId, checked.event, checked.args, onOutcome);
 }
 
