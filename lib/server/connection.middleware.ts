@@ -1,6 +1,9 @@
 import { P2pError } from '../protocol/index.js';
 import type { GatewayContext, P2pSocket } from './p2p-connection.js';
 import { readClientIdentity } from './handshake.js';
+import { authenticateHandshake } from './auth/authenticate-handshake.js';
+import { ClientCapacity } from './limits/client-capacity.js';
+import { ConnectionLimits } from './limits/connection-limits.js';
 
 type Next = (err?: Error) => void;
 
@@ -14,24 +17,30 @@ function refusal(error: P2pError): Error {
  * Runs as a Socket.IO middleware, because Nest guards do not cover connections.
  */
 export function createConnectionMiddleware(gateway: GatewayContext) {
-  return (socket: P2pSocket, next: Next): void => {
+  const capacity = new ClientCapacity(gateway, gateway.options.limits.maxClients);
+  const admit = (socket: P2pSocket, next: Next, authenticatedId?: string): void => {
     let identity;
     try {
-      identity = readClientIdentity(socket.handshake, gateway.options);
+      identity = readClientIdentity(socket.handshake, gateway.options, authenticatedId);
     } catch (error) {
       return next(refusal(error instanceof P2pError ? error : new P2pError('INVALID_CLIENT_ID')));
     }
     const { clientId, sessionTokenHash, protocolVersion } = identity;
     const connectionId = socket.id;
-    gateway.engine
-      .connect({
-        clientId,
-        connectionId,
-        sessionTokenHash,
-        protocolVersion,
-        nodeId: gateway.options.nodeId,
-        connectedAt: Date.now(),
-        state: { kind: 'free' },
+    capacity
+      .reserve(clientId, sessionTokenHash, next)
+      .then(async (counted) => {
+        if (!counted) return { ok: false, code: 'CAPACITY' } as const;
+        next = counted;
+        return gateway.engine.connect({
+          clientId,
+          connectionId,
+          sessionTokenHash,
+          protocolVersion,
+          nodeId: gateway.options.nodeId,
+          connectedAt: Date.now(),
+          state: { kind: 'free' },
+        });
       })
       .then((outcome) => {
         if (!outcome.ok) return next(refusal(new P2pError(outcome.code)));
@@ -47,6 +56,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
           gateway,
           releaseIfNeverConnected: release,
           ...(outcome.resumed ? { resumed: outcome.resumed } : {}),
+          limits: ConnectionLimits.for(socket, gateway.options.limits),
         };
         next();
       })
@@ -54,5 +64,13 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
         gateway.reportFailure('connection', cause);
         next(refusal(new P2pError('INTERNAL_ERROR')));
       });
+  };
+  // `authenticate`, when set, runs before anything else and decides the clientId.
+  return (socket: P2pSocket, next: Next): void => {
+    const { authenticate, authenticateTimeoutMs } = gateway.options;
+    if (!authenticate) return admit(socket, next);
+    void authenticateHandshake(authenticate, socket.handshake, authenticateTimeoutMs).then((outcome) =>
+      typeof outcome === 'string' ? admit(socket, next, outcome) : next(refusal(outcome)),
+    );
   };
 }

@@ -2,6 +2,14 @@ export * from '../protocol/index.js';
 export { P2pModule } from './p2p.module.js';
 export { P2P_MODULE_OPTIONS } from './p2p-module.definition.js';
 export type { P2pModuleOptions, ClientIdOptions } from './p2p-options.interface.js';
+export type * from './auth/p2p-auth.types.js';
+export {
+  DEFAULT_P2P_LIMITS,
+  type P2pLimitsOptions,
+  type RateLimitOptions,
+  type ResolvedP2pLimits,
+  type ResolvedRate,
+} from './limits/p2p-limits.options.js';
 export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './p2p-options.resolve.js';
 export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 export { PairingService, type P2pClientInfo, type P2pPairingInfo } from './pairing.service.js';

@@ -5,6 +5,7 @@ import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type { P2pError } from '../protocol/index.js';
 import type { AckOutcome, HeldRelay } from './peer-delivery.js';
 import type { ResumedClient } from './stores/pairing-store.interface.js';
+import type { ConnectionLimits } from './limits/connection-limits.js';
 
 /** What every handler reaches through its socket: the gateway's shared parts. */
 export interface GatewayContext {
@@ -35,6 +36,8 @@ export interface P2pConnection {
   resumed?: ResumedClient;
   /** Undoes the registration if the transport closes before Socket.IO completes the connection. */
   releaseIfNeverConnected?: () => void;
+  /** This connection's rate and size limits; absent when every per-connection limit is off. */
+  limits?: ConnectionLimits;
 }
 
 export interface P2pSocketData {

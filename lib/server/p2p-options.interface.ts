@@ -1,4 +1,7 @@
 import type { ServerOptions } from 'socket.io';
+import type { P2pAuthenticateHook, P2pCanPairHook } from './auth/p2p-auth.types.js';
+import type { P2pLimitsOptions } from './limits/p2p-limits.options.js';
+import type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
@@ -72,6 +75,51 @@ export interface P2pModuleOptions {
    * @default a random id per process
    */
   nodeId?: string;
+
+  /**
+   * Authenticates each connection before anything else: receives the handshake and returns the authoritative clientId
+   * (`'alice'` or `{clientId: 'alice'}`), or null/false to refuse with UNAUTHORIZED (so does throwing or taking longer
+   * than `authenticateTimeoutMs`). A clientId the client claims (auth or query) is then only checked: it must be absent
+   * or equal to the authenticated one, else UNAUTHORIZED. The id must still match `clientId`'s rules. Connections of
+   * one identity count as one session: a newcomer takes the id over from its holder under either duplicate policy,
+   * and the client's own `sessionToken` is ignored. Set it through `forRootAsync` to use injected services.
+   * @default none (clients name themselves)
+   */
+  authenticate?: P2pAuthenticateHook;
+
+  /**
+   * Longest wait for `authenticate`; past it the connection is refused with UNAUTHORIZED.
+   * @default 5000
+   */
+  authenticateTimeoutMs?: number;
+
+  /**
+   * Pairing policy, asked before the target is: `(source, target) => boolean | Promise<boolean>` with `{clientId}`
+   * objects. Anything but `true` (and throwing, or taking longer than `canPairTimeoutMs`) refuses the source with
+   * PAIR_FORBIDDEN; the target never hears of it.
+   * @default none (any two free clients may pair)
+   */
+  canPair?: P2pCanPairHook;
+
+  /**
+   * Longest wait for `canPair`; past it the request is refused with PAIR_FORBIDDEN.
+   * @default 5000
+   */
+  canPairTimeoutMs?: number;
+
+  /**
+   * Rate, size and connection limits; see `P2pLimitsOptions` for each and its default. `false` turns them all off.
+   * @default the defaults of P2pLimitsOptions
+   */
+  limits?: P2pLimitsOptions | false;
+
+  /**
+   * Run as one node of a cluster sharing clients and pairings over Redis: the store becomes a RedisPairingStore, the
+   * Socket.IO Redis adapter is attached, and dead nodes are swept. Needs the optional peer dependencies `ioredis` and
+   * `@socket.io/redis-adapter`. Not together with `store`.
+   * @default none (one process, in memory)
+   */
+  redis?: P2pRedisOptions;
 }
 
 export interface ClientIdOptions {

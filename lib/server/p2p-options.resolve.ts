@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions } from 'socket.io';
+import type { P2pAuthenticateHook, P2pCanPairHook } from './auth/p2p-auth.types.js';
+import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages } from './limits/p2p-limits.options.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
+import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
@@ -18,6 +21,13 @@ export interface ResolvedP2pOptions {
   reconnectBufferSize: number;
   store: PairingStore;
   nodeId: string;
+  authenticate?: P2pAuthenticateHook;
+  authenticateTimeoutMs: number;
+  canPair?: P2pCanPairHook;
+  canPairTimeoutMs: number;
+  limits: ResolvedP2pLimits;
+  /** Set when the gateway runs as a cluster node (`redis` option). */
+  cluster?: ClusterSetup;
 }
 
 export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
@@ -37,10 +47,11 @@ function nonNegativeInteger(name: string, value: number | undefined, fallback: n
 export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOptions {
   const maxLength = options.clientId?.maxLength ?? 128;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('P2pModule: clientId.maxLength must be >= 1');
+  const limits = resolveP2pLimits(options.limits);
   return {
     namespace: options.namespace ?? '/',
     port: options.port ?? 0,
-    serverOptions: { allowEIO3: true, ...options.serverOptions },
+    serverOptions: withRoomForOversizedMessages({ allowEIO3: true, ...options.serverOptions }, limits),
     pairTimeoutMs: positiveMs('pairTimeoutMs', options.pairTimeoutMs, 10_000),
     ackTimeoutMs: positiveMs('ackTimeoutMs', options.ackTimeoutMs, 10_000),
     clientIdMaxLength: maxLength,
@@ -50,5 +61,10 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     reconnectBufferSize: nonNegativeInteger('reconnectBufferSize', options.reconnectBufferSize, 100),
     store: options.store ?? new InMemoryPairingStore(),
     nodeId: options.nodeId ?? randomUUID(),
+    authenticate: options.authenticate,
+    authenticateTimeoutMs: positiveMs('authenticateTimeoutMs', options.authenticateTimeoutMs, 5_000),
+    canPair: options.canPair,
+    canPairTimeoutMs: positiveMs('canPairTimeoutMs', options.canPairTimeoutMs, 5_000),
+    limits,
   };
 }

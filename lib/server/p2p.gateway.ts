@@ -1,4 +1,4 @@
-import { Inject, Logger, type Type } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationShutdown, type OnModuleDestroy, type Type } from '@nestjs/common';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -16,6 +16,10 @@ import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
 import { type AckOutcome, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
+import { NodeLiveness } from './cluster/node-liveness.js';
+import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
+import type { PairingRequest } from './stores/pairing-store.interface.js';
 
 /** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
 const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -26,9 +30,22 @@ const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transp
  * variadic arguments and acks that Nest's payload mapping would reshape, and the relay path skips a per-message
  * pipeline (see README, "Design notes").
  */
-export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, ClientTransport, GatewayContext {
+export class P2pGatewayBase
+  implements
+    OnGatewayInit,
+    OnGatewayConnection,
+    OnGatewayDisconnect,
+    OnModuleDestroy,
+    OnApplicationShutdown,
+    ClientTransport,
+    GatewayContext,
+    LocalNode
+{
   private readonly logger = new Logger('P2pGateway');
   namespace!: Namespace;
+  /** Set on a cluster node: reaches connections held by the other nodes. */
+  private cluster?: ClusterLink;
+  private liveness?: NodeLiveness;
 
   constructor(
     @Inject(P2P_RESOLVED_OPTIONS) readonly options: ResolvedP2pOptions,
@@ -45,6 +62,33 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
     this.namespace.use(createConnectionMiddleware(this));
     this.engine.attachTransport(this);
+    const setup = this.options.cluster;
+    if (setup) this.joinCluster(setup);
+  }
+
+  private joinCluster(setup: ClusterSetup): void {
+    this.namespace.server.adapter(setup.adapter as Parameters<Server['adapter']>[0]);
+    this.cluster = new ClusterLink(this.namespace, this, this.options.ackTimeoutMs);
+    this.cluster.listen();
+    this.liveness = new NodeLiveness(setup.store, {
+      nodeId: this.options.nodeId,
+      nodeTtlMs: setup.nodeTtlMs,
+      onRemoved: (removed) => {
+        for (const client of removed) this.engine.settleDeparture(client, P2pDisconnectReason.DISCONNECTED);
+      },
+      onError: (error) => this.reportFailure('cluster liveness', error),
+    });
+    this.liveness.start();
+  }
+
+  /** A cluster node leaves cleanly: its clients leave the shared store and their peers elsewhere are told. */
+  async onModuleDestroy(): Promise<void> {
+    await this.liveness?.stop();
+    this.cluster?.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.options.cluster?.close();
   }
 
   handleConnection(socket: P2pSocket): void {
@@ -78,10 +122,17 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 
   send(connectionId: string, event: string, ...args: unknown[]): void {
-    this.namespace.sockets.get(connectionId)?.emit(event, ...args);
+    const socket = this.namespace.sockets.get(connectionId);
+    if (socket) socket.emit(event, ...args);
+    else this.cluster?.send(connectionId, event, args);
   }
 
   setPeer(connectionId: string, peer: PeerRef | undefined): void {
+    if (this.namespace.sockets.has(connectionId)) this.setLocalPeer(connectionId, peer);
+    else this.cluster?.setPeer(connectionId, peer);
+  }
+
+  setLocalPeer(connectionId: string, peer: PeerRef | undefined): void {
     const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
     const conn = socket?.data.p2p;
     if (!socket || !conn) return;
@@ -93,19 +144,40 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
 
   relay(connectionId: string, event: string, args: unknown[]): boolean {
     const target = this.namespace.sockets.get(connectionId);
-    if (!target) return false;
-    target.emit(event, ...args);
+    if (target) {
+      target.emit(event, ...args);
+      return true;
+    }
+    if (!this.cluster) return false;
+    this.cluster.send(connectionId, event, args);
     return true;
   }
 
   relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
+    if (this.relayWithAckLocally(connectionId, event, args, onOutcome)) return;
+    if (this.cluster) return this.cluster.relayWithAck(connectionId, event, args, onOutcome);
+    onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+  }
+
+  relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean {
     const target = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
-    if (!target) return onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+    if (!target) return false;
     deliverWithAck(target, event, args, this.options.ackTimeoutMs, onOutcome);
+    return true;
   }
 
   disconnect(connectionId: string): void {
-    this.namespace.sockets.get(connectionId)?.disconnect(true);
+    const socket = this.namespace.sockets.get(connectionId);
+    if (socket) socket.disconnect(true);
+    else this.cluster?.disconnect(connectionId);
+  }
+
+  requestDone(request: PairingRequest, error?: P2pError): void {
+    this.cluster?.requestDone(request, error);
+  }
+
+  answerLocalRequest(request: PairingRequest, error?: P2pError): void {
+    this.engine.answerLocalRequest(request, error);
   }
 
   reportFailure(event: string, error: unknown): void {

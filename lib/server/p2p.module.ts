@@ -10,13 +10,23 @@ import {
 import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
+import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import type { P2pModuleOptions } from './p2p-options.interface.js';
+
+async function resolveWithCluster(options: P2pModuleOptions = {}): Promise<ResolvedP2pOptions> {
+  const resolved = resolveP2pOptions(options);
+  if (!options.redis) return resolved;
+  if (options.store) throw new TypeError('P2pModule: give either `store` or `redis`, not both');
+  const cluster = await setupRedisCluster(options.redis);
+  return { ...resolved, store: cluster.store, cluster };
+}
 
 function withGateway(base: DynamicModule): DynamicModule {
   return {
     ...base,
     providers: [
       ...(base.providers ?? []),
-      { provide: P2P_RESOLVED_OPTIONS, useFactory: resolveP2pOptions, inject: [P2P_MODULE_OPTIONS] },
+      { provide: P2P_RESOLVED_OPTIONS, useFactory: resolveWithCluster, inject: [P2P_MODULE_OPTIONS] },
       { provide: P2P_STORE, useFactory: (o: ResolvedP2pOptions) => o.store, inject: [P2P_RESOLVED_OPTIONS] },
       {
         provide: PairingEngine,

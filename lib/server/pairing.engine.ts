@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
+import { checkPairPolicy } from './auth/pair-policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type {
@@ -57,6 +58,9 @@ export class PairingEngine {
     const outcome = await this.store.registerClient(record, this.options.duplicateClientId);
     if (!outcome.ok) return outcome;
     if (outcome.displaced) {
+      // A displaced record may have been held (reconnect grace): its timer has nothing left to end.
+      clearTimeout(this.graceTimers.get(outcome.displaced.record.connectionId));
+      this.graceTimers.delete(outcome.displaced.record.connectionId);
       this.settleDeparture(outcome.displaced, P2pDisconnectReason.REPLACED);
       this.wire.disconnect(outcome.displaced.record.connectionId);
     }
@@ -118,6 +122,15 @@ export class PairingEngine {
 
   /** Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. */
   async requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    const { canPair, canPairTimeoutMs } = this.options;
+    if (canPair && sourceId !== targetId) {
+      const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
+      if (forbidden) {
+        this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
+        callback(forbidden);
+        return;
+      }
+    }
     const request: PairingRequest = { requestId: randomUUID(), sourceId, targetId };
     const reserved = await this.store.reservePairing(request);
     if (!reserved.ok) {

@@ -7,6 +7,8 @@ const EVENT = P2pEvent.LIST_CLIENTS;
 /** `LIST_CLIENTS([{available}], ack)`: answers the connected clientIds, or only the free ones. */
 export function onListClients(this: P2pSocket, filterOrAck: unknown, maybeAck?: unknown): void {
   const socket = this;
+  const limited = socket.data.p2p.limits?.checkListRequest();
+  if (limited) return sendError(socket, limited);
   const hasFilter = asFunction(filterOrAck) === undefined;
   const ack = hasFilter ? asFunction(maybeAck) : asFunction(filterOrAck);
   const filter = hasFilter ? filterOrAck : undefined;

@@ -8,6 +8,8 @@ const EVENT = P2pEvent.REGISTER;
 export function onPairRequest(this: P2pSocket, targetId: unknown, ack: unknown): void {
   const socket = this;
   const answer = asFunction(ack);
+  const limited = socket.data.p2p.limits?.checkPairRequest();
+  if (limited) return answerControl(socket, answer, limited);
   if (!answer) return sendError(socket, new P2pError('INVALID_PAYLOAD', 'P2P_REGISTER needs (targetClientId, ack)', EVENT));
   if (typeof targetId !== 'string' || targetId.length === 0) {
     return answerControl(socket, answer, new P2pError('INVALID_PAYLOAD', 'targetClientId must be a non-empty string', EVENT));

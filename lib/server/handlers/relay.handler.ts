@@ -41,7 +41,7 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
 export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void {
   const conn = this.data.p2p;
   const answer = asFunction(ack);
-  const checked = checkRelay(conn, payload, P2pEvent.EMIT);
+  const checked = conn.limits?.checkRelay(payload, P2pEvent.EMIT) ?? checkRelay(conn, payload, P2pEvent.EMIT);
   if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
@@ -67,6 +67,8 @@ export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown):
   const answer = asFunction(ack);
   const errorFirst = conn.protocolVersion >= 2;
   const fail = (error: P2pError) => (answer && errorFirst ? answer(error.toPayload()) : sendError(sender, error));
+  const limited = conn.limits?.checkRelay(payload, P2pEvent.EMIT_ACKNOWLEDGE);
+  if (limited) return fail(limited);
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
   const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
   if (checked instanceof P2pError) return fail(checked);

@@ -1,0 +1,77 @@
+/**
+ * Pairing handshakes. First the full cycle on new connections (connect two clients, pair, unpair, disconnect), then
+ * pair + unpair alone on connections that stay open, `lanes` at a time.
+ */
+import type { HandshakeResult, HandshakeSpec } from '../workloads.js';
+import { consentToPairing, openClient, openPairs, requestPairing, unregister, whenConnected } from './clients.js';
+import { probeServer, progress } from './parent.js';
+
+/**
+ * Runs `cycle` back to back in each lane until `ms` have passed; answers completed cycles per second, errors, and how
+ * busy the server and the load generator were meanwhile.
+ */
+async function repeatInLanes(lanes: number, ms: number, cycle: (lane: number, n: number) => Promise<void>) {
+  const cpu0 = await probeServer(false);
+  const own0 = process.cpuUsage();
+  const start = performance.now();
+  const deadline = start + ms;
+  let completed = 0;
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let n = 0; performance.now() < deadline; n++) {
+        try {
+          await cycle(lane, n);
+          completed++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - start;
+  const own = process.cpuUsage(own0);
+  const cpu1 = await probeServer(false);
+  const serverBusy = cpu0 && cpu1 ? (cpu1.cpuMicros - cpu0.cpuMicros) / 1000 / elapsedMs : null;
+  const loadBusy = (own.user + own.system) / 1000 / elapsedMs;
+  return { perSec: (completed / elapsedMs) * 1000, errors, serverBusy, loadBusy };
+}
+
+export async function runHandshakes(url: string, spec: HandshakeSpec): Promise<HandshakeResult> {
+  const prefix = `hs${process.pid}`;
+  progress(`connect + pair + unpair, ${spec.lanes} lanes`);
+  const full = await repeatInLanes(spec.lanes, spec.measureMs, async (lane, n) => {
+    const sourceId = `${prefix}-${lane}-${n}-s`;
+    const targetId = `${prefix}-${lane}-${n}-t`;
+    const source = openClient(url, sourceId);
+    const target = openClient(url, targetId);
+    consentToPairing(target);
+    try {
+      await Promise.all([whenConnected(source), whenConnected(target)]);
+      await requestPairing(source, targetId);
+      await unregister(source);
+    } finally {
+      source.disconnect();
+      target.disconnect();
+    }
+  });
+
+  progress(`pair + unpair on open connections, ${spec.lanes} lanes`);
+  const pairs = await openPairs(url, spec.lanes, `${prefix}-open`);
+  await Promise.all(pairs.map((pair) => unregister(pair.source)));
+  const reuse = await repeatInLanes(spec.lanes, spec.measureMs, async (lane) => {
+    const pair = pairs[lane]!;
+    await requestPairing(pair.source, pair.targetId);
+    await unregister(pair.source);
+  });
+  return {
+    kind: 'handshakes',
+    handshakesPerSec: full.perSec,
+    pairUnpairPerSec: reuse.perSec,
+    handshakeServerBusy: full.serverBusy,
+    pairUnpairServerBusy: reuse.serverBusy,
+    handshakeLoadBusy: full.loadBusy,
+    pairUnpairLoadBusy: reuse.loadBusy,
+    errors: full.errors + reuse.errors,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The benchmark: the bare relay and the sample gateway as separate processes, driven in turn by the load generator
+ * (its own process) over several rounds, alternating which goes first. Prints the medians and ratios, writes
+ * bench/results/latest.{json,md,svg}.
+ *   npm run bench                  full run (~8 min on 2 cores)
+ *   npm run bench -- --short       smoke run (< 1 min), written to bench/results/short.*
+ *   npm run bench -- --rounds 5    more rounds
+ *   npm run bench -- --only relay64,ack   a subset (relay64 relay1k ack handshakes clients5k clients10k)
+ *   npm run bench -- --profile [--server bare]   the gateway (or the bare relay) under `node --cpu-prof`, summarised
+ *   npm run bench -- --no-pin      let the OS place the processes instead of taskset (server core 0, load core 1)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runLoad } from './harness/load-process.js';
+import { describeMachine } from './harness/machine.js';
+import { pinningEnabled } from './harness/pinning.js';
+import { FULL_PLAN, type Plan, SHORT_PLAN, fitToFileLimit, stepsOf } from './harness/plan.js';
+import { profileServer } from './harness/profile-server.js';
+import { Progress } from './harness/progress.js';
+import { type ServerKind, ServerProcess } from './harness/server-process.js';
+import { type RoundResults, computeFigures } from './report/figures.js';
+import { drawChart } from './report/svg.js';
+import { markdownTable, textTable } from './report/table.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundResults; failures: string[] }> {
+  const rounds: RoundResults = [];
+  const failures: string[] = [];
+  for (let r = 0; r < plan.rounds; r++) {
+    const order: ServerKind[] = r % 2 === 0 ? ['bare', 'gateway'] : ['gateway', 'bare'];
+    const servers: Record<ServerKind, ServerProcess> = { bare: new ServerProcess('bare'), gateway: new ServerProcess('gateway') };
+    const round: RoundResults[number] = { bare: {}, gateway: {} };
+    rounds.push(round);
+    try {
+      await servers.bare.start();
+      await servers.gateway.start();
+      for (const m of plan.measurements) {
+        if (m.rounds !== undefined && r >= m.rounds) continue;
+        for (const kind of order) {
+          const server = servers[kind];
+          progress.step++;
+          const where = `round ${r + 1}/${plan.rounds} · ${m.title} · ${kind}`;
+          progress.log(where);
+          try {
+            if (m.freshServer) {
+              await server.stop();
+              await server.start();
+            }
+            await Promise.all([servers.bare.quiesce(), servers.gateway.quiesce()]);
+            round[kind][m.name] = await runLoad(server, m.spec, (text) => progress.log(`${where}: ${text}`));
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            failures.push(`${where}: ${message}`);
+            progress.log(`${where}: FAILED ${message}`);
+            await server.stop();
+            await server.start();
+          }
+        }
+      }
+    } finally {
+      await Promise.all([servers.bare.stop(), servers.gateway.stop()]);
+    }
+  }
+  return { rounds, failures };
+}
+
+async function main(): Promise<number> {
+  const short = process.argv.includes('--short');
+  if (process.argv.includes('--profile')) return profileServer(option('--server') === 'bare' ? 'bare' : 'gateway', short);
+
+  const machine = describeMachine();
+  const base = short ? SHORT_PLAN : FULL_PLAN;
+  const rounds = Number(option('--rounds') ?? base.rounds);
+  const only = option('--only')?.split(',');
+  const measurements = only ? base.measurements.filter((m) => only.includes(m.name)) : base.measurements;
+  const { plan, warning } = fitToFileLimit({ rounds, measurements }, machine.openFileLimit);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+  const progress = new Progress(stepsOf(plan));
+  progress.log(`${short ? 'short' : 'full'} run: ${plan.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}`);
+
+  // Other work on a shared machine moves the figures; the load averages around the run say how busy it was.
+  const loadAverage = { atStart: loadavg(), atEnd: [] as number[] };
+  const { rounds: results, failures } = await measure(plan, progress);
+  loadAverage.atEnd = loadavg();
+  const names = plan.measurements.map((m) => m.name);
+  const offered = plan.measurements.find((m) => m.spec.kind === 'relay')?.spec;
+  const figures = computeFigures(results, names, offered?.kind === 'relay' ? offered.offeredPerSec : 0);
+
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
+  const subtitle = `${command} · ${plan.rounds} round(s), medians · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node} · ${pinning}`;
+  // Only the full run replaces the committed results; smoke and partial runs are written beside them.
+  const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const report = { date: new Date().toISOString(), command, machine, pinning, loadAverage, plan, figures, rounds: results, failures, warning };
+  writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}${stem}.md`, `${markdownTable(figures)}\n`);
+  writeFileSync(`${RESULTS_DIR}${stem}.svg`, drawChart(figures, subtitle));
+
+  console.log(`\n${subtitle}\n`);
+  console.log(textTable(figures));
+  console.log(`\nwritten: bench/results/${stem}.json, ${stem}.md, ${stem}.svg`);
+  for (const failure of failures) console.error(`failed: ${failure}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

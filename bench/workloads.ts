@@ -1,0 +1,93 @@
+/** What the orchestrator asks the load generator to run, and what each workload reports back. */
+
+export interface RelaySpec {
+  kind: 'relay';
+  pairs: number;
+  payloadBytes: number;
+  /** Messages per second over all pairs in the fixed-rate phase; below either server's saturation. */
+  offeredPerSec: number;
+  /** Messages in flight per pair in the saturated phase. */
+  window: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+export interface AckSpec {
+  kind: 'ack';
+  pairs: number;
+  payloadBytes: number;
+  /** Round trips in flight per pair. */
+  window: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+export interface HandshakeSpec {
+  kind: 'handshakes';
+  /** Handshakes run concurrently, each lane one after the other. */
+  lanes: number;
+  measureMs: number;
+}
+
+export interface ClientsSpec {
+  kind: 'clients';
+  clients: number;
+  /** Connections (then pairing requests) in flight at once. */
+  concurrency: number;
+}
+
+export type WorkloadSpec = RelaySpec | AckSpec | HandshakeSpec | ClientsSpec;
+
+export interface RelayResult {
+  kind: 'relay';
+  fixed: { offeredPerSec: number; deliveredPerSec: number; p50Ms: number; p99Ms: number; lost: number };
+  max: {
+    deliveredPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+    cpuSecPerMillion: number | null;
+    /** Server CPU time over wall time in the saturated phase: near 1 when the server, not the load, was the limit. */
+    serverBusy: number | null;
+    /** The load generator's own CPU time over wall time: near 1 when it was the limit. */
+    loadBusy: number;
+  };
+  errors: number;
+}
+
+export interface AckResult {
+  kind: 'ack';
+  roundTripsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuSecPerMillion: number | null;
+  serverBusy: number | null;
+  loadBusy: number;
+  errors: number;
+}
+
+export interface HandshakeResult {
+  kind: 'handshakes';
+  /** connect two clients, pair, unpair, disconnect. */
+  handshakesPerSec: number;
+  /** pair then unpair on connections already open. */
+  pairUnpairPerSec: number;
+  /** Server CPU time over wall time in each phase. */
+  handshakeServerBusy: number | null;
+  pairUnpairServerBusy: number | null;
+  handshakeLoadBusy: number;
+  pairUnpairLoadBusy: number;
+  errors: number;
+}
+
+export interface ClientsResult {
+  kind: 'clients';
+  clients: number;
+  pairings: number;
+  connectSec: number;
+  pairSec: number;
+  rssPerClientKb: number | null;
+  heapPerClientKb: number | null;
+  errors: number;
+}
+
+export type WorkloadResult = RelayResult | AckResult | HandshakeResult | ClientsResult;

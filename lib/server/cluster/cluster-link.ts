@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Namespace } from 'socket.io';
+import { P2pError, P2pEvent } from '../../protocol/index.js';
+import type { PeerRef } from '../client-transport.interface.js';
+import type { AckOutcome } from '../peer-delivery.js';
+import type { PairingRequest } from '../stores/pairing-store.interface.js';
+import { ClusterMessage, type RelayReply } from './cluster-message.js';
+
+/** What a node does when another node asks: the gateway's local operations. */
+export interface LocalNode {
+  setLocalPeer(connectionId: string, peer: PeerRef | undefined): void;
+  relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean;
+  answerLocalRequest(request: PairingRequest, error?: P2pError): void;
+}
+
+/** Extra time a remote ack may take over `ackTimeoutMs`: the round trip between nodes. */
+export const NODE_HOP_MS = 2_000;
+
+/**
+ * Reaches connections held by other gateway nodes, through the Socket.IO adapter (Redis): sends and disconnects use
+ * the adapter's rooms (each socket is in a room named after its id); everything else is a `serverSideEmit` message.
+ */
+export class ClusterLink {
+  constructor(
+    private readonly namespace: Namespace,
+    private readonly local: LocalNode,
+    private readonly ackTimeoutMs: number,
+  ) {}
+
+  /** Relay acks this node awaits from other nodes, by ack id. */
+  private readonly pendingAcks = new Map<string, { onOutcome: AckOutcome; timer: NodeJS.Timeout }>();
+
+  /** Listens for the other nodes' messages. */
+  listen(): void {
+    this.namespace.on(ClusterMessage.SET_PEER, (connectionId: string, peer: PeerRef | null) =>
+      this.local.setLocalPeer(connectionId, peer ?? undefined),
+    );
+    this.namespace.on(
+      ClusterMessage.REQUEST_DONE,
+      (requestId: string, sourceId: string, targetId: string, error: unknown) =>
+        this.local.answerLocalRequest({ requestId, sourceId, targetId }, error ? P2pError.fromPayload(error) : undefined),
+    );
+    this.namespace.on(ClusterMessage.RELAY_WITH_ACK, (connectionId: string, event: string, args: unknown[], ackId: string) => {
+      this.local.relayWithAckLocally(connectionId, event, args, (error, results) => {
+        const reply: RelayReply = error ? { error: error.toPayload() } : { results };
+        this.namespace.serverSideEmit(ClusterMessage.RELAY_REPLY, ackId, reply);
+      });
+    });
+    this.namespace.on(ClusterMessage.RELAY_REPLY, (ackId: string, reply: RelayReply) => {
+      const pending = this.pendingAcks.get(ackId);
+      if (!pending) return;
+      this.pendingAcks.delete(ackId);
+      clearTimeout(pending.timer);
+      if ('error' in reply) pending.onOutcome(P2pError.fromPayload(reply.error), []);
+      else pending.onOutcome(undefined, Array.isArray(reply.results) ? reply.results : []);
+    });
+  }
+
+  /** Settles every relay ack still awaited from other nodes (shutdown). */
+  close(): void {
+    for (const [ackId, pending] of this.pendingAcks) {
+      clearTimeout(pending.timer);
+      this.pendingAcks.delete(ackId);
+      pending.onOutcome(new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.EMIT_ACKNOWLEDGE), []);
+    }
+  }
+
+  send(connectionId: string, event: string, args: unknown[]): void {
+    this.namespace.to(connectionId).emit(event, ...args);
+  }
+
+  disconnect(connectionId: string): void {
+    this.namespace.in(connectionId).disconnectSockets(true);
+  }
+
+  setPeer(connectionId: string, peer: PeerRef | undefined): void {
+    this.namespace.serverSideEmit(ClusterMessage.SET_PEER, connectionId, peer ?? null);
+  }
+
+  requestDone(request: PairingRequest, error?: P2pError): void {
+    const { requestId, sourceId, targetId } = request;
+    this.namespace.serverSideEmit(ClusterMessage.REQUEST_DONE, requestId, sourceId, targetId, error?.toPayload() ?? null);
+  }
+
+  relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
+    const ackId = randomUUID();
+    const timer = setTimeout(() => {
+      this.pendingAcks.delete(ackId);
+      onOutcome(new P2pError('ACK_TIMEOUT', undefined, event), []);
+    }, this.ackTimeoutMs + NODE_HOP_MS);
+    this.pendingAcks.set(ackId, { onOutcome, timer });
+    this.namespace.serverSideEmit(ClusterMessage.RELAY_WITH_ACK, connectionId, event, args, ackId);
+  }
+}

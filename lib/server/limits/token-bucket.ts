@@ -1,0 +1,39 @@
+/**
+ * A token bucket refilled lazily: tokens are added when it is read, from the time elapsed since the last read, so a
+ * bucket costs no timer. Times are milliseconds from one monotonic clock (`performance.now()`).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly perMs: number,
+    readonly capacity: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.last = now;
+  }
+
+  /** The tokens available at `now`, after refilling. */
+  available(now: number): number {
+    if (now > this.last) {
+      const refilled = this.tokens + (now - this.last) * this.perMs;
+      this.tokens = refilled < this.capacity ? refilled : this.capacity;
+      this.last = now;
+    }
+    return this.tokens;
+  }
+
+  /** Removes `amount` tokens; call after `available` said there were enough. */
+  spend(amount: number): void {
+    this.tokens -= amount;
+  }
+
+  /** Takes `amount` tokens if there are that many; false (and nothing taken) otherwise. */
+  take(amount: number, now: number): boolean {
+    if (this.available(now) < amount) return false;
+    this.tokens -= amount;
+    return true;
+  }
+}

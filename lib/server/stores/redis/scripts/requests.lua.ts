@@ -1,0 +1,64 @@
+/** Pairing request and pairing scripts; each runs after the PREAMBLE. ARGV of reserve, confirm and cancel: requestId,
+ * sourceId, targetId. */
+
+export const RESERVE = `
+local requestId, sourceId, targetId = ARGV[1], ARGV[2], ARGV[3]
+local function refuse(code) return cjson.encode({ ok = false, code = code }) end
+if sourceId == targetId then return refuse('SELF_PAIRING') end
+local source = load(sourceId)
+if not source then return refuse('NOT_CONNECTED') end
+local target = load(targetId)
+if not target then return refuse('TARGET_OFFLINE') end
+-- This very request open already can only be a resent command: report it as opened.
+if isOpenRequest(source, target, requestId) then
+  return cjson.encode({ ok = true, source = source, target = target })
+end
+if source.state.kind ~= 'free' then return refuse('SOURCE_BUSY') end
+if target.state.kind ~= 'free' then return refuse('TARGET_BUSY') end
+source.state = { kind = 'asking', requestId = requestId, otherId = targetId }
+target.state = { kind = 'asked', requestId = requestId, otherId = sourceId }
+save(source)
+save(target)
+return cjson.encode({ ok = true, source = source, target = target })
+`;
+
+/** Pairings start at Redis's clock, one clock for every node; as a string of milliseconds, like every number. */
+export const CONFIRM = `
+local requestId, sourceId, targetId = ARGV[1], ARGV[2], ARGV[3]
+local source, target = load(sourceId), load(targetId)
+if not isOpenRequest(source, target, requestId) then
+  return cjson.encode({ ok = false, code = 'NO_PENDING_REQUEST' })
+end
+local time = redis.call('TIME')
+local since = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
+source.state = { kind = 'paired', peerId = targetId, since = since }
+target.state = { kind = 'paired', peerId = sourceId, since = since }
+save(source)
+save(target)
+return cjson.encode({ ok = true, source = source, target = target })
+`;
+
+/** Returns 1 when the request was open and is closed now, else 0. */
+export const CANCEL = `
+local requestId, sourceId, targetId = ARGV[1], ARGV[2], ARGV[3]
+local source, target = load(sourceId), load(targetId)
+if not isOpenRequest(source, target, requestId) then return 0 end
+source.state = freeState()
+target.state = freeState()
+save(source)
+save(target)
+return 1
+`;
+
+/** ARGV: clientId. */
+export const UNPAIR = `
+local rec = load(ARGV[1])
+if not rec or rec.state.kind ~= 'paired' then return nil end
+local peer = counterpart(rec)
+if not peer then return nil end
+rec.state = freeState()
+peer.state = freeState()
+save(rec)
+save(peer)
+return cjson.encode({ record = rec, peer = peer })
+`;

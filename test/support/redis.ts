@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Where the Redis suites find Redis: env REDIS_URL, else the local default. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const HOW_TO_START =
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no ' +
+  '--dir /var/lib/redis --logfile /var/log/redis/ci.log (Debian package: redis-server; or set REDIS_URL)';
+
+/**
+ * A connected client for tests, or an error that says what the suite needs: a Redis suite fails, never skips, when
+ * Redis is not there.
+ */
+export async function connectTestRedis(options: RedisOptions = {}): Promise<Redis> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (attempt) => (attempt > 5 ? null : 100),
+    // ioredis arms this timer on every disconnect(), even of a socket closed already; keep it from holding Jest open.
+    disconnectTimeout: 50,
+    ...options,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return client;
+  } catch (cause) {
+    client.disconnect();
+    throw new Error(
+      `The Redis suite needs Redis at ${REDIS_URL} (127.0.0.1:6379 unless REDIS_URL says otherwise), ` +
+        `and could not reach it (${(cause as Error).message}). Start it with: ${HOW_TO_START}`,
+    );
+  }
+}
+
+/** A key prefix no other test or run uses. */
+export function uniqueKeyPrefix(label = 'test'): string {
+  return `p2p-${label}-${randomUUID()}`;
+}
+
+/** Every key of the store with this prefix (all are `{<prefix>}...`), through SCAN. */
+export async function keysOf(client: Redis, keyPrefix: string): Promise<string[]> {
+  const pattern = `{${keyPrefix}}*`.replace(/[?[\]\\]/g, '\\$&');
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+export async function deleteKeysOf(client: Redis, keyPrefix: string): Promise<void> {
+  const keys = await keysOf(client, keyPrefix);
+  for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+/** A TCP port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
