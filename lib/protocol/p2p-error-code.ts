@@ -24,6 +24,7 @@ export const P2pErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   CAPACITY: 'CAPACITY',
   BUFFER_FULL: 'BUFFER_FULL',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -54,6 +55,7 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'the relayed message is larger than the server allows',
   CAPACITY: 'the server has as many clients as it accepts',
   BUFFER_FULL: 'the peer is reconnecting and its buffer of undelivered messages is full',
+  STORE_UNAVAILABLE: 'the server cannot reach its shared pairing store right now; try again',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -1,6 +1,7 @@
 import { P2pError } from '../protocol/index.js';
 import type { GatewayContext, P2pSocket } from './p2p-connection.js';
 import { readClientIdentity } from './handshake.js';
+import { failureOf } from './handlers/answer.js';
 import { authenticateHandshake } from './auth/authenticate-handshake.js';
 import { ClientCapacity } from './limits/client-capacity.js';
 import { ConnectionLimits } from './limits/connection-limits.js';
@@ -54,6 +55,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
           clientId,
           protocolVersion,
           gateway,
+          canResume: sessionTokenHash !== undefined,
           releaseIfNeverConnected: release,
           ...(outcome.resumed ? { resumed: outcome.resumed } : {}),
           limits: ConnectionLimits.for(socket, gateway.options.limits),
@@ -62,7 +64,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
       })
       .catch((cause: unknown) => {
         gateway.reportFailure('connection', cause);
-        next(refusal(new P2pError('INTERNAL_ERROR')));
+        next(refusal(failureOf(cause)));
       });
   };
   // `authenticate`, when set, runs before anything else and decides the clientId.

@@ -30,6 +30,8 @@ export interface P2pConnection {
   peer?: PeerRef;
   /** Relay acks this connection owes to senders; settled with PEER_DISCONNECTED if it leaves first. */
   owedAcks?: Set<(error: P2pError) => void>;
+  /** Whether this connection's session may come back to it (it has a session token or an authenticated identity). */
+  readonly canResume: boolean;
   /** Relays held for the peer while it is away (reconnect grace), in order. */
   outbox?: HeldRelay[];
   /** Set when this connection took over a pairing held for its session; consumed when the socket connects. */

@@ -11,11 +11,11 @@ import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '..
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
-import type { GatewayContext, P2pSocket } from './p2p-connection.js';
+import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
-import { type AckOutcome, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+import { type AckOutcome, type HeldRelay, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
 import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
@@ -102,23 +102,47 @@ export class P2pGatewayBase
       const session: SessionPayload = resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
       socket.emit(P2pEvent.SESSION, session);
     }
-    if (resumed) this.engine.activate(socket.id, resumed);
+    if (!resumed) return;
+    const kept = this.keptOutboxes.get(resumed.previousConnectionId);
+    if (kept) {
+      this.keptOutboxes.delete(resumed.previousConnectionId);
+      conn.outbox = kept;
+    }
+    this.engine.activate(socket.id, resumed);
   }
 
   handleDisconnect(socket: P2pSocket, reason?: string): void {
     const conn = socket.data.p2p;
     if (!conn) return;
+    const peer = conn.peer;
     conn.peer = undefined;
     const gone = new P2pError('PEER_DISCONNECTED');
     if (conn.owedAcks) {
       for (const settle of conn.owedAcks) settle(gone);
       conn.owedAcks.clear();
     }
-    failHeldRelays(conn, socket, gone);
-    const departure = reason !== undefined && TRANSPORT_DROPS.has(reason) ? 'drop' : 'leave';
-    this.engine[departure](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch((cause: unknown) =>
-      this.reportFailure('disconnect', cause),
+    const dropped = reason !== undefined && TRANSPORT_DROPS.has(reason);
+    if (dropped && peer && conn.canResume && this.options.reconnectGraceMs > 0) {
+      // Likely held (the store decides): the peer holds its relays from now on, not once the store has answered, and
+      // what this connection held for its peer waits for the session to come back.
+      if (peer.connectionId !== undefined) this.setPeer(peer.connectionId, { clientId: conn.clientId });
+      this.keepOutbox(socket.id, conn);
+    } else {
+      failHeldRelays(conn, socket, gone);
+    }
+    this.engine[dropped ? 'drop' : 'leave'](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch(
+      (cause: unknown) => this.reportFailure('disconnect', cause),
     );
+  }
+
+  /** Relays a dropped connection held for its peer, kept for reconnect grace by the dropped connection's id. */
+  private readonly keptOutboxes = new Map<string, HeldRelay[]>();
+
+  private keepOutbox(connectionId: string, conn: P2pConnection): void {
+    if (!conn.outbox) return;
+    this.keptOutboxes.set(connectionId, conn.outbox);
+    conn.outbox = undefined;
+    setTimeout(() => this.keptOutboxes.delete(connectionId), this.options.reconnectGraceMs).unref();
   }
 
   send(connectionId: string, event: string, ...args: unknown[]): void {

@@ -112,6 +112,13 @@ export class PairingEngine {
     this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
+  /** Ends the hold of a record kept for reconnect grace whose pairing is gone: its timer, then the record. */
+  private async releaseHeld(record: ClientRecord, reason: string): Promise<void> {
+    clearTimeout(this.graceTimers.get(record.connectionId));
+    this.graceTimers.delete(record.connectionId);
+    await this.leave(record.clientId, record.connectionId, reason).catch(() => undefined);
+  }
+
   /** Removes a connection that left; a no-op when that connection no longer holds the id. */
   async leave(clientId: string, connectionId: string, reason: string): Promise<boolean> {
     const removed = await this.store.removeClient(clientId, connectionId);
@@ -186,7 +193,7 @@ export class PairingEngine {
     this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
     for (const side of [record, peer]) {
-      if (side.detachedUntil !== undefined) await this.leave(side.clientId, side.connectionId, reason);
+      if (side.detachedUntil !== undefined) await this.releaseHeld(side, reason);
     }
     return true;
   }
@@ -250,6 +257,8 @@ export class PairingEngine {
       this.wire.setPeer(other.connectionId, undefined);
       this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
       this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      // A peer that was away only stayed for this pairing: with the pairing gone, so is it.
+      if (other.detachedUntil !== undefined) void this.releaseHeld(other, reason);
       return;
     }
     const request: PairingRequest =

@@ -1,4 +1,4 @@
-import { P2pError, P2pEvent } from '../../protocol/index.js';
+import { P2pError, P2pErrorCode, P2pEvent } from '../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.js';
 
 export type AnyFunction = (...args: unknown[]) => void;
@@ -22,8 +22,16 @@ export function answerControl(socket: P2pSocket, ack: AnyFunction | undefined, e
   }
 }
 
-/** Turns anything thrown inside a handler into INTERNAL_ERROR for the client, and logs it. */
+/**
+ * Turns anything thrown inside a handler into a code for the client (STORE_UNAVAILABLE when the shared store could not
+ * be reached, INTERNAL_ERROR otherwise), and logs it.
+ */
 export function internalError(socket: P2pSocket, event: string, cause: unknown): P2pError {
   socket.data.p2p.gateway.reportFailure(event, cause);
-  return new P2pError('INTERNAL_ERROR', undefined, event);
+  return failureOf(cause, event);
+}
+
+export function failureOf(cause: unknown, event?: string): P2pError {
+  const unavailable = (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
+  return new P2pError(unavailable ? 'STORE_UNAVAILABLE' : 'INTERNAL_ERROR', undefined, event);
 }
