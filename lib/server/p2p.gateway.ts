@@ -11,6 +11,7 @@ import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '..
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
+import { guardInboundArity } from './inbound-arity.guard.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
@@ -95,6 +96,7 @@ export class P2pGatewayBase
     const conn = socket.data.p2p;
     if (conn.releaseIfNeverConnected) socket.conn.off('close', conn.releaseIfNeverConnected);
     conn.releaseIfNeverConnected = undefined;
+    guardInboundArity(socket);
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;

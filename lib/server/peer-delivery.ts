@@ -51,8 +51,13 @@ export function flushHeldRelays(conn: P2pConnection, targetConnectionId: string)
   if (!outbox) return;
   conn.outbox = undefined;
   for (const held of outbox) {
-    if (held.onOutcome) conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.onOutcome);
-    else conn.gateway.relay(targetConnectionId, held.event, held.args);
+    try {
+      if (held.onOutcome) conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.onOutcome);
+      else conn.gateway.relay(targetConnectionId, held.event, held.args);
+    } catch {
+      // Not encodable (it was checked like any relay, but nesting depth only shows when encoding): that one is lost.
+      held.onOutcome?.(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    }
   }
 }
 

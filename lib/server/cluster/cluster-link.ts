@@ -5,6 +5,7 @@ import type { PeerRef } from '../client-transport.interface.js';
 import type { AckOutcome } from '../peer-delivery.js';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
 import { ClusterMessage, type RelayReply } from './cluster-message.js';
+import { type PackedValues, packValues, unpackValues } from './cluster-values.js';
 
 /** What a node does when another node asks: the gateway's local operations. */
 export interface LocalNode {
@@ -40,9 +41,11 @@ export class ClusterLink {
       (requestId: string, sourceId: string, targetId: string, error: unknown) =>
         this.local.answerLocalRequest({ requestId, sourceId, targetId }, error ? P2pError.fromPayload(error) : undefined),
     );
-    this.namespace.on(ClusterMessage.RELAY_WITH_ACK, (connectionId: string, event: string, args: unknown[], ackId: string) => {
-      this.local.relayWithAckLocally(connectionId, event, args, (error, results) => {
-        const reply: RelayReply = error ? { error: error.toPayload() } : { results };
+    this.namespace.on(ClusterMessage.RELAY_WITH_ACK, (connectionId: string, event: string, args: PackedValues, ackId: string) => {
+      // Every node gets the message; only the one holding the connection unpacks and delivers it.
+      if (!this.namespace.sockets.has(connectionId)) return;
+      this.local.relayWithAckLocally(connectionId, event, unpackValues(args), (error, results) => {
+        const reply: RelayReply = error ? { error: error.toPayload() } : { results: packValues(results) };
         this.namespace.serverSideEmit(ClusterMessage.RELAY_REPLY, ackId, reply);
       });
     });
@@ -52,7 +55,7 @@ export class ClusterLink {
       this.pendingAcks.delete(ackId);
       clearTimeout(pending.timer);
       if ('error' in reply) pending.onOutcome(P2pError.fromPayload(reply.error), []);
-      else pending.onOutcome(undefined, Array.isArray(reply.results) ? reply.results : []);
+      else pending.onOutcome(undefined, unpackValues(reply.results));
     });
   }
 
@@ -89,6 +92,6 @@ export class ClusterLink {
       onOutcome(new P2pError('ACK_TIMEOUT', undefined, event), []);
     }, this.ackTimeoutMs + NODE_HOP_MS);
     this.pendingAcks.set(ackId, { onOutcome, timer });
-    this.namespace.serverSideEmit(ClusterMessage.RELAY_WITH_ACK, connectionId, event, args, ackId);
+    this.namespace.serverSideEmit(ClusterMessage.RELAY_WITH_ACK, connectionId, event, packValues(args), ackId);
   }
 }

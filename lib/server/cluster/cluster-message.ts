@@ -1,3 +1,5 @@
+import type { PackedValues } from './cluster-values.js';
+
 /** Messages between gateway nodes, sent with Socket.IO's `serverSideEmit` over the Redis adapter. */
 export const ClusterMessage = {
   /** `(connectionId, peer | null)`: the node holding the connection updates its cached peer. */
@@ -14,4 +16,4 @@ export const ClusterMessage = {
   RELAY_REPLY: 'p2p:relay-reply',
 } as const;
 
-export type RelayReply = { results: unknown[] } | { error: { code: string; message: string; event?: string } };
+export type RelayReply = { results: PackedValues } | { error: { code: string; message: string; event?: string } };

@@ -4,7 +4,14 @@ import { type AckOutcome, holdRelay } from '../peer-delivery.js';
 import { asFunction, sendError } from './answer.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
+/** Positional arguments of one relayed event; spreading far more would overflow the call stack. */
+const MAX_RELAY_ARGS = 256;
 const NO_ARGS: unknown[] = [];
+
+/** What a send that Socket.IO could not encode (nesting too deep for its encoder) is reported as. */
+function unencodable(relayEvent: string): P2pError {
+  return new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded (nested too deep)', relayEvent);
+}
 
 interface RelayRequest {
   event: string;
@@ -13,6 +20,8 @@ interface RelayRequest {
 
 /** Checks a relay payload and the sender's right to relay; returns what to deliver or the error to report. */
 function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): RelayRequest | P2pError {
+  const limited = conn.limits?.checkRelayRate(relayEvent);
+  if (limited) return limited;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return new P2pError('INVALID_PAYLOAD', `${relayEvent} takes ({targetClientId, event, args})`, relayEvent);
   }
@@ -23,6 +32,9 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
   if (args !== undefined && !Array.isArray(args)) {
     return new P2pError('INVALID_PAYLOAD', 'args must be an array', relayEvent);
   }
+  if (args !== undefined && args.length > MAX_RELAY_ARGS) {
+    return new P2pError('INVALID_PAYLOAD', `args may hold at most ${MAX_RELAY_ARGS} values`, relayEvent);
+  }
   if (targetClientId !== undefined && typeof targetClientId !== 'string') {
     return new P2pError('INVALID_PAYLOAD', 'targetClientId must be a string', relayEvent);
   }
@@ -31,6 +43,8 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
   if (targetClientId !== undefined && targetClientId !== conn.peer.clientId) {
     return new P2pError('TARGET_NOT_PEER', `"${targetClientId}" is not the current peer`, relayEvent);
   }
+  const oversized = conn.limits?.checkRelaySize(payload, relayEvent);
+  if (oversized) return oversized;
   return { event, args: (args as unknown[] | undefined) ?? NO_ARGS };
 }
 
@@ -41,7 +55,7 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
 export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void {
   const conn = this.data.p2p;
   const answer = asFunction(ack);
-  const checked = conn.limits?.checkRelay(payload, P2pEvent.EMIT) ?? checkRelay(conn, payload, P2pEvent.EMIT);
+  const checked = checkRelay(conn, payload, P2pEvent.EMIT);
   if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
@@ -49,7 +63,14 @@ export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void 
     const error = new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
-  if (!conn.gateway.relay(peerConnectionId, checked.event, checked.args)) {
+  let delivered: boolean;
+  try {
+    delivered = conn.gateway.relay(peerConnectionId, checked.event, checked.args);
+  } catch {
+    const error = unencodable(P2pEvent.EMIT);
+    return answer ? answer(error.toPayload()) : sendError(this, error);
+  }
+  if (!delivered) {
     const error = new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
@@ -67,21 +88,27 @@ export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown):
   const answer = asFunction(ack);
   const errorFirst = conn.protocolVersion >= 2;
   const fail = (error: P2pError) => (answer && errorFirst ? answer(error.toPayload()) : sendError(sender, error));
-  const limited = conn.limits?.checkRelay(payload, P2pEvent.EMIT_ACKNOWLEDGE);
-  if (limited) return fail(limited);
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
   const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
   if (checked instanceof P2pError) return fail(checked);
   const onOutcome: AckOutcome = (error, results) => {
-    if (error) fail(error);
-    else if (errorFirst) answer(null, ...results);
-    else answer(...results);
+    if (error) return fail(error);
+    try {
+      if (errorFirst) answer(null, ...results);
+      else answer(...results);
+    } catch {
+      fail(unencodable(P2pEvent.EMIT_ACKNOWLEDGE));
+    }
   };
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
     if (!holdRelay(conn, checked.event, checked.args, onOutcome)) fail(new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
     return;
   }
-  conn.gateway.relayWithAck(peerConnectionId, checked.event, checked.args, onOutcome);
+  try {
+    conn.gateway.relayWithAck(peerConnectionId, checked.event, checked.args, onOutcome);
+  } catch {
+    fail(unencodable(P2pEvent.EMIT_ACKNOWLEDGE));
+  }
 }
 

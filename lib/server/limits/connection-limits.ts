@@ -49,20 +49,21 @@ export class ConnectionLimits {
     return new ConnectionLimits(socket, limits);
   }
 
-  /** A relay (`event` is P2P_EMIT or P2P_EMIT_ACKNOWLEDGE): its size, then one message and its bytes from the rates. */
-  checkRelay(payload: unknown, event: string): P2pError | undefined {
+  /**
+   * A relay attempt (`event` is P2P_EMIT or P2P_EMIT_ACKNOWLEDGE), before anything else is looked at: one message
+   * from the rate, so floods of malformed relays are limited too.
+   */
+  checkRelayRate(event: string): P2pError | undefined {
+    return this.relayMessages && !this.relayMessages.take(1, performance.now()) ? this.violation('RATE_LIMITED', event) : undefined;
+  }
+
+  /** A relay that is about to be delivered: its size, then its bytes from the byte rate. */
+  checkRelaySize(payload: unknown, event: string): P2pError | undefined {
     const bytes = relayBytesOf(payload);
     if (bytes > this.maxMessageBytes) {
       return this.violation('PAYLOAD_TOO_LARGE', event, `the message is ${bytes} bytes; the limit is ${this.maxMessageBytes}`);
     }
-    const now = performance.now();
-    const messages = this.relayMessages;
-    const volume = this.relayBytes;
-    if ((messages && messages.available(now) < 1) || (volume && volume.available(now) < bytes)) {
-      return this.violation('RATE_LIMITED', event);
-    }
-    messages?.spend(1);
-    volume?.spend(bytes);
+    if (this.relayBytes && !this.relayBytes.take(bytes, performance.now())) return this.violation('RATE_LIMITED', event);
     return undefined;
   }
 
