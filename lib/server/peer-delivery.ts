@@ -1,5 +1,6 @@
 import { P2pError, P2pEvent } from '../protocol/index.js';
 import type { P2pConnection, P2pSocket } from './p2p-connection.js';
+import { OVERSIZED_ACK } from './inbound-arity.guard.js';
 
 const NO_ARGS: unknown[] = [];
 
@@ -16,17 +17,18 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
   const settle = (error: P2pError | undefined, results: unknown[]) => {
     if (settled) return;
     settled = true;
-    clearTimeout(timer);
     owed.delete(onPeerGone);
     onOutcome(error, results);
   };
   // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
   const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
   owed.add(onPeerGone);
-  // A timer of our own rather than Socket.IO's `timeout()`, whose timer outlives a socket that closes: settling when
-  // the peer leaves clears this one, so no timer is left behind for up to ackTimeoutMs.
-  const timer = setTimeout(() => settle(new P2pError('ACK_TIMEOUT', undefined, event), NO_ARGS), ackTimeoutMs);
-  target.emit(event, ...args, (...results: unknown[]) => settle(undefined, results));
+  // Socket.IO's timeout also forgets the pending ack, so a peer that never answers leaves nothing behind.
+  target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
+    if (timedOut) return settle(new P2pError('ACK_TIMEOUT', undefined, event), NO_ARGS);
+    if (results[0] === OVERSIZED_ACK) return settle(new P2pError('INVALID_PAYLOAD', OVERSIZED_ACK.message, event), NO_ARGS);
+    settle(undefined, results);
+  });
 }
 
 /** A relay held for a peer that is reconnecting (reconnect grace), delivered in order when it is back. */

@@ -5,7 +5,7 @@ import { rawSocket } from '../support/gateway-harness.js';
 import { FuzzArena } from '../support/fuzz-arena.js';
 import { GENEROUS_LIMITS } from '../support/fuzz-gateway-options.js';
 import { assertProperty, fuzzRuns, fuzzTimeout } from '../support/fuzz-guards.js';
-import { binary, hugeString, objectOf, pollutionObject, smallString, wireValue } from '../support/fuzz-values.js';
+import { hugeString, objectOf, pollutionObject, smallString, wireValue } from '../support/fuzz-values.js';
 import { type ConnectError, emitWithAck, whenConnected } from '../support/wire.js';
 
 /**
@@ -93,7 +93,7 @@ describe('fuzz: handshake', () => {
   beforeAll(async () => {
     arena = await FuzzArena.open({ limits: GENEROUS_LIMITS });
   });
-  afterAll(() => arena.close());
+  afterAll(() => arena.finish());
 
   it(
     'random auth and query: admitted under the contract clientId, or refused with a code',

@@ -15,7 +15,7 @@ import { askRaw, pairRaw } from '../support/wire.js';
  * client, or paired. An input that changes the attacker's state (a valid consent, refusal or unpairing) is only ever
  * the last of its batch, so the rest of the batch is judged against a known state.
  */
-const RUNS = fuzzRuns(45);
+const RUNS = fuzzRuns(50);
 const TIMEOUT = fuzzTimeout(RUNS, 1_000);
 const TARGET_ROLES = ['self', 'counterpart', 'legitA', 'legitB', 'ghost'];
 const CLAIM_ROLES = ['counterpart', 'self', 'ghost', 'legitA'];
@@ -28,7 +28,7 @@ describe('fuzz: pairing control events', () => {
     // The attacker's open request must outlive one batch on a loaded machine; nothing here waits for it to expire.
     arena = await FuzzArena.open({ pairTimeoutMs: 5_000, ackTimeoutMs: 500, limits: GENEROUS_LIMITS });
   });
-  afterAll(() => arena.close());
+  afterAll(() => arena.finish());
 
   it.each<Scenario>(['free', 'asked', 'paired'])(
     'attacker %s: answered with a code or acted on exactly, nobody else disturbed',
@@ -63,16 +63,14 @@ describe('fuzz: pairing control events', () => {
               ...(scenario === 'free' ? {} : { otherId }),
               clients,
             };
-            const judged = judge(
-              batch.map((input) => resolveIds(input, (role) => ids[role]!)),
-              state,
-            );
+            const judged = judge(batch.map((input) => resolveIds(input, (role) => ids[role]!)), state);
             fc.pre(judged !== undefined);
             const { inputs, expected, change } = judged!;
 
             const attackerLog = recordAndEcho(attacker);
             const counterpartLog = counterpart ? recordAndEcho(counterpart) : undefined;
-            await runBatch({ attacker, attackerLog, counterpart, counterpartLog }, inputs, expected);
+            const roundTrip = (socket: Socket) => arena.roundTrip(socket);
+            await runBatch({ attacker, attackerLog, counterpart, counterpartLog, roundTrip }, inputs, expected);
 
             expect(sockets.map((socket) => socket.connected)).toEqual(sockets.map(() => true));
             const [selfState, otherState] = statesAfter(scenario, change, selfId, otherId);

@@ -2,7 +2,6 @@ import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { type P2pErrorCode, isP2pErrorCode } from '../../lib/protocol/index.js';
-import { emitWithAck } from './wire.js';
 import { abbreviate, overTheWire, wireBytes, wireForm } from './fuzz-wire.js';
 
 /** One inbound message as the attacker sends it: `socket.emit(event, ...args[, ack])`. */
@@ -81,6 +80,8 @@ export interface BatchSides {
   /** The attacker's peer or the other side of its request, if any, recording with `recordAndEcho`. */
   counterpart?: Socket;
   counterpartLog?: Received[];
+  /** A request answered on `socket` (see FuzzArena.roundTrip), failing early if the gateway crashes meanwhile. */
+  roundTrip(socket: Socket): Promise<void>;
 }
 
 const show = (value: unknown) => abbreviate(JSON.stringify(wireForm(value)) ?? 'undefined');
@@ -105,11 +106,11 @@ export async function runBatch(sides: BatchSides, inputs: FuzzInput[], expected:
   // within the tick it runs in): the attacker's second one is handled after all its inputs were handled and answered;
   // the counterpart's after it received the deliveries and sent its echoes; the attacker's last after those echoes
   // were forwarded to it.
-  await emitWithAck(attacker, 'LIST_CLIENTS');
-  await emitWithAck(attacker, 'LIST_CLIENTS');
+  await sides.roundTrip(attacker);
+  await sides.roundTrip(attacker);
   if (sides.counterpart) {
-    await emitWithAck(sides.counterpart, 'LIST_CLIENTS');
-    await emitWithAck(attacker, 'LIST_CLIENTS');
+    await sides.roundTrip(sides.counterpart);
+    await sides.roundTrip(attacker);
   }
   // Then a short grace for anything slower than that (there should be nothing).
   const ackAnswers = expected.filter((e, i) => inputs[i]!.withAck && answersOnAck(e)).length;
@@ -127,23 +128,20 @@ export async function runBatch(sides: BatchSides, inputs: FuzzInput[], expected:
   inputs.forEach((input, i) => {
     const e = expected[i]!;
     const calls = acks[i]!;
-    const label = `input #${i} ${show([input.event, ...input.args])} (ack: ${input.withAck}), expected ${JSON.stringify(e)}`;
+    const label = () =>
+      `input #${i} ${show([input.event, ...input.args])} (ack: ${input.withAck}), expected ${abbreviate(JSON.stringify(e))}`;
     if (e.kind === 'refused' && e.via === 'p2p-error') pendingErrors.push({ index: i, event: input.event, codes: e.codes });
     if (!answersOnAck(e) || !input.withAck) {
-      if (calls.length > 0) throw new Error(`${label}: its ack must not be called, got ${show(calls)}`);
+      if (calls.length > 0) throw new Error(`${label()}: its ack must not be called, got ${show(calls)}`);
       return;
     }
-    if (calls.length !== 1) throw new Error(`${label}: its ack must be called exactly once, got ${show(calls)}`);
+    if (calls.length !== 1) throw new Error(`${label()}: its ack must be called exactly once, got ${show(calls)}`);
     checkAckAnswer(label, input, e, calls[0]!, counterpartLog, deliveries);
   });
 
   const unexpected = attackerLog.filter((entry) => entry.event !== 'P2P_ERROR');
   if (unexpected.length > 0) throw new Error(`the attacker received events that are not answers: ${show(unexpected)}`);
-  matchP2pErrors(
-    attackerLog.map((entry) => entry.args),
-    pendingErrors,
-    inputs,
-  );
+  matchP2pErrors(attackerLog.map((entry) => entry.args), pendingErrors, inputs);
 
   expect(counterpartLog.map((r) => ({ event: r.event, args: wireForm(r.args), withCallback: r.withCallback }))).toEqual(
     deliveries.map((d) => ({ event: d.event, args: wireForm(overTheWire(d.args)), withCallback: d.withCallback })),
@@ -159,7 +157,7 @@ function errorPayload(event: string) {
 }
 
 function checkAckAnswer(
-  label: string,
+  label: () => string,
   input: FuzzInput,
   e: Expected,
   answer: unknown[],
@@ -175,7 +173,7 @@ function checkAckAnswer(
       expect(isP2pErrorCode(code)).toBe(true);
       expect(e.codes).toContain(code);
     } catch (cause) {
-      throw new Error(`${label}: refused with ${show(answer)}\n${String(cause)}`);
+      throw new Error(`${label()}: refused with ${show(answer)}\n${String(cause)}`);
     }
     return;
   }
@@ -183,22 +181,22 @@ function checkAckAnswer(
   const ack = e.ack;
   if ('exactly' in ack) {
     if (JSON.stringify(wireForm(answer)) !== JSON.stringify(wireForm(ack.exactly))) {
-      throw new Error(`${label}: answered ${show(answer)}`);
+      throw new Error(`${label()}: answered ${show(answer)}`);
     }
   } else if ('clientList' in ack) {
     const [ids] = answer;
-    if (!Array.isArray(ids) || answer.length !== 1) throw new Error(`${label}: answered ${show(answer)}`);
+    if (!Array.isArray(ids) || answer.length !== 1) throw new Error(`${label()}: answered ${show(answer)}`);
     expect([...ids].sort()).toEqual([...ack.clientList].sort());
   } else {
     // The counterpart echoed what it received for this input's delivery; that echo crosses two more hops back.
     const delivery = e.delivery!;
     const index = deliveries.indexOf(delivery);
     const received = counterpartLog[index];
-    if (!received) throw new Error(`${label}: answered ${show(answer)} but its delivery never arrived`);
+    if (!received) throw new Error(`${label()}: answered ${show(answer)} but its delivery never arrived`);
     const echoed = overTheWire(overTheWire(received.args));
     const wanted = ack.echo === 'error-first' ? [null, ...echoed] : echoed;
     if (JSON.stringify(wireForm(answer)) !== JSON.stringify(wireForm(wanted))) {
-      throw new Error(`${label}: answered ${show(answer)}, expected the echo ${show(wanted)}`);
+      throw new Error(`${label()}: answered ${show(answer)}, expected the echo ${show(wanted)}`);
     }
   }
 }

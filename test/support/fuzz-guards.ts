@@ -18,18 +18,35 @@ function realProcess(): NodeJS.Process {
 /** Records every unhandled rejection and uncaught exception while it watches; `stop()` removes its listeners. */
 export interface CrashWatch {
   readonly problems: string[];
+  /** A promise that rejects with the next problem recorded from now on, and a way to stop waiting for one. */
+  nextProblem(): { crashed: Promise<never>; cancel(): void };
   stop(): void;
 }
 
 export function watchForCrashes(): CrashWatch {
   const node = realProcess();
   const problems: string[] = [];
-  const onRejection = (reason: unknown) => void problems.push(`unhandled rejection: ${describe(reason)}`);
-  const onException = (error: unknown) => void problems.push(`uncaught exception: ${describe(error)}`);
+  const waiting = new Set<(problem: string) => void>();
+  const record = (problem: string) => {
+    problems.push(problem);
+    for (const notify of waiting) notify(problem);
+    waiting.clear();
+  };
+  const onRejection = (reason: unknown) => record(`unhandled rejection: ${describe(reason)}`);
+  const onException = (error: unknown) => record(`uncaught exception: ${describe(error)}`);
   node.on('unhandledRejection', onRejection);
   node.on('uncaughtExceptionMonitor', onException);
   return {
     problems,
+    nextProblem() {
+      let notify: (problem: string) => void = () => undefined;
+      const crashed = new Promise<never>((_, reject) => {
+        notify = (problem) => reject(new Error(`the gateway crashed: ${problem}`));
+        waiting.add(notify);
+      });
+      crashed.catch(() => undefined);
+      return { crashed, cancel: () => void waiting.delete(notify) };
+    },
     stop() {
       node.off('unhandledRejection', onRejection);
       node.off('uncaughtExceptionMonitor', onException);

@@ -10,6 +10,8 @@ import { overTheWire } from './fuzz-wire.js';
  */
 
 const MAX_EVENT_NAME_LENGTH = 256;
+/** The gateway's bound on a relay's positional arguments (relay.handler.ts MAX_RELAY_ARGS; not yet in the README). */
+const MAX_RELAY_ARGS = 256;
 
 const refused = (via: 'control-ack' | 'error-first-ack' | 'p2p-error', codes: P2pErrorCode[]): Expected => ({ kind: 'refused', via, codes });
 
@@ -19,7 +21,7 @@ function relayProblems(payload: unknown, peerId: string | undefined): P2pErrorCo
   const { targetClientId, event, args } = payload as Record<string, unknown>;
   const codes = new Set<P2pErrorCode>();
   if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_NAME_LENGTH) codes.add('INVALID_PAYLOAD');
-  if (args !== undefined && !Array.isArray(args)) codes.add('INVALID_PAYLOAD');
+  if (args !== undefined && (!Array.isArray(args) || args.length > MAX_RELAY_ARGS)) codes.add('INVALID_PAYLOAD');
   if (targetClientId !== undefined && typeof targetClientId !== 'string') codes.add('INVALID_PAYLOAD');
   if (typeof event === 'string' && isReservedName(event)) codes.add('RESERVED_EVENT');
   if (peerId === undefined) codes.add('NOT_PAIRED');

@@ -44,7 +44,7 @@ export function wireForm(value: unknown): unknown {
   return value;
 }
 
-/** Compresses long runs of one character, so a failure report with a 200 KB string or a 500-deep value stays readable. */
+/** Compresses long runs of one short unit ("a", "[[", "171,"), so reports of 200 KB strings or deep values stay readable. */
 export function abbreviate(text: string): string {
-  return text.replace(/([\s\S])\1{63,}/gu, (run, char: string) => `${char.repeat(8)}<…${run.length / char.length} × ${JSON.stringify(char)}…>`);
+  return text.replace(/([\s\S]{1,8}?)\1{31,}/gu, (run, unit: string) => `${unit.repeat(4)}<…${run.length / unit.length} × ${JSON.stringify(unit)}…>`);
 }

@@ -7,6 +7,19 @@ export function asFunction(value: unknown): AnyFunction | undefined {
   return typeof value === 'function' ? (value as AnyFunction) : undefined;
 }
 
+/**
+ * Socket.IO passes a client's ack last, whatever the count of arguments before it: handlers take the ack from there,
+ * read their data arguments by position (a function there counts as absent), and ignore extra ones.
+ */
+export function trailingAck(args: ArrayLike<unknown>): AnyFunction | undefined {
+  return args.length > 0 ? asFunction(args[args.length - 1]) : undefined;
+}
+
+/** A data argument: what the client sent at that position, unless it is the ack. */
+export function dataArgument(value: unknown): unknown {
+  return typeof value === 'function' ? undefined : value;
+}
+
 /** Tells the client of a failure that has no ack to travel on. */
 export function sendError(socket: P2pSocket, error: P2pError): void {
   socket.emit(P2pEvent.ERROR, error.toPayload());

@@ -1,13 +1,14 @@
 import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.js';
-import { answerControl, asFunction, internalError, sendError } from './answer.js';
+import { answerControl, dataArgument, internalError, sendError, trailingAck } from './answer.js';
 
 const EVENT = P2pEvent.REGISTER;
 
 /** `P2P_REGISTER(targetClientId, ack)`: the source asks to pair. */
-export function onPairRequest(this: P2pSocket, targetId: unknown, ack: unknown): void {
+export function onPairRequest(this: P2pSocket, target: unknown): void {
   const socket = this;
-  const answer = asFunction(ack);
+  const answer = trailingAck(arguments);
+  const targetId = dataArgument(target);
   const limited = socket.data.p2p.limits?.checkPairRequest();
   if (limited) return answerControl(socket, answer, limited);
   if (!answer) return sendError(socket, new P2pError('INVALID_PAYLOAD', 'P2P_REGISTER needs (targetClientId, ack)', EVENT));

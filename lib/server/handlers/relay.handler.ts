@@ -1,7 +1,7 @@
 import { P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
 import { type AckOutcome, holdRelay } from '../peer-delivery.js';
-import { asFunction, sendError } from './answer.js';
+import { dataArgument, sendError, trailingAck } from './answer.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
 /** Positional arguments of one relayed event; spreading far more would overflow the call stack. */
@@ -52,9 +52,10 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
  * `P2P_EMIT({targetClientId, event, args}, [ack])`: delivers `event(...args)` to the sender's peer. The optional ack
  * (not part of the original protocol) is error-first: `ack(null)` once delivered, `ack(error)` otherwise.
  */
-export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void {
+export function onRelay(this: P2pSocket, payloadArgument: unknown): void {
   const conn = this.data.p2p;
-  const answer = asFunction(ack);
+  const answer = trailingAck(arguments);
+  const payload = dataArgument(payloadArgument);
   const checked = checkRelay(conn, payload, P2pEvent.EMIT);
   if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
   const peerConnectionId = conn.peer!.connectionId;
@@ -82,10 +83,11 @@ export function onRelay(this: P2pSocket, payload: unknown, ack?: unknown): void 
  * peer passes to the callback reaches `ack`. Protocol 1 senders get `ack(...results)` and failures as P2P_ERROR;
  * protocol 2 senders get `ack(null, ...results)` or `ack(error)`.
  */
-export function onRelayWithAck(this: P2pSocket, payload: unknown, ack: unknown): void {
+export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void {
   const sender = this;
   const conn = sender.data.p2p;
-  const answer = asFunction(ack);
+  const answer = trailingAck(arguments);
+  const payload = dataArgument(payloadArgument);
   const errorFirst = conn.protocolVersion >= 2;
   const fail = (error: P2pError) => (answer && errorFirst ? answer(error.toPayload()) : sendError(sender, error));
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));

@@ -1,13 +1,13 @@
 import { P2pDisconnectReason, P2pError, P2pEvent } from '../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.js';
-import { answerControl, asFunction, internalError } from './answer.js';
+import { answerControl, internalError, trailingAck } from './answer.js';
 
 const EVENT = P2pEvent.UNREGISTER;
 
 /** `P2P_UNREGISTER([ack])`: leave the current pairing; the peer gets `P2P_DISCONNECT(clientId, 'UNREGISTERED')`. */
-export function onUnpair(this: P2pSocket, ack?: unknown): void {
+export function onUnpair(this: P2pSocket): void {
   const socket = this;
-  const answer = asFunction(ack);
+  const answer = trailingAck(arguments);
   const { clientId, gateway } = socket.data.p2p;
   gateway.engine
     .unpair(clientId, P2pDisconnectReason.UNREGISTERED, false)
