@@ -8,12 +8,14 @@
  *   npm run bench -- --only relay64,ack   a subset (relay64 relay1k ack handshakes clients5k clients10k)
  *   npm run bench -- --profile [--server bare]   the gateway (or the bare relay) under `node --cpu-prof`, summarised
  *   npm run bench -- --no-pin      let the OS place the processes instead of taskset (server core 0, load core 1)
+ *   npm run bench -- --default-limits   the gateway with its default per-connection rate limits (see gateway-server.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from './harness/load-process.js';
 import { describeMachine } from './harness/machine.js';
+import { watchOtherWork } from './harness/machine-load.js';
 import { pinningEnabled } from './harness/pinning.js';
 import { FULL_PLAN, type Plan, SHORT_PLAN, fitToFileLimit, stepsOf } from './harness/plan.js';
 import { profileServer } from './harness/profile-server.js';
@@ -35,7 +37,11 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
   const failures: string[] = [];
   for (let r = 0; r < plan.rounds; r++) {
     const order: ServerKind[] = r % 2 === 0 ? ['bare', 'gateway'] : ['gateway', 'bare'];
-    const servers: Record<ServerKind, ServerProcess> = { bare: new ServerProcess('bare'), gateway: new ServerProcess('gateway') };
+    const gatewayEnv: Record<string, string> = process.argv.includes('--default-limits') ? { BENCH_LIMITS: 'default' } : {};
+    const servers: Record<ServerKind, ServerProcess> = {
+      bare: new ServerProcess('bare'),
+      gateway: new ServerProcess('gateway', [], gatewayEnv),
+    };
     const round: RoundResults[number] = { bare: {}, gateway: {} };
     rounds.push(round);
     try {
@@ -85,9 +91,11 @@ async function main(): Promise<number> {
   const progress = new Progress(stepsOf(plan));
   progress.log(`${short ? 'short' : 'full'} run: ${plan.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}`);
 
-  // Other work on a shared machine moves the figures; the load averages around the run say how busy it was.
+  // Other work on a shared machine moves the figures; say how much of the CPU it took during the run.
   const loadAverage = { atStart: loadavg(), atEnd: [] as number[] };
+  const otherWork = watchOtherWork();
   const { rounds: results, failures } = await measure(plan, progress);
+  const otherCpuShare = otherWork();
   loadAverage.atEnd = loadavg();
   const names = plan.measurements.map((m) => m.name);
   const offered = plan.measurements.find((m) => m.spec.kind === 'relay')?.spec;
@@ -95,11 +103,12 @@ async function main(): Promise<number> {
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
-  const subtitle = `${command} · ${plan.rounds} round(s), medians · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node} · ${pinning}`;
+  const other = otherCpuShare === null ? '' : ` · other work took ${Math.round(otherCpuShare * 100)}% of the CPU`;
+  const subtitle = `${command} · ${plan.rounds} round(s), medians · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node} · ${pinning}${other}`;
   // Only the full run replaces the committed results; smoke and partial runs are written beside them.
   const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const report = { date: new Date().toISOString(), command, machine, pinning, loadAverage, plan, figures, rounds: results, failures, warning };
+  const report = { date: new Date().toISOString(), command, machine, pinning, otherCpuShare, loadAverage, plan, figures, rounds: results, failures, warning };
   writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${RESULTS_DIR}${stem}.md`, `${markdownTable(figures)}\n`);
   writeFileSync(`${RESULTS_DIR}${stem}.svg`, drawChart(figures, subtitle));

@@ -1,16 +1,21 @@
 import { Module } from '@nestjs/common';
 import { P2pModule } from '../lib/server/index.js';
+import { BrowserPageModule } from './browser-page.module.js';
 
 /**
  * The sample app: the pairing gateway on the root namespace, accepting socket.io-client 4 and 2 clients. In memory by
- * default; with REDIS_URL set it runs as one node of a cluster (start several with different PORTs).
+ * default; with REDIS_URL set it runs as one node of a cluster (start several with different PORTs). With
+ * P2P_ADMIN_TOKEN set (16 characters or more) the control center is at /p2p-admin?token=<token>. The browser sample is
+ * at /browser/?clientId=<id> (after `npm run build`).
  */
 @Module({
   imports: [
     P2pModule.forRoot({
       serverOptions: { cors: { origin: true }, allowEIO3: true },
       ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL } } : {}),
+      ...(process.env.P2P_ADMIN_TOKEN ? { controlCenter: { token: process.env.P2P_ADMIN_TOKEN } } : {}),
     }),
+    BrowserPageModule.register(),
   ],
 })
 export class AppModule {}

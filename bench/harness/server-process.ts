@@ -11,7 +11,7 @@ export type ServerKind = 'bare' | 'gateway';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const SCRIPTS: Record<ServerKind, string> = {
   bare: here('../bare-relay.js'),
-  gateway: here('../../sample/main.js'),
+  gateway: here('../gateway-server.js'),
 };
 const PROBE_URL = pathToFileURL(here('../server-probe.js')).href;
 const START_TIMEOUT_MS = 20_000;
@@ -51,6 +51,7 @@ export class ServerProcess {
   constructor(
     readonly kind: ServerKind,
     private readonly nodeFlags: string[] = [],
+    private readonly env: Record<string, string> = {},
   ) {}
 
   async start(): Promise<void> {
@@ -60,7 +61,7 @@ export class ServerProcess {
     this.output = '';
     const [command, args] = onCore(SERVER_CORE, ['--expose-gc', '--import', PROBE_URL, ...this.nodeFlags, script]);
     const child = spawn(command, args, {
-      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;

@@ -5,16 +5,29 @@
  */
 import type { Socket } from 'socket.io-client';
 import type { ClientsResult, ClientsSpec } from '../workloads.js';
-import { consentToPairing, forEachLimited, openClient, requestPairing, whenConnected } from './clients.js';
-import { until } from './latency.js';
+import { consentToPairing, forEachLimited, openClient, openPairs, requestPairing, whenConnected } from './clients.js';
+import { sleep, until } from './latency.js';
 import { probeServer, progress } from './parent.js';
 
 const DELIVERY_TIMEOUT_MS = 15_000;
 const PROGRESS_EVERY = 1000;
+const WARM_UP_PAIRS = 50;
+
+/** Connects, pairs and relays a little first, so code the server compiles on first use is not counted per client. */
+async function warmUp(url: string, prefix: string): Promise<void> {
+  const pairs = await openPairs(url, WARM_UP_PAIRS, prefix);
+  for (const pair of pairs) {
+    pair.source.disconnect();
+    pair.target.disconnect();
+  }
+  const deadline = performance.now() + DELIVERY_TIMEOUT_MS;
+  while (performance.now() < deadline && ((await probeServer(false))?.openSockets ?? 0) > 0) await sleep(50);
+}
 
 export async function runClients(url: string, spec: ClientsSpec): Promise<ClientsResult> {
-  const baseline = await probeServer(true);
   const prefix = `cl${process.pid}`;
+  await warmUp(url, `${prefix}-warm`);
+  const baseline = await probeServer(true);
   const sockets: Socket[] = [];
   let errors = 0;
   let delivered = 0;

@@ -28,6 +28,7 @@ export interface ProfileSummary {
   topSelf: Array<{ name: string; where: string; selfMs: number; shareOfBusy: number }>;
   byPackage: Array<{ name: string; selfMs: number; shareOfBusy: number }>;
   libInclusive: Array<{ name: string; where: string; totalMs: number; shareOfBusy: number }>;
+  libSelf: Array<{ name: string; where: string; selfMs: number; shareOfBusy: number }>;
 }
 
 const IDLE = new Set(['(idle)', '(program)']);
@@ -124,6 +125,11 @@ export function summariseProfile(path: string, window?: ProfileWindow, top = 25)
       .filter(([name]) => !IDLE.has(name))
       .sort((a, b) => b[1] - a[1])
       .map(([name, selfMs]) => ({ name, selfMs, shareOfBusy: share(selfMs) })),
+    libSelf: [...selfByFunction.values()]
+      .filter((f) => f.where.startsWith('dist/lib/'))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top)
+      .map((f) => ({ ...f, shareOfBusy: share(f.selfMs) })),
     libInclusive: [...libByFunction.values()]
       .sort((a, b) => b.totalMs - a.totalMs)
       .slice(0, top)
@@ -142,6 +148,9 @@ export function formatProfile(summary: ProfileSummary): string {
     '',
     'top functions by self time:',
     ...summary.topSelf.map((f) => `  ${pct(f.shareOfBusy)} ${ms(f.selfMs)}  ${f.name}  ${f.where}`),
+    '',
+    'lib/ functions by self time:',
+    ...summary.libSelf.map((f) => `  ${pct(f.shareOfBusy)} ${ms(f.selfMs)}  ${f.name}  ${f.where}`),
     '',
     'lib/ functions by inclusive time (self + callees):',
     ...summary.libInclusive.map((f) => `  ${pct(f.shareOfBusy)} ${ms(f.totalMs)}  ${f.name}  ${f.where}`),

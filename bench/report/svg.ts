@@ -17,6 +17,19 @@ const ROW_HEIGHT = 36;
 const BAR_HEIGHT = 12;
 const COLORS = { bare: '#9aa3ad', gateway: '#2b7bb9' };
 
+const SUBTITLE_CHARS = 125;
+
+/** Breaks a ' · '-separated line into lines of at most `width` characters. */
+function wrap(line: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const part of line.split(' · ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 3 + part.length <= width) lines[last] += ` · ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -43,10 +56,12 @@ export function drawChart(figures: Figure[], subtitle: string): string {
   const body: string[] = [];
   let y = 28;
   body.push(text(LABEL_X, y, 'nest-p2p-gateway vs a bare Socket.IO relay', 'class="title"'));
-  y += 18;
-  body.push(text(LABEL_X, y, subtitle, 'class="sub"'));
-  body.push(`<rect x="${WIDTH - 250}" y="${y - 24}" width="12" height="12" fill="${COLORS.bare}"/>`, text(WIDTH - 234, y - 14, 'bare relay'));
-  body.push(`<rect x="${WIDTH - 150}" y="${y - 24}" width="12" height="12" fill="${COLORS.gateway}"/>`, text(WIDTH - 134, y - 14, 'gateway'));
+  body.push(`<rect x="${WIDTH - 250}" y="${y - 11}" width="12" height="12" fill="${COLORS.bare}"/>`, text(WIDTH - 234, y, 'bare relay'));
+  body.push(`<rect x="${WIDTH - 150}" y="${y - 11}" width="12" height="12" fill="${COLORS.gateway}"/>`, text(WIDTH - 134, y, 'gateway'));
+  for (const line of wrap(subtitle, SUBTITLE_CHARS)) {
+    y += 16;
+    body.push(text(LABEL_X, y, line, 'class="sub"'));
+  }
   y += 14;
   for (const panel of PANELS) {
     const rows = figures.filter((f) => panel.keys(f.key));
@@ -59,7 +74,9 @@ export function drawChart(figures: Figure[], subtitle: string): string {
       y += ROW_HEIGHT;
     }
   }
-  const height = y + 10;
+  y += 8;
+  body.push(text(LABEL_X, y, 'Bars: medians over rounds. gw/bare: the median of the per-round ratios, each pair measured back to back.', 'class="sub"'));
+  const height = y + 12;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     '<style>.title{font-size:16px;font-weight:bold}.panel{font-size:13px;font-weight:bold}.sub{fill:#555}.value{fill:#333;font-size:11px}.ratio{font-weight:bold}</style>',

@@ -16,3 +16,8 @@ export { PairingService, type P2pClientInfo, type P2pPairingInfo } from './pairi
 export type { P2pLifecycleEvent, P2pLifecycleEventType } from './p2p-lifecycle-event.js';
 export type * from './stores/pairing-store.interface.js';
 export { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
+export {
+  DEFAULT_CONTROL_CENTER_PATH,
+  type P2pControlCenterOptions,
+  type ResolvedControlCenterOptions,
+} from './control-center/control-center.options.js';

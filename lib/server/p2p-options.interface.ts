@@ -2,6 +2,7 @@ import type { ServerOptions } from 'socket.io';
 import type { P2pAuthenticateHook, P2pCanPairHook } from './auth/p2p-auth.types.js';
 import type { P2pLimitsOptions } from './limits/p2p-limits.options.js';
 import type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
+import type { P2pControlCenterOptions } from './control-center/control-center.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
@@ -120,6 +121,14 @@ export interface P2pModuleOptions {
    * @default none (one process, in memory)
    */
   redis?: P2pRedisOptions;
+
+  /**
+   * An operator's page and JSON API under `path`: clients, pairings, counts, unpair and disconnect actions, and a live
+   * stream of lifecycle events. Never served without credentials: give a `token`, a `guard`, or both; with neither,
+   * the module refuses to start. Its routes answer 404 while the option is left out.
+   * @default off
+   */
+  controlCenter?: P2pControlCenterOptions;
 }
 
 export interface ClientIdOptions {

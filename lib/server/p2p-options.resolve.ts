@@ -4,6 +4,7 @@ import type { P2pAuthenticateHook, P2pCanPairHook } from './auth/p2p-auth.types.
 import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages } from './limits/p2p-limits.options.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
+import { type ResolvedControlCenterOptions, resolveControlCenter } from './control-center/control-center.options.js';
 import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
@@ -28,6 +29,8 @@ export interface ResolvedP2pOptions {
   limits: ResolvedP2pLimits;
   /** Set when the gateway runs as a cluster node (`redis` option). */
   cluster?: ClusterSetup;
+  /** Set when the control center is on. */
+  controlCenter?: ResolvedControlCenterOptions;
 }
 
 export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
@@ -66,5 +69,6 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     canPair: options.canPair,
     canPairTimeoutMs: positiveMs('canPairTimeoutMs', options.canPairTimeoutMs, 5_000),
     limits,
+    controlCenter: resolveControlCenter(options.controlCenter),
   };
 }

@@ -1,4 +1,11 @@
-import { Inject, Logger, type OnApplicationShutdown, type OnModuleDestroy, type Type } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type Type,
+} from '@nestjs/common';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -7,7 +14,7 @@ import {
 } from '@nestjs/websockets';
 import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
-import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '../protocol/index.js';
+import { P2pDisconnectReason, P2pError, P2pErrorCode, P2pEvent, type SessionPayload } from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
@@ -36,6 +43,7 @@ export class P2pGatewayBase
     OnGatewayInit,
     OnGatewayConnection,
     OnGatewayDisconnect,
+    OnApplicationBootstrap,
     OnModuleDestroy,
     OnApplicationShutdown,
     ClientTransport,
@@ -75,11 +83,36 @@ export class P2pGatewayBase
       nodeId: this.options.nodeId,
       nodeTtlMs: setup.nodeTtlMs,
       onRemoved: (removed) => {
+        this.cluster?.connectionsGone(removed.map((client) => client.record.connectionId));
         for (const client of removed) this.engine.settleDeparture(client, P2pDisconnectReason.DISCONNECTED);
       },
-      onError: (error) => this.reportFailure('cluster liveness', error),
+      onForgotten: () => this.closeForgottenConnections(),
+      onHeartbeat: () => this.retryDepartures(),
+      onError: (error) => this.reportFailure('cluster liveness (Redis unreachable; reported once until it answers)', error),
+      onRecovered: () => this.logger.log('cluster liveness: Redis answers again'),
     });
-    this.liveness.start();
+  }
+
+  /**
+   * The shared store forgot this node (Redis came back empty, or the other nodes swept this one while it could not
+   * reach Redis): connections it holds but the store does not know are closed at the transport, so their clients
+   * reconnect (Socket.IO clients do after a transport close) and register again, ids and uniqueness included.
+   */
+  private async closeForgottenConnections(): Promise<void> {
+    const sockets = [...this.namespace.sockets.values()] as P2pSocket[];
+    const records = await Promise.all(sockets.map((socket) => this.engine.store.getClient(socket.data.p2p.clientId)));
+    let closed = 0;
+    sockets.forEach((socket, i) => {
+      if (records[i]?.connectionId === socket.id) return;
+      closed++;
+      socket.conn.close();
+    });
+    this.logger.warn(`the shared store had forgotten this node: ${closed} unregistered connection(s) closed for their clients to reconnect`);
+  }
+
+  /** Nest admits clients only once this resolves: a cluster node is listed alive (and clean of a past life) first. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.liveness?.start();
   }
 
   /** A cluster node leaves cleanly: its clients leave the shared store and their peers elsewhere are told. */
@@ -133,8 +166,30 @@ export class P2pGatewayBase
       failHeldRelays(conn, socket, gone);
     }
     this.engine[dropped ? 'drop' : 'leave'](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch(
-      (cause: unknown) => this.reportFailure('disconnect', cause),
+      (cause: unknown) => this.departureFailed(conn.clientId, socket.id, cause),
     );
+  }
+
+  /** Cluster: departures the store could not record while Redis was away, by connection id; retried at each heartbeat. */
+  private readonly unsettledDepartures = new Map<string, string>();
+
+  private departureFailed(clientId: string, connectionId: string, cause: unknown): void {
+    // Left alone, the record would outlive its connection on a live node (no sweep): the id stuck, the peer never told.
+    if (this.cluster && isStoreUnavailable(cause)) this.unsettledDepartures.set(connectionId, clientId);
+    else this.reportFailure('disconnect', cause);
+  }
+
+  private retryDepartures(): void {
+    for (const [connectionId, clientId] of this.unsettledDepartures) {
+      this.engine.leave(clientId, connectionId, P2pDisconnectReason.DISCONNECTED).then(
+        () => this.unsettledDepartures.delete(connectionId),
+        (cause: unknown) => {
+          if (isStoreUnavailable(cause)) return;
+          this.unsettledDepartures.delete(connectionId);
+          this.reportFailure('disconnect', cause);
+        },
+      );
+    }
   }
 
   /** Relays a dropped connection held for its peer, kept for reconnect grace by the dropped connection's id. */
@@ -209,6 +264,10 @@ export class P2pGatewayBase
   reportFailure(event: string, error: unknown): void {
     this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+}
+
+function isStoreUnavailable(cause: unknown): boolean {
+  return (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
 }
 
 /** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */

@@ -11,6 +11,8 @@ import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolv
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
+import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
 
 async function resolveWithCluster(options: P2pModuleOptions = {}): Promise<ResolvedP2pOptions> {
@@ -35,7 +37,10 @@ function withGateway(base: DynamicModule): DynamicModule {
       },
       PairingService,
       createP2pGatewayClass(),
+      ControlCenterAccessGuard,
     ],
+    // Always registered, since forRootAsync's options are not known here; its guard answers 404 while it is off.
+    controllers: [...(base.controllers ?? []), createControlCenterControllerClass()],
     exports: [...(base.exports ?? []), PairingService, P2P_STORE],
   };
 }

@@ -14,6 +14,9 @@ import type {
   ResumedClient,
 } from './stores/pairing-store.interface.js';
 
+/** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
+const STORE_RETRY_MS = 1_000;
+
 /** Receives the outcome of a pairing request: undefined on success. */
 export type PairRequestCallback = (error?: P2pError) => void;
 
@@ -35,6 +38,7 @@ export class PairingEngine {
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
+  private closed = false;
 
   constructor(
     readonly store: PairingStore,
@@ -106,7 +110,7 @@ export class PairingEngine {
     if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId });
     const timer = setTimeout(() => {
       this.graceTimers.delete(connectionId);
-      this.leave(clientId, connectionId, reason).catch(() => undefined);
+      this.retryWhileStoreAway(() => this.leave(clientId, connectionId, reason));
     }, graceMs);
     this.graceTimers.set(connectionId, timer);
     this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
@@ -147,7 +151,7 @@ export class PairingEngine {
       return;
     }
     const targetConnectionId = reserved.target.connectionId;
-    const timer = setTimeout(() => void this.expire(request), this.options.pairTimeoutMs);
+    const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
     this.openRequests.set(request.requestId, { request, targetConnectionId, callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
     this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
@@ -207,8 +211,20 @@ export class PairingEngine {
     return left;
   }
 
+  /**
+   * Runs a timer's store update. While the store cannot be reached (Redis away) it tries again every second: given up,
+   * a request or a held client would stay reserved in the store for good. Anything else is dropped, as before.
+   */
+  private retryWhileStoreAway(update: () => Promise<unknown>): void {
+    update().catch((cause: unknown) => {
+      if (this.closed || (cause as { code?: unknown } | null)?.code !== 'STORE_UNAVAILABLE') return;
+      setTimeout(() => this.retryWhileStoreAway(update), STORE_RETRY_MS).unref();
+    });
+  }
+
   /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
   close(): void {
+    this.closed = true;
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
     for (const open of this.openRequests.values()) {

@@ -28,8 +28,8 @@ export class ClusterLink {
     private readonly ackTimeoutMs: number,
   ) {}
 
-  /** Relay acks this node awaits from other nodes, by ack id. */
-  private readonly pendingAcks = new Map<string, { onOutcome: AckOutcome; timer: NodeJS.Timeout }>();
+  /** Relay acks this node awaits from other nodes, by ack id, with the connection that owes each. */
+  private readonly pendingAcks = new Map<string, { onOutcome: AckOutcome; timer: NodeJS.Timeout; connectionId: string }>();
 
   /** Listens for the other nodes' messages. */
   listen(): void {
@@ -49,6 +49,7 @@ export class ClusterLink {
         this.namespace.serverSideEmit(ClusterMessage.RELAY_REPLY, ackId, reply);
       });
     });
+    this.namespace.on(ClusterMessage.CONNECTIONS_GONE, (connectionIds: string[]) => this.settleAcksOwedBy(connectionIds));
     this.namespace.on(ClusterMessage.RELAY_REPLY, (ackId: string, reply: RelayReply) => {
       const pending = this.pendingAcks.get(ackId);
       if (!pending) return;
@@ -65,6 +66,26 @@ export class ClusterLink {
       clearTimeout(pending.timer);
       this.pendingAcks.delete(ackId);
       pending.onOutcome(new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.EMIT_ACKNOWLEDGE), []);
+    }
+  }
+
+  /**
+   * Connections removed without their node's help (it died, or is shutting down): every node, this one included,
+   * fails the relay acks they owe with PEER_DISCONNECTED instead of waiting for ACK_TIMEOUT.
+   */
+  connectionsGone(connectionIds: string[]): void {
+    if (connectionIds.length === 0) return;
+    this.settleAcksOwedBy(connectionIds);
+    this.namespace.serverSideEmit(ClusterMessage.CONNECTIONS_GONE, connectionIds);
+  }
+
+  private settleAcksOwedBy(connectionIds: string[]): void {
+    const gone = new Set(connectionIds);
+    for (const [ackId, pending] of this.pendingAcks) {
+      if (!gone.has(pending.connectionId)) continue;
+      clearTimeout(pending.timer);
+      this.pendingAcks.delete(ackId);
+      pending.onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
     }
   }
 
@@ -91,7 +112,7 @@ export class ClusterLink {
       this.pendingAcks.delete(ackId);
       onOutcome(new P2pError('ACK_TIMEOUT', undefined, event), []);
     }, this.ackTimeoutMs + NODE_HOP_MS);
-    this.pendingAcks.set(ackId, { onOutcome, timer });
+    this.pendingAcks.set(ackId, { onOutcome, timer, connectionId });
     this.namespace.serverSideEmit(ClusterMessage.RELAY_WITH_ACK, connectionId, event, packValues(args), ackId);
   }
 }

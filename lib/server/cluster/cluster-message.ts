@@ -14,6 +14,8 @@ export const ClusterMessage = {
   RELAY_WITH_ACK: 'p2p:relay-ack',
   /** `(ackId, reply)`: the outcome of a RELAY_WITH_ACK, for the node that asked. */
   RELAY_REPLY: 'p2p:relay-reply',
+  /** `(connectionIds)`: connections swept from a dead node (or forgotten by one shutting down); their owed acks fail. */
+  CONNECTIONS_GONE: 'p2p:connections-gone',
 } as const;
 
 export type RelayReply = { results: PackedValues } | { error: { code: string; message: string; event?: string } };

@@ -7,7 +7,18 @@ export interface NodeLivenessOptions {
   nodeTtlMs: number;
   /** Receives the clients removed from dead nodes (or from this node on shutdown). */
   onRemoved: (removed: RemovedClient[]) => void;
+  /**
+   * The store no longer knew this node although it had before: Redis lost its data (a restart), or the other nodes
+   * swept this one while it could not reach Redis. Its connections are registered nowhere any more. Retried at the
+   * next heartbeat while it rejects.
+   */
+  onForgotten: () => Promise<void>;
+  /** A failure talking to the store; called once per outage (again only after a success), not at every attempt. */
   onError: (error: unknown) => void;
+  /** The store answers again after failures reported through onError. */
+  onRecovered?: () => void;
+  /** After each heartbeat that got through. */
+  onHeartbeat?: () => void;
 }
 
 /**
@@ -19,16 +30,30 @@ export class NodeLiveness {
   private sweepTimer?: NodeJS.Timeout;
   /** No sweeping until this node's own heartbeat got through: after an outage every liveness key may be gone. */
   private sweepAfter = Number.POSITIVE_INFINITY;
+  /** Whether a heartbeat of this life got through already (from then on, being unlisted means being forgotten). */
+  private listed = false;
+  private forgotten = false;
+  private failing = false;
 
   constructor(
     private readonly store: ClusterPairingStore,
     private readonly options: NodeLivenessOptions,
   ) {}
 
-  start(): void {
-    const { nodeTtlMs } = this.options;
+  /**
+   * Forgets the clients a previous life of this nodeId left (a node restarted under a fixed id before its TTL ran
+   * out would otherwise keep them alive for good), sends the first heartbeat, then keeps beating and sweeping. To be
+   * awaited before the node admits clients.
+   */
+  async start(): Promise<void> {
+    const { nodeTtlMs, nodeId } = this.options;
+    try {
+      this.report(await this.store.forgetNode(nodeId));
+    } catch (error) {
+      this.fail(error);
+    }
+    await this.heartbeat();
     const beat = () => void this.heartbeat();
-    beat();
     this.heartbeatTimer = setInterval(beat, Math.max(100, Math.floor(nodeTtlMs / 3)));
     this.sweepTimer = setInterval(() => void this.sweep(), Math.max(100, Math.floor(nodeTtlMs / 5)));
     this.heartbeatTimer.unref();
@@ -43,18 +68,31 @@ export class NodeLiveness {
     try {
       this.report(await this.store.forgetNode(this.options.nodeId));
     } catch (error) {
-      this.options.onError(error);
+      this.fail(error);
     }
   }
 
   private async heartbeat(): Promise<void> {
+    let wasListed: boolean;
     try {
-      await this.store.heartbeat(this.options.nodeId, this.options.nodeTtlMs);
-      // After a gap (start, or the store coming back), give the other nodes one TTL to beat again before judging them.
-      if (this.sweepAfter === Number.POSITIVE_INFINITY) this.sweepAfter = Date.now() + this.options.nodeTtlMs;
+      wasListed = await this.store.heartbeat(this.options.nodeId, this.options.nodeTtlMs);
+      this.succeed();
     } catch (error) {
       this.sweepAfter = Number.POSITIVE_INFINITY;
-      this.options.onError(error);
+      this.fail(error);
+      return;
+    }
+    // After a gap (start, or the store coming back), give the other nodes one TTL to beat again before judging them.
+    if (this.sweepAfter === Number.POSITIVE_INFINITY) this.sweepAfter = Date.now() + this.options.nodeTtlMs;
+    if (!wasListed && this.listed) this.forgotten = true;
+    this.listed = true;
+    this.options.onHeartbeat?.();
+    if (!this.forgotten) return;
+    try {
+      await this.options.onForgotten();
+      this.forgotten = false;
+    } catch (error) {
+      this.fail(error);
     }
   }
 
@@ -62,12 +100,25 @@ export class NodeLiveness {
     if (Date.now() < this.sweepAfter) return;
     try {
       this.report(await this.store.sweepDeadNodes());
+      this.succeed();
     } catch (error) {
-      this.options.onError(error);
+      this.fail(error);
     }
   }
 
   private report(removed: RemovedClient[]): void {
     if (removed.length > 0) this.options.onRemoved(removed);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.options.onError(error);
+  }
+
+  private succeed(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.options.onRecovered?.();
   }
 }

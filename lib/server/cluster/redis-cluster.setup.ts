@@ -35,6 +35,7 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
   const clients = [storeClient, pub, sub];
   // An unhandled 'error' event would crash the process; ioredis reconnects by itself.
   for (const client of clients) client.on('error', () => undefined);
+  for (const client of [pub, sub]) handleEveryCommand(client);
   await Promise.all(clients.map((client) => (client.status === 'ready' ? undefined : waitReady(client))));
   const adapter = options.sharded
     ? adapters.createShardedAdapter(pub, sub, { channelPrefix: `${keyPrefix}#sio`, subscriptionMode: 'dynamic-private' })
@@ -47,6 +48,21 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
       await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
+}
+
+/**
+ * The adapter fires most of its commands (PUBLISH, SSUBSCRIBE, SUNSUBSCRIBE, ...) without handling their promises.
+ * While Redis is away ioredis queues them and, after `maxRetriesPerRequest` reconnection attempts (about 10 s), rejects
+ * them all: unhandled, those rejections would crash the process. Every command of these two connections gets a
+ * handler; whoever awaits a command still sees its rejection.
+ */
+function handleEveryCommand(client: Redis): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    const sent = send(...args);
+    if (sent instanceof Promise) sent.catch(() => undefined);
+    return sent;
+  }) as Redis['sendCommand'];
 }
 
 function waitReady(client: Redis): Promise<void> {

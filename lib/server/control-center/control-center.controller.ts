@@ -1,0 +1,135 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  type MessageEvent,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Sse,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { type Observable, interval, map, merge, of } from 'rxjs';
+import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
+import { type P2pClientInfo, type P2pPairingInfo, PairingService } from '../pairing.service.js';
+import type { StoreCounts } from '../stores/pairing-store.interface.js';
+import { AllowQueryToken, ControlCenterAccessGuard } from './control-center-access.guard.js';
+import { DEFAULT_CONTROL_CENTER_PATH } from './control-center.options.js';
+import { CONTROL_CENTER_PAGE, CONTROL_CENTER_PAGE_CSP } from './control-center.page.js';
+
+const MAX_REASON_LENGTH = 200;
+/** Keeps idle proxies from closing the event stream. */
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * The control center's HTTP API and page. Everything goes through PairingService, so on a cluster node the lists and
+ * actions cover the whole cluster (shared store) while the event stream carries this node's lifecycle events.
+ */
+export class ControlCenterControllerBase {
+  constructor(
+    @Inject(P2P_RESOLVED_OPTIONS) private readonly options: ResolvedP2pOptions,
+    @Inject(PairingService) private readonly service: PairingService,
+  ) {
+    // Routes are read when the app initialises, after providers are built (as the gateway's options are): the
+    // resolved options, static or from forRootAsync, decide the path. Off, it keeps the default path and its guard
+    // answers 404.
+    Reflect.defineMetadata(PATH_METADATA, options.controlCenter?.path ?? DEFAULT_CONTROL_CENTER_PATH, this.constructor);
+  }
+
+  @Get()
+  @AllowQueryToken()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CONTROL_CENTER_PAGE_CSP)
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
+  @Header('X-Content-Type-Options', 'nosniff')
+  page(): string {
+    return CONTROL_CENTER_PAGE;
+  }
+
+  @Get('clients')
+  @Header('Cache-Control', 'no-store')
+  clients(@Query('available') available?: unknown): Promise<P2pClientInfo[]> {
+    if (available !== undefined && available !== 'true' && available !== 'false') {
+      throw new BadRequestException("available must be 'true' or 'false'");
+    }
+    return this.service.listClients(available === 'true' ? { available: true } : undefined);
+  }
+
+  @Get('pairings')
+  @Header('Cache-Control', 'no-store')
+  pairings(): Promise<P2pPairingInfo[]> {
+    return this.service.listPairings();
+  }
+
+  @Get('counts')
+  @Header('Cache-Control', 'no-store')
+  counts(): Promise<StoreCounts> {
+    return this.service.counts();
+  }
+
+  @Post('pairings/:clientId/unpair')
+  @HttpCode(200)
+  async unpair(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ unpaired: true }> {
+    const reason = this.reasonOf(body);
+    if (!(await this.service.unpair(this.checkedId(clientId), reason))) {
+      throw new NotFoundException(`${clientId} is not paired`);
+    }
+    return { unpaired: true };
+  }
+
+  @Post('clients/:clientId/disconnect')
+  @HttpCode(200)
+  async disconnect(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ disconnected: true }> {
+    const reason = this.reasonOf(body);
+    if (!(await this.service.disconnect(this.checkedId(clientId), reason))) {
+      throw new NotFoundException(`${clientId} is not connected`);
+    }
+    return { disconnected: true };
+  }
+
+  /** A `ready` event naming this node, then each lifecycle event as a JSON `message`, and a comment now and then. */
+  @Sse('events')
+  @AllowQueryToken()
+  events(): Observable<MessageEvent> {
+    return merge(
+      of<MessageEvent>({ type: 'ready', data: { nodeId: this.options.nodeId } }),
+      this.service.events$.pipe(map((event): MessageEvent => ({ data: event }))),
+      interval(KEEP_ALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' }))),
+    );
+  }
+
+  private checkedId(clientId: string): string {
+    const { clientIdMaxLength, clientIdPattern } = this.options;
+    if (clientId.length > clientIdMaxLength || !clientIdPattern.test(clientId)) {
+      throw new BadRequestException('not a valid clientId');
+    }
+    return clientId;
+  }
+
+  /** The optional `{reason}` of a JSON body; undefined lets PairingService use its default reason. */
+  private reasonOf(body: unknown): string | undefined {
+    const reason = typeof body === 'object' && body !== null ? (body as { reason?: unknown }).reason : undefined;
+    if (reason === undefined) return undefined;
+    if (typeof reason !== 'string' || reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
+      throw new BadRequestException(`reason must be a string of 1 to ${MAX_REASON_LENGTH} characters`);
+    }
+    return reason;
+  }
+}
+
+/** A controller class per module instance, so each sets its own path (see the constructor). */
+export function createControlCenterControllerClass(): Type<ControlCenterControllerBase> {
+  @Controller()
+  @UseGuards(ControlCenterAccessGuard)
+  class P2pControlCenterController extends ControlCenterControllerBase {}
+  return P2pControlCenterController;
+}

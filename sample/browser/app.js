@@ -1,0 +1,102 @@
+/* global document, location, history, window, URLSearchParams */
+// The browser sample: each tab is one client, named by ?clientId= (a random one is put in the URL if missing).
+// Open two tabs, pair one with the other, and send messages: the peer acknowledges each one.
+import { P2pClient } from '/browser/p2p-client.js';
+import { io } from '/browser/socket.io-client.js';
+
+const params = new URLSearchParams(location.search);
+let clientId = params.get('clientId');
+if (!clientId) {
+  clientId = `tab-${Math.random().toString(36).slice(2, 8)}`;
+  params.set('clientId', clientId);
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
+const $ = (id) => document.getElementById(id);
+$('me').textContent = clientId;
+
+function log(text) {
+  const item = document.createElement('li');
+  item.textContent = text;
+  $('log').append(item);
+}
+
+function showStatus() {
+  const { state, peerId } = client;
+  $('status').textContent = !socket.connected ? 'disconnected' : state === 'paired' ? `paired with ${peerId}` : state;
+}
+
+const socket = io({ autoConnect: false });
+const client = new P2pClient(socket, { clientId });
+
+socket.on('connect', () => {
+  log('connected');
+  showStatus();
+  void refreshClients();
+});
+socket.on('connect_error', (error) => log(`cannot connect: ${error.data?.message ?? error.message}`));
+socket.on('disconnect', showStatus);
+
+client.on('request', (sourceId) => log(`${sourceId} asks to pair`));
+client.on('paired', (peerId) => {
+  log(`paired with ${peerId}`);
+  showStatus();
+  void refreshClients();
+});
+client.on('unpaired', (peerId, reason) => {
+  log(`unpaired from ${peerId} (${reason})`);
+  showStatus();
+  void refreshClients();
+});
+client.on('error', (error) => log(`error: ${error.code} ${error.message}`));
+
+// A message from the peer, acknowledged with a receipt.
+socket.on('chat', (text, ack) => {
+  log(`${client.peerId} says: ${text}`);
+  if (typeof ack === 'function') ack(`read by ${clientId}`);
+});
+
+async function refreshClients() {
+  const others = (await client.listClients({ available: true })).filter((id) => id !== clientId);
+  $('available').replaceChildren(
+    ...others.map((id) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = `Pair with ${id}`;
+      button.addEventListener('click', () => pair(id));
+      return button;
+    }),
+  );
+}
+
+async function pair(targetId) {
+  try {
+    await client.pair(targetId);
+  } catch (error) {
+    log(`pairing with ${targetId} failed: ${error.code}`);
+  }
+}
+
+$('refresh').addEventListener('click', () => void refreshClients());
+$('pair-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const target = $('target').value.trim();
+  if (target) void pair(target);
+});
+$('unpair').addEventListener('click', () => client.unpair().catch((error) => log(`unpair failed: ${error.code}`)));
+$('send-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const text = $('message').value;
+  $('message').value = '';
+  log(`you say: ${text}`);
+  try {
+    log(`\u2713 ${await client.emitWithAck('chat', text)}`);
+  } catch (error) {
+    log(`not delivered: ${error.code}`);
+  }
+});
+
+// Leaving on purpose: the peer hears of it at once instead of after the server's reconnect grace.
+window.addEventListener('pagehide', () => socket.disconnect());
+
+socket.connect();

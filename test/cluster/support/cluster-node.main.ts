@@ -1,0 +1,51 @@
+/**
+ * One gateway node of a test cluster, run as a child process by cluster-node.process.ts. Reads its P2pModule options
+ * from env P2P_NODE_OPTIONS (JSON), listens on 127.0.0.1 (env PORT, default ephemeral), then over IPC: reports
+ * `ready`, forwards every lifecycle event, answers PairingService calls, and closes cleanly when asked.
+ */
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { P2pModule, type P2pModuleOptions, PairingService } from '../../../lib/server/index.js';
+import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
+
+const send = (message: NodeReply) => process.send?.(message);
+
+/** The PairingService methods a test may call on a node. */
+const CALLABLE = new Set(['listClients', 'getClient', 'peerOf', 'listPairings', 'unpair', 'disconnect', 'counts']);
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.env.P2P_NODE_OPTIONS ?? '{}') as P2pModuleOptions;
+  const moduleRef = await Test.createTestingModule({ imports: [P2pModule.forRoot(options)] }).compile();
+  const app: INestApplication = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+  const service = app.get(PairingService);
+  service.events$.subscribe((event) => send({ type: 'event', event }));
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close());
+  process.on('message', (request: NodeRequest) => {
+    if (request.type === 'close') {
+      void close().then(() => process.exit(0));
+      return;
+    }
+    if (!CALLABLE.has(request.method)) {
+      send({ type: 'reply', id: request.id, error: `not callable: ${request.method}` });
+      return;
+    }
+    const method = (service as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method]!;
+    method.apply(service, request.args).then(
+      (value) => send({ type: 'reply', id: request.id, value }),
+      (error: unknown) => send({ type: 'reply', id: request.id, error: String((error as Error)?.stack ?? error) }),
+    );
+  });
+  // The test process is gone (crashed, or killed by Jest): do not outlive it.
+  process.on('disconnect', () => void close().finally(() => process.exit(0)));
+  const { port } = app.getHttpServer().address() as { port: number };
+  send({ type: 'ready', port });
+}
+
+main().catch((error: unknown) => {
+  console.error('cluster node failed to start:', error);
+  process.exit(1);
+});

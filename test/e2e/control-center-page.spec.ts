@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { P2pModule } from '../../lib/server/index.js';
+import { BrowserPageModule } from '../../sample/browser-page.module.js';
+import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
+import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
+import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
+
+/** The README shows this picture; every run of this test takes it anew. */
+const SCREENSHOT = fileURLToPath(new URL('../../docs/control-center.png', import.meta.url));
+
+describe('control center page in Chromium', () => {
+  let browser: Browser;
+  let bundleDir: string;
+  let app: HttpAppHarness;
+  let context: BrowserContext;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    [browser, bundleDir] = await Promise.all([launchChromium(), buildBundlesForTest()]);
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  beforeEach(async () => {
+    errors.length = 0;
+    app = await startHttpApp([P2pModule.forRoot({ controlCenter: { token: ADMIN_TOKEN } }), BrowserPageModule.register({ bundleDir })]);
+    context = await browser.newContext({ viewport: { width: 1200, height: 720 } });
+    context.setDefaultTimeout(8_000); // fails with the locator's name, before Jest's timeout hides it
+  });
+  afterEach(async () => {
+    await context.close();
+    await app.close();
+  });
+
+  async function openControlCenter(): Promise<Page> {
+    const page = watchForErrors(await context.newPage(), errors);
+    const response = await page.goto(`${app.url}/p2p-admin?token=${encodeURIComponent(ADMIN_TOKEN)}`);
+    expect(response?.status()).toBe(200);
+    await page.locator('#live').filter({ hasText: 'live' }).waitFor();
+    return page;
+  }
+
+  /** The row whose first cell names `clientId` (a pairing's row names both). */
+  const rowOf = (page: Page, table: 'clients' | 'pairings', clientId: string) =>
+    page.locator(`#${table} tr`).filter({ has: page.locator('td:first-child code', { hasText: new RegExp(`^${clientId}$`) }) });
+
+  it('lists the clients and the pairing live, and its unpair and disconnect buttons work', async () => {
+    const admin = await openControlCenter();
+    await admin.locator('#no-clients').waitFor();
+
+    const alice = await openSampleTab(context, app.url, 'alice', errors);
+    const bob = await openSampleTab(context, app.url, 'bob', errors);
+    const carol = await openSampleTab(context, app.url, 'carol', errors);
+    await pairThroughPage(alice, 'bob');
+    await sendThroughPage(alice, 'hello bob');
+    await logShows(alice, 'read by bob');
+
+    for (const id of ['alice', 'bob', 'carol']) await rowOf(admin, 'clients', id).waitFor();
+    await rowOf(admin, 'clients', 'alice').filter({ hasText: 'paired' }).filter({ hasText: 'bob' }).waitFor();
+    await rowOf(admin, 'clients', 'carol').filter({ hasText: 'free' }).waitFor();
+    const pairing = rowOf(admin, 'pairings', 'alice').filter({ hasText: 'bob' });
+    await pairing.waitFor();
+    await admin.locator('#count-pairings').filter({ hasText: /^1$/ }).waitFor();
+    expect(await admin.locator('#count-clients').textContent()).toBe('3');
+    await admin.locator('#events li').filter({ hasText: 'alice \u2194 bob paired' }).waitFor();
+    await admin.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    await pairing.getByRole('button', { name: /^Unpair / }).click();
+    await logShows(alice, 'unpaired from bob (SERVER_UNPAIRED)');
+    await logShows(bob, 'unpaired from alice (SERVER_UNPAIRED)');
+    await admin.locator('#no-pairings').waitFor();
+    await admin.locator('#count-pairings').filter({ hasText: /^0$/ }).waitFor();
+    await admin.locator('#events li').filter({ hasText: 'unpaired (SERVER_UNPAIRED)' }).waitFor();
+    expect(await app.service.listPairings()).toEqual([]);
+
+    await admin.getByRole('button', { name: 'Disconnect carol' }).click();
+    await statusIs(carol, 'disconnected');
+    await rowOf(admin, 'clients', 'carol').waitFor({ state: 'detached' });
+    expect(await app.service.getClient('carol')).toBeUndefined();
+    expect(await admin.locator('#clients tr').count()).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('filters the available clients', async () => {
+    const admin = await openControlCenter();
+    const alice = await openSampleTab(context, app.url, 'alice', errors);
+    await openSampleTab(context, app.url, 'bob', errors);
+    await openSampleTab(context, app.url, 'carol', errors);
+    await pairThroughPage(alice, 'bob');
+    await admin.getByLabel('available only').check();
+    await rowOf(admin, 'clients', 'alice').waitFor({ state: 'detached' });
+    expect(await admin.locator('#clients tr code').first().textContent()).toBe('carol');
+    expect(await admin.locator('#clients tr').count()).toBe(1);
+  });
+
+  it('is refused to a browser without the token', async () => {
+    const page = await context.newPage();
+    expect((await page.goto(`${app.url}/p2p-admin`))?.status()).toBe(401);
+    expect((await page.goto(`${app.url}/p2p-admin?token=not-the-token-at-all`))?.status()).toBe(401);
+    expect((await page.goto(`${app.url}/p2p-admin/events`))?.status()).toBe(401);
+    expect(await page.content()).not.toContain('P2P control center');
+  });
+});

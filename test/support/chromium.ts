@@ -1,0 +1,43 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { buildBrowserBundles } from '../../scripts/build-browser.mjs';
+
+/** Debian's chromium (`.ci/run` installs it); playwright-core downloads no browser of its own. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Headless Chromium with the flags this closed network needs (no background connections to Google's hosts). Playwright
+ * gives every launch a new, empty profile directory of its own.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** The browser bundles, built into a new temporary folder (the same build as `npm run build`'s dist/browser). */
+export async function buildBundlesForTest(): Promise<string> {
+  return buildBrowserBundles(await mkdtemp(join(tmpdir(), 'p2p-browser-')));
+}
+
+/** Collects what would go unnoticed in a page: uncaught errors and console errors (a CSP violation is one). */
+export function watchForErrors(page: Page, into: string[]): Page {
+  page.on('pageerror', (error) => into.push(`${page.url()}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') into.push(`${page.url()}: ${message.text()}`);
+  });
+  return page;
+}
