@@ -76,6 +76,9 @@ export interface HandshakeResult {
   pairUnpairServerBusy: number | null;
   handshakeLoadBusy: number;
   pairUnpairLoadBusy: number;
+  /** Server CPU time per completed handshake / pair+unpair, in ms: what bounds the server when the load cannot. */
+  handshakeServerCpuMs: number | null;
+  pairUnpairServerCpuMs: number | null;
   errors: number;
 }
 

@@ -43,7 +43,7 @@ function plan(rounds: number, warmupMs: number, measureMs: number, clientCounts:
       { name: 'relay64', title: 'relay, 64 B', spec: relay(64) },
       { name: 'relay1k', title: 'relay, 1 KB', spec: relay(1024) },
       { name: 'ack', title: 'relay with ack, 64 B', spec: { kind: 'ack', pairs: PAIRS, payloadBytes: 64, window: 4, warmupMs, measureMs } },
-      { name: 'handshakes', title: 'pairing handshakes', spec: { kind: 'handshakes', lanes: 16, measureMs } },
+      { name: 'handshakes', title: 'pairing handshakes', spec: { kind: 'handshakes', lanes: 64, measureMs } },
       clients(clientCounts[0]),
       clients(clientCounts[1]),
     ],

@@ -32,9 +32,15 @@ async function repeatInLanes(lanes: number, ms: number, cycle: (lane: number, n:
   const elapsedMs = performance.now() - start;
   const own = process.cpuUsage(own0);
   const cpu1 = await probeServer(false);
-  const serverBusy = cpu0 && cpu1 ? (cpu1.cpuMicros - cpu0.cpuMicros) / 1000 / elapsedMs : null;
+  const serverCpuMs = cpu0 && cpu1 ? (cpu1.cpuMicros - cpu0.cpuMicros) / 1000 : null;
   const loadBusy = (own.user + own.system) / 1000 / elapsedMs;
-  return { perSec: (completed / elapsedMs) * 1000, errors, serverBusy, loadBusy };
+  return {
+    perSec: (completed / elapsedMs) * 1000,
+    errors,
+    serverBusy: serverCpuMs === null ? null : serverCpuMs / elapsedMs,
+    serverCpuMsPerOp: serverCpuMs === null || completed === 0 ? null : serverCpuMs / completed,
+    loadBusy,
+  };
 }
 
 export async function runHandshakes(url: string, spec: HandshakeSpec): Promise<HandshakeResult> {
@@ -72,6 +78,8 @@ export async function runHandshakes(url: string, spec: HandshakeSpec): Promise<H
     pairUnpairServerBusy: reuse.serverBusy,
     handshakeLoadBusy: full.loadBusy,
     pairUnpairLoadBusy: reuse.loadBusy,
+    handshakeServerCpuMs: full.serverCpuMsPerOp,
+    pairUnpairServerCpuMs: reuse.serverCpuMsPerOp,
     errors: full.errors + reuse.errors,
   };
 }

@@ -44,6 +44,11 @@ function percent(share: number | null | undefined): number | null | undefined {
   return typeof share === 'number' ? share * 100 : share;
 }
 
+/** Operations per second one core could do at `cpuMs` of CPU each. */
+function perSecond(cpuMs: number | null | undefined): number | null | undefined {
+  return typeof cpuMs === 'number' && cpuMs > 0 ? 1000 / cpuMs : null;
+}
+
 const AT_LEAST_095: Target = { ratio: 0.95, text: '>= 0.95x bare' };
 const AT_MOST_110: Target = { ratio: 1.1, text: '<= 1.1x bare' };
 const AT_MOST_120: Target = { ratio: 1.2, text: '<= 1.2x bare' };
@@ -93,9 +98,11 @@ function definitions(names: string[], offered: number): FigureDef[] {
       const hs = (r: Record<string, WorkloadResult>) => (r.handshakes?.kind === 'handshakes' ? r.handshakes : undefined);
       defs.push(
         { key: 'handshakes.full', label: 'handshakes: connect 2 + pair + unpair', unit: '/s', better: 'higher', read: (r) => hs(r)?.handshakesPerSec, target: { atLeast: 2000, text: '>= 2000/s' } },
+        { key: 'handshakes.full.capacity', label: 'handshakes: server capacity, 1 core (1 / CPU per handshake)', unit: '/s', better: 'higher', read: (r) => perSecond(hs(r)?.handshakeServerCpuMs), target: { atLeast: 2000, text: '>= 2000/s' } },
         { key: 'handshakes.full.busy', label: 'handshakes: server core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.handshakeServerBusy) },
         { key: 'handshakes.full.loadBusy', label: 'handshakes: load core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.handshakeLoadBusy) },
         { key: 'handshakes.reuse', label: 'handshakes: pair + unpair, open sockets', unit: '/s', better: 'higher', read: (r) => hs(r)?.pairUnpairPerSec },
+        { key: 'handshakes.reuse.capacity', label: 'pair + unpair: server capacity, 1 core', unit: '/s', better: 'higher', read: (r) => perSecond(hs(r)?.pairUnpairServerCpuMs) },
         { key: 'handshakes.reuse.busy', label: 'pair + unpair: server core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.pairUnpairServerBusy) },
         { key: 'handshakes.reuse.loadBusy', label: 'pair + unpair: load core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.pairUnpairLoadBusy) },
       );

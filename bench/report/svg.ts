@@ -3,7 +3,7 @@ import type { Figure } from './figures.js';
 import { formatNumber } from './table.js';
 
 const PANELS: Array<{ title: string; keys: (key: string) => boolean }> = [
-  { title: 'Throughput (higher is better)', keys: (k) => ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.reuse'].includes(k) },
+  { title: 'Throughput (higher is better)', keys: (k) => ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.full.capacity', 'handshakes.reuse'].includes(k) },
   { title: 'Latency percentiles, ms (lower is better)', keys: (k) => /^(relay\w+\.fixed|ack)\.p(50|99)$/.test(k) },
   { title: 'Server CPU seconds per million relays / round trips (lower is better)', keys: (k) => /^(relay\w+|ack)\.cpu$/.test(k) },
   { title: 'Server memory per connected client after GC, KB (lower is better)', keys: (k) => /^clients\w+\.(rss|heap)$/.test(k) },

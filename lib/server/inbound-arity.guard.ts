@@ -15,8 +15,7 @@ const EVENT_PACKETS = new Set([2, 5]);
 const ACK_PACKETS = new Set([3, 6]);
 
 /**
- * Cuts the arguments of every decoded event packet of the connection down to MAX_PACKET_ARGUMENTS (keeping a trailing
- * ack), and replaces an acknowledgement of more than MAX_ACK_VALUES values with OVERSIZED_ACK, before Socket.IO
+ * Cuts the arguments of every decoded event packet of the connection down to MAX_PACKET_ARGUMENTS, and replaces an acknowledgement of more than MAX_ACK_VALUES values with OVERSIZED_ACK, before Socket.IO
  * dispatches them: a malformed packet then reaches its handler as just malformed, and no handler or Socket.IO itself
  * spreads an unbounded list. Relies on `socket.client.decoder` (not public API; present through 4.x):
  * its `decoded` listeners run after Socket.IO has queued the dispatch on the same arguments array.
@@ -32,9 +31,7 @@ export function guardInboundArity(socket: P2pSocket): void {
       if (data.length > MAX_ACK_VALUES) packet.data = [OVERSIZED_ACK];
       return;
     }
-    if (!EVENT_PACKETS.has(packet.type) || data.length <= MAX_PACKET_ARGUMENTS + 1) return;
-    const last: unknown = data[data.length - 1];
-    data.length = MAX_PACKET_ARGUMENTS;
-    if (typeof last === 'function') data.push(last);
+    // data is [eventName, ...arguments]; Socket.IO appends the ack later, when it dispatches.
+    if (EVENT_PACKETS.has(packet.type) && data.length > MAX_PACKET_ARGUMENTS + 1) data.length = MAX_PACKET_ARGUMENTS + 1;
   });
 }

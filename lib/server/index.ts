@@ -21,3 +21,4 @@ export {
   type P2pControlCenterOptions,
   type ResolvedControlCenterOptions,
 } from './control-center/control-center.options.js';
+export type { P2pRedisOptions } from './cluster/redis-cluster.options.js';

@@ -248,9 +248,11 @@ export class P2pGatewayBase
   }
 
   disconnect(connectionId: string): void {
-    const socket = this.namespace.sockets.get(connectionId);
-    if (socket) socket.disconnect(true);
-    else this.cluster?.disconnect(connectionId);
+    const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
+    if (!socket) return this.cluster?.disconnect(connectionId);
+    // A connection closed for a newer one of its session hands what it held for its peer to that one.
+    if (socket.data.p2p) this.keepOutbox(connectionId, socket.data.p2p);
+    socket.disconnect(true);
   }
 
   requestDone(request: PairingRequest, error?: P2pError): void {

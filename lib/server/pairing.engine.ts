@@ -69,9 +69,12 @@ export class PairingEngine {
       this.wire.disconnect(outcome.displaced.record.connectionId);
     }
     if (outcome.resumed) {
-      const previous = outcome.resumed.previousConnectionId;
+      const { previousConnectionId: previous, peer } = outcome.resumed;
       clearTimeout(this.graceTimers.get(previous));
       this.graceTimers.delete(previous);
+      // Until `activate` points it at the new connection, the peer holds its relays rather than sending them to the
+      // connection being replaced.
+      if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
       this.wire.disconnect(previous);
     } else {
       this.emit({ type: 'connected', clientId: record.clientId });
