@@ -8,11 +8,10 @@
  *   npm run bench -- --only relay64,ack   a subset (relay64 relay1k ack handshakes clients5k clients10k)
  *   npm run bench -- --profile [--server bare]   the gateway (or the bare relay) under `node --cpu-prof`, summarised
  *   npm run bench -- --no-pin      let the OS place the processes instead of taskset (server core 0, load core 1)
+ *   npm run bench -- --rerender latest   redraw bench/results/latest.{json,md,svg} from its rounds, measuring nothing
  *   npm run bench -- --default-limits   the gateway with its default per-connection rate limits (see gateway-server.ts)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { runLoad } from './harness/load-process.js';
 import { describeMachine } from './harness/machine.js';
 import { watchOtherWork } from './harness/machine-load.js';
@@ -21,11 +20,9 @@ import { FULL_PLAN, type Plan, SHORT_PLAN, fitToFileLimit, stepsOf } from './har
 import { profileServer } from './harness/profile-server.js';
 import { Progress } from './harness/progress.js';
 import { type ServerKind, ServerProcess } from './harness/server-process.js';
-import { type RoundResults, computeFigures } from './report/figures.js';
-import { drawChart } from './report/svg.js';
-import { markdownTable, textTable } from './report/table.js';
+import type { RoundResults } from './report/figures.js';
+import { readReport, writeReport } from './report/write-report.js';
 
-const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -79,6 +76,12 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
 
 async function main(): Promise<number> {
   const short = process.argv.includes('--short');
+  const rerender = option('--rerender');
+  if (rerender) {
+    // Redraws a past run's table, Markdown and chart with the current report code, without measuring again.
+    writeReport(readReport(rerender), rerender);
+    return 0;
+  }
   if (process.argv.includes('--profile')) return profileServer(option('--server') === 'bare' ? 'bare' : 'gateway', short);
 
   const machine = describeMachine();
@@ -97,25 +100,11 @@ async function main(): Promise<number> {
   const { rounds: results, failures } = await measure(plan, progress);
   const otherCpuShare = otherWork();
   loadAverage.atEnd = loadavg();
-  const names = plan.measurements.map((m) => m.name);
-  const offered = plan.measurements.find((m) => m.spec.kind === 'relay')?.spec;
-  const figures = computeFigures(results, names, offered?.kind === 'relay' ? offered.offeredPerSec : 0);
-
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
-  const other = otherCpuShare === null ? '' : ` · other work took ${Math.round(otherCpuShare * 100)}% of the CPU`;
-  const subtitle = `${command} · ${plan.rounds} round(s), medians · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node} · ${pinning}${other}`;
   // Only the full run replaces the committed results; smoke and partial runs are written beside them.
   const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const report = { date: new Date().toISOString(), command, machine, pinning, otherCpuShare, loadAverage, plan, figures, rounds: results, failures, warning };
-  writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${RESULTS_DIR}${stem}.md`, `${markdownTable(figures)}\n`);
-  writeFileSync(`${RESULTS_DIR}${stem}.svg`, drawChart(figures, subtitle));
-
-  console.log(`\n${subtitle}\n`);
-  console.log(textTable(figures));
-  console.log(`\nwritten: bench/results/${stem}.json, ${stem}.md, ${stem}.svg`);
+  writeReport({ date: new Date().toISOString(), command, machine, pinning, otherCpuShare, loadAverage, plan, figures: [], rounds: results, failures, warning }, stem);
   for (const failure of failures) console.error(`failed: ${failure}`);
   return failures.length === 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 /**
  * `--profile [--server bare|gateway]`: runs the server (the gateway by default) under `node --cpu-prof`, a fresh
- * process for each of the relay and relay-with-ack workloads, and prints where its time went.
+ * process for each of the relay, relay-with-ack and handshake workloads, and prints where its time went.
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { FULL_PLAN, SHORT_PLAN } from './plan.js';
 import { Progress } from './progress.js';
 import { type ServerKind, ServerProcess } from './server-process.js';
 
-const PROFILED = ['relay64', 'ack'];
+const PROFILED = ['relay64', 'ack', 'handshakes'];
 
 export async function profileServer(kind: ServerKind, short: boolean): Promise<number> {
   const measurements = (short ? SHORT_PLAN : FULL_PLAN).measurements.filter((m) => PROFILED.includes(m.name));

@@ -290,6 +290,8 @@ export class PairingEngine {
   }
 
   private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
+    // Nobody listening (the common case without a control center): skip building the event.
+    if (!this.events$.observed) return;
     this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
   }
 }

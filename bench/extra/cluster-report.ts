@@ -1,0 +1,135 @@
+/**
+ * The cluster benchmark's figures: per configuration the median over rounds, and cross-node / single-node as the median
+ * of the per-round ratios (each pair measured back to back, under like noise) with their range.
+ */
+import type { AckResult, RelayResult } from '../workloads.js';
+import { formatNumber } from '../report/table.js';
+
+export type ClusterConfig = 'memory' | 'single' | 'cross';
+export const CONFIGS: ClusterConfig[] = ['memory', 'single', 'cross'];
+export const CONFIG_TITLES: Record<ClusterConfig, string> = {
+  memory: 'in memory, 1 node',
+  single: 'Redis, 1 node',
+  cross: 'Redis, cross-node',
+};
+
+/** One configuration's results in one round; redisBusy: Redis CPU over wall time in each saturated window. */
+export interface ConfigResult {
+  relay?: RelayResult;
+  ack?: AckResult;
+  redisBusy: { relay?: number | null; ack?: number | null };
+}
+export type ClusterRounds = Array<Partial<Record<ClusterConfig, ConfigResult>>>;
+
+export interface ClusterFigure {
+  key: string;
+  label: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  values: Record<ClusterConfig, number | null>;
+  /** cross / single: median of per-round ratios, and their range. */
+  ratio: number | null;
+  ratioRange: [number, number] | null;
+  target?: { ratio: number; text: string };
+  met?: boolean;
+}
+
+interface Def {
+  key: string;
+  label: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  read: (r: ConfigResult) => number | null | undefined;
+  target?: { ratio: number; text: string };
+}
+
+const HALF: { ratio: number; text: string } = { ratio: 0.5, text: '>= 0.5x single' };
+
+function defs(offered: number): Def[] {
+  const pct = (share: number | null | undefined) => (typeof share === 'number' ? share * 100 : share);
+  return [
+    { key: 'relay.max', label: 'relay 64 B: saturated', unit: 'msg/s', better: 'higher', read: (r) => r.relay?.max.deliveredPerSec, target: HALF },
+    { key: 'relay.max.p50', label: 'relay: p50 latency, saturated', unit: 'ms', better: 'lower', read: (r) => r.relay?.max.p50Ms },
+    { key: 'relay.max.p99', label: 'relay: p99 latency, saturated', unit: 'ms', better: 'lower', read: (r) => r.relay?.max.p99Ms },
+    { key: 'relay.fixed.p50', label: `relay: p50 latency at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => r.relay?.fixed.p50Ms },
+    { key: 'relay.fixed.p99', label: `relay: p99 latency at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => r.relay?.fixed.p99Ms },
+    { key: 'relay.cpu', label: 'relay: gateway CPU per million', unit: 's', better: 'lower', read: (r) => r.relay?.max.cpuSecPerMillion },
+    { key: 'relay.redis', label: 'relay: Redis CPU, saturated', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.relay) },
+    { key: 'ack.rate', label: 'relay with ack 64 B: round trips', unit: '/s', better: 'higher', read: (r) => r.ack?.roundTripsPerSec, target: HALF },
+    { key: 'ack.p50', label: 'relay with ack: p50 round trip', unit: 'ms', better: 'lower', read: (r) => r.ack?.p50Ms },
+    { key: 'ack.p99', label: 'relay with ack: p99 round trip', unit: 'ms', better: 'lower', read: (r) => r.ack?.p99Ms },
+    { key: 'ack.cpu', label: 'relay with ack: gateway CPU per million', unit: 's', better: 'lower', read: (r) => r.ack?.cpuSecPerMillion },
+    { key: 'ack.redis', label: 'relay with ack: Redis CPU', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.ack) },
+    { key: 'errors', label: 'errors (sum over rounds)', unit: '', better: 'lower', read: (r) => (r.relay?.errors ?? 0) + (r.ack?.errors ?? 0) },
+  ];
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function numbers(values: Array<number | null | undefined>): number[] {
+  return values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+}
+
+export function computeClusterFigures(rounds: ClusterRounds, offered: number): ClusterFigure[] {
+  return defs(offered).map((def) => {
+    const sum = def.key === 'errors';
+    const values = {} as Record<ClusterConfig, number | null>;
+    for (const config of CONFIGS) {
+      const per = numbers(rounds.map((round) => (round[config] ? def.read(round[config]) : undefined)));
+      values[config] = sum ? per.reduce((a, b) => a + b, 0) : median(per);
+    }
+    const ratios = sum
+      ? []
+      : numbers(
+          rounds.map((round) => {
+            const cross = round.cross && def.read(round.cross);
+            const single = round.single && def.read(round.single);
+            return typeof cross === 'number' && typeof single === 'number' && single > 0 ? cross / single : undefined;
+          }),
+        );
+    const ratio = median(ratios);
+    const figure: ClusterFigure = {
+      key: def.key,
+      label: def.label,
+      unit: def.unit,
+      better: def.better,
+      values,
+      ratio,
+      ratioRange: ratios.length ? [Math.min(...ratios), Math.max(...ratios)] : null,
+    };
+    if (def.target) {
+      figure.target = def.target;
+      if (ratio !== null) figure.met = ratio >= def.target.ratio;
+    }
+    return figure;
+  });
+}
+
+const HEADER = ['figure (median of rounds)', ...CONFIGS.map((c) => CONFIG_TITLES[c]), 'cross/single', 'range', 'target'];
+
+function rows(figures: ClusterFigure[]): string[][] {
+  return figures.map((f) => [
+    f.unit ? `${f.label} (${f.unit})` : f.label,
+    ...CONFIGS.map((c) => formatNumber(f.values[c])),
+    f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`,
+    f.ratioRange === null || f.ratioRange[0] === f.ratioRange[1] ? '' : `${f.ratioRange[0].toFixed(2)}-${f.ratioRange[1].toFixed(2)}`,
+    f.target ? `${f.target.text} ${f.met === undefined ? '?' : f.met ? 'met' : 'MISSED'}` : '',
+  ]);
+}
+
+export function clusterTextTable(figures: ClusterFigure[]): string {
+  const all = [HEADER, ...rows(figures)];
+  const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c]!.length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows(figures).map(line)].join('\n');
+}
+
+export function clusterMarkdownTable(figures: ClusterFigure[]): string {
+  const line = (row: string[]) => `| ${row.join(' | ')} |`;
+  return [line(HEADER), '|---|--:|--:|--:|--:|--:|---|', ...rows(figures).map(line)].join('\n');
+}
