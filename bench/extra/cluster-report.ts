@@ -41,9 +41,20 @@ interface Def {
   better: 'higher' | 'lower';
   read: (r: ConfigResult) => number | null | undefined;
   target?: { ratio: number; text: string };
+  /** No cross/single ratio: Redis does next to nothing for a single node, so the ratio says nothing. */
+  noRatio?: boolean;
 }
 
 const HALF: { ratio: number; text: string } = { ratio: 0.5, text: '>= 0.5x single' };
+
+/**
+ * CPU of every process involved (gateway nodes, load generator, Redis) per operation, in µs: on a machine with fewer
+ * cores than processes, throughput follows this rather than any one process's speed.
+ */
+function allCpuMicros(rate: number | undefined, ...busy: Array<number | null | undefined>): number | null {
+  if (!rate || busy.some((b) => typeof b !== 'number')) return null;
+  return ((busy as number[]).reduce((a, b) => a + b, 0) / rate) * 1e6;
+}
 
 function defs(offered: number): Def[] {
   const pct = (share: number | null | undefined) => (typeof share === 'number' ? share * 100 : share);
@@ -54,12 +65,26 @@ function defs(offered: number): Def[] {
     { key: 'relay.fixed.p50', label: `relay: p50 latency at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => r.relay?.fixed.p50Ms },
     { key: 'relay.fixed.p99', label: `relay: p99 latency at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => r.relay?.fixed.p99Ms },
     { key: 'relay.cpu', label: 'relay: gateway CPU per million', unit: 's', better: 'lower', read: (r) => r.relay?.max.cpuSecPerMillion },
-    { key: 'relay.redis', label: 'relay: Redis CPU, saturated', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.relay) },
+    {
+      key: 'relay.allCpu',
+      label: 'relay: CPU of all processes per relay',
+      unit: 'µs',
+      better: 'lower',
+      read: (r) => allCpuMicros(r.relay?.max.deliveredPerSec, r.relay?.max.serverBusy, r.relay?.max.loadBusy, r.redisBusy.relay ?? 0),
+    },
+    { key: 'relay.redis', label: 'relay: Redis CPU, saturated', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.relay), noRatio: true },
     { key: 'ack.rate', label: 'relay with ack 64 B: round trips', unit: '/s', better: 'higher', read: (r) => r.ack?.roundTripsPerSec, target: HALF },
     { key: 'ack.p50', label: 'relay with ack: p50 round trip', unit: 'ms', better: 'lower', read: (r) => r.ack?.p50Ms },
     { key: 'ack.p99', label: 'relay with ack: p99 round trip', unit: 'ms', better: 'lower', read: (r) => r.ack?.p99Ms },
     { key: 'ack.cpu', label: 'relay with ack: gateway CPU per million', unit: 's', better: 'lower', read: (r) => r.ack?.cpuSecPerMillion },
-    { key: 'ack.redis', label: 'relay with ack: Redis CPU', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.ack) },
+    {
+      key: 'ack.allCpu',
+      label: 'relay with ack: CPU of all processes per round trip',
+      unit: 'µs',
+      better: 'lower',
+      read: (r) => allCpuMicros(r.ack?.roundTripsPerSec, r.ack?.serverBusy, r.ack?.loadBusy, r.redisBusy.ack ?? 0),
+    },
+    { key: 'ack.redis', label: 'relay with ack: Redis CPU', unit: '%', better: 'lower', read: (r) => pct(r.redisBusy.ack), noRatio: true },
     { key: 'errors', label: 'errors (sum over rounds)', unit: '', better: 'lower', read: (r) => (r.relay?.errors ?? 0) + (r.ack?.errors ?? 0) },
   ];
 }
@@ -78,12 +103,13 @@ function numbers(values: Array<number | null | undefined>): number[] {
 export function computeClusterFigures(rounds: ClusterRounds, offered: number): ClusterFigure[] {
   return defs(offered).map((def) => {
     const sum = def.key === 'errors';
+    const noRatio = sum || def.noRatio === true;
     const values = {} as Record<ClusterConfig, number | null>;
     for (const config of CONFIGS) {
       const per = numbers(rounds.map((round) => (round[config] ? def.read(round[config]) : undefined)));
       values[config] = sum ? per.reduce((a, b) => a + b, 0) : median(per);
     }
-    const ratios = sum
+    const ratios = noRatio
       ? []
       : numbers(
           rounds.map((round) => {

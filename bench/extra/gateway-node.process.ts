@@ -79,10 +79,17 @@ export class GatewayNode {
     return (reply as NodeReply).inspection;
   }
 
-  /** Waits until no client connection is left on this node. */
+  /**
+   * Waits until no client connection is left on this node (engine.io's count: the probe's open TCP sockets include a
+   * cluster node's Redis connections).
+   */
   async quiesce(): Promise<void> {
     const deadline = Date.now() + QUIET_TIMEOUT_MS;
-    while ((await this.stats(false)).openSockets > 0) {
+    const busy = async () => {
+      const i = await this.inspect();
+      return i.engineClients > 0 || i.sockets > 0;
+    };
+    while (await busy()) {
       if (Date.now() > deadline) throw this.failure('still holds connections from the previous workload');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
