@@ -263,6 +263,9 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     if (accepted) {
       this.consentingTo = sourceId;
       this.endedBeforeAck = undefined;
+    } else {
+      // A refusal frees this client at once (the server frees it on receipt), so a request right behind is asked.
+      this.becomeIdle(undefined, '');
     }
     this.call(event, [sourceId], this.requestTimeoutMs).then(
       ([ok, error]) => {
