@@ -130,11 +130,15 @@ async function main(): Promise<number> {
   }
 
   const durationSec = spec.durationMs / 1000;
-  const slope = heapSlopeKbPerMin(samples, durationSec);
+  const slopes = {
+    all: heapSlopeKbPerMin(samples, durationSec),
+    code: heapSlopeKbPerMin(samples, durationSec, 'code'),
+    other: heapSlopeKbPerMin(samples, durationSec, 'other'),
+  };
   const comparison = compare(warm.inspection, warm.stats, after.inspection, after.stats);
   const sinceCold = compare(cold.inspection, cold.stats, after.inspection, after.stats);
   const serverLog = node.lastOutput.replace('ready', '').trim();
-  const verdict = verdictLine(slope, comparison, counters, serverLog.length > 0);
+  const verdict = verdictLine(slopes, comparison, counters, serverLog.length > 0);
   const command = `npm run bench:soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const subtitle = `${command} · ${minutes} min · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node}`;
   const totals =
@@ -152,7 +156,7 @@ async function main(): Promise<number> {
 
   const stem = short ? 'soak-short' : 'soak';
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const report = { date: new Date().toISOString(), command, machine, spec, warmupMs, heapSlopeKbPerMin: slope, comparison, sinceCold, counters, serverLog, verdict, samples };
+  const report = { date: new Date().toISOString(), command, machine, spec, warmupMs, heapSlopeKbPerMin: slopes, comparison, sinceCold, counters, serverLog, verdict, samples };
   writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const errorList = counters.errorSamples.map((e) => `- ${e}`).join('\n');
   const md = [subtitle, '', soakMarkdownTable(samples), '', ...details.map((d) => `- ${d}`), '', `**${verdict}**`];

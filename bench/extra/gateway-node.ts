@@ -9,6 +9,7 @@
  * cluster node leaves Redis tidy) over IPC. Prints "ready" once listening.
  */
 import 'reflect-metadata';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Namespace } from 'socket.io';
@@ -56,8 +57,12 @@ async function inspect(): Promise<Inspection> {
   const server = namespace?.server;
   const resources: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
+  const spaces = getHeapSpaceStatistics();
+  const codeBytes = spaces.filter((s) => s.space_name.startsWith('code')).reduce((sum, s) => sum + s.space_used_size, 0);
+  const allBytes = spaces.reduce((sum, s) => sum + s.space_used_size, 0);
   const adapter = namespace?.adapter as { rooms?: Map<unknown, unknown>; sids?: Map<unknown, unknown> } | undefined;
   return {
+    heap: { codeBytes, otherBytes: allBytes - codeBytes },
     resources,
     listeners: {
       namespace: listenerTotal(namespace),

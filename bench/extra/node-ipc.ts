@@ -5,6 +5,8 @@
 
 /** What a gateway node holds, beyond memory: to tell whether everything a client left behind is gone again. */
 export interface Inspection {
+  /** V8 heap space sizes in use (bytes), read right after the probe's GC: code (JIT output) vs everything else. */
+  heap: { codeBytes: number; otherBytes: number };
   /** process.getActiveResourcesInfo() by kind (ref'd handles and timers: 'Timeout', 'TCPSocketWrap', ...). */
   resources: Record<string, number>;
   /** Listeners on the namespace, its Socket.IO server, the engine.io server and the HTTP server, by emitter. */

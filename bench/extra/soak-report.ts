@@ -35,9 +35,14 @@ function libraryMaps(i: Inspection): number {
   return Object.values(i.internals).reduce((a, b) => a + b, 0);
 }
 
-/** Least-squares slope of the heap after GC over the load samples of the second half, in KB per minute. */
-export function heapSlopeKbPerMin(samples: SoakSample[], durationSec: number): number | null {
-  const points = samples.filter((s) => s.phase === 'load' && s.t >= durationSec / 2).map((s) => [s.t / 60, s.stats.heapUsedBytes / 1024] as const);
+/**
+ * Least-squares slope of the heap after GC over the load samples of the second half, in KB per minute: of all of it,
+ * or (`part`) of V8's code space (compiled code, which grows as the JIT optimises more) or of everything else.
+ */
+export function heapSlopeKbPerMin(samples: SoakSample[], durationSec: number, part: 'all' | 'code' | 'other' = 'all'): number | null {
+  const bytes = (s: SoakSample) =>
+    part === 'all' ? s.stats.heapUsedBytes : part === 'code' ? s.inspection.heap.codeBytes : s.inspection.heap.otherBytes;
+  const points = samples.filter((s) => s.phase === 'load' && s.t >= durationSec / 2).map((s) => [s.t / 60, bytes(s) / 1024] as const);
   if (points.length < 3) return null;
   const n = points.length;
   const mx = points.reduce((a, [x]) => a + x, 0) / n;
@@ -54,6 +59,8 @@ export interface Comparison {
   /** Library maps or store counts not back to zero after everyone left. */
   leftovers: Record<string, number>;
   heapRetainedKb: number;
+  /** The part of heapRetainedKb in V8's code space. */
+  codeRetainedKb: number;
   clean: boolean;
 }
 
@@ -78,10 +85,17 @@ export function compare(before: Inspection, beforeStats: ServerStats, after: Ins
   };
   for (const [key, value] of Object.entries(counts)) if (value !== 0) leftovers[key] = value;
   const clean = !Object.keys(resources).length && !Object.keys(listeners).length && !Object.keys(leftovers).length;
-  return { resources, listeners, leftovers, heapRetainedKb: (afterStats.heapUsedBytes - beforeStats.heapUsedBytes) / 1024, clean };
+  return {
+    resources,
+    listeners,
+    leftovers,
+    heapRetainedKb: (afterStats.heapUsedBytes - beforeStats.heapUsedBytes) / 1024,
+    codeRetainedKb: (after.heap.codeBytes - before.heap.codeBytes) / 1024,
+    clean,
+  };
 }
 
-const HEADER = ['t (s)', 'phase', 'heap MB', 'RSS MB', 'sockets', 'clients', 'pairings', 'handles', 'timers', 'listeners', 'lib maps', 'sessions', 'relays', 'resumes', 'errors'];
+const HEADER = ['t (s)', 'phase', 'heap MB', 'code MB', 'RSS MB', 'sockets', 'clients', 'pairings', 'handles', 'timers', 'listeners', 'lib maps', 'sessions', 'relays', 'resumes', 'errors'];
 
 function rows(samples: SoakSample[]): string[][] {
   return samples.map((s) => {
@@ -92,6 +106,7 @@ function rows(samples: SoakSample[]): string[][] {
       s.t.toFixed(0),
       s.phase,
       (s.stats.heapUsedBytes / MB).toFixed(2),
+      (i.heap.codeBytes / MB).toFixed(2),
       (s.stats.rssBytes / MB).toFixed(1),
       String(s.stats.openSockets),
       String(i.store.clients),
@@ -119,21 +134,31 @@ export function soakMarkdownTable(samples: SoakSample[]): string {
   return [line(HEADER), `|--:|---|${'--:|'.repeat(HEADER.length - 2)}`, ...rows(samples).map(line)].join('\n');
 }
 
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${formatNumber(v)}`;
+
 export function describeComparison(c: Comparison, baseline: string): string[] {
   const pairs = (o: Record<string, [number, number]>) => Object.entries(o).map(([k, [b, a]]) => `${k} ${b} -> ${a}`).join(', ');
   return [
     `handles and timers, ${baseline} -> after all left: ${Object.keys(c.resources).length ? pairs(c.resources) : 'the same'}`,
     `listeners (namespace, server, engine, http), ${baseline} -> after all left: ${Object.keys(c.listeners).length ? pairs(c.listeners) : 'the same'}`,
     `sockets, rooms, store, library maps after all left: ${Object.keys(c.leftovers).length ? Object.entries(c.leftovers).map(([k, v]) => `${k}=${v}`).join(', ') : 'all zero'}`,
-    `heap after GC, after all left vs ${baseline}: ${c.heapRetainedKb >= 0 ? '+' : ''}${formatNumber(c.heapRetainedKb)} KB`,
+    `heap after GC, after all left vs ${baseline}: ${signed(c.heapRetainedKb)} KB, of it code ${signed(c.codeRetainedKb)} KB`,
   ];
 }
 
-export function verdictLine(slope: number | null, c: Comparison, counters: SoakCounters, serverLogged: boolean): string {
+export interface HeapSlopes {
+  all: number | null;
+  code: number | null;
+  other: number | null;
+}
+
+export function verdictLine(slopes: HeapSlopes, c: Comparison, counters: SoakCounters, serverLogged: boolean): string {
+  const slope = slopes.all;
+  const parts = slopes.code === null || slopes.other === null ? '' : `, of it code ${signed(slopes.code)} and the rest ${signed(slopes.other)}`;
   const heap =
     slope === null
       ? 'heap slope: too few samples'
-      : `heap ${slope >= 0 ? '+' : ''}${formatNumber(slope)} KB/min over the second half (${Math.abs(slope) < FLAT_KB_PER_MIN ? 'flat' : 'MOVING'}: |slope| ${Math.abs(slope) < FLAT_KB_PER_MIN ? '<' : '>='} ${FLAT_KB_PER_MIN})`;
+      : `heap ${signed(slope)} KB/min over the second half${parts} (${Math.abs(slope) < FLAT_KB_PER_MIN ? 'flat' : 'MOVING'}: |slope| ${Math.abs(slope) < FLAT_KB_PER_MIN ? '<' : '>='} ${FLAT_KB_PER_MIN})`;
   const leaks = c.clean ? 'handles, timers, listeners and library maps back to baseline' : 'NOT back to baseline (see above)';
   const known = Object.values(counters.knownIssues).reduce((a, b) => a + b, 0);
   return (
