@@ -6,7 +6,7 @@
  *   single  one node with the Redis store and adapter; both clients of each pair on it
  *   cross   two nodes sharing Redis (a key prefix of their own); each pair's source on node 1, its target on node 2
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379). Writes bench/results/cluster.{json,md}.
- *   npm run bench:cluster                 full run (~3 min on 2 cores)
+ *   npm run bench:cluster                 full run (~2.5 min on 2 cores)
  *   npm run bench:cluster -- --short      smoke run (< 1 min), written to bench/results/cluster-short.*
  *   npm run bench:cluster -- --rounds 7   more rounds
  */
