@@ -15,7 +15,7 @@ export interface LocalNode {
 }
 
 /** Extra time a remote ack may take over `ackTimeoutMs`: the round trip between nodes. */
-export const NODE_HOP_MS = 2_000;
+const NODE_HOP_MS = 2_000;
 
 /**
  * Reaches connections held by other gateway nodes, through the Socket.IO adapter (Redis): sends and disconnects use
