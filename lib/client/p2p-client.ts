@@ -7,6 +7,7 @@ import {
   P2pError,
   P2pEvent,
   type P2pFrame,
+  type RelayRates,
   type SessionPayload,
   isReservedEventName,
 } from '../protocol/index.js';
@@ -14,6 +15,7 @@ import type { FramePath } from './frame-path.interface.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable-channel.js';
 import { type ResolvedReliableOptions, resolveReliableOptions } from './reliable-channel.options.js';
+import { SendPacer } from './send-pacer.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
@@ -102,6 +104,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   /** `emitWithAck`s over the reliable channel awaiting the peer's reply, by message number. */
   private readonly pendingReplies = new Map<number, PendingReply>();
   private readonly drainWaiters: Array<() => void> = [];
+  /** The relay rates of the current connection, from its P2P_SESSION. */
+  private relayRates?: RelayRates;
 
   constructor(
     readonly socket: Socket,
@@ -324,7 +328,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.currentState = 'paired';
     if (this.reliableOptions && peerProtocol >= P2P_RELIABLE_PROTOCOL) {
       this.channel = new ReliableChannel(this.channelHost, this.reliableOptions);
-      this.channel.attach(this.relayPath, false);
+      this.channel.attach(this.relayPath, false, this.pacer());
     }
     this.emitLocal('paired', peerId);
   }
@@ -412,6 +416,11 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
       };
       check();
     });
+  }
+
+  /** A pacer for the reliable channel on the current connection: under its relay rates, from a full allowance. */
+  private pacer(): SendPacer | undefined {
+    return this.relayRates && new SendPacer(this.relayRates);
   }
 
   /** Ends the current reliable channel: unconfirmed messages are reported, awaited replies rejected with `error`. */
@@ -547,14 +556,16 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
 
   /** The server's word on each connection: whether it kept this client's pairing. */
   private readonly onSession = (payload: unknown): void => {
-    const { resumed, peerId, peerProtocol } = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
+    const { resumed, peerId, peerProtocol, rates } = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
+    // Each connection has rate limits of its own on the server, starting full.
+    this.relayRates = typeof rates === 'object' && rates !== null ? rates : undefined;
     clearTimeout(this.resumeTimer);
     this.resumeTimer = undefined;
     if (resumed === true && typeof peerId === 'string') {
       if (this.currentState === 'resuming' && this.currentPeer === peerId) {
         this.currentState = 'paired';
         // Frames in flight on the lost connection may be gone either way: both sides resend what the other lacks.
-        this.channel?.attach(this.relayPath, true);
+        this.channel?.attach(this.relayPath, true, this.pacer());
         this.emitLocal('resumed', peerId);
       } else {
         if (this.currentState === 'resuming') this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);

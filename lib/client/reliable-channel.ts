@@ -2,6 +2,10 @@ import { P2pError, type P2pErrorCode, type P2pFrame, isP2pErrorCode } from '../p
 import type { FramePath } from './frame-path.interface.js';
 import { estimateBytes } from './payload-size.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
+import type { SendPacer } from './send-pacer.js';
+
+/** What a frame adds to its message on the wire (packet type, event name, keys, numbers), roughly. */
+const FRAME_OVERHEAD_BYTES = 48;
 
 /** One message of this side, from the moment the app hands it over until the peer confirms it. */
 export interface OutgoingMessage {
@@ -59,6 +63,9 @@ export class ReliableChannel {
   /** Messages delivered since this side last told the peer `received`. */
   private ackOwed = 0;
   private path?: FramePath;
+  /** Keeps frames under the server's relay rates on the current path, when it has any. */
+  private pacer?: SendPacer;
+  private paceTimer?: ReturnType<typeof setTimeout>;
   /** Waiting for the peer's answer to this side's sync (`y: 1`): nothing new is sent meanwhile. */
   private syncing = false;
   private needDrain = false;
@@ -110,10 +117,14 @@ export class ReliableChannel {
     return { seq, belowWindow };
   }
 
-  /** The path to the peer is up (again). With `sync`, the peer is asked what it lacks before anything is resent. */
-  attach(path: FramePath, sync: boolean): void {
+  /**
+   * The path to the peer is up (again), with the pacer of its rates. With `sync`, the peer is asked what it lacks
+   * before anything is resent.
+   */
+  attach(path: FramePath, sync: boolean, pacer?: SendPacer): void {
     if (this.closed) return;
     this.path = path;
+    this.pacer = pacer;
     this.goBack(0);
     if (sync) this.startSync();
     else this.pump();
@@ -260,12 +271,20 @@ export class ReliableChannel {
   /** Sends what the window allows, in order, each frame carrying this side's acknowledgement. */
   private pump(): void {
     const path = this.path;
-    if (!path || this.syncing || this.backoffTimer || this.closed) return;
+    if (!path || this.syncing || this.backoffTimer || this.paceTimer || this.closed) return;
     const { windowMessages, windowBytes } = this.options;
     const limit = this.congested ? Math.min(this.sentCount + 1, windowMessages) : windowMessages;
     while (this.sentCount < this.outgoing.length) {
       if (this.sentCount >= limit || (this.sentCount > 0 && this.inFlightBytes >= windowBytes)) break;
       const message = this.outgoing[this.sentCount]!;
+      const wait = this.pacer?.take(message.bytes + FRAME_OVERHEAD_BYTES) ?? 0;
+      if (wait > 0) {
+        this.paceTimer = setTimeout(() => {
+          this.paceTimer = undefined;
+          this.pump();
+        }, wait);
+        break;
+      }
       if (!path.send(this.frameOf(message))) break;
       this.sentCount++;
       this.inFlightBytes += message.bytes;
@@ -308,7 +327,9 @@ export class ReliableChannel {
 
   private sendControl(frame: P2pFrame): void {
     if (!this.path) return;
-    if (this.path.send({ ...frame, c: this.received })) this.ackSent();
+    if (!this.path.send({ ...frame, c: this.received })) return;
+    this.pacer?.spend(FRAME_OVERHEAD_BYTES);
+    this.ackSent();
   }
 
   private ackSent(): void {
@@ -361,7 +382,8 @@ export class ReliableChannel {
     clearTimeout(this.ackTimer);
     clearTimeout(this.retransmitTimer);
     clearTimeout(this.backoffTimer);
-    this.ackTimer = this.retransmitTimer = this.backoffTimer = undefined;
+    clearTimeout(this.paceTimer);
+    this.ackTimer = this.retransmitTimer = this.backoffTimer = this.paceTimer = undefined;
   }
 }
 

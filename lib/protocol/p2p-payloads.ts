@@ -40,6 +40,17 @@ export interface SessionPayload {
   peerId?: string;
   /** Protocol 3: the resumed peer's protocol version. */
   peerProtocol?: number;
+  /**
+   * Protocol 3: this connection's relay rates (absent: no limit), so the reliable channel paces itself under them
+   * rather than have its frames refused with RATE_LIMITED.
+   */
+  rates?: RelayRates;
+}
+
+/** A connection's relay rates: messages and bytes per second, with the bursts allowed after a quiet period. */
+export interface RelayRates {
+  messages?: { perSecond: number; burst: number };
+  bytes?: { perSecond: number; burst: number };
 }
 
 /**

@@ -14,7 +14,15 @@ import {
 } from '@nestjs/websockets';
 import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
-import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, P2pErrorCode, P2pEvent, type SessionPayload } from '../protocol/index.js';
+import {
+  P2P_RELIABLE_PROTOCOL,
+  P2pDisconnectReason,
+  P2pError,
+  P2pErrorCode,
+  P2pEvent,
+  type RelayRates,
+  type SessionPayload,
+} from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
@@ -57,6 +65,8 @@ export class P2pGatewayBase
   private cluster?: ClusterLink;
   /** Refuses relays to connections that hold too much unsent data (unless `limits.maxBufferedBytes` is off). */
   private slowConsumers?: SlowConsumerMonitor;
+  /** The relay rates told to protocol 3 clients, made once. */
+  private readonly relayRates: RelayRates;
   private liveness?: NodeLiveness;
 
   constructor(
@@ -65,6 +75,7 @@ export class P2pGatewayBase
   ) {
     // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
+    this.relayRates = relayRatesOf(options.limits);
     const { namespace, port, serverOptions } = options;
     Reflect.defineMetadata(GATEWAY_OPTIONS, { ...serverOptions, namespace }, this.constructor);
     Reflect.defineMetadata(PORT_METADATA, port, this.constructor);
@@ -141,7 +152,7 @@ export class P2pGatewayBase
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;
-    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn.protocolVersion, resumed));
+    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn.protocolVersion, resumed, this.relayRates));
     if (!resumed) return;
     const kept = this.keptOutboxes.get(resumed.previousConnectionId);
     if (kept) {
@@ -288,12 +299,24 @@ export class P2pGatewayBase
   }
 }
 
-/** `P2P_SESSION`'s argument; protocol 3 clients that resumed also learn their peer's version. */
-function sessionPayload(protocolVersion: number, resumed: ResumedClient | undefined): SessionPayload {
-  if (!resumed) return { resumed: false };
+/**
+ * `P2P_SESSION`'s argument. Protocol 3 clients also learn their relay rates and, when they resumed, their peer's
+ * version.
+ */
+function sessionPayload(protocolVersion: number, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
+  if (protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
+  if (!resumed) return { resumed: false, rates };
   const peer = resumed.peer;
-  if (protocolVersion < P2P_RELIABLE_PROTOCOL || !peer) return { resumed: true, peerId: peer?.clientId };
-  return { resumed: true, peerId: peer.clientId, peerProtocol: peer.protocolVersion };
+  if (!peer) return { resumed: true, rates };
+  return { resumed: true, peerId: peer.clientId, peerProtocol: peer.protocolVersion, rates };
+}
+
+function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {
+  const perSecond = (rate: { perMs: number; burst: number }) => ({ perSecond: rate.perMs * 1000, burst: rate.burst });
+  return {
+    ...(relayMessages ? { messages: perSecond(relayMessages) } : {}),
+    ...(relayBytes ? { bytes: perSecond(relayBytes) } : {}),
+  };
 }
 
 function isStoreUnavailable(cause: unknown): boolean {
