@@ -142,6 +142,11 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     return this.channel !== undefined;
   }
 
+  /** Reliable channel: messages sent (or waiting to be) that the peer has not confirmed yet; 0 without a channel. */
+  get unconfirmed(): number {
+    return this.channel?.unconfirmed ?? 0;
+  }
+
   /** Reliable channel: whether `emit` would still return true (the unconfirmed messages are within the window). */
   get writable(): boolean {
     return this.channel?.writable ?? true;
