@@ -4,7 +4,7 @@ import { settle, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { emitWithAck, expectHealthyPair, nextP2pError, pairRaw, recordEvents, watchNothing } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 const GRACE_MS = 2500;
 
@@ -17,7 +17,7 @@ describe('cluster: reconnect grace across nodes', () => {
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, NODES_START_TIMEOUT_MS);
 
   /** Protocol 2 clients with session tokens: A on `nodeOfA`, B on `nodeOfB`, paired. */
   async function paired(nodeOfA: ClusterNodeProcess, nodeOfB: ClusterNodeProcess) {

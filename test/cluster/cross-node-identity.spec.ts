@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, expectHealthyPair, pairRaw, refusalOf, watchNothing, whenConnected } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 describe('cluster: client ids are unique across nodes', () => {
   const cluster = useCluster('identity');
@@ -10,7 +10,7 @@ describe('cluster: client ids are unique across nodes', () => {
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, NODES_START_TIMEOUT_MS);
 
   it('refuses CLIENT_ID_TAKEN on node 2 for an id held on node 1, for original and current clients alike', async () => {
     const [aId] = cluster.ids('A');
