@@ -14,7 +14,7 @@ import {
 } from '@nestjs/websockets';
 import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
-import { P2pDisconnectReason, P2pError, P2pErrorCode, P2pEvent, type SessionPayload } from '../protocol/index.js';
+import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
@@ -27,7 +27,7 @@ import { type AckOutcome, type HeldRelay, deliverWithAck, failHeldRelays, flushH
 import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
-import type { PairingRequest } from './stores/pairing-store.interface.js';
+import { type PairingRequest, isStoreUnavailable } from './stores/pairing-store.interface.js';
 
 /** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
 const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -266,10 +266,6 @@ export class P2pGatewayBase
   reportFailure(event: string, error: unknown): void {
     this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
-}
-
-function isStoreUnavailable(cause: unknown): boolean {
-  return (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
 }
 
 /** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */
