@@ -12,13 +12,13 @@ import {
   type OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
 import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './inbound-arity.guard.js';
+import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
@@ -36,7 +36,7 @@ const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transp
  * The Socket.IO gateway: admits connections, binds the event handlers, and carries out the pairing logic's sends.
  * Handlers are bound as plain Socket.IO listeners rather than `@SubscribeMessage` methods: the original protocol has
  * variadic arguments and acks that Nest's payload mapping would reshape, and the relay path skips a per-message
- * pipeline (see README, "Design notes").
+ * pipeline (see docs/design-notes.md).
  */
 export class P2pGatewayBase
   implements
@@ -63,8 +63,7 @@ export class P2pGatewayBase
     // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
     const { namespace, port, serverOptions } = options;
-    Reflect.defineMetadata(GATEWAY_OPTIONS, { ...serverOptions, namespace }, this.constructor);
-    Reflect.defineMetadata(PORT_METADATA, port, this.constructor);
+    setGatewayMetadata(this.constructor, port, { ...serverOptions, namespace });
   }
 
   afterInit(server: Server | Namespace): void {
