@@ -265,6 +265,12 @@ export class P2pGatewayBase
   reportFailure(event: string, error: unknown): void {
     this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+
+  /** What the gateway holds beside its connections (diagnostics, read by the soak: all 0 once every client left). */
+  heldCounts(): { keptOutboxes: number; unsettledDepartures: number; pendingClusterAcks: number } {
+    const pendingClusterAcks = this.cluster?.pendingAckCount ?? 0;
+    return { keptOutboxes: this.keptOutboxes.size, unsettledDepartures: this.unsettledDepartures.size, pendingClusterAcks };
+  }
 }
 
 /** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */

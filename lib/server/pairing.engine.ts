@@ -41,6 +41,11 @@ export class PairingEngine {
   private transport?: ClientTransport;
   private closed = false;
 
+  /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
+  heldCounts(): { openRequests: number; graceTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  }
+
   constructor(
     readonly store: PairingStore,
     readonly options: ResolvedP2pOptions,
