@@ -12,13 +12,11 @@ import {
   type OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
 import {
   P2P_RELIABLE_PROTOCOL,
   P2pDisconnectReason,
   P2pError,
-  P2pErrorCode,
   P2pEvent,
   type RelayRates,
   type SessionPayload,
@@ -27,6 +25,7 @@ import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './inbound-arity.guard.js';
+import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
 import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
@@ -36,7 +35,7 @@ import { SlowConsumerMonitor } from './limits/slow-consumer.monitor.js';
 import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
-import type { PairingRequest, ResumedClient } from './stores/pairing-store.interface.js';
+import { type PairingRequest, type ResumedClient, isStoreUnavailable } from './stores/pairing-store.interface.js';
 
 /** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
 const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -45,7 +44,7 @@ const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transp
  * The Socket.IO gateway: admits connections, binds the event handlers, and carries out the pairing logic's sends.
  * Handlers are bound as plain Socket.IO listeners rather than `@SubscribeMessage` methods: the original protocol has
  * variadic arguments and acks that Nest's payload mapping would reshape, and the relay path skips a per-message
- * pipeline (see README, "Design notes").
+ * pipeline (see docs/design-notes.md).
  */
 export class P2pGatewayBase
   implements
@@ -77,8 +76,7 @@ export class P2pGatewayBase
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
     this.relayRates = relayRatesOf(options.limits);
     const { namespace, port, serverOptions } = options;
-    Reflect.defineMetadata(GATEWAY_OPTIONS, { ...serverOptions, namespace }, this.constructor);
-    Reflect.defineMetadata(PORT_METADATA, port, this.constructor);
+    setGatewayMetadata(this.constructor, port, { ...serverOptions, namespace });
   }
 
   afterInit(server: Server | Namespace): void {
@@ -297,6 +295,12 @@ export class P2pGatewayBase
   reportFailure(event: string, error: unknown): void {
     this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+
+  /** What the gateway holds beside its connections (diagnostics, read by the soak: all 0 once every client left). */
+  heldCounts(): { keptOutboxes: number; unsettledDepartures: number; pendingClusterAcks: number } {
+    const pendingClusterAcks = this.cluster?.pendingAckCount ?? 0;
+    return { keptOutboxes: this.keptOutboxes.size, unsettledDepartures: this.unsettledDepartures.size, pendingClusterAcks };
+  }
 }
 
 /**
@@ -317,10 +321,6 @@ function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits'
     ...(relayMessages ? { messages: perSecond(relayMessages) } : {}),
     ...(relayBytes ? { bytes: perSecond(relayBytes) } : {}),
   };
-}
-
-function isStoreUnavailable(cause: unknown): boolean {
-  return (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
 }
 
 /** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */

@@ -5,13 +5,14 @@ import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from './auth/pair-policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
-import type {
-  ClientRecord,
-  PairingRequest,
-  PairingStore,
-  RegisterOutcome,
-  RemovedClient,
-  ResumedClient,
+import {
+  type ClientRecord,
+  type PairingRequest,
+  type PairingStore,
+  type RegisterOutcome,
+  type RemovedClient,
+  type ResumedClient,
+  isStoreUnavailable,
 } from './stores/pairing-store.interface.js';
 
 /** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
@@ -41,6 +42,11 @@ export class PairingEngine {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
   private closed = false;
+
+  /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
+  heldCounts(): { openRequests: number; graceTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  }
 
   constructor(
     readonly store: PairingStore,
@@ -229,7 +235,7 @@ export class PairingEngine {
    */
   private retryWhileStoreAway(update: () => Promise<unknown>): void {
     update().catch((cause: unknown) => {
-      if (this.closed || (cause as { code?: unknown } | null)?.code !== 'STORE_UNAVAILABLE') return;
+      if (this.closed || !isStoreUnavailable(cause)) return;
       setTimeout(() => this.retryWhileStoreAway(update), STORE_RETRY_MS).unref();
     });
   }

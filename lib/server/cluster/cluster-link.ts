@@ -31,6 +31,11 @@ export class ClusterLink {
   /** Relay acks this node awaits from other nodes, by ack id, with the connection that owes each. */
   private readonly pendingAcks = new Map<string, { onOutcome: AckOutcome; timer: NodeJS.Timeout; connectionId: string }>();
 
+  /** How many relay acks from other nodes are awaited (diagnostics: 0 once the traffic is over). */
+  get pendingAckCount(): number {
+    return this.pendingAcks.size;
+  }
+
   /** Listens for the other nodes' messages. */
   listen(): void {
     this.namespace.on(ClusterMessage.SET_PEER, (connectionId: string, peer: PeerRef | null) =>

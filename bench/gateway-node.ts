@@ -11,11 +11,11 @@
 import 'reflect-metadata';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { Namespace } from 'socket.io';
-import { type P2pLimitsOptions, P2pModule, type P2pModuleOptions, PairingService } from '../../lib/server/index.js';
-import { PairingEngine } from '../../lib/server/pairing.engine.js';
-import type { Inspection, NodeReply, NodeRequest } from './node-ipc.js';
+import { DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
+import { type P2pLimitsOptions, P2pModule, type P2pModuleOptions, PairingService } from '../lib/server/index.js';
+import { P2pGatewayBase } from '../lib/server/p2p.gateway.js';
+import { PairingEngine } from '../lib/server/pairing.engine.js';
+import type { Inspection, NodeReply, NodeRequest } from './ipc.js';
 
 // As in gateway-server.ts (not importable: importing it starts its app).
 const NOT_BINDING: P2pLimitsOptions = {
@@ -32,18 +32,20 @@ const options: P2pModuleOptions = {
   ...(env.REDIS_URL ? { redis: { url: env.REDIS_URL, keyPrefix: env.P2P_KEY_PREFIX ?? 'p2p-bench', sharded: env.P2P_SHARDED === '1' } } : {}),
 };
 
-@Module({ imports: [P2pModule.forRoot(options)] })
+@Module({ imports: [P2pModule.forRoot(options), DiscoveryModule] })
 class GatewayNodeModule {}
 
 const app = await NestFactory.create(GatewayNodeModule, { logger: ['error', 'warn'] });
 await app.listen(Number(env.PORT ?? 0), '127.0.0.1');
 const service = app.get(PairingService);
 const engine = app.get(PairingEngine);
-
-function sizeOf(owner: unknown, field: string): number {
-  const value = (owner as Record<string, unknown> | undefined)?.[field];
-  return value instanceof Map || value instanceof Set ? value.size : 0;
-}
+// The gateway class is made per forRoot, so it is found among the providers rather than by token.
+const gateway = app
+  .get(DiscoveryService)
+  .getProviders()
+  .map((wrapper) => wrapper.instance as unknown)
+  .find((instance): instance is P2pGatewayBase => instance instanceof P2pGatewayBase);
+if (!gateway) throw new Error('gateway-node: no P2P gateway among the providers');
 
 function listenerTotal(emitter: { eventNames(): (string | symbol)[]; listenerCount(name: string | symbol): number } | undefined): number {
   if (!emitter) return 0;
@@ -51,37 +53,29 @@ function listenerTotal(emitter: { eventNames(): (string | symbol)[]; listenerCou
 }
 
 async function inspect(): Promise<Inspection> {
-  // The engine's private parts, read for the benchmark only: the library exposes no counters of its own maps.
-  const gateway = (engine as unknown as { transport?: { namespace: Namespace; cluster?: unknown } }).transport;
-  const namespace = gateway?.namespace;
-  const server = namespace?.server;
+  const namespace = gateway!.namespace;
+  const server = namespace.server;
   const resources: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
   const spaces = getHeapSpaceStatistics();
   const codeBytes = spaces.filter((s) => s.space_name.startsWith('code')).reduce((sum, s) => sum + s.space_used_size, 0);
   const allBytes = spaces.reduce((sum, s) => sum + s.space_used_size, 0);
-  const adapter = namespace?.adapter as { rooms?: Map<unknown, unknown>; sids?: Map<unknown, unknown> } | undefined;
+  const adapter = namespace.adapter as { rooms?: Map<unknown, unknown>; sids?: Map<unknown, unknown> } | undefined;
   return {
     heap: { codeBytes, otherBytes: allBytes - codeBytes },
     resources,
     listeners: {
       namespace: listenerTotal(namespace),
       server: listenerTotal(server),
-      engine: listenerTotal(server?.engine),
+      engine: listenerTotal(server.engine),
       http: listenerTotal(app.getHttpServer()),
     },
-    sockets: namespace?.sockets.size ?? 0,
-    engineClients: server?.engine.clientsCount ?? 0,
+    sockets: namespace.sockets.size,
+    engineClients: server.engine.clientsCount,
     rooms: adapter?.rooms?.size ?? 0,
     sids: adapter?.sids?.size ?? 0,
     store: await service.counts(),
-    internals: {
-      openRequests: sizeOf(engine, 'openRequests'),
-      graceTimers: sizeOf(engine, 'graceTimers'),
-      keptOutboxes: sizeOf(gateway, 'keptOutboxes'),
-      unsettledDepartures: sizeOf(gateway, 'unsettledDepartures'),
-      pendingClusterAcks: sizeOf(gateway?.cluster, 'pendingAcks'),
-    },
+    internals: { ...engine.heldCounts(), ...gateway!.heldCounts() },
   };
 }
 

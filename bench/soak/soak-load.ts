@@ -36,7 +36,7 @@ async function soak(url: string, spec: SoakSpec): Promise<SoakCounters> {
 
 const [url, specJson] = process.argv.slice(2);
 if (!url || !specJson) {
-  console.error("usage: node dist/bench/extra/soak-load.js <url> '<SoakSpec JSON>'");
+  console.error("usage: node dist/bench/soak/soak-load.js <url> '<SoakSpec JSON>'");
   process.exit(2);
 }
 try {

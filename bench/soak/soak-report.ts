@@ -1,7 +1,6 @@
 /** The soak's samples over time, the heap slope, the before/after comparison, and their tables. */
-import type { ServerStats } from '../ipc.js';
+import type { Inspection, ServerStats } from '../ipc.js';
 import { formatNumber } from '../report/table.js';
-import type { Inspection } from './node-ipc.js';
 import type { SoakCounters } from './soak-types.js';
 
 export interface SoakSample {
