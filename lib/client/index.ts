@@ -1,3 +1,5 @@
 export * from '../protocol/index.js';
 export { P2pClient, type P2pClientEvents, type P2pClientState } from './p2p-client.js';
 export type { P2pClientOptions } from './p2p-client.options.js';
+export type { P2pClientManager, P2pClientSocket } from './client-socket.interface.js';
+export { randomSessionToken } from './session-token.js';

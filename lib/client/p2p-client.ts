@@ -1,4 +1,3 @@
-import type { Socket } from 'socket.io-client';
 import {
   type ListClientsFilter,
   P2P_PROTOCOL_VERSION,
@@ -7,7 +6,10 @@ import {
   P2pEvent,
   type SessionPayload,
 } from '../protocol/index.js';
+import type { P2pClientSocket } from './client-socket.interface.js';
+import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway-watch.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
+import { randomSessionToken } from './session-token.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
@@ -22,24 +24,24 @@ export interface P2pClientEvents {
   unpaired: (peerId: string, reason: string) => void;
   /** A pairing request arrived (before the consent hook decides). */
   request: (sourceId: string) => void;
+  /**
+   * The request from `sourceId` ended before this client answered it: `PAIR_TIMEOUT` (not answered within the
+   * server's `pairTimeoutMs`), `DISCONNECTED` / `REPLACED` (the source left), `DISCONNECTED` too when this client's own
+   * connection dropped. Close a consent prompt on it: its answer would be ignored.
+   */
+  'request-withdrawn': (sourceId: string, reason: string) => void;
   /** A failure with no promise to reject: a fire-and-forget relay, a legacy-style call, a consent that did not hold. */
   error: (error: P2pError) => void;
 }
 
 type Ack = (...args: unknown[]) => void;
 
-function randomToken(): string {
-  const cryptoApi = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (cryptoApi?.randomUUID) return cryptoApi.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
-}
-
 /**
  * The client side of the pairing gateway, over a socket.io-client `Socket` (Node or browser). Create it right after
  * `io(...)`, before the socket connects: it adds its clientId, session token and protocol version to `socket.auth`.
  * Events relayed by the peer arrive on the socket itself: `client.socket.on('event', ...)`.
  */
-export class P2pClient extends TypedEmitter<P2pClientEvents> {
+export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends TypedEmitter<P2pClientEvents> {
   private currentPeer?: string;
   private askedBy?: string;
   /** The target of this client's own request while its answer is awaited. */
@@ -58,9 +60,11 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   private readonly resumeTimeoutMs: number;
   private resumeTimer?: ReturnType<typeof setTimeout>;
   private readonly consent: (sourceId: string) => boolean | Promise<boolean>;
+  private readonly gatewayWatch: GatewayWatch;
 
+  /** `socket`: a socket.io-client 4.x `Socket` (any 4.x, ESM or CommonJS build); `client.socket` keeps its type. */
   constructor(
-    readonly socket: Socket,
+    readonly socket: S,
     options: P2pClientOptions = {},
   ) {
     super();
@@ -69,7 +73,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.resumeTimeoutMs = options.resumeTimeoutMs ?? 30_000;
     this.consent = options.consent ?? (() => true);
-    this.declareIdentity(options.clientId, options.sessionToken ?? randomToken());
+    this.gatewayWatch = new GatewayWatch(socket, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (e) => this.emitLocal('error', e));
+    this.declareIdentity(options.clientId, options.sessionToken ?? randomSessionToken());
     socket.on(P2pEvent.REGISTER, this.onPairRequest);
     socket.on(P2pEvent.DISCONNECT, this.onPeerGone);
     socket.on(P2pEvent.ERROR, this.onServerError);
@@ -143,6 +148,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.socket.off(P2pEvent.SESSION, this.onSession);
     this.socket.off('disconnect', this.onSocketDisconnect);
     this.socket.io.off('reconnect_failed', this.onReconnectFailed);
+    this.gatewayWatch.stop();
     clearTimeout(this.resumeTimer);
   }
 
@@ -218,6 +224,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
 
   /** Emits with an ack and a bound on the wait; resolves with the ack's arguments. */
   private call(event: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
+    if (this.gatewayWatch.missing) return Promise.reject(this.gatewayWatch.missing);
     return new Promise((resolve, reject) => {
       this.socket.timeout(timeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
         if (!timedOut) return resolve(results);
@@ -236,6 +243,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
 
   private becomeIdle(peerId: string | undefined, reason: string): void {
     const wasPaired = (this.currentState === 'paired' || this.currentState === 'resuming') && peerId !== undefined;
+    // Withdrawn, not answered: an answer's own outcome passes no reason.
+    if (this.currentState === 'asked' && this.askedBy !== undefined && reason !== '') this.emitLocal('request-withdrawn', this.askedBy, reason);
     this.currentPeer = undefined;
     this.askedBy = undefined;
     this.currentState = 'idle';

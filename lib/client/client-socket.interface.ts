@@ -1,0 +1,29 @@
+/**
+ * What `P2pClient` uses of a socket.io-client `Socket`, and nothing more. Declared structurally, not imported, so a
+ * socket of any socket.io-client 4.x fits, from its ESM or its CommonJS build (their `Socket` classes are distinct
+ * types to TypeScript: protected members make them nominal), and whatever its typed events. Members are methods so
+ * that a typed `Socket<ServerEvents, ClientEvents>` fits too (method parameters are compared bivariantly).
+ */
+export interface P2pClientSocket {
+  /** Whether the socket is connected to its namespace. */
+  readonly connected: boolean;
+  /** The handshake's `auth`: an object, or a function that hands one to its callback. P2pClient adds its fields. */
+  auth: { [key: string]: any } | ((cb: (data: object) => void) => void);
+  /** The socket's Manager: P2pClient listens for `reconnect_failed` and reads whether reconnection is on. */
+  readonly io: P2pClientManager;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: any[]): unknown;
+  /** `socket.timeout(ms).emit(event, ...args, (err, ...results) => ...)`. */
+  timeout(timeoutMs: number): { emit(event: string, ...args: any[]): unknown };
+  connect(): unknown;
+  disconnect(): { connect(): unknown };
+}
+
+/** What `P2pClient` uses of a socket.io-client `Manager` (`socket.io`). */
+export interface P2pClientManager {
+  on(event: 'reconnect_failed', listener: () => void): unknown;
+  off(event: 'reconnect_failed', listener: () => void): unknown;
+  reconnection(): boolean;
+}
