@@ -175,7 +175,8 @@ describe('gateway: relay', () => {
       const received = waitFor(b, 'ignored');
       const answer = emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'ignored', args: ['q'] });
       expect((await received)[0]).toBe('q');
-      expect(await answer).toEqual([errorOf('ACK_TIMEOUT', 'ignored')]);
+      expect(await answer).toEqual([errorOf('ACK_TIMEOUT', 'P2P_EMIT_ACKNOWLEDGE')]);
+      expect((await answer)[0]).toMatchObject({ message: expect.stringContaining('"ignored"') });
       expect(await gw.service.peerOf('A')).toBe('B');
     });
 
@@ -186,7 +187,8 @@ describe('gateway: relay', () => {
       const { ack, calls } = spyAck();
       const error = nextP2pError(a);
       a.emit('P2P_EMIT_ACKNOWLEDGE', { event: 'slow', args: [] }, ack);
-      expect(await error).toEqual(errorOf('ACK_TIMEOUT', 'slow'));
+      expect(await error).toEqual(errorOf('ACK_TIMEOUT', 'P2P_EMIT_ACKNOWLEDGE'));
+      expect(await error).toMatchObject({ message: expect.stringContaining('"slow"') });
       lateAck?.('too late');
       await settle(QUIET_MS);
       expect(calls).toEqual([]);
