@@ -1,8 +1,9 @@
 /**
  * What `P2pClient` uses of a socket.io-client `Socket`, and nothing more. Declared structurally, not imported, so a
  * socket of any socket.io-client 4.x fits, from its ESM or its CommonJS build (their `Socket` classes are distinct
- * types to TypeScript: protected members make them nominal), and whatever its typed events. Members are methods so
- * that a typed `Socket<ServerEvents, ClientEvents>` fits too (method parameters are compared bivariantly).
+ * types to TypeScript: protected members make them nominal), and whatever its typed events: event names and
+ * listeners are `any` so that a typed `Socket<ServerEvents, ClientEvents>` fits too (P2pClient listens for its own
+ * `P2P_*` events, which a typed socket does not declare).
  */
 export interface P2pClientSocket {
   /** Whether the socket is connected to its namespace. */
@@ -11,12 +12,12 @@ export interface P2pClientSocket {
   auth: { [key: string]: any } | ((cb: (data: object) => void) => void);
   /** The socket's Manager: P2pClient listens for `reconnect_failed` and reads whether reconnection is on. */
   readonly io: P2pClientManager;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  once(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
-  emit(event: string, ...args: any[]): unknown;
+  on(event: any, listener: any): unknown;
+  once(event: any, listener: any): unknown;
+  off(event: any, listener: any): unknown;
+  emit(event: any, ...args: any[]): unknown;
   /** `socket.timeout(ms).emit(event, ...args, (err, ...results) => ...)`. */
-  timeout(timeoutMs: number): { emit(event: string, ...args: any[]): unknown };
+  timeout(timeoutMs: number): { emit(event: any, ...args: any[]): unknown };
   connect(): unknown;
   disconnect(): { connect(): unknown };
 }
