@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { io } from 'socket.io-client';
+import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../lib/client/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { pinningEnabled } from '../harness/pinning.js';
@@ -35,7 +35,7 @@ interface RoundFigures {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function connect(url: string, clientId: string, mode: Mode): Promise<P2pClient> {
+async function connect(url: string, clientId: string, mode: Mode): Promise<P2pClient<Socket>> {
   const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
   const client = new P2pClient(socket, { clientId, ...(mode === 'plain' ? { reliable: false } : {}) });
   socket.connect();
@@ -47,7 +47,7 @@ async function connect(url: string, clientId: string, mode: Mode): Promise<P2pCl
 }
 
 /** Counts what a client writes to the server: the engine.io packets it creates, in characters (bytes for binary). */
-function meterWrites(client: P2pClient, total: { bytes: number }): void {
+function meterWrites(client: P2pClient<Socket>, total: { bytes: number }): void {
   client.socket.io.engine.on('packetCreate', (packet: { data?: unknown }) => {
     const data = packet.data;
     total.bytes += typeof data === 'string' ? data.length : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
@@ -58,7 +58,7 @@ async function round(mode: Mode, roundNo: number): Promise<RoundFigures> {
   const server = new ServerProcess('gateway');
   await server.start();
   const written = { bytes: 0 };
-  const pairs: Array<{ source: P2pClient; target: P2pClient; sent: number; received: number }> = [];
+  const pairs: Array<{ source: P2pClient<Socket>; target: P2pClient<Socket>; sent: number; received: number }> = [];
   for (let i = 0; i < PAIRS; i++) {
     const target = await connect(server.url, `t${roundNo}-${i}`, mode);
     const source = await connect(server.url, `s${roundNo}-${i}`, mode);

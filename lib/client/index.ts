@@ -3,3 +3,5 @@ export { P2pClient, type P2pClientEvents, type P2pClientState, type UndeliveredM
 export type { MessageBound, ReliableChannelOptions } from './reliable-channel.options.js';
 export type { FramePath } from './frame-path.interface.js';
 export type { P2pClientOptions } from './p2p-client.options.js';
+export type { P2pClientManager, P2pClientSocket } from './client-socket.interface.js';
+export { randomSessionToken } from './session-token.js';

@@ -1,7 +1,8 @@
 import type { ReliableChannelOptions } from './reliable-channel.options.js';
+import type { P2pGatewayWatchOptions } from './gateway-watch.js';
 
 /** Options of `P2pClient`. */
-export interface P2pClientOptions {
+export interface P2pClientOptions extends P2pGatewayWatchOptions {
   /** The clientId to present; put in `socket.auth`. Leave out if the socket already carries one (auth or query). */
   clientId?: string;
   /**

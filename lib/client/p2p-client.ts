@@ -1,4 +1,3 @@
-import type { Socket } from 'socket.io-client';
 import {
   type ListClientsFilter,
   P2P_PROTOCOL_VERSION,
@@ -16,6 +15,9 @@ import type { P2pClientOptions } from './p2p-client.options.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable-channel.js';
 import { type ResolvedReliableOptions, resolveReliableOptions } from './reliable-channel.options.js';
 import { SendPacer } from './send-pacer.js';
+import type { P2pClientSocket } from './client-socket.interface.js';
+import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway-watch.js';
+import { randomSessionToken } from './session-token.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
@@ -30,6 +32,12 @@ export interface P2pClientEvents {
   unpaired: (peerId: string, reason: string) => void;
   /** A pairing request arrived (before the consent hook decides). */
   request: (sourceId: string) => void;
+  /**
+   * The request from `sourceId` ended before this client answered it: `PAIR_TIMEOUT` (not answered within the
+   * server's `pairTimeoutMs`), `DISCONNECTED` / `REPLACED` (the source left), `DISCONNECTED` too when this client's own
+   * connection dropped. Close a consent prompt on it: its answer would be ignored.
+   */
+  'request-withdrawn': (sourceId: string, reason: string) => void;
   /** A failure with no promise to reject: a fire-and-forget relay, a legacy-style call, a consent that did not hold. */
   error: (error: P2pError) => void;
   /** Reliable channel: the unconfirmed messages are back within the send window after `emit` returned false. */
@@ -66,18 +74,12 @@ function peerProtocolOf(info: unknown): number {
   return typeof declared === 'number' ? declared : 1;
 }
 
-function randomToken(): string {
-  const cryptoApi = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (cryptoApi?.randomUUID) return cryptoApi.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
-}
-
 /**
  * The client side of the pairing gateway, over a socket.io-client `Socket` (Node or browser). Create it right after
  * `io(...)`, before the socket connects: it adds its clientId, session token and protocol version to `socket.auth`.
  * Events relayed by the peer arrive on the socket itself: `client.socket.on('event', ...)`.
  */
-export class P2pClient extends TypedEmitter<P2pClientEvents> {
+export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends TypedEmitter<P2pClientEvents> {
   private currentPeer?: string;
   /** The request this client is being asked, while it decides and until the server has its answer. */
   private asked?: IncomingRequest;
@@ -106,9 +108,11 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   private readonly drainWaiters: Array<() => void> = [];
   /** The relay rates of the current connection, from its P2P_SESSION. */
   private relayRates?: RelayRates;
+  private readonly gatewayWatch: GatewayWatch;
 
+  /** `socket`: a socket.io-client 4.x `Socket` (any 4.x, ESM or CommonJS build); `client.socket` keeps its type. */
   constructor(
-    readonly socket: Socket,
+    readonly socket: S,
     options: P2pClientOptions = {},
   ) {
     super();
@@ -118,7 +122,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.resumeTimeoutMs = options.resumeTimeoutMs ?? 30_000;
     this.consent = options.consent ?? (() => true);
     this.reliableOptions = options.reliable === false ? undefined : resolveReliableOptions(options.reliable);
-    this.declareIdentity(options.clientId, options.sessionToken ?? randomToken());
+    this.gatewayWatch = new GatewayWatch(socket, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (e) => this.emitLocal('error', e));
+    this.declareIdentity(options.clientId, options.sessionToken ?? randomSessionToken());
     socket.on(P2pEvent.REGISTER, this.onPairRequest);
     socket.on(P2pEvent.FRAME, this.onFrame);
     socket.on(P2pEvent.DISCONNECT, this.onPeerGone);
@@ -237,6 +242,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
     this.socket.off(P2pEvent.SESSION, this.onSession);
     this.socket.off('disconnect', this.onSocketDisconnect);
     this.socket.io.off('reconnect_failed', this.onReconnectFailed);
+    this.gatewayWatch.stop();
     clearTimeout(this.resumeTimer);
     this.closeChannel(new P2pError('NOT_CONNECTED', 'the client was disposed'));
   }
@@ -318,6 +324,7 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
 
   /** Emits with an ack and a bound on the wait; resolves with the ack's arguments. */
   private call(event: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
+    if (this.gatewayWatch.missing) return Promise.reject(this.gatewayWatch.missing);
     return new Promise((resolve, reject) => {
       this.socket.timeout(timeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
         if (!timedOut) return resolve(results);
@@ -340,6 +347,8 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
 
   private becomeIdle(peerId: string | undefined, reason: string): void {
     const wasPaired = (this.currentState === 'paired' || this.currentState === 'resuming') && peerId !== undefined;
+    // Withdrawn, not answered: an answer's own outcome passes no reason.
+    if (this.currentState === 'asked' && this.asked !== undefined && reason !== '') this.emitLocal('request-withdrawn', this.asked.sourceId, reason);
     this.currentPeer = undefined;
     this.asked = undefined;
     this.currentState = 'idle';

@@ -28,10 +28,18 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
   owed.add(onPeerGone);
   // Socket.IO's timeout also forgets the pending ack, so a peer that never answers leaves nothing behind.
   target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
-    if (timedOut) return settle(new P2pError('ACK_TIMEOUT', undefined, event), NO_ARGS);
-    if (results[0] === OVERSIZED_ACK) return settle(new P2pError('INVALID_PAYLOAD', OVERSIZED_ACK.message, event), NO_ARGS);
+    // An error's `event` is the protocol event that failed; the relayed event is named in the message.
+    if (timedOut) return settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(event), P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    if (results[0] === OVERSIZED_ACK) {
+      return settle(new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${event}")`, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    }
     settle(undefined, results);
   });
+}
+
+/** ACK_TIMEOUT's message, naming the relayed event (its `event` field names `P2P_EMIT_ACKNOWLEDGE`). */
+export function ackTimeoutMessage(event: string): string {
+  return `the peer did not acknowledge "${event}" in time`;
 }
 
 /** A relay held for a peer that is reconnecting (reconnect grace), delivered in order when it is back. */

@@ -177,7 +177,8 @@ describe('gateway: relay', () => {
       const received = waitFor(b, 'ignored');
       const answer = emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'ignored', args: ['q'] });
       expect((await received)[0]).toBe('q');
-      expect(await answer).toEqual([errorOf('ACK_TIMEOUT', 'ignored')]);
+      expect(await answer).toEqual([errorOf('ACK_TIMEOUT', 'P2P_EMIT_ACKNOWLEDGE')]);
+      expect((await answer)[0]).toMatchObject({ message: expect.stringContaining('"ignored"') });
       expect(await gw.service.peerOf('A')).toBe('B');
     });
 
@@ -188,7 +189,8 @@ describe('gateway: relay', () => {
       const { ack, calls } = spyAck();
       const error = nextP2pError(a);
       a.emit('P2P_EMIT_ACKNOWLEDGE', { event: 'slow', args: [] }, ack);
-      expect(await error).toEqual(errorOf('ACK_TIMEOUT', 'slow'));
+      expect(await error).toEqual(errorOf('ACK_TIMEOUT', 'P2P_EMIT_ACKNOWLEDGE'));
+      expect(await error).toMatchObject({ message: expect.stringContaining('"slow"') });
       lateAck?.('too late');
       // B's relay back to A is handled after its late ack: had the ack been passed on, A would have it by then.
       await expectHealthyPair(a, b, 'B');

@@ -91,7 +91,7 @@ export function nextSession(socket: Socket): Promise<[{ resumed: boolean; peerId
 }
 
 /** A P2pClient over a socket that reconnects by itself (same auth), connected. */
-export async function reconnectingClient(gw: GatewayHarness, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient> {
+export async function reconnectingClient(gw: GatewayHarness, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient<Socket>> {
   const socket = io(gw.url, { transports: ['websocket'], forceNew: true, autoConnect: false, ...FAST_RECONNECT });
   gw.sockets.push(socket);
   const client = new P2pClient(socket, { clientId, ...options });

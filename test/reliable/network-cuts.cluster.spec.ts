@@ -23,7 +23,7 @@ describe('reliable channel: abrupt network cuts across two cluster nodes', () =>
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
 
-  async function clientOn(node: ClusterNodeProcess, clientId: string): Promise<P2pClient> {
+  async function clientOn(node: ClusterNodeProcess, clientId: string): Promise<P2pClient<Socket>> {
     const socket = io(node.url, { transports: ['websocket'], forceNew: true, autoConnect: false, ...FAST_RECONNECT });
     sockets.push(socket);
     const client = new P2pClient(socket, { clientId });
