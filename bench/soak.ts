@@ -145,7 +145,8 @@ async function main(): Promise<number> {
     `load: ${counters.sessions} sessions (${Object.entries(counters.endings).map(([k, v]) => `${v} ${k}`).join(', ')}), ` +
     `${counters.connections} connections, ${counters.pairings} pairings, ${counters.expectedRefusals} expected refusals, ` +
     `${counters.relaysReceived}/${counters.relaysSent} relays delivered, ${counters.acksOk} acks answered, ` +
-    `acks rejected across drops: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed`;
+    `acks rejected: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed, ` +
+    `${counters.undeliveredReported} message(s) reported undelivered as a pairing ended (confirmations lost; every relay above was checked on arrival)`;
   const known = Object.entries(counters.knownIssues).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const details = [
     totals,

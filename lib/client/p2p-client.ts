@@ -184,6 +184,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    */
   async unpair(): Promise<void> {
     await this.confirmed(this.requestTimeoutMs);
+    // The peer's last messages may await our acknowledgement: send it now, or the peer reports them undelivered.
+    this.channel?.flushAck();
     const [ok, error] = await this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs);
     const failure = ok === true ? undefined : P2pError.fromPayload(error);
     // The server is the truth: NOT_PAIRED means a pairing this client still believed in is gone.

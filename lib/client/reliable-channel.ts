@@ -184,6 +184,11 @@ export class ReliableChannel {
     this.holdOff(true);
   }
 
+  /** Tells the peer at once what arrived, rather than after `ackDelayMs` (before this side unpairs, say). */
+  flushAck(): void {
+    if (this.ackOwed > 0 || this.ackTimer) this.sendControl({});
+  }
+
   /**
    * Ends the channel (the pairing ended). Returns the messages the peer never confirmed, in order: the caller reports
    * them. Replies and skipped numbers are left out.
