@@ -11,6 +11,7 @@ import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolv
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
@@ -36,12 +37,13 @@ function withGateway(base: DynamicModule): DynamicModule {
         inject: [P2P_RESOLVED_OPTIONS],
       },
       PairingService,
+      NodeDrainService,
       createP2pGatewayClass(),
       ControlCenterAccessGuard,
     ],
     // Always registered, since forRootAsync's options are not known here; its guard answers 404 while it is off.
     controllers: [...(base.controllers ?? []), createControlCenterControllerClass()],
-    exports: [...(base.exports ?? []), PairingService, P2P_STORE],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE, NodeDrainService],
   };
 }
 

@@ -161,15 +161,19 @@ export class RedisPairingStore implements PairingStore {
 
   /**
    * Forgets every node whose heartbeat lapsed, removing each client it still held as `removeClient` does (freeing the
-   * other side). Returns the removals, for the caller to notify peers; concurrent sweeps never report one twice.
+   * other side); a client held for reconnect grace stays until its grace ran out. Returns the removals, for the caller to notify peers; concurrent sweeps never report one twice.
    */
   async sweepDeadNodes(): Promise<RemovedClient[]> {
-    return this.removals('sweep');
+    return this.removals('sweep', String(Date.now()));
   }
 
-  /** A clean shutdown of `nodeId`: removes its clients now, as a sweep would once its heartbeat lapsed. */
-  async forgetNode(nodeId: string): Promise<RemovedClient[]> {
-    return this.removals('forget', nodeId);
+  /**
+   * `nodeId` goes away: removes its clients now, as a sweep would once its heartbeat lapsed. With `keepHeld` (a node
+   * draining), the clients held for reconnect grace stay for their sessions to come back on another node; a sweep
+   * removes those whose grace runs out.
+   */
+  async forgetNode(nodeId: string, options: { keepHeld?: boolean } = {}): Promise<RemovedClient[]> {
+    return this.removals('forget', nodeId, options.keepHeld ? String(Date.now()) : '');
   }
 
   private async removals(script: ScriptName, ...args: string[]): Promise<RemovedClient[]> {
