@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { type Socket, io } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { P2pClient } from '../../lib/client/index.js';
 import { eventually } from '../support/eventually.js';
 import { settle, waitFor } from '../support/gateway-harness.js';
