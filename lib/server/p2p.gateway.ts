@@ -29,6 +29,7 @@ import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
 import { tagSocketIds } from './cluster/node-address.js';
 import { NodeDrainService } from './cluster/node-drain.service.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
+import { resyncPeers } from './cluster/peer-resync.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import type { PairingRequest } from './stores/pairing-store.interface.js';
 
@@ -95,7 +96,14 @@ export class P2pGatewayBase
       onForgotten: () => this.closeForgottenConnections(),
       onHeartbeat: () => this.retryDepartures(),
       onError: (error) => this.reportFailure('cluster liveness (Redis unreachable; reported once until it answers)', error),
-      onRecovered: () => this.logger.log('cluster liveness: Redis answers again'),
+      onRecovered: () => {
+        this.logger.log('cluster liveness: Redis answers again');
+        // Commands that timed out while Redis hung may have run since: the cached peers follow the store again.
+        resyncPeers(this.namespace, setup.store, (connectionId, peer) => this.setLocalPeer(connectionId, peer)).then(
+          (fixed) => fixed > 0 && this.logger.warn(`${fixed} cached peer(s) re-derived from the store after the outage`),
+          (error: unknown) => this.reportFailure('re-deriving cached peers', error),
+        );
+      },
     });
   }
 
