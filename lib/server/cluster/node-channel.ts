@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
+import { withinCommandBound } from '../stores/redis/command-bound.js';
 import type { ClusterFrame } from './cluster-message.js';
 
 /** Why a frame did not reach its node: it could not be encoded, Redis did not take it, or no node listens there. */
@@ -12,6 +13,8 @@ export interface NodeChannelOptions {
   tag: string;
   /** SPUBLISH / SSUBSCRIBE (Redis 7 sharded pub/sub) rather than PUBLISH / SUBSCRIBE. */
   sharded: boolean;
+  /** Longest wait for Redis to take a publish; then its frames count as undelivered (STORE_UNAVAILABLE). */
+  publishTimeoutMs: number;
 }
 
 export interface NodeChannelHandlers {
@@ -26,8 +29,8 @@ const IGNORE: NodeChannelHandlers = { onFrames: () => undefined, onFailed: () =>
 /**
  * Moves frames between gateway nodes over Redis pub/sub, one channel per node: a node receives only what is addressed
  * to it. Frames posted for one node within an event-loop turn are published together, as one V8-serialized array
- * (binary values included), after the turn's I/O callbacks ran (`setImmediate`). Publishes go through the
- * connection's `commandTimeout`, so a Redis that hangs fails them within that bound. Knows nothing of what frames mean.
+ * (binary values included), after the turn's I/O callbacks ran (`setImmediate`). Each publish has a bound
+ * (`publishTimeoutMs`), so a Redis that hangs fails it within that. Knows nothing of what frames mean.
  */
 export class NodeChannel {
   readonly channel: string;
@@ -96,7 +99,10 @@ export class NodeChannel {
     const payload = this.encode(tag, frames);
     if (!payload) return;
     const channel = this.channelOf(tag);
-    const sent = (this.options.sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)) as Promise<number>;
+    const sent = withinCommandBound(
+      (this.options.sharded ? this.pub.spublish(channel, payload) : this.pub.publish(channel, payload)) as Promise<number>,
+      this.options.publishTimeoutMs,
+    );
     const settled: Promise<void> = sent.then(
       (receivers) => {
         // Nobody subscribes that channel: the node is gone (died, or shut down since the id was handed out).

@@ -33,17 +33,17 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
     import('../stores/redis/index.js'),
   ]);
   const keyPrefix = options.keyPrefix ?? 'p2p';
-  const commandTimeout = positive('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+  const commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
   const drainTimeoutMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5_000);
-  // Store commands fail fast while Redis is away, so clients get a code instead of a wait; every command of the store
-  // and of the publisher is bounded, so a Redis that hangs does too.
-  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout };
+  // Store commands fail fast while Redis is away, so clients get a code instead of a wait; the store and the node
+  // channel bound every call (commandTimeoutMs), so a Redis that hangs does too.
+  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
   const open = (overrides: object): Redis =>
     options.client
       ? options.client.duplicate(overrides)
       : new RedisClient(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: false, ...overrides });
   const storeClient = open(failFast);
-  const pub = open({ commandTimeout });
+  const pub = open({});
   const adapterSub = open({});
   const nodeSub = open({});
   const clients = [storeClient, pub, adapterSub, nodeSub];
@@ -60,13 +60,13 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
       throw new Error(`P2pModule: redis.sharded needs Redis 7 or newer (sharded pub/sub); this one is ${major || 'unknown'}`);
     }
     const sharded = options.sharded ?? major >= 7;
-    const channel = new NodeChannel(pub, nodeSub, { keyPrefix, tag: newNodeTag(), sharded });
+    const channel = new NodeChannel(pub, nodeSub, { keyPrefix, tag: newNodeTag(), sharded, publishTimeoutMs: commandTimeoutMs });
     await channel.open();
     const adapter = sharded
       ? adapters.createShardedAdapter(pub, adapterSub, { channelPrefix: `${keyPrefix}#sio`, subscriptionMode: 'dynamic' })
       : adapters.createAdapter(pub, adapterSub, { key: `${keyPrefix}#sio` });
     return {
-      store: new RedisPairingStore(storeClient, { keyPrefix }),
+      store: new RedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs }),
       adapter,
       channel,
       sharded,
