@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo } from '../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from './auth/pair-policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
@@ -17,12 +17,14 @@ import type {
 /** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
 const STORE_RETRY_MS = 1_000;
 
-/** Receives the outcome of a pairing request: undefined on success. */
-export type PairRequestCallback = (error?: P2pError) => void;
+/** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
+export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo) => void;
 
 interface OpenRequest {
   request: PairingRequest;
   targetConnectionId: string;
+  /** The target's protocol version, told to the source when the pairing begins. */
+  targetProtocol: number;
   callback: PairRequestCallback;
   timer: NodeJS.Timeout;
 }
@@ -155,11 +157,18 @@ export class PairingEngine {
       callback(new P2pError(code, undefined, P2pEvent.REGISTER));
       return;
     }
-    const targetConnectionId = reserved.target.connectionId;
+    const { source, target } = reserved;
+    const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.set(request.requestId, { request, targetConnectionId, callback, timer });
+    this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
-    this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+    // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
+    if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
+      const info: PeerInfo = { peerProtocol: source.protocolVersion };
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, info);
+    } else {
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+    }
   }
 
   /**
@@ -265,7 +274,7 @@ export class PairingEngine {
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });
-    open.callback(error);
+    open.callback(error, error ? undefined : { peerProtocol: open.targetProtocol });
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */

@@ -57,6 +57,20 @@ export interface P2pLimitsOptions {
    * @default 50
    */
   disconnectAfterViolations?: number | false;
+  /**
+   * Bytes the gateway may hold for one connection that it could not write yet (engine.io's write buffer plus the
+   * WebSocket's unsent bytes): a client that stops reading makes them grow. Past it, relays to that connection are
+   * refused to their senders with PEER_SLOW (every client and protocol), so a slow reader costs the server at most
+   * about this much.
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | false;
+  /**
+   * A connection still over `maxBufferedBytes` this long after a relay to it was refused is closed; its peer gets
+   * `P2P_DISCONNECT(clientId, 'SLOW_CONSUMER')`.
+   * @default 10000
+   */
+  slowConsumerTimeoutMs?: number | false;
 }
 
 /** A rate with its defaults applied, in tokens per millisecond. */
@@ -74,6 +88,8 @@ export interface ResolvedP2pLimits {
   pairRequests?: ResolvedRate;
   listRequests?: ResolvedRate;
   disconnectAfterViolations?: number;
+  maxBufferedBytes?: number;
+  slowConsumerTimeoutMs?: number;
 }
 
 export const DEFAULT_P2P_LIMITS = {
@@ -84,6 +100,8 @@ export const DEFAULT_P2P_LIMITS = {
   pairRequests: { perSecond: 5, burst: 10 },
   listRequests: { perSecond: 10, burst: 20 },
   disconnectAfterViolations: 50,
+  maxBufferedBytes: 1024 * 1024,
+  slowConsumerTimeoutMs: 10_000,
 } as const satisfies Required<P2pLimitsOptions>;
 
 /** Socket.IO's own default `maxHttpBufferSize`. */
@@ -116,6 +134,8 @@ export function resolveP2pLimits(options: P2pLimitsOptions | false | undefined):
     pairRequests: rate('pairRequests', options?.pairRequests, d.pairRequests),
     listRequests: rate('listRequests', options?.listRequests, d.listRequests),
     disconnectAfterViolations: count('disconnectAfterViolations', options?.disconnectAfterViolations, d.disconnectAfterViolations),
+    maxBufferedBytes: count('maxBufferedBytes', options?.maxBufferedBytes, d.maxBufferedBytes),
+    slowConsumerTimeoutMs: count('slowConsumerTimeoutMs', options?.slowConsumerTimeoutMs, d.slowConsumerTimeoutMs),
   };
   if (limits.relayBytes && limits.maxMessageBytes !== undefined && limits.relayBytes.burst < limits.maxMessageBytes) {
     throw new TypeError('P2pModule: limits.relayBytes.burst must be at least limits.maxMessageBytes');
