@@ -3,6 +3,7 @@ import { io } from 'socket.io-client';
 import { P2pClient } from '../../lib/client/index.js';
 import { eventually } from '../support/eventually.js';
 import { settle, waitFor } from '../support/gateway-harness.js';
+import { recordStream, sequence } from '../support/network-cut.js';
 import { pairRaw } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
 import { useCluster } from './support/cluster.js';
@@ -158,5 +159,48 @@ describe('cluster: a node drains on SIGTERM', () => {
     expect(pairings.sort()).toEqual(pairs.map(([s, t]) => [s.id, t.id].sort()).sort());
     // Relays in flight when a connection closed may fail (the reliable channel of protocol 3 is what makes these zero).
     expect(failed).toBeLessThan(answered);
+  }, 240_000);
+
+  it('with the reliable channel (protocol 3), a rolling restart of both nodes under continuous streams loses and duplicates nothing', async () => {
+    const [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
+    const lb = await balancer(node1, node2);
+    const pairCount = 4;
+    const ids = Array.from({ length: pairCount * 2 }, (_, i) => cluster.ids(`S${i}`)[0]);
+    const all: Awaited<ReturnType<typeof p2pClient>>[] = [];
+    for (const id of ids) all.push(await p2pClient(lb.url, id));
+    const pairs = Array.from({ length: pairCount }, (_, i) => [all[i]!, all[i + pairCount]!] as const);
+    for (const [source, target] of pairs) await source.pair(target.id);
+    await eventually(() => expect(all.map((client) => client.state)).toEqual(all.map(() => 'paired')), 10_000);
+    expect(all.every((client) => client.reliable)).toBe(true);
+
+    // Each source streams numbered messages to its target, honouring backpressure, until both restarts are done.
+    let streaming = true;
+    const records = pairs.map(([source, target]) => recordStream(source, target, 'n'));
+    const sent = pairs.map(() => 0);
+    const streams = pairs.map(async ([source], i) => {
+      while (streaming) {
+        if (!source.emit('n', sent[i]!++)) await source.drained();
+        await settle(5);
+      }
+    });
+    const restart = async (node: ClusterNodeProcess) => {
+      lb.setBackends([node1, node2].filter((other) => other !== node).map((other) => other.port));
+      await node.terminate();
+      await node.start(node.port);
+      lb.setBackends([node1.port, node2.port]);
+      await eventually(() => expect(all.map((client) => client.state)).toEqual(all.map(() => 'paired')), 40_000, 100);
+    };
+    await restart(node1);
+    await restart(node2);
+    streaming = false;
+    await Promise.all(streams);
+
+    await eventually(() => expect(records.map((record) => record.received.length)).toEqual(sent), 30_000, 100);
+    records.forEach((record, i) => {
+      expect(record.received).toEqual(sequence(sent[i]!));
+      expect(record.errors).toEqual([]);
+      expect(record.undelivered).toBe(0);
+    });
+    expect(all.map((client) => client.unpairedCount())).toEqual(all.map(() => 0));
   }, 240_000);
 });
