@@ -11,7 +11,7 @@ describe('cluster: races decided atomically in Redis', () => {
   let nodes: ClusterNodeProcess[];
   beforeAll(async () => {
     nodes = await Promise.all([cluster.node('node1'), cluster.node('node2'), cluster.node('node3')]);
-  });
+  }, 60_000);
 
   /** `count` original clients spread round-robin over the nodes, connected. */
   async function sourcesOverNodes(prefix: string, count: number): Promise<{ ids: string[]; sockets: Socket[] }> {

@@ -17,7 +17,7 @@ describe('cluster: reconnect grace across nodes', () => {
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, 60_000);
 
   /** Protocol 2 clients with session tokens: A on `nodeOfA`, B on `nodeOfB`, paired. */
   async function paired(nodeOfA: ClusterNodeProcess, nodeOfB: ClusterNodeProcess) {

@@ -10,7 +10,7 @@ describe('cluster: client ids are unique across nodes', () => {
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, 60_000);
 
   it('refuses CLIENT_ID_TAKEN on node 2 for an id held on node 1, for original and current clients alike', async () => {
     const [aId] = cluster.ids('A');

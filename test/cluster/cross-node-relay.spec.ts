@@ -34,7 +34,7 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: relay acros
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, 60_000);
 
   /** A (protocol `versionOfA`) on node 1 paired with B (protocol `versionOfB`) on node 2. */
   async function pairedAcross(versionOfA: 1 | 2 = 1, versionOfB: 1 | 2 = 1) {

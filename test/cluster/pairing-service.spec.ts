@@ -17,7 +17,7 @@ describe('cluster: PairingService of one node sees and acts on every node', () =
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, 60_000);
 
   it('lists the clients and pairings of node 2 on node 1, with their states and peers', async () => {
     const [aId, bId, cId, dId] = cluster.ids('A', 'B', 'C', 'D');

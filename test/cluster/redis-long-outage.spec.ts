@@ -24,7 +24,7 @@ describe('cluster: a long Redis outage with traffic between nodes', () => {
         nodes.set(cluster, await Promise.all([cluster.node('nodeX', options), cluster.node('nodeY', options)]));
       }),
     );
-  });
+  }, 60_000);
   afterAll(() => redis.dispose());
 
   it(`relays, acks, joins and leaves between nodes during ${LONG_OUTAGE_MS / 1000} s without Redis crash no node; all recover`, async () => {

@@ -16,7 +16,7 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: Redis unava
     await redis.start();
     const options = { redis: { url: redis.url } };
     [nodeX, nodeY] = await Promise.all([cluster.node('nodeX', options), cluster.node('nodeY', options)]);
-  });
+  }, 60_000);
   afterAll(() => redis.dispose());
 
   it('while Redis is down: no crash, clear STORE_UNAVAILABLE refusals, pairs on one node keep relaying; then it recovers', async () => {

@@ -17,7 +17,7 @@ describe('cluster: Redis away for a while, then back with its data (append-only 
     await redis.start();
     const options = { redis: { url: redis.url } };
     [nodeX, nodeY] = await Promise.all([cluster.node('nodeX', options), cluster.node('nodeY', options)]);
-  });
+  }, 60_000);
   afterAll(() => redis.dispose());
 
   /** Kills Redis and waits until `node` refuses newcomers for want of it. */
