@@ -22,3 +22,4 @@ export {
   type ResolvedControlCenterOptions,
 } from './control-center/control-center.options.js';
 export type { P2pRedisClient, P2pRedisOptions } from './cluster/redis-cluster.options.js';
+export { NodeDrainService } from './cluster/node-drain.service.js';

@@ -12,6 +12,7 @@ import { describeP2pStartup } from './p2p-startup.log.js';
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
@@ -62,13 +63,14 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
         inject: [P2P_RESOLVED_OPTIONS],
       },
       PairingService,
+      NodeDrainService,
       createP2pGatewayClass(),
       ...(controlCenterRoutes ? [ControlCenterAccessGuard] : []),
     ],
     // Only when the control center may be on: routes are mapped (and logged, and would shadow the app's own) whether
     // or not the options turn it on, and forRootAsync's options are not known here.
     controllers: [...(base.controllers ?? []), ...(controlCenterRoutes ? [createControlCenterControllerClass()] : [])],
-    exports: [...(base.exports ?? []), PairingService, P2P_STORE],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE, NodeDrainService],
   };
 }
 
