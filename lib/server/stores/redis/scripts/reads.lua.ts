@@ -10,6 +10,41 @@ end
 return out
 `;
 
+/**
+ * One page of a walk in connection order. ARGV: '1' for free clients only, the position to start after ('' for the
+ * start), the walk's last position ('' to take the current one), the most entries to return, '1' for raw records
+ * instead of ids. Returns { until, more (0 or 1), last position read (or ''), entries... }. ZRANGEBYSCORE with LIMIT
+ * costs O(log N + limit): no scan of the whole set.
+ */
+export const PAGE = `
+local key = ORDER
+if ARGV[1] == '1' then key = FREE end
+local after = ARGV[2]
+if after == '' then after = '0' end
+local last = ARGV[3]
+if last == '' then last = redis.call('GET', SEQ) or '0' end
+local limit = tonumber(ARGV[4])
+local range = redis.call('ZRANGEBYSCORE', key, '(' .. after, last, 'WITHSCORES', 'LIMIT', 0, limit + 1)
+local out = { last, 0, '' }
+local taken = 0
+for i = 1, #range, 2 do
+  if taken == limit then
+    out[2] = 1
+    break
+  end
+  taken = taken + 1
+  out[3] = range[i + 1]
+  if ARGV[5] == '1' then
+    -- A record and its ORDER entry change in the same script: a listed id has its record.
+    local raw = redis.call('GET', clientKey(range[i]))
+    if raw then out[#out + 1] = raw end
+  else
+    out[#out + 1] = range[i]
+  end
+end
+return out
+`;
+
 /** The raw JSON of every paired record. */
 export const PAIRED = `
 local out = {}
