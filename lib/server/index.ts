@@ -3,6 +3,7 @@ export { P2pModule } from './p2p.module.js';
 export { P2P_MODULE_OPTIONS } from './p2p-module.definition.js';
 export type { P2pModuleOptions, ClientIdOptions } from './p2p-options.interface.js';
 export type * from './auth/p2p-auth.types.js';
+export type * from './discovery/p2p-discovery.types.js';
 export {
   DEFAULT_P2P_LIMITS,
   type P2pLimitsOptions,

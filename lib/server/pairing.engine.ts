@@ -3,6 +3,7 @@ import { Subject } from 'rxjs';
 import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from './auth/pair-policy.js';
+import { mayDiscover } from './discovery/client-visibility.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type {
@@ -144,6 +145,12 @@ export class PairingEngine {
         callback(forbidden);
         return;
       }
+    }
+    if (sourceId !== targetId && !(await mayDiscover(this.options.discovery, this.options.discoveryTimeoutMs, sourceId, targetId))) {
+      // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
+      this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
+      callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
+      return;
     }
     const request: PairingRequest = { requestId: randomUUID(), sourceId, targetId };
     const reserved = await this.store.reservePairing(request);
