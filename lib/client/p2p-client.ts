@@ -7,6 +7,7 @@ import {
   P2pEvent,
   type SessionPayload,
 } from '../protocol/index.js';
+import { type ClientWalkOptions, walkClientList } from './client-list.pager.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -133,6 +134,11 @@ export class P2pClient extends TypedEmitter<P2pClientEvents> {
   async listClients(filter?: ListClientsFilter): Promise<string[]> {
     const [clients] = await this.call(P2pEvent.LIST_CLIENTS, filter ? [filter] : [], this.requestTimeoutMs);
     return clients as string[];
+  }
+
+  /** Every clientId the server lets this client see, page after page: `for await (const id of client.clients())`. */
+  clients(options?: ClientWalkOptions): AsyncGenerator<string, void, undefined> {
+    return walkClientList((filter) => this.call(P2pEvent.LIST_CLIENTS, [filter], this.requestTimeoutMs), options);
   }
 
   /** Stops listening on the socket. The socket itself is left as it is. */

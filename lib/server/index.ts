@@ -13,7 +13,13 @@ export {
 } from './limits/p2p-limits.options.js';
 export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './p2p-options.resolve.js';
 export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
-export { PairingService, type P2pClientInfo, type P2pPairingInfo } from './pairing.service.js';
+export {
+  PairingService,
+  type P2pClientInfo,
+  type P2pClientPage,
+  type P2pClientPageOptions,
+  type P2pPairingInfo,
+} from './pairing.service.js';
 export type { P2pLifecycleEvent, P2pLifecycleEventType } from './p2p-lifecycle-event.js';
 export type * from './stores/pairing-store.interface.js';
 export { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
