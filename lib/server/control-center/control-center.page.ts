@@ -192,11 +192,14 @@ const SCRIPT = String.raw`
     $('count-pending').textContent = String(counts.pendingRequests);
   }
 
+  let pairingCount = null; // from the last counts read; null until the first
   async function load() {
-    const counts = await api('counts');
     // Past a few hundred pairings the list is left out: each paired client's row has its peer and an Unpair button.
-    const showPairings = counts.pairings <= MAX_PAIRINGS_SHOWN;
-    const [clients, pairings] = await Promise.all([loadClients(), showPairings ? api('pairings') : []]);
+    // The first load reads the counts first, to know; later ones go by the counts of the load before.
+    if (pairingCount === null) pairingCount = (await api('counts')).pairings;
+    const showPairings = pairingCount <= MAX_PAIRINGS_SHOWN;
+    const [counts, clients, pairings] = await Promise.all([api('counts'), loadClients(), showPairings ? api('pairings') : []]);
+    pairingCount = counts.pairings;
     renderClients(clients);
     renderPairings(pairings);
     $('no-pairings').hidden = !showPairings || pairings.length > 0;
