@@ -146,7 +146,9 @@ export class PairingEngine {
         return;
       }
     }
-    if (sourceId !== targetId && !(await mayDiscover(this.options.discovery, this.options.discoveryTimeoutMs, sourceId, targetId))) {
+    const { discovery, discoveryTimeoutMs } = this.options;
+    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
+    if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
       // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
       this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
       callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));

@@ -115,7 +115,8 @@ export class RedisPairingStore implements PairingStore {
   }
 
   async listClientIds(query: ClientPageQuery): Promise<ClientPage<string>> {
-    return this.page(query, false);
+    const page = await this.page(query, false);
+    return { ...page, items: JSON.parse(page.items[0]!) as string[] };
   }
 
   async listClientRecords(query: ClientPageQuery): Promise<ClientPage<ClientRecord>> {
@@ -183,6 +184,7 @@ export class RedisPairingStore implements PairingStore {
     return this.removals('forget', nodeId);
   }
 
+  /** One page as the script answers it: `items` are the records' raw JSON, or (ids only) one JSON array of the ids. */
   private async page({ available, from, limit }: ClientPageQuery, records: boolean): Promise<ClientPage<string>> {
     const args = [available ? '1' : '0', from ? String(from.after) : '', from ? String(from.until) : '', String(limit)];
     const [until, more, last, ...items] = (await this.run('page', ...args, records ? '1' : '0')) as [string, number, string, ...string[]];
