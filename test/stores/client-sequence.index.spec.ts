@@ -6,7 +6,7 @@ import { ClientSequenceIndex } from '../../lib/server/stores/client-sequence.ind
 function referencePage(entries: Map<number, string>, after: number, until: number, limit: number) {
   const inRange = [...entries.keys()].sort((x, y) => x - y).filter((seq) => seq > after && seq <= until);
   const seqs = inRange.slice(0, limit);
-  return { seqs, ids: seqs.map((seq) => entries.get(seq)!), more: inRange.length > limit };
+  return { ids: seqs.map((seq) => entries.get(seq)!), lastSeq: seqs.length > 0 ? seqs[seqs.length - 1]! : after, more: inRange.length > limit };
 }
 
 describe('ClientSequenceIndex', () => {
@@ -48,10 +48,11 @@ describe('ClientSequenceIndex', () => {
     for (let seq = 2; seq <= 6000; seq += 2) index.add(seq, `e${seq}`);
     for (let seq = 1; seq <= 6000; seq += 2) index.add(seq, `o${seq}`);
     const page = index.page(0, 6000, 6000);
-    expect(page.seqs).toEqual(Array.from({ length: 6000 }, (_, i) => i + 1));
+    expect(page.ids).toEqual(Array.from({ length: 6000 }, (_, i) => `${i % 2 ? 'e' : 'o'}${i + 1}`));
+    expect(page.lastSeq).toBe(6000);
     expect(page.more).toBe(false);
     for (let seq = 1; seq <= 6000; seq++) index.delete(seq);
     expect(index.size).toBe(0);
-    expect(index.page(0, 6000, 10)).toEqual({ seqs: [], ids: [], more: false });
+    expect(index.page(0, 6000, 10)).toEqual({ ids: [], lastSeq: 0, more: false });
   });
 });

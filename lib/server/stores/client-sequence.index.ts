@@ -6,10 +6,11 @@ interface Chunk {
   ids: string[];
 }
 
-/** One page read from the index: at most `limit` entries, and whether more follow within the bound. */
+/** One page read from the index: at most `limit` ids, and whether more follow within the bound. */
 export interface SequencePage {
-  seqs: number[];
   ids: string[];
+  /** The sequence number of the last id read (`after` when none was). */
+  lastSeq: number;
   more: boolean;
 }
 
@@ -65,25 +66,31 @@ export class ClientSequenceIndex {
     if (chunk.seqs.length === 0) this.chunks.splice(chunkIndex, 1);
   }
 
-  /** Up to `limit` entries with `after < seq <= until`, in order. */
+  /** Up to `limit` ids of the entries with `after < seq <= until`, in order. */
   page(after: number, until: number, limit: number): SequencePage {
-    const seqs: number[] = [];
-    const ids: string[] = [];
-    if (this.chunks.length === 0) return { seqs, ids, more: false };
+    let ids: string[] = [];
+    let lastSeq = after;
+    if (this.chunks.length === 0) return { ids, lastSeq, more: false };
+    // after + 1: sequence numbers are whole numbers, so the first one above `after` is at least after + 1.
     let chunkIndex = this.chunkFor(after + 1);
     let at = lowerBound(this.chunks[chunkIndex]!.seqs, after + 1);
-    // after + 1: sequence numbers are whole numbers, so the first one above `after` is at least after + 1.
     for (; chunkIndex < this.chunks.length; chunkIndex++, at = 0) {
-      const chunk = this.chunks[chunkIndex]!;
-      for (; at < chunk.seqs.length; at++) {
-        const seq = chunk.seqs[at]!;
-        if (seq > until) return { seqs, ids, more: false };
-        if (seqs.length === limit) return { seqs, ids, more: true };
-        seqs.push(seq);
-        ids.push(chunk.ids[at]!);
+      const { seqs, ids: chunkIds } = this.chunks[chunkIndex]!;
+      if (at >= seqs.length) continue;
+      if (ids.length === limit) return { ids, lastSeq, more: seqs[at]! <= until };
+      // Whole runs of a chunk at a time: the end of what `until` allows here, then as much of it as the page takes.
+      const end = seqs[seqs.length - 1]! <= until ? seqs.length : lowerBound(seqs, until + 1);
+      const take = Math.min(end - at, limit - ids.length);
+      if (take > 0) {
+        // A slice is one copy of the run; the page spans at most two or three chunks.
+        const run = chunkIds.slice(at, at + take);
+        ids = ids.length === 0 ? run : ids.concat(run);
+        lastSeq = seqs[at + take - 1]!;
       }
+      if (at + take < end) return { ids, lastSeq, more: true };
+      if (end < seqs.length) return { ids, lastSeq, more: false };
     }
-    return { seqs, ids, more: false };
+    return { ids, lastSeq, more: false };
   }
 
   /** The chunk that holds `seq`, or would: the last one whose first entry is at most `seq` (the first chunk if none). */

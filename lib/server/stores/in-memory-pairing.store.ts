@@ -197,5 +197,5 @@ export class InMemoryPairingStore implements PairingStore {
 }
 
 function withNext<T>(page: ClientPage<T>, read: SequencePage, until: number): ClientPage<T> {
-  return read.more ? { ...page, next: { after: read.seqs[read.seqs.length - 1]!, until } } : page;
+  return read.more ? { ...page, next: { after: read.lastSeq, until } } : page;
 }
