@@ -37,7 +37,7 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
     const gatewayEnv: Record<string, string> = process.argv.includes('--default-limits') ? { BENCH_LIMITS: 'default' } : {};
     const servers: Record<ServerKind, ServerProcess> = {
       bare: new ServerProcess('bare'),
-      gateway: new ServerProcess('gateway', [], gatewayEnv),
+      gateway: new ServerProcess('gateway', { env: gatewayEnv }),
     };
     const round: RoundResults[number] = { bare: {}, gateway: {} };
     rounds.push(round);

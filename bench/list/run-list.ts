@@ -73,12 +73,14 @@ async function connectViewer(url: string, index: number): Promise<Socket> {
 
 async function startGateway(store: StoreKind, size: Size, keyPrefix: string): Promise<Gateway> {
   const total = SIZES[size];
-  const server = new ServerProcess('list', [], {
-    LIST_STORE: store,
-    LIST_BULK: String(total - VIEWERS),
-    LIST_KEY_PREFIX: keyPrefix,
-    REDIS_URL,
-  });
+  const server = new ServerProcess(
+    { name: `list gateway (${store}, ${total} clients)`, script: fileURLToPath(new URL('./list-server.js', import.meta.url)) },
+    {
+      env: { LIST_STORE: store, LIST_BULK: String(total - VIEWERS), LIST_KEY_PREFIX: keyPrefix, REDIS_URL },
+      // It fills its store with up to 100,000 clients before it listens.
+      startTimeoutMs: 300_000,
+    },
+  );
   await server.start();
   const viewers: Socket[] = [];
   for (let i = 0; i < VIEWERS; i++) viewers.push(await connectViewer(server.url, i));
