@@ -3,9 +3,32 @@ import type { PeerRef } from './client-transport.interface.js';
 import type { PairingEngine } from './pairing.engine.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type { P2pError } from '../protocol/index.js';
-import type { AckOutcome, HeldRelay, RelayRefusal } from './peer-delivery.js';
 import type { ResumedClient } from './stores/pairing-store.interface.js';
-import type { ConnectionLimits } from './limits/connection-limits.js';
+
+/** Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. */
+export type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
+
+/** Why a relay could not be handed to the peer's connection. */
+export type RelayRefusal = 'PEER_DISCONNECTED' | 'PEER_SLOW';
+
+/** A relay held for a peer that is reconnecting (reconnect grace), delivered in order when it is back. */
+export interface HeldRelay {
+  event: string;
+  args: unknown[];
+  /** Present for relays with ack. */
+  onOutcome?: AckOutcome;
+}
+
+/**
+ * One connection's rate and size checks (`ConnectionLimits`). Each returns the error to answer with, or undefined.
+ * Declared here so that the connection state stays a leaf that the limits import, not the other way round.
+ */
+export interface ConnectionLimitChecks {
+  checkRelayRate(event: string): P2pError | undefined;
+  checkRelaySize(payload: unknown, event: string): P2pError | undefined;
+  checkPairRequest(): P2pError | undefined;
+  checkListRequest(): P2pError | undefined;
+}
 
 /** What every handler reaches through its socket: the gateway's shared parts. */
 export interface GatewayContext {
@@ -42,7 +65,7 @@ export interface P2pConnection {
   /** Undoes the registration if the transport closes before Socket.IO completes the connection. */
   releaseIfNeverConnected?: () => void;
   /** This connection's rate and size limits; absent when every per-connection limit is off. */
-  limits?: ConnectionLimits;
+  limits?: ConnectionLimitChecks;
 }
 
 export interface P2pSocketData {
