@@ -6,6 +6,7 @@ import type { P2pError } from '../protocol/index.js';
 import type { AckOutcome, HeldRelay } from './peer-delivery.js';
 import type { ResumedClient } from './stores/pairing-store.interface.js';
 import type { ConnectionLimits } from './limits/connection-limits.js';
+import type { GatewayMeter } from './metrics/gateway.meter.js';
 
 /** What every handler reaches through its socket: the gateway's shared parts. */
 export interface GatewayContext {
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly options: ResolvedP2pOptions;
   /** The connected sockets of the gateway's namespace, by socket id. */
   readonly namespace: Namespace;
+  /** Counters for the metrics and the control center's charts; undefined while both are off. */
+  readonly metrics?: GatewayMeter;
   reportFailure(event: string, error: unknown): void;
   /** Delivers `event(...args)` to a connection on this node or (cluster) another; false if it is nowhere. */
   relay(connectionId: string, event: string, args: unknown[]): boolean;

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createP2pGatewayClass } from './p2p.gateway.js';
-import { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 import {
   P2P_ASYNC_OPTIONS_TYPE,
   P2P_MODULE_OPTIONS,
@@ -14,6 +14,18 @@ import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
+import { GatewayMeter } from './metrics/gateway.meter.js';
+import { P2pMetricsService } from './metrics/p2p-metrics.service.js';
+import { MetricsAccessGuard } from './metrics/metrics-access.guard.js';
+import { createMetricsControllerClass } from './metrics/metrics.controller.js';
+import { P2pDrainState } from './health/p2p-drain.state.js';
+import { P2pHealthProbe } from './health/p2p-health.probe.js';
+
+/** The counters exist while something reads them: the Prometheus metrics or the control center's charts. */
+function createMeter(options: ResolvedP2pOptions): GatewayMeter | undefined {
+  if (!options.metrics && !options.controlCenter) return undefined;
+  return new GatewayMeter(options.limits.maxClients ?? 100_000);
+}
 
 async function resolveWithCluster(options: P2pModuleOptions = {}): Promise<ResolvedP2pOptions> {
   const resolved = resolveP2pOptions(options);
@@ -24,6 +36,7 @@ async function resolveWithCluster(options: P2pModuleOptions = {}): Promise<Resol
 }
 
 function withGateway(base: DynamicModule): DynamicModule {
+  const gateway = createP2pGatewayClass();
   return {
     ...base,
     providers: [
@@ -36,12 +49,18 @@ function withGateway(base: DynamicModule): DynamicModule {
         inject: [P2P_RESOLVED_OPTIONS],
       },
       PairingService,
-      createP2pGatewayClass(),
+      { provide: P2P_METER, useFactory: createMeter, inject: [P2P_RESOLVED_OPTIONS] },
+      gateway,
+      { provide: P2P_GATEWAY, useExisting: gateway },
       ControlCenterAccessGuard,
+      P2pMetricsService,
+      MetricsAccessGuard,
+      P2pDrainState,
+      P2pHealthProbe,
     ],
     // Always registered, since forRootAsync's options are not known here; its guard answers 404 while it is off.
-    controllers: [...(base.controllers ?? []), createControlCenterControllerClass()],
-    exports: [...(base.exports ?? []), PairingService, P2P_STORE],
+    controllers: [...(base.controllers ?? []), createControlCenterControllerClass(), createMetricsControllerClass()],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE, P2pDrainState, P2pHealthProbe],
   };
 }
 

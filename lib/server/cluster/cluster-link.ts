@@ -4,6 +4,7 @@ import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { PeerRef } from '../client-transport.interface.js';
 import type { AckOutcome } from '../peer-delivery.js';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
+import type { GatewayMeter } from '../metrics/gateway.meter.js';
 import { ClusterMessage, type RelayReply } from './cluster-message.js';
 import { type PackedValues, packValues, unpackValues } from './cluster-values.js';
 
@@ -12,6 +13,8 @@ export interface LocalNode {
   setLocalPeer(connectionId: string, peer: PeerRef | undefined): void;
   relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean;
   answerLocalRequest(request: PairingRequest, error?: P2pError): void;
+  /** Counts the messages this node sends to the others, when metrics or the control center are on. */
+  readonly metrics?: GatewayMeter;
 }
 
 /** Extra time a remote ack may take over `ackTimeoutMs`: the round trip between nodes. */
@@ -46,6 +49,7 @@ export class ClusterLink {
       if (!this.namespace.sockets.has(connectionId)) return;
       this.local.relayWithAckLocally(connectionId, event, unpackValues(args), (error, results) => {
         const reply: RelayReply = error ? { error: error.toPayload() } : { results: packValues(results) };
+        this.local.metrics?.cluster('sent', ClusterMessage.RELAY_REPLY);
         this.namespace.serverSideEmit(ClusterMessage.RELAY_REPLY, ackId, reply);
       });
     });
@@ -76,6 +80,7 @@ export class ClusterLink {
   connectionsGone(connectionIds: string[]): void {
     if (connectionIds.length === 0) return;
     this.settleAcksOwedBy(connectionIds);
+    this.local.metrics?.cluster('sent', ClusterMessage.CONNECTIONS_GONE);
     this.namespace.serverSideEmit(ClusterMessage.CONNECTIONS_GONE, connectionIds);
   }
 
@@ -90,19 +95,23 @@ export class ClusterLink {
   }
 
   send(connectionId: string, event: string, args: unknown[]): void {
+    this.local.metrics?.cluster('sent', 'emit');
     this.namespace.to(connectionId).emit(event, ...args);
   }
 
   disconnect(connectionId: string): void {
+    this.local.metrics?.cluster('sent', 'disconnect');
     this.namespace.in(connectionId).disconnectSockets(true);
   }
 
   setPeer(connectionId: string, peer: PeerRef | undefined): void {
+    this.local.metrics?.cluster('sent', ClusterMessage.SET_PEER);
     this.namespace.serverSideEmit(ClusterMessage.SET_PEER, connectionId, peer ?? null);
   }
 
   requestDone(request: PairingRequest, error?: P2pError): void {
     const { requestId, sourceId, targetId } = request;
+    this.local.metrics?.cluster('sent', ClusterMessage.REQUEST_DONE);
     this.namespace.serverSideEmit(ClusterMessage.REQUEST_DONE, requestId, sourceId, targetId, error?.toPayload() ?? null);
   }
 
@@ -113,6 +122,7 @@ export class ClusterLink {
       onOutcome(new P2pError('ACK_TIMEOUT', undefined, event), []);
     }, this.ackTimeoutMs + NODE_HOP_MS);
     this.pendingAcks.set(ackId, { onOutcome, timer, connectionId });
+    this.local.metrics?.cluster('sent', ClusterMessage.RELAY_WITH_ACK);
     this.namespace.serverSideEmit(ClusterMessage.RELAY_WITH_ACK, connectionId, event, packValues(args), ackId);
   }
 }
