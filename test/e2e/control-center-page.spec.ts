@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../lib/server/index.js';
@@ -6,9 +5,6 @@ import { BrowserPageModule } from '../../sample/browser-page.module.js';
 import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
-
-/** The README shows this picture; every run of this test takes it anew. */
-const SCREENSHOT = fileURLToPath(new URL('../../docs/control-center.png', import.meta.url));
 
 describe('control center page in Chromium', () => {
   let browser: Browser;
@@ -64,7 +60,6 @@ describe('control center page in Chromium', () => {
     await admin.locator('#count-pairings').filter({ hasText: /^1$/ }).waitFor();
     expect(await admin.locator('#count-clients').textContent()).toBe('3');
     await admin.locator('#events li').filter({ hasText: 'alice \u2194 bob paired' }).waitFor();
-    await admin.screenshot({ path: SCREENSHOT, fullPage: true });
 
     await pairing.getByRole('button', { name: /^Unpair / }).click();
     await logShows(alice, 'unpaired from bob (SERVER_UNPAIRED)');
