@@ -42,7 +42,8 @@ export class TrafficHistory {
 
   /** The interval still open, as a point (not stored): the charts show the latest seconds too. */
   pointAt(totals: TrafficTotals, counts: { clients: number; pairings: number } | undefined, now: number): TrafficSample {
-    const seconds = Math.max(now - this.last.at, 1) / 1000;
+    // At least a second: a point read just after a sample would otherwise turn one relay into a spike.
+    const seconds = Math.max(now - this.last.at, 1000) / 1000;
     const rate = (key: keyof TrafficTotals) => (totals[key] - this.last.totals[key]) / seconds;
     return {
       at: now,
