@@ -78,7 +78,7 @@ export class GatewayMeter {
   private countBytes(sender: RelaySender, bytes: number): void {
     this.relayedBytes += bytes;
     const peer = sender.peer;
-    if (peer) this.traffic.count(sender.clientId, peer.clientId, bytes, Date.now());
+    if (peer) this.traffic.count(sender.clientId, peer.clientId, bytes);
   }
 
   /** A request answered with an error code: a refused connection, pairing request or relay. */

@@ -18,11 +18,12 @@ export class PairingTrafficTable {
 
   constructor(private readonly maxEntries: number) {}
 
-  count(from: string, to: string, bytes: number, now: number): void {
+  count(from: string, to: string, bytes: number): void {
     let entry = this.bySender.get(from);
     if (entry === undefined || entry.to !== to) {
       if (entry === undefined && this.bySender.size >= this.maxEntries) return;
-      entry = { from, to, messages: 0, bytes: 0, since: now };
+      // The clock is read only here, for a new entry: not on every relay.
+      entry = { from, to, messages: 0, bytes: 0, since: Date.now() };
       this.bySender.set(from, entry);
     }
     entry.messages++;
