@@ -91,5 +91,5 @@ describe('control center charts in Chromium', () => {
     await admin.locator('#no-pairings').waitFor();
     await chartValue(admin, '#chart-population', 'data-pairings', (v) => v === 0);
     expect(errors).toEqual([]);
-  });
+  }, 45_000); // a browser and three clients on a loaded 2-core machine
 });
