@@ -1,6 +1,6 @@
 /**
  * Cross-node relay against single-node relay, in the same run: gateway nodes as separate processes (gateway-node.ts),
- * the load generator as its own process (extra/cluster-load.ts), over several rounds with the order of the
+ * the load generator as its own process (load.ts, with a target URL), over several rounds with the order of the
  * configurations rotating. Configurations:
  *   memory  one node, in-memory store (reference)
  *   single  one node with the Redis store and adapter; both clients of each pair on it
@@ -20,7 +20,7 @@ import { describeMachine } from './harness/machine.js';
 import { watchOtherWork } from './harness/machine-load.js';
 import { Progress } from './harness/progress.js';
 import type { AckResult, AckSpec, RelayResult, RelaySpec } from './workloads.js';
-import { runChildLoad } from './extra/child-load.js';
+import { LOAD_SCRIPT, runLoadProcess } from './harness/load-process.js';
 import {
   CONFIGS,
   CONFIG_TITLES,
@@ -30,12 +30,11 @@ import {
   clusterMarkdownTable,
   clusterTextTable,
   computeClusterFigures,
-} from './extra/cluster-report.js';
-import { GatewayNode } from './extra/gateway-node.process.js';
-import { RedisCpuWindow, findRedisPid } from './extra/redis-cpu.js';
+} from './cluster/cluster-report.js';
+import { GatewayNode } from './harness/gateway-node.process.js';
+import { RedisCpuWindow, findRedisPid } from './cluster/redis-cpu.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-const LOAD_SCRIPT = fileURLToPath(new URL('./extra/cluster-load.js', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LOAD_TIMEOUT_MS = 120_000;
 
@@ -112,7 +111,7 @@ async function measureConfig(nodes: GatewayNode[], spec: RelaySpec | AckSpec, re
   const redisCpu = new RedisCpuWindow(redisPid);
   const source = nodes[0]!;
   const target = nodes[nodes.length - 1]!;
-  const result = await runChildLoad<RelayResult | AckResult>(LOAD_SCRIPT, [source.url, target.url, JSON.stringify(spec)], {
+  const result = await runLoadProcess<RelayResult | AckResult>(LOAD_SCRIPT, [source.url, JSON.stringify(spec), target.url], {
     probe: async (gc) => {
       redisCpu.mark();
       return probeNodes(nodes, gc);

@@ -38,8 +38,8 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
     const gatewayEnv: Record<string, string> = process.argv.includes('--default-limits') ? { BENCH_LIMITS: 'default' } : {};
     const servers: Record<ServerKind, ServerProcess> = {
       bare: new ServerProcess('bare'),
-      gateway: new ServerProcess('gateway', [], gatewayEnv),
-      metrics: new ServerProcess('metrics', [], { ...gatewayEnv, BENCH_METRICS: '1' }),
+      gateway: new ServerProcess('gateway', { env: gatewayEnv }),
+      metrics: new ServerProcess('metrics', { env: { ...gatewayEnv, BENCH_METRICS: '1' } }),
     };
     const round: RoundResults[number] = { bare: {}, gateway: {}, metrics: {} };
     rounds.push(round);

@@ -1,6 +1,6 @@
 /**
- * The soak: one gateway node (extra/gateway-node.ts, default limits, a short reconnect grace) and one load process
- * (extra/soak-load.ts) whose clients keep connecting, pairing, relaying with and without ack, dropping transports and
+ * The soak: one gateway node (gateway-node.ts, default limits, a short reconnect grace) and one load process
+ * (soak/soak-load.ts) whose clients keep connecting, pairing, relaying with and without ack, dropping transports and
  * resuming, and leaving, bounded in count and rate, on 127.0.0.1. Every ~10 s the gateway's heap after GC, RSS, active
  * handles and timers, listeners, store and library maps are sampled. Reports the table over time, the heap slope over
  * the second half, and the gateway before the load against after all clients left (handles, timers and listeners must
@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './harness/machine.js';
 import { Progress } from './harness/progress.js';
 import { sleep } from './load/latency.js';
-import { runChildLoad } from './extra/child-load.js';
-import { GatewayNode } from './extra/gateway-node.process.js';
-import type { Inspection } from './extra/node-ipc.js';
+import { runLoadProcess } from './harness/load-process.js';
+import { GatewayNode } from './harness/gateway-node.process.js';
+import type { Inspection } from './ipc.js';
 import {
   type SoakSample,
   compare,
@@ -25,11 +25,11 @@ import {
   soakMarkdownTable,
   soakTextTable,
   verdictLine,
-} from './extra/soak-report.js';
-import type { SoakCounters, SoakLoadMessage, SoakSpec } from './extra/soak-types.js';
+} from './soak/soak-report.js';
+import type { SoakCounters, SoakLoadMessage, SoakSpec } from './soak/soak-types.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-const LOAD_SCRIPT = fileURLToPath(new URL('./extra/soak-load.js', import.meta.url));
+const LOAD_SCRIPT = fileURLToPath(new URL('./soak/soak-load.js', import.meta.url));
 const SETTLE_TIMEOUT_MS = 30_000;
 
 function option(name: string): string | undefined {
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     return s;
   };
   const runLoad = (durationMs: number) =>
-    runChildLoad<SoakCounters>(LOAD_SCRIPT, [node.url, JSON.stringify({ ...spec, durationMs })], {
+    runLoadProcess<SoakCounters>(LOAD_SCRIPT, [node.url, JSON.stringify({ ...spec, durationMs })], {
       probe: (gc) => node.stats(gc),
       onProgress: (text) => progress.log(text),
       onMessage: (message) => {
@@ -145,7 +145,8 @@ async function main(): Promise<number> {
     `load: ${counters.sessions} sessions (${Object.entries(counters.endings).map(([k, v]) => `${v} ${k}`).join(', ')}), ` +
     `${counters.connections} connections, ${counters.pairings} pairings, ${counters.expectedRefusals} expected refusals, ` +
     `${counters.relaysReceived}/${counters.relaysSent} relays delivered, ${counters.acksOk} acks answered, ` +
-    `acks rejected across drops: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed`;
+    `acks rejected: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed, ` +
+    `${counters.undeliveredReported} message(s) reported undelivered as a pairing ended (confirmations lost; every relay above was checked on arrival)`;
   const known = Object.entries(counters.knownIssues).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const details = [
     totals,

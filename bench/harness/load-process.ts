@@ -1,42 +1,72 @@
-/** Runs the load generator as its own process against one server, relaying its stats requests to that server. */
+/**
+ * Runs a load generator script as its own process: answers its `probe` requests (bench/ipc.ts) with the stats of the
+ * servers it drives, passes its progress lines on, and resolves with the JSON object on the last line it prints. The
+ * main benchmark, the soak and the cluster benchmark all start their load through here.
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LoadMessage, LoadReply } from '../ipc.js';
+import type { LoadMessage, LoadReply, ServerStats } from '../ipc.js';
 import type { WorkloadResult, WorkloadSpec } from '../workloads.js';
 import { LOAD_CORE, onCore } from './pinning.js';
 import type { ServerProcess } from './server-process.js';
 
-const LOAD_SCRIPT = fileURLToPath(new URL('../load.js', import.meta.url));
+/** The load generator of the relay, ack, handshake and clients workloads (bench/load.ts). */
+export const LOAD_SCRIPT = fileURLToPath(new URL('../load.js', import.meta.url));
 const LOAD_TIMEOUT_MS = 180_000;
 
-export function runLoad(server: ServerProcess, spec: WorkloadSpec, onProgress: (text: string) => void): Promise<WorkloadResult> {
-  const [command, args] = onCore(LOAD_CORE, [LOAD_SCRIPT, server.url, JSON.stringify(spec)]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+export interface LoadProcessOptions {
+  probe: (gc: boolean) => Promise<ServerStats | null>;
+  onProgress: (text: string) => void;
+  /** Messages of the script's own beyond `probe` and `progress`. */
+  onMessage?: (message: { type: string }) => void;
+  timeoutMs: number;
+  /** Pin the process to the load core (the main benchmark). */
+  pinned?: boolean;
+}
+
+export function runLoadProcess<T>(script: string, args: string[], options: LoadProcessOptions): Promise<T> {
+  const nodeArgs = [script, ...args];
+  const [command, spawnArgs] = options.pinned ? onCore(LOAD_CORE, nodeArgs) : [process.execPath, nodeArgs];
+  const child = spawn(command, spawnArgs, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.on('message', (message: LoadMessage) => {
-    if (message.type === 'progress') return onProgress(message.text);
-    server
-      .stats(message.gc)
+  child.on('message', (raw: { type: string }) => {
+    if (raw.type !== 'probe' && raw.type !== 'progress') return options.onMessage?.(raw);
+    const message = raw as LoadMessage;
+    if (message.type === 'progress') return options.onProgress(message.text);
+    options
+      .probe(message.gc)
       .catch(() => null)
       .then((stats) => child.connected && child.send({ type: 'probe', id: message.id, stats } satisfies LoadReply));
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
-      let parsed: (WorkloadResult & { error?: undefined }) | { error: string } | undefined;
+      let parsed: (T & { error?: undefined }) | { error: string } | undefined;
       try {
         parsed = JSON.parse(last) as typeof parsed;
       } catch {
         parsed = undefined;
       }
-      if (code === 0 && parsed && !('error' in parsed && parsed.error)) return resolve(parsed as WorkloadResult);
+      if (code === 0 && parsed && !('error' in parsed && parsed.error)) return resolve(parsed as T);
       const why = parsed && 'error' in parsed ? parsed.error : `exit ${code ?? signal}`;
-      reject(new Error(`load generator failed on ${server.kind} (${spec.kind}): ${why}\n${stderr}`));
+      reject(new Error(`load generator ${script} failed: ${why}\n${stderr}`));
     });
+  });
+}
+
+/** The main benchmark's measurement: `spec` against one server, pinned to the load core. */
+export function runLoad(server: ServerProcess, spec: WorkloadSpec, onProgress: (text: string) => void): Promise<WorkloadResult> {
+  return runLoadProcess<WorkloadResult>(LOAD_SCRIPT, [server.url, JSON.stringify(spec)], {
+    probe: (gc) => server.stats(gc),
+    onProgress,
+    timeoutMs: LOAD_TIMEOUT_MS,
+    pinned: true,
+  }).catch((error: Error) => {
+    throw new Error(`${server.name} (${spec.kind}): ${error.message}`);
   });
 }

@@ -18,7 +18,7 @@ export async function profileServer(kind: ServerKind, short: boolean): Promise<n
   const progress = new Progress(measurements.length);
   for (const m of measurements) {
     const dir = mkdtempSync(join(tmpdir(), `p2p-${kind}-profile-`));
-    const server = new ServerProcess(kind, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const server = new ServerProcess(kind, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
     progress.step++;
     progress.log(`profiling the ${kind} server: ${m.title}`);
     await server.start();

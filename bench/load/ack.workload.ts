@@ -1,13 +1,16 @@
-/** Relay with ack: P2P_EMIT_ACKNOWLEDGE round trips, `window` in flight per pair; the peer answers each at once. */
+/**
+ * Relay with ack: P2P_EMIT_ACKNOWLEDGE round trips, `window` in flight per pair; the peer answers each at once.
+ * `urls` as for the relay workload: one gateway, or the source and the target of each pair on nodes of their own.
+ */
 import type { AckResult, AckSpec } from '../workloads.js';
-import { type Pair, openPairs } from './clients.js';
+import { type Pair, type PairUrls, closePairs, openPairs } from './clients.js';
 import { LatencySamples, sleep, until } from './latency.js';
 import { probeServer, progress } from './parent.js';
 
 const DRAIN_TIMEOUT_MS = 5_000;
 
-export async function runAck(url: string, spec: AckSpec): Promise<AckResult> {
-  const pairs = await openPairs(url, spec.pairs, `ack${process.pid}`);
+export async function runAck(urls: string | PairUrls, spec: AckSpec): Promise<AckResult> {
+  const pairs = await openPairs(urls, spec.pairs, `ack${process.pid}`);
   const payload = 'x'.repeat(spec.payloadBytes);
   const samples = new LatencySamples();
   let running = true;
@@ -49,11 +52,12 @@ export async function runAck(url: string, spec: AckSpec): Promise<AckResult> {
   const cpu1 = await probeServer(false);
   running = false;
   if (!(await until(() => inFlight === 0, DRAIN_TIMEOUT_MS))) errors += inFlight;
+  closePairs(pairs);
   const cpuSec = cpu0 && cpu1 ? (cpu1.cpuMicros - cpu0.cpuMicros) / 1e6 : null;
   return {
     kind: 'ack',
     roundTripsPerSec: ((c1 - c0) / (t1 - t0)) * 1000,
-    cpuSecPerMillion: cpuSec === null ? null : (cpuSec / (c1 - c0)) * 1e6,
+    cpuSecPerMillion: cpuSec === null || c1 === c0 ? null : (cpuSec / (c1 - c0)) * 1e6,
     serverBusy: cpuSec === null ? null : cpuSec / ((t1 - t0) / 1000),
     loadBusy: (own.user + own.system) / 1000 / (t1 - t0),
     p50Ms: samples.percentile(50),

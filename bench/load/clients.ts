@@ -59,15 +59,29 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, task
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Where a pair's two clients connect: one gateway, or the source to one node and the target to another. */
+export interface PairUrls {
+  source: string;
+  target: string;
+}
+
 /** Opens `count` pairs with ids `${prefix}-s${i}` / `${prefix}-t${i}`, connected and paired. */
-export async function openPairs(url: string, count: number, prefix: string): Promise<Pair[]> {
+export async function openPairs(urls: string | PairUrls, count: number, prefix: string): Promise<Pair[]> {
+  const { source, target } = typeof urls === 'string' ? { source: urls, target: urls } : urls;
   const pairs: Pair[] = Array.from({ length: count }, (_, i) => {
     const sourceId = `${prefix}-s${i}`;
     const targetId = `${prefix}-t${i}`;
-    return { source: openClient(url, sourceId), target: openClient(url, targetId), sourceId, targetId };
+    return { source: openClient(source, sourceId), target: openClient(target, targetId), sourceId, targetId };
   });
   for (const pair of pairs) consentToPairing(pair.target);
   await Promise.all(pairs.flatMap((pair) => [whenConnected(pair.source), whenConnected(pair.target)]));
   await Promise.all(pairs.map((pair) => requestPairing(pair.source, pair.targetId)));
   return pairs;
+}
+
+export function closePairs(pairs: Pair[]): void {
+  for (const pair of pairs) {
+    pair.source.disconnect();
+    pair.target.disconnect();
+  }
 }

@@ -1,17 +1,19 @@
 /**
  * Fire-and-forget relay: P2P_EMIT from each source to its peer. A fixed offered rate (latency below saturation), then
- * a window of messages in flight per pair (the saturated maximum and the server's CPU per million relays).
+ * a window of messages in flight per pair (the saturated maximum and the server's CPU per million relays). `urls`: one
+ * gateway (the main benchmark), or each pair's source on one node and its target on another (the cluster benchmark,
+ * where the server CPU probed is the sum over the nodes).
  */
 import type { RelayResult, RelaySpec } from '../workloads.js';
-import { type Pair, openPairs } from './clients.js';
+import { type Pair, type PairUrls, closePairs, openPairs } from './clients.js';
 import { LatencySamples, sleep, until } from './latency.js';
 import { probeServer, progress } from './parent.js';
 
 const DRAIN_TIMEOUT_MS = 5_000;
 const TICK_MS = 1;
 
-export async function runRelay(url: string, spec: RelaySpec): Promise<RelayResult> {
-  const pairs = await openPairs(url, spec.pairs, `relay${process.pid}`);
+export async function runRelay(urls: string | PairUrls, spec: RelaySpec): Promise<RelayResult> {
+  const pairs = await openPairs(urls, spec.pairs, `relay${process.pid}`);
   const payload = 'x'.repeat(spec.payloadBytes);
   const sent = new Array<number>(pairs.length).fill(0);
   const received = new Array<number>(pairs.length).fill(0);
@@ -94,6 +96,7 @@ export async function runRelay(url: string, spec: RelaySpec): Promise<RelayResul
   const own = process.cpuUsage(own0);
   const cpu1 = await probeServer(false);
   await drain();
+  closePairs(pairs);
   const relays = d1 - d0;
   const cpuSec = cpu0 && cpu1 ? (cpu1.cpuMicros - cpu0.cpuMicros) / 1e6 : null;
   return {
@@ -103,7 +106,7 @@ export async function runRelay(url: string, spec: RelaySpec): Promise<RelayResul
       deliveredPerSec: (relays / (t1 - t0)) * 1000,
       p50Ms: samples.percentile(50),
       p99Ms: samples.percentile(99),
-      cpuSecPerMillion: cpuSec === null ? null : (cpuSec / relays) * 1e6,
+      cpuSecPerMillion: cpuSec === null || relays === 0 ? null : (cpuSec / relays) * 1e6,
       serverBusy: cpuSec === null ? null : cpuSec / ((t1 - t0) / 1000),
       loadBusy: (own.user + own.system) / 1000 / (t1 - t0),
     },

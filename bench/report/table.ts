@@ -1,5 +1,5 @@
 /**
- * The figures as an aligned text table (stdout) and as a Markdown table (README). bare and gateway are medians over
+ * The figures as an aligned text table (stdout) and as a Markdown table (docs/benchmarks.md). bare and gateway are medians over
  * rounds; gw/bare is the median of the per-round ratios, and range their lowest and highest.
  */
 import type { Figure } from './figures.js';

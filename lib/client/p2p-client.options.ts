@@ -1,5 +1,8 @@
+import type { ReliableChannelOptions } from './reliable-channel.options.js';
+import type { P2pGatewayWatchOptions } from './gateway-watch.js';
+
 /** Options of `P2pClient`. */
-export interface P2pClientOptions {
+export interface P2pClientOptions extends P2pGatewayWatchOptions {
   /** The clientId to present; put in `socket.auth`. Leave out if the socket already carries one (auth or query). */
   clientId?: string;
   /**
@@ -33,4 +36,11 @@ export interface P2pClientOptions {
    * @default accept (as the original plugin did)
    */
   consent?: (sourceClientId: string) => boolean | Promise<boolean>;
+  /**
+   * The reliable channel (protocol 3), used when the peer speaks protocol 3 too: every `emit` and `emitWithAck` is
+   * delivered exactly once and in order across connection losses, with a bounded send window. `false` declares
+   * protocol 2 instead: messages go as plain relays, at most once.
+   * @default {} (on, with the defaults of `ReliableChannelOptions`)
+   */
+  reliable?: ReliableChannelOptions | false;
 }

@@ -25,6 +25,8 @@ export const P2pErrorCode = {
   CAPACITY: 'CAPACITY',
   BUFFER_FULL: 'BUFFER_FULL',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  PEER_SLOW: 'PEER_SLOW',
+  NO_GATEWAY: 'NO_GATEWAY',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -56,6 +58,8 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   CAPACITY: 'the server has as many clients as it accepts',
   BUFFER_FULL: 'the peer is reconnecting and its buffer of undelivered messages is full',
   STORE_UNAVAILABLE: 'the server cannot reach its shared pairing store right now; try again',
+  PEER_SLOW: 'the peer is not reading its messages fast enough; the server holds as much for it as it allows',
+  NO_GATEWAY: 'connected, but no P2P gateway answered on this namespace',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -26,6 +26,11 @@ export const P2pEvent = {
    * connection took over a pairing held for it (reconnect grace); `peerId` is then its peer.
    */
   SESSION: 'P2P_SESSION',
+  /**
+   * Protocol 3: one frame of the reliable channel between two paired protocol-3 clients, `(frame)`, relayed as it is
+   * (see `P2pFrame`). Refusals come back as `P2P_ERROR` with `event: 'P2P_FRAME'` and the frame's `seq`.
+   */
+  FRAME: 'P2P_FRAME',
 } as const;
 
 export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];

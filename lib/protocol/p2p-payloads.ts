@@ -12,6 +12,8 @@ export interface P2pErrorPayload {
   code: P2pErrorCode;
   message: string;
   event?: string;
+  /** For a refused `P2P_FRAME`: the refused frame's sequence number, when it had one. */
+  seq?: number;
 }
 
 /** `LIST_CLIENTS`' optional first argument. */
@@ -36,4 +38,46 @@ export interface P2pHandshakeAuth {
 export interface SessionPayload {
   resumed: boolean;
   peerId?: string;
+  /** Protocol 3: the resumed peer's protocol version. */
+  peerProtocol?: number;
+  /**
+   * Protocol 3: this connection's relay rates (absent: no limit), so the reliable channel paces itself under them
+   * rather than have its frames refused with RATE_LIMITED.
+   */
+  rates?: RelayRates;
+}
+
+/** A connection's relay rates: messages and bytes per second, with the bursts allowed after a quiet period. */
+export interface RelayRates {
+  messages?: { perSecond: number; burst: number };
+  bytes?: { perSecond: number; burst: number };
+}
+
+/**
+ * Protocol 3: what a pairing's start tells each side of the other, as the last argument of the source's
+ * `P2P_REGISTER` ack (`ack(true, null, info)`) and of the `P2P_REGISTER` event to the target
+ * (`(sourceClientId, info)`). Only protocol-3 clients get it.
+ */
+export interface PeerInfo {
+  peerProtocol: number;
+}
+
+/**
+ * Protocol 3: one frame of the reliable channel, relayed unchanged between two paired protocol-3 clients. The keys are
+ * short because a frame travels with every message. Each direction numbers its messages 1, 2, 3... per pairing.
+ * - a message: `{s, e, a, w?}` (`w: 1` asks for a reply);
+ * - a reply to message `r`: `{s, r, a}` (a message itself, so it is numbered and confirmed too);
+ * - a skipped number: `{s, x: code}` (the server refused that message for good; the receiver just moves on);
+ * - `c` on any frame: every message up to `c` from the other side has arrived (cumulative acknowledgement);
+ * - `y: 1` asks the other side to send again what came after `c` and to answer with `y: 2` and its own `c`.
+ */
+export interface P2pFrame {
+  s?: number;
+  c?: number;
+  e?: string;
+  a?: unknown[];
+  w?: 1;
+  r?: number;
+  x?: string;
+  y?: 1 | 2;
 }

@@ -1,6 +1,6 @@
 export * from '../protocol/index.js';
-export { P2pModule } from './p2p.module.js';
-export { P2P_MODULE_OPTIONS } from './p2p-module.definition.js';
+export { P2pModule, type P2pModuleAsyncOptions, type P2pModuleRootOptions } from './p2p.module.js';
+export { P2P_MODULE_OPTIONS, type P2pModuleExtras, type P2pOptionsFactory } from './p2p-module.definition.js';
 export type { P2pModuleOptions, ClientIdOptions } from './p2p-options.interface.js';
 export type * from './auth/p2p-auth.types.js';
 export {
@@ -21,7 +21,7 @@ export {
   type P2pControlCenterOptions,
   type ResolvedControlCenterOptions,
 } from './control-center/control-center.options.js';
-export type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
+export type { P2pRedisClient, P2pRedisOptions } from './cluster/redis-cluster.options.js';
 export { DEFAULT_METRICS_PATH, type P2pMetricsOptions, type ResolvedMetricsOptions } from './metrics/p2p-metrics.options.js';
 export type { P2pTrafficStats } from './metrics/p2p-metrics.service.js';
 export type { TrafficSample } from './metrics/traffic-history.js';

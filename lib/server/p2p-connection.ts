@@ -3,7 +3,7 @@ import type { PeerRef } from './client-transport.interface.js';
 import type { PairingEngine } from './pairing.engine.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import type { P2pError } from '../protocol/index.js';
-import type { AckOutcome, HeldRelay } from './peer-delivery.js';
+import type { AckOutcome, HeldRelay, RelayRefusal } from './peer-delivery.js';
 import type { ResumedClient } from './stores/pairing-store.interface.js';
 import type { ConnectionLimits } from './limits/connection-limits.js';
 import type { GatewayMeter } from './metrics/gateway.meter.js';
@@ -17,8 +17,11 @@ export interface GatewayContext {
   /** Counters for the metrics and the control center's charts; undefined while both are off. */
   readonly metrics?: GatewayMeter;
   reportFailure(event: string, error: unknown): void;
-  /** Delivers `event(...args)` to a connection on this node or (cluster) another; false if it is nowhere. */
-  relay(connectionId: string, event: string, args: unknown[]): boolean;
+  /**
+   * Delivers `event(...args)` to a connection on this node or (cluster) another. Returns why it could not: the
+   * connection is nowhere, or it is over its buffered-bytes bound (a slow consumer).
+   */
+  relay(connectionId: string, event: string, args: unknown[]): RelayRefusal | undefined;
   /** Delivers `event(...args, callback)` to a connection wherever it is; `onOutcome` gets the results or the error. */
   relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void;
 }

@@ -12,36 +12,36 @@ export interface P2pModuleOptions {
    * Socket.IO namespace of the gateway.
    * @default '/'
    */
-  namespace?: string;
+  namespace?: string | undefined;
 
   /**
    * Port of a Socket.IO server of its own. By default the gateway shares the Nest app's HTTP server.
    * @default 0 (share the app's HTTP server)
    */
-  port?: number;
+  port?: number | undefined;
 
   /**
    * Passed to the Socket.IO `Server` (cors, path, transports, pingTimeout, ...). `allowEIO3` defaults to true here so
    * socket.io-client 2.x clients of the original plugin connect unchanged; set it false to turn them away.
    * @default { allowEIO3: true }
    */
-  serverOptions?: Partial<ServerOptions>;
+  serverOptions?: Partial<ServerOptions> | undefined;
 
   /**
    * How long a target has to answer a pairing request before the source is refused with PAIR_TIMEOUT.
    * @default 10000
    */
-  pairTimeoutMs?: number;
+  pairTimeoutMs?: number | undefined;
 
   /**
    * How long the server waits for the peer's acknowledgement of a `P2P_EMIT_ACKNOWLEDGE` relay before the sender
    * gets ACK_TIMEOUT.
    * @default 10000
    */
-  ackTimeoutMs?: number;
+  ackTimeoutMs?: number | undefined;
 
   /** What a valid clientId looks like. */
-  clientId?: ClientIdOptions;
+  clientId?: ClientIdOptions | undefined;
 
   /**
    * When a clientId is held by a live connection: `refuse` turns the newcomer away with CLIENT_ID_TAKEN unless it
@@ -49,7 +49,7 @@ export interface P2pModuleOptions {
    * connection is disconnected and its peer gets `P2P_DISCONNECT(clientId, 'REPLACED')`.
    * @default 'refuse'
    */
-  duplicateClientId?: DuplicateClientIdPolicy;
+  duplicateClientId?: DuplicateClientIdPolicy | undefined;
 
   /**
    * How long the pairing of a client whose connection dropped (transport closed, ping timeout) is held for it to come
@@ -58,25 +58,25 @@ export interface P2pModuleOptions {
    * Clients without a session token, and clients that disconnect on purpose, leave at once. 0 disables.
    * @default 5000
    */
-  reconnectGraceMs?: number;
+  reconnectGraceMs?: number | undefined;
 
   /**
    * How many relays are held for a peer that is away (reconnect grace); past that the sender gets BUFFER_FULL.
    * @default 100
    */
-  reconnectBufferSize?: number;
+  reconnectBufferSize?: number | undefined;
 
   /**
    * Where clients and pairings live.
    * @default a new InMemoryPairingStore (one process)
    */
-  store?: PairingStore;
+  store?: PairingStore | undefined;
 
   /**
    * Identifies this gateway node in client records.
    * @default a random id per process
    */
-  nodeId?: string;
+  nodeId?: string | undefined;
 
   /**
    * Authenticates each connection before anything else: receives the handshake and returns the authoritative clientId
@@ -87,13 +87,13 @@ export interface P2pModuleOptions {
    * and the client's own `sessionToken` is ignored. Set it through `forRootAsync` to use injected services.
    * @default none (clients name themselves)
    */
-  authenticate?: P2pAuthenticateHook;
+  authenticate?: P2pAuthenticateHook | undefined;
 
   /**
    * Longest wait for `authenticate`; past it the connection is refused with UNAUTHORIZED.
    * @default 5000
    */
-  authenticateTimeoutMs?: number;
+  authenticateTimeoutMs?: number | undefined;
 
   /**
    * Pairing policy, asked before the target is: `(source, target) => boolean | Promise<boolean>` with `{clientId}`
@@ -101,19 +101,19 @@ export interface P2pModuleOptions {
    * PAIR_FORBIDDEN; the target never hears of it.
    * @default none (any two free clients may pair)
    */
-  canPair?: P2pCanPairHook;
+  canPair?: P2pCanPairHook | undefined;
 
   /**
    * Longest wait for `canPair`; past it the request is refused with PAIR_FORBIDDEN.
    * @default 5000
    */
-  canPairTimeoutMs?: number;
+  canPairTimeoutMs?: number | undefined;
 
   /**
    * Rate, size and connection limits; see `P2pLimitsOptions` for each and its default. `false` turns them all off.
    * @default the defaults of P2pLimitsOptions
    */
-  limits?: P2pLimitsOptions | false;
+  limits?: P2pLimitsOptions | false | undefined;
 
   /**
    * Run as one node of a cluster sharing clients and pairings over Redis: the store becomes a RedisPairingStore, the
@@ -121,15 +121,16 @@ export interface P2pModuleOptions {
    * `@socket.io/redis-adapter`. Not together with `store`.
    * @default none (one process, in memory)
    */
-  redis?: P2pRedisOptions;
+  redis?: P2pRedisOptions | undefined;
 
   /**
    * An operator's page and JSON API under `path`: clients, pairings, counts, unpair and disconnect actions, and a live
    * stream of lifecycle events. Never served without credentials: give a `token`, a `guard`, or both; with neither,
-   * the module refuses to start. Its routes answer 404 while the option is left out.
+   * the module refuses to start. Its routes are registered only when it is on (with `forRootAsync`, pass
+   * `controlCenter: true` beside the factory that turns it on).
    * @default off
    */
-  controlCenter?: P2pControlCenterOptions;
+  controlCenter?: P2pControlCenterOptions | undefined;
 
   /**
    * Prometheus metrics (`prom-client`, an optional peer dependency), registered in `registry` (the host app's, or
@@ -137,15 +138,15 @@ export interface P2pModuleOptions {
    * default. Names and labels are listed in docs/operations.md.
    * @default off
    */
-  metrics?: P2pMetricsOptions | boolean;
+  metrics?: P2pMetricsOptions | boolean | undefined;
 }
 
 export interface ClientIdOptions {
   /** @default 128 */
-  maxLength?: number;
+  maxLength?: number | undefined;
   /**
    * Characters allowed, tested against the whole id.
    * @default /^[A-Za-z0-9_.:@-]+$/
    */
-  pattern?: RegExp;
+  pattern?: RegExp | undefined;
 }

@@ -12,23 +12,31 @@ import {
   type OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import type { Namespace, Server } from 'socket.io';
-import { P2pDisconnectReason, P2pError, P2pErrorCode, P2pEvent, type SessionPayload } from '../protocol/index.js';
+import {
+  P2P_RELIABLE_PROTOCOL,
+  P2pDisconnectReason,
+  P2pError,
+  P2pEvent,
+  type RelayRates,
+  type SessionPayload,
+} from '../protocol/index.js';
 import type { ClientTransport, PeerRef } from './client-transport.interface.js';
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './inbound-arity.guard.js';
+import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
 import { P2P_METER, P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
 import type { GatewayMeter } from './metrics/gateway.meter.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
-import { type AckOutcome, type HeldRelay, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+import { type AckOutcome, type HeldRelay, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
+import { SlowConsumerMonitor } from './limits/slow-consumer.monitor.js';
 import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
-import type { PairingRequest } from './stores/pairing-store.interface.js';
+import { type PairingRequest, type ResumedClient, isStoreUnavailable } from './stores/pairing-store.interface.js';
 
 /** Socket.IO disconnect reasons of a connection lost rather than closed on purpose: these get reconnect grace. */
 const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transport error', 'ping timeout']);
@@ -37,7 +45,7 @@ const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transp
  * The Socket.IO gateway: admits connections, binds the event handlers, and carries out the pairing logic's sends.
  * Handlers are bound as plain Socket.IO listeners rather than `@SubscribeMessage` methods: the original protocol has
  * variadic arguments and acks that Nest's payload mapping would reshape, and the relay path skips a per-message
- * pipeline (see README, "Design notes").
+ * pipeline (see docs/design-notes.md).
  */
 export class P2pGatewayBase
   implements
@@ -55,6 +63,10 @@ export class P2pGatewayBase
   namespace!: Namespace;
   /** Set on a cluster node: reaches connections held by the other nodes. */
   private cluster?: ClusterLink;
+  /** Refuses relays to connections that hold too much unsent data (unless `limits.maxBufferedBytes` is off). */
+  private slowConsumers?: SlowConsumerMonitor;
+  /** The relay rates told to protocol 3 clients, made once. */
+  private readonly relayRates: RelayRates;
   private liveness?: NodeLiveness;
 
   constructor(
@@ -65,13 +77,17 @@ export class P2pGatewayBase
   ) {
     // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
+    this.relayRates = relayRatesOf(options.limits);
     const { namespace, port, serverOptions } = options;
-    Reflect.defineMetadata(GATEWAY_OPTIONS, { ...serverOptions, namespace }, this.constructor);
-    Reflect.defineMetadata(PORT_METADATA, port, this.constructor);
+    setGatewayMetadata(this.constructor, port, { ...serverOptions, namespace });
   }
 
   afterInit(server: Server | Namespace): void {
     this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
+    const { maxBufferedBytes, slowConsumerTimeoutMs } = this.options.limits;
+    if (maxBufferedBytes !== undefined) {
+      this.slowConsumers = new SlowConsumerMonitor(maxBufferedBytes, slowConsumerTimeoutMs, (socket) => this.closeSlowConsumer(socket as P2pSocket));
+    }
     this.namespace.use(createConnectionMiddleware(this));
     this.engine.attachTransport(this);
     const setup = this.options.cluster;
@@ -120,6 +136,7 @@ export class P2pGatewayBase
 
   /** A cluster node leaves cleanly: its clients leave the shared store and their peers elsewhere are told. */
   async onModuleDestroy(): Promise<void> {
+    this.slowConsumers?.close();
     await this.liveness?.stop();
     this.cluster?.close();
   }
@@ -136,10 +153,7 @@ export class P2pGatewayBase
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;
-    if (conn.protocolVersion >= 2) {
-      const session: SessionPayload = resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
-      socket.emit(P2pEvent.SESSION, session);
-    }
+    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn.protocolVersion, resumed, this.relayRates));
     if (!resumed) return;
     const kept = this.keptOutboxes.get(resumed.previousConnectionId);
     if (kept) {
@@ -150,6 +164,7 @@ export class P2pGatewayBase
   }
 
   handleDisconnect(socket: P2pSocket, reason?: string): void {
+    this.slowConsumers?.forget(socket.id);
     const conn = socket.data.p2p;
     if (!conn) return;
     const peer = conn.peer;
@@ -171,6 +186,18 @@ export class P2pGatewayBase
     this.engine[dropped ? 'drop' : 'leave'](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch(
       (cause: unknown) => this.departureFailed(conn.clientId, socket.id, cause),
     );
+  }
+
+  /**
+   * A connection that stayed over its buffered-bytes bound: it leaves at once (its peer gets
+   * `P2P_DISCONNECT(clientId, 'SLOW_CONSUMER')`, not a reconnect grace), then the socket is closed.
+   */
+  private closeSlowConsumer(socket: P2pSocket): void {
+    const { clientId } = socket.data.p2p;
+    this.engine
+      .leave(clientId, socket.id, P2pDisconnectReason.SLOW_CONSUMER)
+      .catch((cause: unknown) => this.reportFailure('slow consumer', cause))
+      .finally(() => socket.disconnect(true));
   }
 
   /** Cluster: departures the store could not record while Redis was away, by connection id; retried at each heartbeat. */
@@ -223,18 +250,19 @@ export class P2pGatewayBase
     conn.peer = peer;
     if (!conn.outbox) return;
     if (!peer) return failHeldRelays(conn, socket, new P2pError('PEER_DISCONNECTED'));
-    if (peer.connectionId !== undefined) flushHeldRelays(conn, peer.connectionId);
+    if (peer.connectionId !== undefined) flushHeldRelays(conn, socket, peer.connectionId);
   }
 
-  relay(connectionId: string, event: string, args: unknown[]): boolean {
+  relay(connectionId: string, event: string, args: unknown[]): RelayRefusal | undefined {
     const target = this.namespace.sockets.get(connectionId);
     if (target) {
+      if (this.slowConsumers?.isSlow(target)) return 'PEER_SLOW';
       target.emit(event, ...args);
-      return true;
+      return undefined;
     }
-    if (!this.cluster) return false;
+    if (!this.cluster) return 'PEER_DISCONNECTED';
     this.cluster.send(connectionId, event, args);
-    return true;
+    return undefined;
   }
 
   relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
@@ -246,7 +274,8 @@ export class P2pGatewayBase
   relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean {
     const target = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
     if (!target) return false;
-    deliverWithAck(target, event, args, this.options.ackTimeoutMs, onOutcome);
+    if (this.slowConsumers?.isSlow(target)) onOutcome(new P2pError('PEER_SLOW', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+    else deliverWithAck(target, event, args, this.options.ackTimeoutMs, onOutcome);
     return true;
   }
 
@@ -269,10 +298,32 @@ export class P2pGatewayBase
   reportFailure(event: string, error: unknown): void {
     this.logger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+
+  /** What the gateway holds beside its connections (diagnostics, read by the soak: all 0 once every client left). */
+  heldCounts(): { keptOutboxes: number; unsettledDepartures: number; pendingClusterAcks: number } {
+    const pendingClusterAcks = this.cluster?.pendingAckCount ?? 0;
+    return { keptOutboxes: this.keptOutboxes.size, unsettledDepartures: this.unsettledDepartures.size, pendingClusterAcks };
+  }
 }
 
-function isStoreUnavailable(cause: unknown): boolean {
-  return (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
+/**
+ * `P2P_SESSION`'s argument. Protocol 3 clients also learn their relay rates and, when they resumed, their peer's
+ * version.
+ */
+function sessionPayload(protocolVersion: number, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
+  if (protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
+  if (!resumed) return { resumed: false, rates };
+  const peer = resumed.peer;
+  if (!peer) return { resumed: true, rates };
+  return { resumed: true, peerId: peer.clientId, peerProtocol: peer.protocolVersion, rates };
+}
+
+function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {
+  const perSecond = (rate: { perMs: number; burst: number }) => ({ perSecond: rate.perMs * 1000, burst: rate.burst });
+  return {
+    ...(relayMessages ? { messages: perSecond(relayMessages) } : {}),
+    ...(relayBytes ? { bytes: perSecond(relayBytes) } : {}),
+  };
 }
 
 /** A gateway class of its own for each `P2pModule.forRoot*`, so each carries its own namespace and options. */

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { createP2pGatewayClass } from './p2p.gateway.js';
 import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 import {
@@ -8,6 +8,7 @@ import {
   P2pConfigurableModule,
 } from './p2p-module.definition.js';
 import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolve.js';
+import { describeP2pStartup } from './p2p-startup.log.js';
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
@@ -27,21 +28,46 @@ function createMeter(options: ResolvedP2pOptions): GatewayMeter | undefined {
   return new GatewayMeter(options.limits.maxClients ?? 100_000);
 }
 
-async function resolveWithCluster(options: P2pModuleOptions = {}): Promise<ResolvedP2pOptions> {
+/** `P2pModule.forRoot`'s argument: the options, and `isGlobal`. */
+export type P2pModuleRootOptions = typeof P2P_OPTIONS_TYPE;
+
+/** `P2pModule.forRootAsync`'s argument: `imports`, `inject`, `useFactory` / `useClass` / `useExisting`, `isGlobal`. */
+export type P2pModuleAsyncOptions = typeof P2P_ASYNC_OPTIONS_TYPE & {
+  /**
+   * Registers the control center's routes, for a factory that turns it on (`controlCenter: {...}` in the options it
+   * returns). Its routes are mapped when the module is defined, before a factory has run: without this flag a factory
+   * that turns the control center on makes start-up fail. With it and a factory that leaves it off, its routes answer
+   * 404.
+   * @default false
+   */
+  controlCenter?: boolean | undefined;
+};
+
+async function resolveWithCluster(options: P2pModuleOptions = {}, routesRegistered = false): Promise<ResolvedP2pOptions> {
   const resolved = resolveP2pOptions(options);
+  if (resolved.controlCenter && !routesRegistered) {
+    throw new TypeError(
+      'P2pModule: the options turn the control center on, but its routes were not registered: pass ' +
+        '`controlCenter: true` to forRootAsync beside the factory',
+    );
+  }
   if (!options.redis) return resolved;
   if (options.store) throw new TypeError('P2pModule: give either `store` or `redis`, not both');
   const cluster = await setupRedisCluster(options.redis);
   return { ...resolved, store: cluster.store, cluster };
 }
 
-function withGateway(base: DynamicModule): DynamicModule {
+function withGateway(base: DynamicModule, controlCenterRoutes: boolean): DynamicModule {
   const gateway = createP2pGatewayClass();
   return {
     ...base,
     providers: [
       ...(base.providers ?? []),
-      { provide: P2P_RESOLVED_OPTIONS, useFactory: resolveWithCluster, inject: [P2P_MODULE_OPTIONS] },
+      {
+        provide: P2P_RESOLVED_OPTIONS,
+        useFactory: (options: P2pModuleOptions) => resolveWithCluster(options, controlCenterRoutes),
+        inject: [P2P_MODULE_OPTIONS],
+      },
       { provide: P2P_STORE, useFactory: (o: ResolvedP2pOptions) => o.store, inject: [P2P_RESOLVED_OPTIONS] },
       {
         provide: PairingEngine,
@@ -52,29 +78,45 @@ function withGateway(base: DynamicModule): DynamicModule {
       { provide: P2P_METER, useFactory: createMeter, inject: [P2P_RESOLVED_OPTIONS] },
       gateway,
       { provide: P2P_GATEWAY, useExisting: gateway },
-      ControlCenterAccessGuard,
       P2pMetricsService,
-      MetricsAccessGuard,
       P2pDrainState,
       P2pHealthProbe,
+      // The metrics are served under the control center's access rules: their route comes and goes with its routes.
+      ...(controlCenterRoutes ? [ControlCenterAccessGuard, MetricsAccessGuard] : []),
     ],
-    // Always registered, since forRootAsync's options are not known here; its guard answers 404 while it is off.
-    controllers: [...(base.controllers ?? []), createControlCenterControllerClass(), createMetricsControllerClass()],
+    // Only when the control center may be on: routes are mapped (and logged, and would shadow the app's own) whether
+    // or not the options turn it on, and forRootAsync's options are not known here.
+    controllers: [
+      ...(base.controllers ?? []),
+      ...(controlCenterRoutes ? [createControlCenterControllerClass(), createMetricsControllerClass()] : []),
+    ],
     exports: [...(base.exports ?? []), PairingService, P2P_STORE, P2pDrainState, P2pHealthProbe],
   };
 }
 
 /**
  * Registers the pairing gateway. `forRoot(options)` or `forRootAsync({imports, inject, useFactory})`; exports
- * `PairingService` and the store (`P2P_STORE`).
+ * `PairingService` and the store (`P2P_STORE`) to the importing module, or to every module with `isGlobal: true`.
  */
 @Module({})
-export class P2pModule extends P2pConfigurableModule {
-  static override forRoot(options: typeof P2P_OPTIONS_TYPE = {}): DynamicModule {
-    return withGateway(super.forRoot(options));
+export class P2pModule extends P2pConfigurableModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('P2pModule');
+
+  constructor(@Inject(P2P_RESOLVED_OPTIONS) private readonly resolved: ResolvedP2pOptions) {
+    super();
   }
 
-  static override forRootAsync(options: typeof P2P_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withGateway(super.forRootAsync(options));
+  static override forRoot(options: P2pModuleRootOptions = {}): DynamicModule {
+    return withGateway(super.forRoot(options), options.controlCenter !== undefined);
+  }
+
+  static override forRootAsync(options: P2pModuleAsyncOptions): DynamicModule {
+    const { controlCenter = false, ...asyncOptions } = options;
+    return withGateway(super.forRootAsync(asyncOptions), controlCenter);
+  }
+
+  /** One line saying how the gateway runs (the mode, the node, Redis with its password hidden). */
+  onApplicationBootstrap(): void {
+    this.logger.log(describeP2pStartup(this.resolved));
   }
 }

@@ -1,28 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo } from '../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from './auth/pair-policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
-import type {
-  ClientRecord,
-  PairingRequest,
-  PairingStore,
-  RegisterOutcome,
-  RemovedClient,
-  ResumedClient,
+import {
+  type ClientRecord,
+  type PairingRequest,
+  type PairingStore,
+  type RegisterOutcome,
+  type RemovedClient,
+  type ResumedClient,
+  isStoreUnavailable,
 } from './stores/pairing-store.interface.js';
 
 /** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
 const STORE_RETRY_MS = 1_000;
 
-/** Receives the outcome of a pairing request: undefined on success. */
-export type PairRequestCallback = (error?: P2pError) => void;
+/** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
+export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo) => void;
 
 interface OpenRequest {
   request: PairingRequest;
   targetConnectionId: string;
+  /** The target's protocol version, told to the source when the pairing begins. */
+  targetProtocol: number;
   callback: PairRequestCallback;
   timer: NodeJS.Timeout;
 }
@@ -39,6 +42,11 @@ export class PairingEngine {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
   private closed = false;
+
+  /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
+  heldCounts(): { openRequests: number; graceTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  }
 
   constructor(
     readonly store: PairingStore,
@@ -153,11 +161,18 @@ export class PairingEngine {
       callback(new P2pError(code, undefined, P2pEvent.REGISTER));
       return;
     }
-    const targetConnectionId = reserved.target.connectionId;
+    const { source, target } = reserved;
+    const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.set(request.requestId, { request, targetConnectionId, callback, timer });
+    this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
-    this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+    // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
+    if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
+      const info: PeerInfo = { peerProtocol: source.protocolVersion };
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, info);
+    } else {
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+    }
   }
 
   /**
@@ -220,7 +235,7 @@ export class PairingEngine {
    */
   private retryWhileStoreAway(update: () => Promise<unknown>): void {
     update().catch((cause: unknown) => {
-      if (this.closed || (cause as { code?: unknown } | null)?.code !== 'STORE_UNAVAILABLE') return;
+      if (this.closed || !isStoreUnavailable(cause)) return;
       setTimeout(() => this.retryWhileStoreAway(update), STORE_RETRY_MS).unref();
     });
   }
@@ -263,7 +278,7 @@ export class PairingEngine {
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });
-    open.callback(error);
+    open.callback(error, error ? undefined : { peerProtocol: open.targetProtocol });
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */

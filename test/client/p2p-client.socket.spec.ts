@@ -24,7 +24,7 @@ describe('P2pClient over a socket', () => {
     }
   });
 
-  it('re-handshakes a socket that is connected already, then declares protocol 2 and works', async () => {
+  it('re-handshakes a socket that is connected already, then declares protocol 3 and works', async () => {
     gw = await startGateway({ pairTimeoutMs: 2000 });
     const socket = await connected(rawSocket(gw, { clientId: 'late' }));
     await expect(gw.service.getClient('late')).resolves.toMatchObject({ protocolVersion: 1 });
@@ -34,7 +34,7 @@ describe('P2pClient over a socket', () => {
     const late = new P2pClient(socket);
     await reconnected;
     expect(socket.id).not.toBe(firstId);
-    await eventually(async () => expect(await gw!.service.getClient('late')).toMatchObject({ protocolVersion: 2 }));
+    await eventually(async () => expect(await gw!.service.getClient('late')).toMatchObject({ protocolVersion: 3 }));
     expect((await gw.service.listClients()).map((c) => c.clientId)).toEqual(['late']);
 
     const peer = await connectClient(gw, 'peer');

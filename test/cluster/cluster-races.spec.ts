@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { emitWithAck, expectHealthyPair } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 const SOURCES = 100;
 
@@ -11,7 +11,7 @@ describe('cluster: races decided atomically in Redis', () => {
   let nodes: ClusterNodeProcess[];
   beforeAll(async () => {
     nodes = await Promise.all([cluster.node('node1'), cluster.node('node2'), cluster.node('node3')]);
-  });
+  }, NODES_START_TIMEOUT_MS);
 
   /** `count` original clients spread round-robin over the nodes, connected. */
   async function sourcesOverNodes(prefix: string, count: number): Promise<{ ids: string[]; sockets: Socket[] }> {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../support/gateway-harness.js';
 import { expectHealthyPair, nextP2pError, pairRaw } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 interface ClientInfo {
   clientId: string;
@@ -17,7 +17,7 @@ describe('cluster: PairingService of one node sees and acts on every node', () =
   let node2: ClusterNodeProcess;
   beforeAll(async () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
-  });
+  }, NODES_START_TIMEOUT_MS);
 
   it('lists the clients and pairings of node 2 on node 1, with their states and peers', async () => {
     const [aId, bId, cId, dId] = cluster.ids('A', 'B', 'C', 'D');

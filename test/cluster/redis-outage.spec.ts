@@ -3,7 +3,7 @@ import { waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { emitWithAck, expectHealthyPair, listClients, nextP2pError, pairRaw, refusalOf, whenConnected } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 import { admitted, expectRunning, refusedWith } from './support/outage.js';
 import { RedisServerProcess } from './support/redis-server.process.js';
 
@@ -16,7 +16,7 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: Redis unava
     await redis.start();
     const options = { redis: { url: redis.url } };
     [nodeX, nodeY] = await Promise.all([cluster.node('nodeX', options), cluster.node('nodeY', options)]);
-  });
+  }, NODES_START_TIMEOUT_MS);
   afterAll(() => redis.dispose());
 
   it('while Redis is down: no crash, clear STORE_UNAVAILABLE refusals, pairs on one node keep relaying; then it recovers', async () => {

@@ -3,7 +3,7 @@ import { waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { emitWithAck, expectHealthyPair, pairRaw, refusalOf, whenConnected } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
-import { emitWithAckWithin, useCluster } from './support/cluster.js';
+import { NODES_START_TIMEOUT_MS, emitWithAckWithin, useCluster } from './support/cluster.js';
 import { RedisServerProcess } from './support/redis-server.process.js';
 
 const PAIR_TIMEOUT_MS = 1500;
@@ -17,7 +17,7 @@ describe('cluster: Redis away for a while, then back with its data (append-only 
     await redis.start();
     const options = { redis: { url: redis.url } };
     [nodeX, nodeY] = await Promise.all([cluster.node('nodeX', options), cluster.node('nodeY', options)]);
-  });
+  }, NODES_START_TIMEOUT_MS);
   afterAll(() => redis.dispose());
 
   /** Kills Redis and waits until `node` refuses newcomers for want of it. */

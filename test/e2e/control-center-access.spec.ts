@@ -116,6 +116,7 @@ describe('control center: credentials', () => {
     it('builds a guard class with the injector (forRootAsync), beside a token that skips it', async () => {
       app = await startHttpApp([
         P2pModule.forRootAsync({
+          controlCenter: true,
           imports: [SecretModule],
           useFactory: (): P2pModuleOptions => ({ controlCenter: { guard: HeaderGuard, token: ADMIN_TOKEN, path: '/ops/p2p' } }),
         }),

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../lib/server/index.js';
@@ -6,12 +5,6 @@ import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { connectClient } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
-
-/**
- * The picture docs/operations.md and the README show. Tests never rewrite tracked files: it is taken only by
- * `npm run docs:screenshots`, which runs this suite with P2P_DOCS_SCREENSHOTS=1.
- */
-const SCREENSHOT = process.env.P2P_DOCS_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/control-center.png', import.meta.url)) : undefined;
 
 describe('control center charts in Chromium', () => {
   let browser: Browser;
@@ -53,8 +46,9 @@ describe('control center charts in Chromium', () => {
 
   it('draws relays per second, clients and pairings, requests and refusals by code, and traffic per pairing', async () => {
     const admin = await openControlCenter();
-    const alice = await connectClient(app, 'alice');
-    const bob = await connectClient(app, 'bob');
+    // Plain relays, one message each (the reliable channel adds acknowledgement frames).
+    const alice = await connectClient(app, 'alice', { reliable: false });
+    const bob = await connectClient(app, 'bob', { reliable: false });
     await connectClient(app, 'carol');
     await expect(alice.pair('dave')).rejects.toMatchObject({ code: 'TARGET_OFFLINE' });
     await alice.pair('bob');
@@ -84,7 +78,6 @@ describe('control center charts in Chromium', () => {
     expect(cells[2]).toMatch(/^40 · [\d.]+ (B|KiB)$/);
     expect(cells[3]).toMatch(/^5 · [\d.]+ (B|KiB)$/);
     await admin.locator('#relay-totals').filter({ hasText: /^45 relays/ }).waitFor();
-    if (SCREENSHOT) await admin.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // The pairing ends: its row and its counters go.
     await alice.unpair();

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../lib/server/index.js';
@@ -5,6 +7,13 @@ import { BrowserPageModule } from '../../sample/browser-page.module.js';
 import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
+
+/**
+ * docs/control-center.md shows this test's picture. A test run only takes it (and checks it is a PNG); `npm run
+ * docs:screenshot` sets P2P_DOCS_SCREENSHOT to the file to write, so `npm test` leaves the tree as it found it.
+ */
+const SCREENSHOT_FILE = process.env.P2P_DOCS_SCREENSHOT;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('control center page in Chromium', () => {
   let browser: Browser;
@@ -60,6 +69,9 @@ describe('control center page in Chromium', () => {
     await admin.locator('#count-pairings').filter({ hasText: /^1$/ }).waitFor();
     expect(await admin.locator('#count-clients').textContent()).toBe('3');
     await admin.locator('#events li').filter({ hasText: 'alice \u2194 bob paired' }).waitFor();
+    const screenshot = await admin.screenshot({ fullPage: true });
+    expect(screenshot.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    if (SCREENSHOT_FILE) await writeFile(resolve(SCREENSHOT_FILE), screenshot);
 
     await pairing.getByRole('button', { name: /^Unpair / }).click();
     await logShows(alice, 'unpaired from bob (SERVER_UNPAIRED)');

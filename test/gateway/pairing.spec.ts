@@ -8,12 +8,11 @@ import {
   emitWithAck,
   eventually,
   expectHealthyPair,
-  expectNoEvent,
-  expectSilence,
   listClients,
   nextP2pError,
   pairRaw,
   states,
+  watchNothing,
 } from '../support/wire.js';
 
 const PAIR_TIMEOUT_MS = 300;
@@ -82,27 +81,27 @@ describe('gateway: pairing', () => {
 
   it('refuses with SELF_PAIRING when a client asks itself, and does not ask it', async () => {
     await start();
-    const silence = expectNoEvent(a, 'P2P_REGISTER');
+    const silence = watchNothing([a], 'P2P_REGISTER');
     expect(await emitWithAck(a, 'P2P_REGISTER', 'A')).toEqual(refusedWith('SELF_PAIRING'));
-    await silence;
+    await silence.verify();
     expect(await states(gw)).toEqual({ A: 'free', B: 'free', C: 'free' });
   });
 
   it('refuses with TARGET_BUSY when the target is paired; neither member of the pair hears of it', async () => {
     await start();
     await pairRaw(b, c, 'C');
-    const silence = expectSilence([b, c]);
+    const silence = watchNothing([b, c]);
     expect(await emitWithAck(a, 'P2P_REGISTER', 'B')).toEqual(refusedWith('TARGET_BUSY'));
-    await silence;
+    await silence.verify();
     expect(await states(gw)).toEqual({ A: 'free', B: 'paired', C: 'paired' });
   });
 
   it('refuses with TARGET_BUSY when the target is being asked already; the first request is untouched', async () => {
     await start();
     const { answer } = await askRaw(a, b, 'B');
-    const silence = expectNoEvent(b, 'P2P_REGISTER');
+    const silence = watchNothing([b], 'P2P_REGISTER');
     expect(await emitWithAck(c, 'P2P_REGISTER', 'B')).toEqual(refusedWith('TARGET_BUSY'));
-    await silence;
+    await silence.verify();
     expect(await emitWithAck(b, 'P2P_REGISTER_SUCCESS', 'A')).toEqual([true]);
     expect(await answer).toEqual([true]);
   });
@@ -110,18 +109,18 @@ describe('gateway: pairing', () => {
   it('refuses with SOURCE_BUSY when the source is paired', async () => {
     await start();
     await pairRaw(a, b, 'B');
-    const silence = expectNoEvent(c, 'P2P_REGISTER');
+    const silence = watchNothing([c], 'P2P_REGISTER');
     expect(await emitWithAck(a, 'P2P_REGISTER', 'C')).toEqual(refusedWith('SOURCE_BUSY'));
-    await silence;
+    await silence.verify();
     expect(await gw.service.peerOf('A')).toBe('B');
   });
 
   it('refuses with SOURCE_BUSY when the source is asking already', async () => {
     await start();
     const { answer } = await askRaw(a, b, 'B');
-    const silence = expectNoEvent(c, 'P2P_REGISTER');
+    const silence = watchNothing([c], 'P2P_REGISTER');
     expect(await emitWithAck(a, 'P2P_REGISTER', 'C')).toEqual(refusedWith('SOURCE_BUSY'));
-    await silence;
+    await silence.verify();
     expect(await states(gw)).toEqual({ A: 'asking', B: 'asked', C: 'free' });
     b.emit('P2P_REGISTER_SUCCESS', 'A');
     expect(await answer).toEqual([true]);

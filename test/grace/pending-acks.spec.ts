@@ -20,13 +20,14 @@ describe('reconnect grace: acks in flight across a drop', () => {
   let gw: GraceGateway;
   afterEach(() => gw.close());
 
-  it("a P2pClient's emitWithAck in flight when its own transport drops rejects with NOT_CONNECTED", async () => {
+  it("a protocol 2 P2pClient's emitWithAck in flight when its own transport drops rejects with NOT_CONNECTED", async () => {
     gw = await startGraceGateway({ reconnectGraceMs: 3000, ackTimeoutMs: 10_000 });
-    const a = await reconnectingClient(gw, 'A', { ackTimeoutMs: 10_000 });
-    const b = await reconnectingClient(gw, 'B');
+    const a = await reconnectingClient(gw, 'A', { ackTimeoutMs: 10_000, reliable: false });
+    const b = await reconnectingClient(gw, 'B', { reliable: false });
     const asked = waitFor(b.socket, 'slow-question');
     b.socket.on('slow-question', () => undefined); // B never answers
     await a.pair('B');
+    expect(a.reliable).toBe(false);
     const pending = a.emitWithAck('slow-question', 1);
     await asked;
     dropTransport(a.socket);
@@ -39,6 +40,30 @@ describe('reconnect grace: acks in flight across a drop', () => {
     await waitFor(a, 'resumed');
     b.socket.on('echo', (x: number, answer: (y: number) => void) => answer(x));
     await expect(a.emitWithAck('echo', 5)).resolves.toBe(5);
+  });
+
+  it("over the reliable channel, an emitWithAck in flight when the sender's transport drops resolves with the peer's answer, its handler run once", async () => {
+    gw = await startGraceGateway({ reconnectGraceMs: 3000, ackTimeoutMs: 10_000 });
+    const a = await reconnectingClient(gw, 'A', { ackTimeoutMs: 10_000 });
+    const b = await reconnectingClient(gw, 'B');
+    let calls = 0;
+    let answerLater: ((reply: string) => void) | undefined;
+    const asked = waitFor(b.socket, 'slow-question');
+    b.socket.on('slow-question', (_n: number, answer: (reply: string) => void) => {
+      calls++;
+      answerLater = answer;
+    });
+    await a.pair('B');
+    expect(a.reliable).toBe(true);
+    const pending = a.emitWithAck('slow-question', 1);
+    await asked;
+    dropTransport(a.socket);
+    await waitFor(a, 'resumed');
+    answerLater!('answered after the drop');
+    await expect(pending).resolves.toBe('answered after the drop');
+    b.socket.on('echo', (x: number, answer: (y: number) => void) => answer(x));
+    await expect(a.emitWithAck('echo', 5)).resolves.toBe(5);
+    expect(calls).toBe(1);
   });
 
   it('a relay ack A owes to B when A drops is settled for B with PEER_DISCONNECTED, and the pairing carries on', async () => {

@@ -37,8 +37,8 @@ describe('metrics on a cluster node: the messages between nodes', () => {
   it('counts what each node sends the other and receives from it, by type', async () => {
     const one = await startNode('metrics-node-1');
     const two = await startNode('metrics-node-2');
-    const a = await connectClient(one, 'mcl-a');
-    const b = await connectClient(two, 'mcl-b');
+    const a = await connectClient(one, 'mcl-a', { reliable: false });
+    const b = await connectClient(two, 'mcl-b', { reliable: false });
     b.socket.on('question', (_text: string, answer: (reply: string) => void) => answer('yes'));
     await a.pair('mcl-b');
     let received = 0;

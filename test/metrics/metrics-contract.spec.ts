@@ -57,8 +57,9 @@ describe('metrics: the Prometheus contract', () => {
       expect(valueOf(m, 'p2p_clients')).toBe(0);
       expect(valueOf(m, 'p2p_connections_total', { outcome: 'accepted' })).toBe(0);
 
-      const a = await connectClient(app, 'mc-a');
-      const b = await connectClient(app, 'mc-b');
+      // Plain relays (protocol 2): P2P_EMIT and P2P_EMIT_ACKNOWLEDGE, one message each.
+      const a = await connectClient(app, 'mc-a', { reliable: false });
+      const b = await connectClient(app, 'mc-b', { reliable: false });
       m = await scrape();
       expect(valueOf(m, 'p2p_clients')).toBe(2);
       expect(valueOf(m, 'p2p_connections_total', { outcome: 'accepted' })).toBe(2);
@@ -113,6 +114,16 @@ describe('metrics: the Prometheus contract', () => {
       m = await scrape();
       expect(valueOf(m, 'p2p_pairings')).toBe(0);
       expect(valueOf(m, 'p2p_clients')).toBe(2);
+
+      // The reliable channel (protocol 3) relays P2P_FRAMEs: data and acknowledgements.
+      const c = await connectClient(app, 'mc-c');
+      const d = await connectClient(app, 'mc-d');
+      d.socket.on('question', (_text: string, answer: (reply: string) => void) => answer('framed'));
+      await c.pair('mc-d');
+      expect(await c.emitWithAck('question', 'reliable?')).toBe('framed');
+      m = await scrape();
+      expect(valueOf(m, 'p2p_relayed_messages_total', { kind: 'frame' })).toBeGreaterThanOrEqual(2);
+      expect(valueOf(m, 'p2p_relayed_messages_total', { kind: 'emit' })).toBe(3);
     });
 
     it('answers under the control center access rules only', async () => {

@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { P2pError } from '../../lib/protocol/index.js';
 import type { P2pCanPairHook, P2pLifecycleEvent, P2pPairParty } from '../../lib/server/index.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
-import { connectRaw, emitWithAck, expectHealthyPair, expectNoEvent, pairRaw, states } from '../support/wire.js';
+import { connectRaw, emitWithAck, expectHealthyPair, pairRaw, states, watchNothing } from '../support/wire.js';
 
 describe('security: canPair', () => {
   let gw: GatewayHarness;
@@ -18,10 +18,10 @@ describe('security: canPair', () => {
 
   /** Asks `targetId` from `source` and asserts the refusal is PAIR_FORBIDDEN and the target never heard of it. */
   async function expectForbidden(source: Socket, target: Socket, targetId: string) {
-    const asked = expectNoEvent(target, 'P2P_REGISTER', 300);
+    const asked = watchNothing([target], 'P2P_REGISTER');
     const answer = await emitWithAck(source, 'P2P_REGISTER', targetId);
     expect(answer).toEqual([false, { code: 'PAIR_FORBIDDEN', message: expect.any(String), event: 'P2P_REGISTER' }]);
-    await asked;
+    await asked.verify();
     expect(Object.values(await states(gw)).every((state) => state === 'free')).toBe(true);
     expect(events.filter((e) => e.type === 'pair-requested')).toEqual([]);
     expect(events.filter((e) => e.type === 'pair-refused')).toEqual([

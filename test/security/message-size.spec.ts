@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { type GatewayHarness, settle, startGateway } from '../support/gateway-harness.js';
-import { connectRawV2, emitWithAck, expectHealthyPair, pairRaw } from '../support/wire.js';
+import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
+import { connectRawV2, emitWithAck, expectHealthyPair, pairRaw, roundTrip } from '../support/wire.js';
 import { collect, relay, wireError } from './security-support.js';
 
 const TOO_LARGE = wireError('PAYLOAD_TOO_LARGE', 'P2P_EMIT');
@@ -24,7 +24,7 @@ describe('security: largest relayed message', () => {
     const atB = collect(b, 'text');
     expect(await relay(a, 'text', ['x'.repeat(2000)])).toEqual(TOO_LARGE);
     expect(await relay(a, 'text', ['x'.repeat(500)])).toBeNull();
-    await settle(50);
+    await roundTrip(b); // whatever was delivered to B has arrived
     expect(atB).toEqual([['x'.repeat(500)]]);
     expect(a.connected).toBe(true);
     await expectHealthyPair(a, b, 'B');
@@ -36,7 +36,7 @@ describe('security: largest relayed message', () => {
     // 400 characters, 1200 bytes in UTF-8.
     expect(await relay(a, 'text', ['€'.repeat(400)])).toEqual(TOO_LARGE);
     expect(await relay(a, 'text', ['€'.repeat(200)])).toBeNull();
-    await settle(50);
+    await roundTrip(b); // whatever was delivered to B has arrived
     expect(atB).toEqual([['€'.repeat(200)]]);
   });
 
@@ -45,7 +45,7 @@ describe('security: largest relayed message', () => {
     const atB = collect(b, 'bytes');
     expect(await relay(a, 'bytes', [Buffer.alloc(2000, 1)])).toEqual(TOO_LARGE);
     expect(await relay(a, 'bytes', [Buffer.alloc(300, 2), Buffer.alloc(300, 3)])).toBeNull();
-    await settle(50);
+    await roundTrip(b); // whatever was delivered to B has arrived
     expect(atB).toHaveLength(1);
     expect(atB[0]!.map((part) => Buffer.from(part as Buffer).length)).toEqual([300, 300]);
   });
@@ -55,7 +55,7 @@ describe('security: largest relayed message', () => {
     const asked = collect(b, 'ask');
     const [answer] = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'ask', args: ['x'.repeat(2000)] });
     expect(answer).toEqual(wireError('PAYLOAD_TOO_LARGE', 'P2P_EMIT_ACKNOWLEDGE'));
-    await settle(50);
+    await roundTrip(b); // whatever was delivered to B has arrived
     expect(asked).toEqual([]);
   });
 
@@ -73,7 +73,7 @@ describe('security: largest relayed message', () => {
       ]);
       expect(answers).toEqual([null, TOO_LARGE, null, TOO_LARGE, null]);
     }
-    await settle(50);
+    await roundTrip(b); // whatever was delivered to B has arrived
     expect(atB.map(([text]) => text)).toEqual([0, 1, 2, 3, 4].flatMap((round) => [1, 2, 3].map((n) => `small-${round}-${n}`)));
   });
 

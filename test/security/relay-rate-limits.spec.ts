@@ -1,16 +1,25 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { type GatewayHarness, settle, startGateway, waitFor } from '../support/gateway-harness.js';
-import { connectRaw, connectRawV2, emitWithAck, expectHealthyPair, nextP2pError, pairRaw, spyAck } from '../support/wire.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
+import { freezeLimitsClock } from '../support/limits-clock.js';
+import { connectRaw, connectRawV2, emitWithAck, expectHealthyPair, nextP2pError, pairRaw, roundTrip, spyAck } from '../support/wire.js';
 import { collect, relay, wireError } from './security-support.js';
 
-/** Long enough for a bucket refilling at `perSecond` to hold `tokens` again, with room for a slow machine. */
+/** How long a bucket refilling at `perSecond` takes to hold `tokens` again. */
 function refillTime(tokens: number, perSecond: number): number {
-  return Math.ceil((tokens / perSecond) * 1000) + 300;
+  return Math.ceil((tokens / perSecond) * 1000);
 }
 
 describe('security: relay rate limits', () => {
   let gw: GatewayHarness;
-  afterEach(() => gw.close());
+  // The limits' clock moves only when a test says so: what is refused depends on the tokens spent, not on speed.
+  let clock: ReturnType<typeof freezeLimitsClock>;
+  beforeEach(() => {
+    clock = freezeLimitsClock();
+  });
+  afterEach(async () => {
+    clock.restore();
+    await gw.close();
+  });
 
   describe('messages per second', () => {
     const perSecond = 2;
@@ -29,13 +38,13 @@ describe('security: relay rate limits', () => {
       const atB = collect(b, 'chat');
       const answers = await Promise.all([1, 2, 3, 4].map((n) => relay(a, 'chat', [n])));
       expect(answers).toEqual([null, null, null, wireError('RATE_LIMITED', 'P2P_EMIT')]);
-      await settle(50);
+      await roundTrip(b);
       expect(atB).toEqual([[1], [2], [3]]);
 
-      await settle(refillTime(2, perSecond));
+      clock.advance(refillTime(2, perSecond));
       await expectHealthyPair(a, b, 'B');
       expect(await relay(a, 'chat', [5])).toBeNull();
-      await settle(50);
+      await roundTrip(b);
       expect(atB).toEqual([[1], [2], [3], [5]]);
     });
 
@@ -45,7 +54,7 @@ describe('security: relay rate limits', () => {
       expect(await relay(a, 'chat', ['over'])).toEqual(wireError('RATE_LIMITED'));
       const atA = collect(a, 'reply');
       expect(await Promise.all([1, 2, 3].map((n) => relay(b, 'reply', [n])))).toEqual([null, null, null]);
-      await settle(50);
+      await roundTrip(a);
       expect(atA).toEqual([[1], [2], [3]]);
     });
 
@@ -89,10 +98,10 @@ describe('security: relay rate limits', () => {
       const text = 'x'.repeat(1200); // about 1260 bytes with the packet around it: two fit in 3000, three do not
       const answers = await Promise.all([1, 2, 3].map((n) => relay(a, 'blob', [n, text])));
       expect(answers).toEqual([null, null, wireError('RATE_LIMITED', 'P2P_EMIT')]);
-      await settle(50);
+      await roundTrip(b);
       expect(atB.map(([n]) => n)).toEqual([1, 2]);
 
-      await settle(refillTime(3000, perSecond));
+      clock.advance(refillTime(3000, perSecond));
       expect(await relay(a, 'blob', [4, text])).toBeNull();
       const delivered = waitFor(b, 'blob');
       expect(await relay(a, 'blob', [5, 'small'])).toBeNull();

@@ -1,11 +1,20 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { type GatewayHarness, settle, startGateway } from '../support/gateway-harness.js';
-import { connectRaw, emitWithAck, expectHealthyPair, expectNoEvent, listClients, nextP2pError, pairRaw } from '../support/wire.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
+import { freezeLimitsClock } from '../support/limits-clock.js';
+import { connectRaw, emitWithAck, expectHealthyPair, listClients, nextP2pError, pairRaw, watchNothing } from '../support/wire.js';
 import { wireError } from './security-support.js';
 
 describe('security: request rate limits', () => {
   let gw: GatewayHarness;
-  afterEach(() => gw.close());
+  // The limits' clock moves only when a test says so: what is refused depends on the tokens spent, not on speed.
+  let clock: ReturnType<typeof freezeLimitsClock>;
+  beforeEach(() => {
+    clock = freezeLimitsClock();
+  });
+  afterEach(async () => {
+    clock.restore();
+    await gw.close();
+  });
 
   it('refuses pairing requests past the burst with RATE_LIMITED, before the policy or the target is asked; pairs once refilled', async () => {
     let policyCalls = 0;
@@ -17,16 +26,16 @@ describe('security: request rate limits', () => {
     const a = await connectRaw(gw, 'A');
     expect(await emitWithAck(a, 'P2P_REGISTER', 'nobody-1')).toEqual([false, wireError('TARGET_OFFLINE')]);
     expect(await emitWithAck(a, 'P2P_REGISTER', 'nobody-2')).toEqual([false, wireError('TARGET_OFFLINE')]);
-    const notAsked = expectNoEvent(b, 'P2P_REGISTER');
+    const notAsked = watchNothing([b], 'P2P_REGISTER');
     expect(await emitWithAck(a, 'P2P_REGISTER', 'B')).toEqual([false, wireError('RATE_LIMITED', 'P2P_REGISTER')]);
-    await notAsked;
+    await notAsked.verify();
     expect(policyCalls).toBe(2);
 
     const bare = nextP2pError(a);
     a.emit('P2P_REGISTER', 'B');
     expect(await bare).toEqual(wireError('RATE_LIMITED', 'P2P_REGISTER'));
 
-    await settle(800);
+    clock.advance(1000); // a second: two tokens back
     await pairRaw(a, b, 'B');
     await expectHealthyPair(a, b, 'B');
   });
@@ -42,7 +51,7 @@ describe('security: request rate limits', () => {
     expect(await refused).toEqual(wireError('RATE_LIMITED', 'LIST_CLIENTS'));
     expect(answered).toBe(false);
 
-    await settle(800);
+    clock.advance(1000); // a second: two tokens back
     expect(await listClients(a)).toEqual(['A']);
   });
 });

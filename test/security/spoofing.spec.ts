@@ -1,8 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import type { P2pAuthenticateHook } from '../../lib/server/index.js';
-import { type GatewayHarness, settle, startGateway, waitFor } from '../support/gateway-harness.js';
-import { QUIET_MS, connectRaw, connectRawV2, emitWithAck, eventually, pairRaw, recordEvents, refusalOf } from '../support/wire.js';
+import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
+import {
+  connectRaw,
+  connectRawV2,
+  emitWithAck,
+  eventually,
+  pairRaw,
+  recordEvents,
+  refusalOf,
+  roundTrip,
+  watchNothing,
+} from '../support/wire.js';
 import { authSocket, collect, connectWithAuth, relay, wireError } from './security-support.js';
 
 describe('security: a client relays only to its current peer', () => {
@@ -24,7 +34,7 @@ describe('security: a client relays only to its current peer', () => {
     const logs = [b, c].map(recordEvents);
     expect(await relay(a, 'chat', ['hi'], 'B')).toEqual(wireError('NOT_PAIRED'));
     expect(await relay(a, 'chat', ['hi'])).toEqual(wireError('NOT_PAIRED'));
-    await settle(QUIET_MS);
+    await Promise.all([b, c].map(roundTrip)); // anything sent to them before has arrived
     expect(logs).toEqual([[], []]);
   });
 
@@ -39,7 +49,7 @@ describe('security: a client relays only to its current peer', () => {
     }
     const [acked] = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { targetClientId: 'C', event: 'chat', args: [] });
     expect(acked).toEqual(wireError('TARGET_NOT_PEER', 'P2P_EMIT_ACKNOWLEDGE'));
-    await settle(QUIET_MS);
+    await Promise.all([b, c].map(roundTrip)); // anything sent to them before has arrived
     expect(logs).toEqual([[], []]);
   });
 
@@ -56,7 +66,7 @@ describe('security: a client relays only to its current peer', () => {
     expect(await relay(a, 'chat', ['to old peer'], 'B')).toEqual(wireError('TARGET_NOT_PEER'));
     expect(await relay(b, 'chat', ['from old peer'], 'A')).toEqual(wireError('NOT_PAIRED'));
     expect(await relay(a, 'chat', ['to new peer'])).toBeNull();
-    await settle(50);
+    await Promise.all([b, c].map(roundTrip));
     expect(atB).toEqual([]);
     expect(atC).toEqual([['to new peer']]);
   });
@@ -71,7 +81,7 @@ describe('security: a client relays only to its current peer', () => {
     const newB = await connectRawV2(gw, 'B');
     const log = recordEvents(newB);
     expect(await relay(a, 'chat', ['stale'], 'B')).toEqual(wireError('NOT_PAIRED'));
-    await settle(QUIET_MS);
+    await roundTrip(newB);
     expect(log).toEqual([]);
   });
 });
@@ -100,19 +110,26 @@ describe('security: a client cannot appear as another id', () => {
     for (const event of ['P2P_REGISTER', 'P2P_DISCONNECT', 'P2P_ERROR', 'P2P_REGISTER_SUCCESS', 'connect', 'disconnect']) {
       expect(await relay(a, event, ['C'])).toEqual(wireError('RESERVED_EVENT'));
     }
-    await settle(QUIET_MS);
+    await roundTrip(b);
     expect(log).toEqual([]);
   });
 
   it("names the source in P2P_REGISTER by the connection's own id, whatever the request carries", async () => {
     gw = await startGateway();
     const b = await connectRaw(gw, 'B');
-    const a = await connectRaw(gw, 'A');
+    const c = await connectRaw(gw, 'C');
+    // A claims to be C everywhere a request could carry it: in its handshake auth and in extra request arguments.
+    const forged = { sourceClientId: 'C', from: 'C', clientId: 'C' };
+    const a = await connectRaw(gw, 'A', { auth: { sourceClientId: 'C', from: 'C' } });
+    const atC = watchNothing([c]);
     const asked = waitFor(b, 'P2P_REGISTER');
-    const answer = emitWithAck(a, 'P2P_REGISTER', 'B');
+    const answer = emitWithAck(a, 'P2P_REGISTER', 'B', forged, 'C');
     expect(await asked).toEqual(['A']);
-    b.emit('P2P_REGISTER_FAILED', 'A');
-    await answer;
+    expect(await emitWithAck(b, 'P2P_REGISTER_SUCCESS', 'A')).toEqual([true]);
+    expect(await answer).toEqual([true]);
+    expect(await gw.service.peerOf('B')).toBe('A');
+    expect(await gw.service.peerOf('C')).toBeUndefined();
+    await atC.verify();
   });
 
   it('does not let a target consent on behalf of a source that never asked', async () => {
@@ -122,7 +139,7 @@ describe('security: a client cannot appear as another id', () => {
     const log = recordEvents(c);
     expect(await emitWithAck(b, 'P2P_REGISTER_SUCCESS', 'C')).toEqual([false, wireError('NO_PENDING_REQUEST')]);
     expect(await gw.service.peerOf('B')).toBeUndefined();
-    await settle(QUIET_MS);
+    await roundTrip(c);
     expect(log).toEqual([]);
   });
 

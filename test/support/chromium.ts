@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { buildBrowserBundles } from '../../scripts/build-browser.mjs';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core downloads no browser of its own. */
+/**
+ * Debian's chromium (`npm test`'s pretest, scripts/ensure-test-deps.mjs, installs it); playwright-core downloads no
+ * browser of its own.
+ */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**

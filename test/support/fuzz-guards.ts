@@ -89,19 +89,30 @@ export function fuzzTimeout(runs: number, perRunMs: number): number {
 
 /**
  * fc.assert with a failure report that names the error and abbreviates huge strings and deep values. Shrinking stops
- * `reserveMs` before the Jest timeout `timeoutMs`, so a failure is always reported with the smallest input found so far.
+ * 15 s before the Jest timeout `timeoutMs`, so a failure is always reported with the smallest input found so far. A
+ * run cut short by that time limit without a failure fails too, unless it ran `minRuns` cases (default: all of
+ * `numRuns`): a slow machine must not turn a property into one that passes after a few cases.
  */
 export async function assertProperty<Ts>(
   property: fc.IAsyncProperty<Ts>,
-  params: fc.Parameters<Ts> & { timeoutMs: number },
+  params: fc.Parameters<Ts> & { timeoutMs: number; minRuns?: number },
 ): Promise<void> {
-  const { timeoutMs, ...rest } = params;
+  const { timeoutMs, minRuns, ...rest } = params;
+  const floor = minRuns ?? rest.numRuns ?? fc.readConfigureGlobal().numRuns ?? 100;
   await fc.assert(property, {
     interruptAfterTimeLimit: Math.max(timeoutMs - 15_000, 5_000),
     markInterruptAsFailure: false,
     ...rest,
     reporter(details) {
-      if (!details.failed) return;
+      if (!details.failed) {
+        if (details.interrupted && details.numRuns < floor) {
+          throw new Error(
+            `fast-check stopped at its time limit after ${details.numRuns} of the ${floor} cases this property must run ` +
+              `(seed ${details.seed}): the machine was too slow for the time given, so the property was not checked`,
+          );
+        }
+        return;
+      }
       const error = details.errorInstance;
       const why = error instanceof Error ? (error.stack ?? error.message) : String(error);
       throw new Error(abbreviate(`${fc.defaultReportMessage(details) ?? ''}\n\nError: ${why}`));

@@ -53,7 +53,7 @@ export async function connectClient(
   clientId: string,
   options: P2pClientOptions = {},
   namespace = '',
-): Promise<P2pClient> {
+): Promise<P2pClient<Socket>> {
   const socket = io(`${harness.url}${namespace}`, { transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false });
   harness.sockets.push(socket);
   const client = new P2pClient(socket, { clientId, ...options });

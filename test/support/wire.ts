@@ -2,9 +2,6 @@ import { expect } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { type GatewayHarness, rawSocket, settle, waitFor } from './gateway-harness.js';
 
-/** How long a test gives a message that must NOT arrive to show up anyway. */
-export const QUIET_MS = 150;
-
 type RawOptions = Parameters<typeof rawSocket>[2];
 
 export interface ConnectError extends Error {
@@ -73,21 +70,33 @@ export function recordEvents(socket: Socket): unknown[][] {
   return seen;
 }
 
-/** Asserts that `event` does not reach `socket` within `ms`. */
-export async function expectNoEvent(socket: Socket, event: string, ms = QUIET_MS): Promise<void> {
-  const seen: unknown[][] = [];
-  const listener = (...args: unknown[]) => void seen.push(args);
-  socket.on(event, listener);
-  await settle(ms);
-  socket.off(event, listener);
-  expect(seen).toEqual([]);
+/**
+ * A round trip through the gateway on `socket` (LIST_CLIENTS and its answer): whatever the gateway sent this socket
+ * before it answered has arrived when this resolves, however slow the machine.
+ */
+export async function roundTrip(socket: Socket): Promise<void> {
+  await emitWithAck(socket, 'LIST_CLIENTS');
 }
 
-/** Asserts that nothing at all reaches any of `sockets` within `ms`. */
-export async function expectSilence(sockets: Socket[], ms = QUIET_MS): Promise<void> {
+/**
+ * Watches `sockets` for `event` (any event when none is named) from now on; start it before the action under test.
+ * `verify()`, called once the action was answered, makes a round trip on each socket, so that anything the action
+ * wrongly sent them has arrived by then, and asserts that nothing came. No quiet window decides it.
+ */
+export function watchNothing(sockets: Socket[], event?: string): { verify(): Promise<void> } {
   const logs = sockets.map((socket) => recordEvents(socket));
-  await settle(ms);
-  expect(logs).toEqual(sockets.map(() => []));
+  return {
+    async verify() {
+      await Promise.all(sockets.map((socket) => roundTrip(socket)));
+      const seen = logs.map((log) => (event === undefined ? log : log.filter(([name]) => name === event)));
+      expect(seen).toEqual(sockets.map(() => []));
+    },
+  };
+}
+
+/** Asserts that `event` has not reached `socket` by the end of a round trip on it (the action was answered already). */
+export function expectNoEvent(socket: Socket, event: string): Promise<void> {
+  return watchNothing([socket], event).verify();
 }
 
 /** The next P2P_ERROR payload on `socket`. */

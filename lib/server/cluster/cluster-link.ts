@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace } from 'socket.io';
 import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { PeerRef } from '../client-transport.interface.js';
-import type { AckOutcome } from '../peer-delivery.js';
+import { type AckOutcome, ackTimeoutMessage } from '../peer-delivery.js';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
 import type { GatewayMeter } from '../metrics/gateway.meter.js';
 import { ClusterMessage, type RelayReply } from './cluster-message.js';
@@ -33,6 +33,11 @@ export class ClusterLink {
 
   /** Relay acks this node awaits from other nodes, by ack id, with the connection that owes each. */
   private readonly pendingAcks = new Map<string, { onOutcome: AckOutcome; timer: NodeJS.Timeout; connectionId: string }>();
+
+  /** How many relay acks from other nodes are awaited (diagnostics: 0 once the traffic is over). */
+  get pendingAckCount(): number {
+    return this.pendingAcks.size;
+  }
 
   /** Listens for the other nodes' messages. */
   listen(): void {
@@ -119,7 +124,7 @@ export class ClusterLink {
     const ackId = randomUUID();
     const timer = setTimeout(() => {
       this.pendingAcks.delete(ackId);
-      onOutcome(new P2pError('ACK_TIMEOUT', undefined, event), []);
+      onOutcome(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(event), P2pEvent.EMIT_ACKNOWLEDGE), []);
     }, this.ackTimeoutMs + NODE_HOP_MS);
     this.pendingAcks.set(ackId, { onOutcome, timer, connectionId });
     this.local.metrics?.cluster('sent', ClusterMessage.RELAY_WITH_ACK);

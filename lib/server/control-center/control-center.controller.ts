@@ -15,8 +15,8 @@ import {
   type Type,
   UseGuards,
 } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { type Observable, interval, map, merge, of } from 'rxjs';
+import { setControllerPath } from '../nest-metadata.helper.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
 import { type P2pClientInfo, type P2pPairingInfo, PairingService } from '../pairing.service.js';
@@ -43,7 +43,7 @@ export class ControlCenterControllerBase {
     // Routes are read when the app initialises, after providers are built (as the gateway's options are): the
     // resolved options, static or from forRootAsync, decide the path. Off, it keeps the default path and its guard
     // answers 404.
-    Reflect.defineMetadata(PATH_METADATA, options.controlCenter?.path ?? DEFAULT_CONTROL_CENTER_PATH, this.constructor);
+    setControllerPath(this.constructor, options.controlCenter?.path ?? DEFAULT_CONTROL_CENTER_PATH);
   }
 
   @Get()

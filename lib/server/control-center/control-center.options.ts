@@ -6,17 +6,17 @@ export interface P2pControlCenterOptions {
    * Where the page and the API are served (under the app's global prefix, if any).
    * @default '/p2p-admin'
    */
-  path?: string;
+  path?: string | undefined;
   /**
    * A shared secret of at least 16 characters, accepted as `Authorization: Bearer <token>` (and as `?token=` by the
    * page and the event stream only, since `EventSource` cannot send headers).
    */
-  token?: string;
+  token?: string | undefined;
   /**
    * A Nest guard of the host app (a class, resolved by Nest's injector, or an instance). With a token too, a request
    * bearing the right token is let in without asking the guard; any other request is the guard's to decide.
    */
-  guard?: Type<CanActivate> | CanActivate;
+  guard?: Type<CanActivate> | CanActivate | undefined;
 }
 
 /** The control center as the module runs it; absent from the resolved options when it is off. */

@@ -271,7 +271,7 @@ const SCRIPT = String.raw`
     }
     bars.sort((a, b) => b.value - a.value);
     barChart($('chart-refusals'), bars);
-    $('relay-totals').textContent = formatNumber(stats.relays.emit + stats.relays.ack) + ' relays (' + formatBytes(stats.relays.bytes) + ') since the node started';
+    $('relay-totals').textContent = formatNumber(stats.relays.emit + stats.relays.ack + stats.relays.frame) + ' relays (' + formatBytes(stats.relays.bytes) + ') since the node started';
   }
 
   let traffic = new Map();

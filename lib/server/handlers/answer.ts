@@ -1,5 +1,6 @@
-import { P2pError, P2pErrorCode, P2pEvent } from '../../protocol/index.js';
+import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.js';
+import { isStoreUnavailable } from '../stores/pairing-store.interface.js';
 
 export type AnyFunction = (...args: unknown[]) => void;
 
@@ -45,6 +46,5 @@ export function internalError(socket: P2pSocket, event: string, cause: unknown):
 }
 
 export function failureOf(cause: unknown, event?: string): P2pError {
-  const unavailable = (cause as { code?: unknown } | null)?.code === P2pErrorCode.STORE_UNAVAILABLE;
-  return new P2pError(unavailable ? 'STORE_UNAVAILABLE' : 'INTERNAL_ERROR', undefined, event);
+  return new P2pError(isStoreUnavailable(cause) ? 'STORE_UNAVAILABLE' : 'INTERNAL_ERROR', undefined, event);
 }

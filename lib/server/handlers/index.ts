@@ -3,7 +3,7 @@ import type { P2pSocket } from '../p2p-connection.js';
 import { onListClients } from './list-clients.handler.js';
 import { onPairConsent, onPairRefusal } from './pair-answer.handler.js';
 import { onPairRequest } from './pair-request.handler.js';
-import { onRelay, onRelayWithAck } from './relay.handler.js';
+import { onFrame, onRelay, onRelayWithAck } from './relay.handler.js';
 import { onUnpair } from './unpair.handler.js';
 
 type EventHandler = (this: P2pSocket, ...args: any[]) => void;
@@ -15,6 +15,7 @@ type EventHandler = (this: P2pSocket, ...args: any[]) => void;
 export const P2P_EVENT_HANDLERS: ReadonlyArray<readonly [string, EventHandler]> = [
   [P2pEvent.EMIT, onRelay],
   [P2pEvent.EMIT_ACKNOWLEDGE, onRelayWithAck],
+  [P2pEvent.FRAME, onFrame],
   [P2pEvent.REGISTER, onPairRequest],
   [P2pEvent.REGISTER_SUCCESS, onPairConsent],
   [P2pEvent.REGISTER_FAILED, onPairRefusal],

@@ -1,4 +1,4 @@
-import { P2pError, P2pEvent } from '../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.js';
 import { answerControl, dataArgument, internalError, sendError, trailingAck } from './answer.js';
 
@@ -15,8 +15,12 @@ export function onPairRequest(this: P2pSocket, target: unknown): void {
   if (typeof targetId !== 'string' || targetId.length === 0) {
     return answerControl(socket, answer, new P2pError('INVALID_PAYLOAD', 'targetClientId must be a non-empty string', EVENT));
   }
-  const { clientId, gateway } = socket.data.p2p;
+  const { clientId, gateway, protocolVersion } = socket.data.p2p;
   gateway.engine
-    .requestPairing(clientId, targetId, (error) => answerControl(socket, answer, error))
+    .requestPairing(clientId, targetId, (error, peer) => {
+      // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
+      if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
+      else answerControl(socket, answer, error);
+    })
     .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
 }

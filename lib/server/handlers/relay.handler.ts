@@ -1,6 +1,6 @@
-import { P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, isReservedEventName } from '../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
-import { type AckOutcome, holdRelay } from '../peer-delivery.js';
+import { type AckOutcome, type RelayRefusal, frameErrorPayload, holdRelay } from '../peer-delivery.js';
 import { dataArgument, sendError, trailingAck } from './answer.js';
 import { relayBytesOf } from '../limits/relay-size.meter.js';
 
@@ -69,18 +69,60 @@ export function onRelay(this: P2pSocket, payloadArgument: unknown): void {
     const error = new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
-  let delivered: boolean;
+  let refusal: RelayRefusal | undefined;
   try {
-    delivered = conn.gateway.relay(peerConnectionId, checked.event, checked.args);
+    refusal = conn.gateway.relay(peerConnectionId, checked.event, checked.args);
   } catch {
     const error = unencodable(P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
-  if (!delivered) {
-    const error = new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT);
+  if (refusal) {
+    const error = new P2pError(refusal, undefined, P2pEvent.EMIT);
     return answer ? answer(error.toPayload()) : sendError(this, error);
   }
   answer?.(null);
+}
+
+/** Checks a reliable-channel frame and the sender's right to relay it; the frame itself is the peers' business. */
+function checkFrame(conn: P2pConnection, frame: unknown): P2pError | undefined {
+  const limited = conn.limits?.checkRelayRate(P2pEvent.FRAME);
+  if (limited) return limited;
+  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
+    return new P2pError('INVALID_PAYLOAD', `P2P_FRAME needs protocol ${P2P_RELIABLE_PROTOCOL}`, P2pEvent.FRAME);
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return new P2pError('INVALID_PAYLOAD', 'P2P_FRAME takes (frame), an object', P2pEvent.FRAME);
+  }
+  if (!conn.peer) return new P2pError('NOT_PAIRED', undefined, P2pEvent.FRAME);
+  return conn.limits?.checkRelaySize(frame, P2pEvent.FRAME);
+}
+
+/**
+ * `P2P_FRAME(frame)` (protocol 3): relays one frame of the reliable channel to the peer as it is, held while the peer
+ * is away like any relay. A refusal goes back as `P2P_ERROR` naming the frame's number (`seq`): the sender's channel
+ * keeps every unconfirmed message and sends it again, so the server is never the only holder of a message.
+ */
+export function onFrame(this: P2pSocket, frameArgument: unknown): void {
+  const conn = this.data.p2p;
+  const frame = dataArgument(frameArgument);
+  const refused = checkFrame(conn, frame);
+  if (refused) conn.gateway.metrics?.refused(refused.code);
+  else conn.gateway.metrics?.relayed(conn, relayBytesOf(frame), 'frame');
+  const error = refused ?? deliverFrame(conn, frame as object);
+  if (error) this.emit(P2pEvent.ERROR, frameErrorPayload(error, frame));
+}
+
+function deliverFrame(conn: P2pConnection, frame: object): P2pError | undefined {
+  const peerConnectionId = conn.peer!.connectionId;
+  if (peerConnectionId === undefined) {
+    return holdRelay(conn, P2pEvent.FRAME, [frame]) ? undefined : new P2pError('BUFFER_FULL', undefined, P2pEvent.FRAME);
+  }
+  try {
+    const refusal = conn.gateway.relay(peerConnectionId, P2pEvent.FRAME, [frame]);
+    return refusal && new P2pError(refusal, undefined, P2pEvent.FRAME);
+  } catch {
+    return unencodable(P2pEvent.FRAME);
+  }
 }
 
 /**

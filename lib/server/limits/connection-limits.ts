@@ -2,7 +2,7 @@ import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../.
 import type { P2pSocket } from '../p2p-connection.js';
 import type { ResolvedP2pLimits, ResolvedRate } from './p2p-limits.options.js';
 import { meterRelaySizes, relayBytesOf } from './relay-size.meter.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket, limitsClock } from './token-bucket.js';
 
 const VIOLATION_WINDOW_MS = 60_000;
 
@@ -28,7 +28,7 @@ export class ConnectionLimits {
     private readonly socket: P2pSocket,
     limits: ResolvedP2pLimits,
   ) {
-    const now = performance.now();
+    const now = limitsClock.now();
     this.relayMessages = bucket(limits.relayMessages, now);
     this.relayBytes = bucket(limits.relayBytes, now);
     this.pairRequests = bucket(limits.pairRequests, now);
@@ -54,7 +54,7 @@ export class ConnectionLimits {
    * from the rate, so floods of malformed relays are limited too.
    */
   checkRelayRate(event: string): P2pError | undefined {
-    return this.relayMessages && !this.relayMessages.take(1, performance.now()) ? this.violation('RATE_LIMITED', event) : undefined;
+    return this.relayMessages && !this.relayMessages.take(1, limitsClock.now()) ? this.violation('RATE_LIMITED', event) : undefined;
   }
 
   /** A relay that is about to be delivered: its size, then its bytes from the byte rate. */
@@ -63,24 +63,24 @@ export class ConnectionLimits {
     if (bytes > this.maxMessageBytes) {
       return this.violation('PAYLOAD_TOO_LARGE', event, `the message is ${bytes} bytes; the limit is ${this.maxMessageBytes}`);
     }
-    if (this.relayBytes && !this.relayBytes.take(bytes, performance.now())) return this.violation('RATE_LIMITED', event);
+    if (this.relayBytes && !this.relayBytes.take(bytes, limitsClock.now())) return this.violation('RATE_LIMITED', event);
     return undefined;
   }
 
   checkPairRequest(): P2pError | undefined {
-    return this.pairRequests && !this.pairRequests.take(1, performance.now())
+    return this.pairRequests && !this.pairRequests.take(1, limitsClock.now())
       ? this.violation('RATE_LIMITED', P2pEvent.REGISTER)
       : undefined;
   }
 
   checkListRequest(): P2pError | undefined {
-    return this.listRequests && !this.listRequests.take(1, performance.now())
+    return this.listRequests && !this.listRequests.take(1, limitsClock.now())
       ? this.violation('RATE_LIMITED', P2pEvent.LIST_CLIENTS)
       : undefined;
   }
 
   private violation(code: P2pErrorCode, event: string, message?: string): P2pError {
-    if (this.violations && !this.violations.take(1, performance.now())) this.close();
+    if (this.violations && !this.violations.take(1, limitsClock.now())) this.close();
     return new P2pError(code, message, event);
   }
 

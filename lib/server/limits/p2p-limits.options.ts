@@ -8,7 +8,7 @@ export interface RateLimitOptions {
    * How many may be used at once after a quiet period (the bucket's size).
    * @default 2 * perSecond
    */
-  burst?: number;
+  burst?: number | undefined;
 }
 
 /**
@@ -22,41 +22,55 @@ export interface P2pLimitsOptions {
    * is admitted even at capacity.
    * @default 100000
    */
-  maxClients?: number | false;
+  maxClients?: number | false | undefined;
   /**
    * Largest relayed message (`P2P_EMIT` / `P2P_EMIT_ACKNOWLEDGE`), in bytes of the Socket.IO packet as received,
    * binary attachments included; a larger one is refused with PAYLOAD_TOO_LARGE. Socket.IO's `maxHttpBufferSize` is
    * raised to at least twice this, so a message somewhat over the limit gets the code instead of a dropped connection.
    * @default 65536 (64 KiB)
    */
-  maxMessageBytes?: number | false;
+  maxMessageBytes?: number | false | undefined;
   /**
    * Relayed messages per connection; over it, RATE_LIMITED. Every relay attempt counts, refused ones included.
    * @default { perSecond: 1000, burst: 2000 }
    */
-  relayMessages?: RateLimitOptions | false;
+  relayMessages?: RateLimitOptions | false | undefined;
   /**
    * Relayed bytes per connection (measured as for `maxMessageBytes`); over it, RATE_LIMITED. Its burst must be at
    * least `maxMessageBytes`.
    * @default { perSecond: 4194304, burst: 8388608 } (4 MiB/s, bursts of 8 MiB)
    */
-  relayBytes?: RateLimitOptions | false;
+  relayBytes?: RateLimitOptions | false | undefined;
   /**
    * Pairing requests (`P2P_REGISTER`) per connection; over it, RATE_LIMITED. Also bounds how often `canPair` runs.
    * @default { perSecond: 5, burst: 10 }
    */
-  pairRequests?: RateLimitOptions | false;
+  pairRequests?: RateLimitOptions | false | undefined;
   /**
    * `LIST_CLIENTS` requests per connection (each lists every client); over it, RATE_LIMITED as a `P2P_ERROR`.
    * @default { perSecond: 10, burst: 20 }
    */
-  listRequests?: RateLimitOptions | false;
+  listRequests?: RateLimitOptions | false | undefined;
   /**
    * Closes a connection whose limit violations (RATE_LIMITED, PAYLOAD_TOO_LARGE) exceed this many within a minute
    * (counted by a bucket of this size refilling over 60 s). Its peer gets `P2P_DISCONNECT(clientId, 'DISCONNECTED')`.
    * @default 50
    */
-  disconnectAfterViolations?: number | false;
+  disconnectAfterViolations?: number | false | undefined;
+  /**
+   * Bytes the gateway may hold for one connection that it could not write yet (engine.io's write buffer plus the
+   * WebSocket's unsent bytes): a client that stops reading makes them grow. Past it, relays to that connection are
+   * refused to their senders with PEER_SLOW (every client and protocol), so a slow reader costs the server at most
+   * about this much.
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | false | undefined;
+  /**
+   * A connection still over `maxBufferedBytes` this long after a relay to it was refused is closed; its peer gets
+   * `P2P_DISCONNECT(clientId, 'SLOW_CONSUMER')`.
+   * @default 10000
+   */
+  slowConsumerTimeoutMs?: number | false | undefined;
 }
 
 /** A rate with its defaults applied, in tokens per millisecond. */
@@ -74,6 +88,8 @@ export interface ResolvedP2pLimits {
   pairRequests?: ResolvedRate;
   listRequests?: ResolvedRate;
   disconnectAfterViolations?: number;
+  maxBufferedBytes?: number;
+  slowConsumerTimeoutMs?: number;
 }
 
 export const DEFAULT_P2P_LIMITS = {
@@ -84,6 +100,8 @@ export const DEFAULT_P2P_LIMITS = {
   pairRequests: { perSecond: 5, burst: 10 },
   listRequests: { perSecond: 10, burst: 20 },
   disconnectAfterViolations: 50,
+  maxBufferedBytes: 1024 * 1024,
+  slowConsumerTimeoutMs: 10_000,
 } as const satisfies Required<P2pLimitsOptions>;
 
 /** Socket.IO's own default `maxHttpBufferSize`. */
@@ -116,6 +134,8 @@ export function resolveP2pLimits(options: P2pLimitsOptions | false | undefined):
     pairRequests: rate('pairRequests', options?.pairRequests, d.pairRequests),
     listRequests: rate('listRequests', options?.listRequests, d.listRequests),
     disconnectAfterViolations: count('disconnectAfterViolations', options?.disconnectAfterViolations, d.disconnectAfterViolations),
+    maxBufferedBytes: count('maxBufferedBytes', options?.maxBufferedBytes, d.maxBufferedBytes),
+    slowConsumerTimeoutMs: count('slowConsumerTimeoutMs', options?.slowConsumerTimeoutMs, d.slowConsumerTimeoutMs),
   };
   if (limits.relayBytes && limits.maxMessageBytes !== undefined && limits.relayBytes.burst < limits.maxMessageBytes) {
     throw new TypeError('P2pModule: limits.relayBytes.burst must be at least limits.maxMessageBytes');

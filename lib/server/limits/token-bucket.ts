@@ -1,6 +1,17 @@
+/** Milliseconds from one monotonic clock. */
+export interface LimitsClock {
+  now(): number;
+}
+
+/**
+ * The clock every connection's limits read (`performance.now()`). It is an object so that the rate-limit tests can
+ * step time by hand (test/support/limits-clock.ts) instead of sleeping through refills on a busy machine.
+ */
+export const limitsClock: LimitsClock = { now: () => performance.now() };
+
 /**
  * A token bucket refilled lazily: tokens are added when it is read, from the time elapsed since the last read, so a
- * bucket costs no timer. Times are milliseconds from one monotonic clock (`performance.now()`).
+ * bucket costs no timer. Times are milliseconds from one monotonic clock (`limitsClock`).
  */
 export class TokenBucket {
   private tokens: number;

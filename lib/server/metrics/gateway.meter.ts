@@ -4,7 +4,8 @@ import type { P2pLifecycleEvent } from '../p2p-lifecycle-event.js';
 import { PairingTrafficTable } from './pairing-traffic.table.js';
 import type { TrafficTotals } from './traffic-history.js';
 
-export type RelayKind = 'emit' | 'ack';
+/** `emit`: P2P_EMIT; `ack`: P2P_EMIT_ACKNOWLEDGE; `frame`: P2P_FRAME of the reliable channel (protocol 3). */
+export type RelayKind = 'emit' | 'ack' | 'frame';
 /** `accepted`, or the code the connection was refused with. */
 export type ConnectionOutcome = 'accepted' | P2pErrorCode;
 /** `paired`, or the code the request was refused with. */
@@ -40,7 +41,7 @@ function bump<K>(map: Map<K, number>, key: K, by = 1): void {
  * Label values are bounded: kinds and outcomes are fixed sets, codes are `P2pErrorCode`s; no clientId is a label.
  */
 export class GatewayMeter {
-  readonly relayedMessages = { emit: 0, ack: 0 };
+  readonly relayedMessages = { emit: 0, ack: 0, frame: 0 };
   relayedBytes = 0;
   readonly refusals = new Map<P2pErrorCode, number>();
   readonly connections = new Map<ConnectionOutcome, number>();
@@ -58,9 +59,12 @@ export class GatewayMeter {
     this.traffic = new PairingTrafficTable(maxTrackedPairings);
   }
 
-  /** A fire-and-forget relay of `bytes` (as received) passed every check; it is delivered, or held for an away peer. */
-  relayed(sender: RelaySender, bytes: number): void {
-    this.relayedMessages.emit++;
+  /**
+   * A fire-and-forget relay (P2P_EMIT, or a P2P_FRAME of the reliable channel) of `bytes` (as received) passed every
+   * check; it is delivered, or held for an away peer.
+   */
+  relayed(sender: RelaySender, bytes: number, kind: 'emit' | 'frame' = 'emit'): void {
+    this.relayedMessages[kind]++;
     this.countBytes(sender, bytes);
   }
 
@@ -146,7 +150,7 @@ export class GatewayMeter {
     let refusals = 0;
     for (const n of this.refusals.values()) refusals += n;
     return {
-      relays: this.relayedMessages.emit + this.relayedMessages.ack,
+      relays: this.relayedMessages.emit + this.relayedMessages.ack + this.relayedMessages.frame,
       relayBytes: this.relayedBytes,
       pairRequests,
       refusals,

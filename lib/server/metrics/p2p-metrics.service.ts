@@ -28,7 +28,7 @@ export interface P2pTrafficStats {
   /** Totals since this node started. */
   refusals: Record<string, number>;
   pairRequests: Record<string, number>;
-  relays: { emit: number; ack: number; bytes: number };
+  relays: { emit: number; ack: number; frame: number; bytes: number };
   /** Per pairing, the directions whose sender is on this node. */
   traffic: DirectionTraffic[];
 }

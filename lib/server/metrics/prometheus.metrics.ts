@@ -67,8 +67,8 @@ export async function registerPrometheusMetrics(
     () => byLabel('outcome', meter.connections));
   counterFrom('p2p_pair_requests_total', 'Pairing requests opened on this node by outcome: paired, or the error code of the refusal.', ['outcome'],
     () => byLabel('outcome', meter.pairRequests));
-  counterFrom('p2p_relayed_messages_total', 'Relays that passed every check on this node, by kind (emit: P2P_EMIT, ack: P2P_EMIT_ACKNOWLEDGE).', ['kind'],
-    () => [[{ kind: 'emit' }, meter.relayedMessages.emit], [{ kind: 'ack' }, meter.relayedMessages.ack]]);
+  counterFrom('p2p_relayed_messages_total', 'Relays that passed every check on this node, by kind (emit: P2P_EMIT, ack: P2P_EMIT_ACKNOWLEDGE, frame: P2P_FRAME).', ['kind'],
+    () => [[{ kind: 'emit' }, meter.relayedMessages.emit], [{ kind: 'ack' }, meter.relayedMessages.ack], [{ kind: 'frame' }, meter.relayedMessages.frame]]);
   counterFrom('p2p_relayed_bytes_total', 'Bytes of the relays counted in p2p_relayed_messages_total, as received.', [],
     () => [[{}, meter.relayedBytes]]);
   counterFrom('p2p_refusals_total', 'Requests this node refused, by error code: connections, pairing requests and relays.', ['code'],

@@ -135,3 +135,12 @@ export interface PairingStore {
 
   counts(): Promise<StoreCounts>;
 }
+
+/**
+ * Whether a store call failed for want of the store: the error carries code STORE_UNAVAILABLE (as
+ * RedisStoreUnavailableError does). The change it asked for did not happen, or its outcome is unknown; the caller may
+ * retry, and tells a client STORE_UNAVAILABLE rather than INTERNAL_ERROR.
+ */
+export function isStoreUnavailable(cause: unknown): boolean {
+  return (cause as { code?: unknown } | null)?.code === 'STORE_UNAVAILABLE';
+}

@@ -7,7 +7,8 @@ import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const ENTRY = here('./cluster-node.main.ts');
 const REGISTER = here('./ts-register.mjs');
-const START_TIMEOUT_MS = 30_000;
+/** Generous: a node starts in about a second, but several starting at once on a loaded 2-core machine take far longer. */
+const START_TIMEOUT_MS = 60_000;
 const CALL_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;
 

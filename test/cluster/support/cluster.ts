@@ -8,6 +8,12 @@ import { ClusterNodeProcess, type NodeOptions } from './cluster-node.process.js'
 type SocketOptions = NonNullable<Parameters<typeof io>[1]>;
 
 /** Short bounds, so failures show up fast; a test that needs another passes its own. */
+/**
+ * How long a suite's beforeAll may take to start its node processes (each has 60 s, and they start side by side): a
+ * loaded 2-core machine can need far more than Jest's default.
+ */
+export const NODES_START_TIMEOUT_MS = 120_000;
+
 export const CLUSTER_DEFAULTS = { pairTimeoutMs: 3000, ackTimeoutMs: 3000, reconnectGraceMs: 0 } satisfies NodeOptions;
 
 export interface TestCluster {

@@ -1,0 +1,105 @@
+// `npm test`'s pretest: makes sure what the suites need from the machine is there, before Jest starts.
+//   Redis   the Redis store and cluster suites: it must answer at REDIS_URL (default redis://127.0.0.1:6379).
+//   Chromium the end-to-end suites: CHROMIUM_PATH, or Debian's /usr/bin/chromium. When that is missing and we run as
+//            root, Debian's chromium is installed with apt-get (as .ci/run used to); otherwise we stop.
+// A missing piece fails here at once with one line saying what to do, not as failures deep in a Jest log.
+// For this script's own test only: P2P_TEST_DEPS_AS_USER=1 makes a root run take the non-root branch, and
+// P2P_TEST_DEPS_DEBIAN_CHROMIUM stands for /usr/bin/chromium.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import process from 'node:process';
+import { Redis } from 'ioredis';
+
+const DEBIAN_CHROMIUM = process.env.P2P_TEST_DEPS_DEBIAN_CHROMIUM ?? '/usr/bin/chromium';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const START_REDIS =
+  'apt-get install -y redis-server, or redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""';
+
+function fail(line) {
+  process.stderr.write(`npm test: ${line}\n`);
+  process.exitCode = 1;
+}
+
+async function redisAnswers() {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  let lastError;
+  client.on('error', (error) => (lastError = error));
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG' ? null : 'did not answer PING';
+  } catch (error) {
+    return (lastError ?? error).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `<path> --version`, or null when it does not run. */
+function chromiumVersion(path) {
+  const run = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  return run.status === 0 ? run.stdout.trim() : null;
+}
+
+function isRoot() {
+  return process.getuid?.() === 0 && process.env.P2P_TEST_DEPS_AS_USER !== '1';
+}
+
+function installDebianChromium() {
+  process.stdout.write('npm test: Chromium is missing; installing Debian\'s chromium with apt-get (the browser suites need it)\n');
+  // Waits for another apt-get holding the lock instead of failing at once.
+  const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', [...apt, 'update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  execFileSync('apt-get', [...apt, 'install', '-y', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+}
+
+async function checkRedis() {
+  const problem = await redisAnswers();
+  if (problem) {
+    fail(`Redis must answer at ${REDIS_URL} (set REDIS_URL to use another) and does not (${problem}): ${START_REDIS}`);
+  }
+}
+
+/** `mayInstall` false: only say what is missing (another check failed already; no point in a long install). */
+function checkChromium(mayInstall) {
+  const explicit = process.env.CHROMIUM_PATH;
+  if (explicit && explicit !== DEBIAN_CHROMIUM) {
+    if (isExecutable(explicit) && chromiumVersion(explicit)) return;
+    fail(`CHROMIUM_PATH=${explicit} is not a Chromium that runs: point it at one, or unset it to use Debian's chromium (apt-get install -y chromium)`);
+    return;
+  }
+  if (!isExecutable(DEBIAN_CHROMIUM)) {
+    if (!isRoot() || !mayInstall) {
+      fail(`the browser suites need Chromium at ${DEBIAN_CHROMIUM}: install it (sudo apt-get install -y chromium), or set CHROMIUM_PATH to a Chromium binary`);
+      return;
+    }
+    try {
+      installDebianChromium();
+    } catch (error) {
+      fail(`could not install Debian's chromium (${error.message}): run apt-get install -y chromium, or set CHROMIUM_PATH to a Chromium binary`);
+      return;
+    }
+  }
+  if (!chromiumVersion(DEBIAN_CHROMIUM)) {
+    fail(`${DEBIAN_CHROMIUM} does not run (${DEBIAN_CHROMIUM} --version failed): reinstall it (apt-get install --reinstall -y chromium), or set CHROMIUM_PATH to a Chromium binary`);
+  }
+}
+
+// Redis first: it is quick to check, and a missing Redis should not wait behind a Chromium install.
+await checkRedis();
+checkChromium(!process.exitCode);
