@@ -4,7 +4,9 @@
  * configurations rotating. Configurations:
  *   memory  one node, in-memory store (reference)
  *   single  one node with the Redis store and adapter; both clients of each pair on it
- *   cross   two nodes sharing Redis (a key prefix of their own); each pair's source on node 1, its target on node 2
+ *   cross   three nodes sharing Redis (a key prefix of their own), default options; each pair's source on node 1, its
+ *           target on node 2; node 3 is a bystander that holds no client (what it spends is what the cluster's traffic
+ *           costs a node that has no part in it)
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379). Writes bench/results/cluster.{json,md}.
  *   npm run bench:cluster                 full run (~2.5 min on 2 cores)
  *   npm run bench:cluster -- --short      smoke run (< 1 min), written to bench/results/cluster-short.*
@@ -86,17 +88,20 @@ async function deleteKeys(client: Redis, keyPrefix: string): Promise<number> {
 /** The gateway nodes of one round, by configuration: the pair's source node first, its target node second. */
 function nodesOfRound(prefixes: { single: string; cross: string }): Record<ClusterConfig, GatewayNode[]> {
   const redis = (prefix: string) => ({ REDIS_URL, P2P_KEY_PREFIX: prefix });
-  const cross1 = new GatewayNode('cross-1', redis(prefixes.cross));
   return {
     memory: [new GatewayNode('memory')],
     single: [new GatewayNode('single', redis(prefixes.single))],
-    cross: [cross1, new GatewayNode('cross-2', redis(prefixes.cross))],
+    cross: [1, 2, 3].map((n) => new GatewayNode(`cross-${n}`, redis(prefixes.cross))),
   };
 }
 
-/** Server CPU summed over the nodes a measurement drives; memory after GC only makes sense for one. */
-async function probeNodes(nodes: GatewayNode[], gc: boolean): Promise<ServerStats> {
+/**
+ * Server CPU summed over the nodes of a configuration (the bystander included); memory after GC only makes sense for
+ * one. Each node's own stats are kept in `perNode` too.
+ */
+async function probeNodes(nodes: GatewayNode[], gc: boolean, perNode: ServerStats[][]): Promise<ServerStats> {
   const all = await Promise.all(nodes.map((node) => node.stats(gc)));
+  perNode.push(all);
   return all.reduce((sum, s) => ({
     rssBytes: sum.rssBytes + s.rssBytes,
     heapUsedBytes: sum.heapUsedBytes + s.heapUsedBytes,
@@ -110,16 +115,22 @@ async function measureConfig(nodes: GatewayNode[], spec: RelaySpec | AckSpec, re
   await Promise.all(nodes.map((node) => node.quiesce()));
   const redisCpu = new RedisCpuWindow(redisPid);
   const source = nodes[0]!;
-  const target = nodes[nodes.length - 1]!;
+  // Node 2 holds the targets; a third node, when there is one, is the bystander that holds no client.
+  const target = nodes[1] ?? source;
+  const snapshots: ServerStats[][] = [];
   const result = await runLoadProcess<RelayResult | AckResult>(LOAD_SCRIPT, [source.url, JSON.stringify(spec), target.url], {
     probe: async (gc) => {
       redisCpu.mark();
-      return probeNodes(nodes, gc);
+      return probeNodes(nodes, gc, snapshots);
     },
     onProgress: log,
     timeoutMs: LOAD_TIMEOUT_MS,
   });
-  return { result, redisBusy: redisCpu.busy() };
+  // The load probes at the start and the end of its measured window: each node's CPU over that window.
+  const first = snapshots[0];
+  const last = snapshots[snapshots.length - 1];
+  const nodeCpuMicros = first && last && snapshots.length >= 2 ? last.map((stats, i) => stats.cpuMicros - first[i]!.cpuMicros) : null;
+  return { result, redisBusy: redisCpu.busy(), nodeCpuMicros };
 }
 
 async function measure(p: ClusterPlan, progress: Progress, redisPid: number | null, prefixes: { single: string; cross: string }) {
@@ -134,17 +145,18 @@ async function measure(p: ClusterPlan, progress: Progress, redisPid: number | nu
     try {
       for (const node of all) await node.start();
       for (const config of order) {
-        const entry: ConfigResult = { redisBusy: {} };
+        const entry: ConfigResult = { redisBusy: {}, nodeCpuMicros: {} };
         round[config] = entry;
         for (const spec of [p.relay, p.ack]) {
           progress.step++;
           const where = `round ${r + 1}/${p.rounds} · ${spec.kind} · ${CONFIG_TITLES[config]}`;
           progress.log(where);
           try {
-            const { result, redisBusy } = await measureConfig(nodes[config], spec, redisPid, (text) => progress.log(`${where}: ${text}`));
+            const { result, redisBusy, nodeCpuMicros } = await measureConfig(nodes[config], spec, redisPid, (text) => progress.log(`${where}: ${text}`));
             if (result.kind === 'relay') entry.relay = result;
             else entry.ack = result;
             entry.redisBusy[spec.kind as 'relay' | 'ack'] = redisBusy;
+            entry.nodeCpuMicros[spec.kind as 'relay' | 'ack'] = nodeCpuMicros;
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             failures.push(`${where}: ${message}`);

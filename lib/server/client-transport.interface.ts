@@ -18,4 +18,6 @@ export interface ClientTransport {
   disconnect(connectionId: string): void;
   /** Cluster only: tells the node holding a request's source how the request ended (it was not opened here). */
   requestDone?(request: PairingRequest, error?: P2pError): void;
+  /** Cluster: an id for a new pairing request that names this node, so the node settling it can answer here. */
+  newRequestId?(): string;
 }

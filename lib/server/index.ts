@@ -22,6 +22,7 @@ export {
   type ResolvedControlCenterOptions,
 } from './control-center/control-center.options.js';
 export type { P2pRedisClient, P2pRedisOptions } from './cluster/redis-cluster.options.js';
+export { NodeDrainService } from './cluster/node-drain.service.js';
 export { DEFAULT_METRICS_PATH, type P2pMetricsOptions, type ResolvedMetricsOptions } from './metrics/p2p-metrics.options.js';
 export type { P2pTrafficStats } from './metrics/p2p-metrics.service.js';
 export type { TrafficSample } from './metrics/traffic-history.js';

@@ -33,8 +33,12 @@ import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
 import { type AckOutcome, type HeldRelay, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
 import { SlowConsumerMonitor } from './limits/slow-consumer.monitor.js';
+import { randomUUID } from 'node:crypto';
 import { ClusterLink, type LocalNode } from './cluster/cluster-link.js';
+import { tagSocketIds } from './cluster/node-address.js';
+import { NodeDrainService } from './cluster/node-drain.service.js';
 import { NodeLiveness } from './cluster/node-liveness.js';
+import { resyncPeers } from './cluster/peer-resync.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import { type PairingRequest, type ResumedClient, isStoreUnavailable } from './stores/pairing-store.interface.js';
 
@@ -72,6 +76,7 @@ export class P2pGatewayBase
   constructor(
     @Inject(P2P_RESOLVED_OPTIONS) readonly options: ResolvedP2pOptions,
     @Inject(PairingEngine) readonly engine: PairingEngine,
+    @Inject(NodeDrainService) readonly drain: NodeDrainService,
     /** Counters of the metrics and the control center's charts; undefined (every call site skipped) while both are off. */
     @Inject(P2P_METER) readonly metrics?: GatewayMeter,
   ) {
@@ -96,19 +101,28 @@ export class P2pGatewayBase
 
   private joinCluster(setup: ClusterSetup): void {
     this.namespace.server.adapter(setup.adapter as Parameters<Server['adapter']>[0]);
-    this.cluster = new ClusterLink(this.namespace, this, this.options.ackTimeoutMs);
+    // Connection ids name this node, so any node addresses a connection's node from its id alone.
+    tagSocketIds(this.namespace, setup.channel.tag);
+    this.cluster = new ClusterLink(this.namespace, this, setup.channel, this.options.ackTimeoutMs);
     this.cluster.listen();
     this.liveness = new NodeLiveness(setup.store, {
       nodeId: this.options.nodeId,
       nodeTtlMs: setup.nodeTtlMs,
       onRemoved: (removed) => {
-        this.cluster?.connectionsGone(removed.map((client) => client.record.connectionId));
+        this.cluster?.connectionsGone(removed);
         for (const client of removed) this.engine.settleDeparture(client, P2pDisconnectReason.DISCONNECTED);
       },
       onForgotten: () => this.closeForgottenConnections(),
       onHeartbeat: () => this.retryDepartures(),
       onError: (error) => this.reportFailure('cluster liveness (Redis unreachable; reported once until it answers)', error),
-      onRecovered: () => this.logger.log('cluster liveness: Redis answers again'),
+      onRecovered: () => {
+        this.logger.log('cluster liveness: Redis answers again');
+        // Commands that timed out while Redis hung may have run since: the cached peers follow the store again.
+        resyncPeers(this.namespace, setup.store, (connectionId, peer) => this.setLocalPeer(connectionId, peer)).then(
+          (fixed) => fixed > 0 && this.logger.warn(`${fixed} cached peer(s) re-derived from the store after the outage`),
+          (error: unknown) => this.reportFailure('re-deriving cached peers', error),
+        );
+      },
     });
   }
 
@@ -134,11 +148,44 @@ export class P2pGatewayBase
     await this.liveness?.start();
   }
 
-  /** A cluster node leaves cleanly: its clients leave the shared store and their peers elsewhere are told. */
+  /**
+   * The node shuts down: it admits nobody any more. A cluster node drains: it closes its connections at the transport
+   * so their clients reconnect to another node, and keeps the pairings of those with a session in the store through
+   * the reconnect grace (their peers are not told); the others leave, and their peers are told (docs/cluster.md).
+   */
   async onModuleDestroy(): Promise<void> {
     this.slowConsumers?.close();
-    await this.liveness?.stop();
+    this.drain.begin();
+    this.refuseNewConnections();
+    if (this.cluster && this.liveness && this.options.cluster) {
+      await this.drainConnections(this.options.cluster.drainTimeoutMs);
+      await this.liveness.stop({ keepHeld: true });
+      await withinMs(this.cluster.flush(), this.options.cluster.drainTimeoutMs);
+    } else {
+      await this.liveness?.stop();
+    }
     this.cluster?.close();
+  }
+
+  /** Engine.IO turns every new connection away (the clients retry, through the load balancer, elsewhere). */
+  private refuseNewConnections(): void {
+    const engine = this.namespace?.server?.engine as { opts?: { allowRequest?: unknown } } | undefined;
+    if (!engine?.opts) return;
+    engine.opts.allowRequest = (_request: unknown, answer: (error: string, allowed: boolean) => void) =>
+      answer('the gateway node is shutting down', false);
+  }
+
+  /** Departures recorded while draining, awaited before the node lets go of the store. */
+  private readonly drainDepartures: Promise<unknown>[] = [];
+
+  private async drainConnections(timeoutMs: number): Promise<void> {
+    // A transport close ('forced close' on this side), which handleDisconnect counts as a drop while draining: Socket.IO
+    // clients reconnect after it, and those with a session resume their pairing on the node they reach.
+    for (const socket of this.namespace.sockets.values()) socket.conn.close();
+    const deadline = Date.now() + timeoutMs;
+    while (this.namespace.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await withinMs(Promise.allSettled(this.drainDepartures), Math.max(0, deadline - Date.now()));
+    await withinMs(this.cluster?.flush() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -174,7 +221,7 @@ export class P2pGatewayBase
       for (const settle of conn.owedAcks) settle(gone);
       conn.owedAcks.clear();
     }
-    const dropped = reason !== undefined && TRANSPORT_DROPS.has(reason);
+    const dropped = reason !== undefined && (TRANSPORT_DROPS.has(reason) || (reason === 'forced close' && this.drain.isDraining));
     if (dropped && peer && conn.canResume && this.options.reconnectGraceMs > 0) {
       // Likely held (the store decides): the peer holds its relays from now on, not once the store has answered, and
       // what this connection held for its peer waits for the session to come back.
@@ -183,9 +230,10 @@ export class P2pGatewayBase
     } else {
       failHeldRelays(conn, socket, gone);
     }
-    this.engine[dropped ? 'drop' : 'leave'](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch(
+    const departure = this.engine[dropped ? 'drop' : 'leave'](conn.clientId, socket.id, P2pDisconnectReason.DISCONNECTED).catch(
       (cause: unknown) => this.departureFailed(conn.clientId, socket.id, cause),
     );
+    if (this.drain.isDraining) this.drainDepartures.push(departure);
   }
 
   /**
@@ -291,6 +339,10 @@ export class P2pGatewayBase
     this.cluster?.requestDone(request, error);
   }
 
+  newRequestId(): string {
+    return this.cluster ? this.cluster.newRequestId() : randomUUID();
+  }
+
   answerLocalRequest(request: PairingRequest, error?: P2pError): void {
     this.engine.answerLocalRequest(request, error);
   }
@@ -304,6 +356,13 @@ export class P2pGatewayBase
     const pendingClusterAcks = this.cluster?.pendingAckCount ?? 0;
     return { keptOutboxes: this.keptOutboxes.size, unsettledDepartures: this.unsettledDepartures.size, pendingClusterAcks };
   }
+}
+
+/** `promise`, or nothing more to wait for after `ms`. */
+function withinMs(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /**

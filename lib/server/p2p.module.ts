@@ -12,6 +12,7 @@ import { describeP2pStartup } from './p2p-startup.log.js';
 import { PairingEngine } from './pairing.engine.js';
 import { PairingService } from './pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
@@ -78,6 +79,7 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
       { provide: P2P_METER, useFactory: createMeter, inject: [P2P_RESOLVED_OPTIONS] },
       gateway,
       { provide: P2P_GATEWAY, useExisting: gateway },
+      NodeDrainService,
       P2pMetricsService,
       P2pDrainState,
       P2pHealthProbe,
@@ -90,7 +92,7 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
       ...(base.controllers ?? []),
       ...(controlCenterRoutes ? [createControlCenterControllerClass(), createMetricsControllerClass()] : []),
     ],
-    exports: [...(base.exports ?? []), PairingService, P2P_STORE, P2pDrainState, P2pHealthProbe],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE, NodeDrainService, P2pDrainState, P2pHealthProbe],
   };
 }
 

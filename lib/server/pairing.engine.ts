@@ -119,6 +119,8 @@ export class PairingEngine {
     if (outcome.removed) return this.settleDeparture(outcome.removed, reason);
     const { peer } = outcome;
     if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId });
+    // A node shutting down (drain) leaves the end of the hold to the store: the other nodes' sweep, or the comeback.
+    if (this.closed) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(connectionId);
       this.retryWhileStoreAway(() => this.leave(clientId, connectionId, reason));
@@ -153,7 +155,7 @@ export class PairingEngine {
         return;
       }
     }
-    const request: PairingRequest = { requestId: randomUUID(), sourceId, targetId };
+    const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
     const reserved = await this.store.reservePairing(request);
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;

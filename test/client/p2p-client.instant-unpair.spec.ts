@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type Subscription, filter } from 'rxjs';
 import { eventually } from '../support/eventually.js';
-import { type GatewayHarness, connectClient, settle, startGateway } from '../support/gateway-harness.js';
+import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 
 /**
  * The server ends a pairing in the same tick it is made, so P2P_DISCONNECT reaches both clients right behind the acks
@@ -30,8 +30,7 @@ describe('P2pClient: a pairing that ends as it is made', () => {
       a.on('paired', (peer) => seenA.push(`paired:${peer}`)).on('unpaired', (peer, why) => seenA.push(`unpaired:${peer}:${why}`));
       b.on('paired', (peer) => seenB.push(`paired:${peer}`)).on('unpaired', (peer, why) => seenB.push(`unpaired:${peer}:${why}`));
       await a.pair(`B${round}`);
-      await settle(50);
-      await expect(gw.service.peerOf(`A${round}`)).resolves.toBeUndefined();
+      await eventually(async () => expect(await gw.service.peerOf(`A${round}`)).toBeUndefined());
       await eventually(() => {
         expect([a.state, a.peerId, b.state, b.peerId]).toEqual(['idle', undefined, 'idle', undefined]);
         expect(seenA).toEqual([`paired:B${round}`, `unpaired:B${round}:instant`]);

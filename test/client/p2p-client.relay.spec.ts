@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { P2pClient, P2pError } from '../../lib/client/index.js';
 import { eventually } from '../support/eventually.js';
-import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
+import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 
 describe('P2pClient: relay, unpair, list', () => {
   let gw: GatewayHarness;
@@ -44,7 +44,10 @@ describe('P2pClient: relay, unpair, list', () => {
     b.socket.on('P2P_UNREGISTER', () => (delivered = true));
     a.emit('P2P_UNREGISTER');
     await expect(waitFor(a, 'error')).resolves.toEqual([expect.objectContaining({ code: 'RESERVED_EVENT' })]);
-    await settle(50);
+    // A's next relay reaches B after anything A sent before it: had the reserved one gone out, B would have it.
+    const next = waitFor(b.socket, 'after-reserved');
+    a.emit('after-reserved');
+    await next;
     expect(delivered).toBe(false);
     await expect(gw.service.peerOf('B')).resolves.toBe('A');
   });

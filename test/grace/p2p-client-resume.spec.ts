@@ -112,7 +112,8 @@ describe('reconnect grace: P2pClient end to end', () => {
 
     const session = waitFor(a.socket, 'P2P_SESSION');
     await outage.comeBack();
-    expect(await session).toEqual([{ resumed: false }]);
+    // A protocol 3 client also learns its relay rates (the gateway's defaults here).
+    expect(await session).toEqual([{ resumed: false, rates: { messages: { perSecond: 1000, burst: 2000 }, bytes: { perSecond: 4 * 1024 * 1024, burst: 8 * 1024 * 1024 } } }]);
     await expectNoEvent(a.socket, 'P2P_DISCONNECT');
     expect(a.state).toBe('idle');
   });

@@ -13,6 +13,8 @@ describe('security: limit options', () => {
       pairRequests: { perMs: 0.005, burst: 10 },
       listRequests: { perMs: 0.01, burst: 20 },
       disconnectAfterViolations: 50,
+      maxBufferedBytes: 1024 * 1024,
+      slowConsumerTimeoutMs: 10_000,
     });
     expect(DEFAULT_P2P_LIMITS.maxMessageBytes).toBe(65_536);
     // 64 KiB is well under Socket.IO's own 1 MB, which is kept.

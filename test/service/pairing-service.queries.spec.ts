@@ -43,7 +43,7 @@ describe('PairingService: queries', () => {
       peerId: 'B',
       state: 'paired',
       connectedAt: expect.any(Date),
-      protocolVersion: 2,
+      protocolVersion: 3, // P2pClient's
     });
     await expect(gw.service.getClient('T')).resolves.toMatchObject({ state: 'asked', protocolVersion: 1 });
     await expect(gw.service.getClient('nobody')).resolves.toBeUndefined();

@@ -48,7 +48,7 @@ describe('RedisPairingStore node liveness', () => {
     await expect(store.heartbeat(node!, 0)).rejects.toThrow(RangeError);
   });
 
-  it('sweeps a node whose alive key expired: its clients go, their peers on live nodes are freed', async () => {
+  it('sweeps a node whose alive key expired: its clients go, their peers on live nodes are freed; a held client stays until its grace ran out', async () => {
     store = redis.store();
     const [dead, live] = uniqueIds('dead', 'live');
     const [d1, d2, d3, d4, d5, l1, l2, l3] = uniqueIds('d1', 'd2', 'd3', 'd4', 'd5', 'l1', 'l2', 'l3');
@@ -59,15 +59,25 @@ describe('RedisPairingStore node liveness', () => {
     await store.reservePairing(pairingRequest(d2!, l2!));
     await pair(d4!, d5!);
     const held = (await store.getClient(d1!))!;
-    await expect(store.detachClient(d1!, held.connectionId, Date.now() + 60_000)).resolves.toMatchObject({ detached: {} });
+    const graceMs = 5000;
+    await expect(store.detachClient(d1!, held.connectionId, Date.now() + graceMs)).resolves.toMatchObject({ detached: {} });
     await letDie(dead!);
 
     const removals = await store.sweepDeadNodes();
-    expect(removedIds(removals)).toEqual([d1, d2, d3, d4, d5].sort());
+    expect(removedIds(removals)).toEqual([d2, d3, d4, d5].sort());
     const byId = new Map(removals.map((r) => [r.record.clientId, r]));
-    expect(byId.get(d1!)).toMatchObject({ leftState: { kind: 'paired', peerId: l1 }, other: { clientId: l1, state: { kind: 'free' } } });
     expect(byId.get(d2!)).toMatchObject({ leftState: { kind: 'asking', otherId: l2 }, other: { clientId: l2, state: { kind: 'free' } } });
     expect(byId.get(d3!)?.other).toBeUndefined();
+    // D1 is held for reconnect grace: it may still come back, to any node; its node stays listed meanwhile.
+    await expect(store.getClient(l1!)).resolves.toMatchObject({ state: { kind: 'paired', peerId: d1 } });
+    await expect(redis.client().smembers(`{${store.keyPrefix}}:nodes`)).resolves.toEqual(expect.arrayContaining([live, dead]));
+
+    const late = await eventually(async () => {
+      const swept = await store.sweepDeadNodes();
+      expect(swept).toHaveLength(1);
+      return swept;
+    }, graceMs + 10_000, 200);
+    expect(late[0]).toMatchObject({ record: { clientId: d1 }, leftState: { kind: 'paired', peerId: l1 }, other: { clientId: l1, state: { kind: 'free' } } });
     await expect(store.listClients()).resolves.toEqual([
       expect.objectContaining({ clientId: l1, state: { kind: 'free' } }),
       expect.objectContaining({ clientId: l2, state: { kind: 'free' } }),
@@ -79,6 +89,29 @@ describe('RedisPairingStore node liveness', () => {
     // The ids are free to register again, on a surviving node.
     await connect(d1!, live!);
     await expect(store.sweepDeadNodes()).resolves.toEqual([]);
+  }, 30_000);
+
+  it('forgetNode with keepHeld (a draining node) keeps the clients held for reconnect grace, and only those', async () => {
+    store = redis.store();
+    const [draining, live] = uniqueIds('draining', 'live');
+    const [h, f, l] = uniqueIds('h', 'f', 'l');
+    await store.heartbeat(draining!, 60_000);
+    await store.heartbeat(live!, 60_000);
+    for (const id of [h, f]) await connect(id!, draining!, { sessionTokenHash: `t-${id}` });
+    await connect(l!, live!);
+    await pair(l!, h!);
+    const held = (await store.getClient(h!))!;
+    await store.detachClient(h!, held.connectionId, Date.now() + 60_000);
+
+    const removals = await store.forgetNode(draining!, { keepHeld: true });
+    expect(removedIds(removals)).toEqual([f]);
+    await expect(store.getClient(l!)).resolves.toMatchObject({ state: { kind: 'paired', peerId: h } });
+    await expect(redis.client().exists(aliveKey(draining!))).resolves.toBe(0);
+    // Without keepHeld (a restart clearing its previous life), everything goes.
+    const all = await store.forgetNode(draining!);
+    expect(removedIds(all)).toEqual([h]);
+    await expect(store.getClient(l!)).resolves.toMatchObject({ state: { kind: 'free' } });
+    await expect(redis.client().smembers(`{${store.keyPrefix}}:nodes`)).resolves.toEqual([live]);
   });
 
   it('leaves a live node alone, and a node never heard of', async () => {

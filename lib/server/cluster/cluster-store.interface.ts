@@ -4,10 +4,16 @@ import type { PairingStore, RemovedClient } from '../stores/pairing-store.interf
 export interface ClusterPairingStore extends PairingStore {
   /** Marks `nodeId` alive for `ttlMs` more. True if it was listed already (false: new, or forgotten since). */
   heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
-  /** Removes the clients of every node whose liveness expired, once each across all sweepers, and returns them. */
+  /**
+   * Removes the clients of every node whose liveness expired, once each across all sweepers, and returns them; a
+   * client held for reconnect grace stays until its grace ran out.
+   */
   sweepDeadNodes(): Promise<RemovedClient[]>;
-  /** Removes the clients of `nodeId` (a clean shutdown) and returns them. */
-  forgetNode(nodeId: string): Promise<RemovedClient[]>;
+  /**
+   * Removes the clients of `nodeId` (a clean shutdown, or a restart clearing a previous life) and returns them. With
+   * `keepHeld`, clients held for reconnect grace stay until their grace runs out (a draining node).
+   */
+  forgetNode(nodeId: string, options?: { keepHeld?: boolean }): Promise<RemovedClient[]>;
 }
 
 export function isClusterPairingStore(store: PairingStore): store is ClusterPairingStore {

@@ -60,13 +60,16 @@ export class NodeLiveness {
     this.sweepTimer.unref();
   }
 
-  /** Stops the timers and removes this node's clients (their peers on other nodes are told). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timers and removes this node's clients (their peers on other nodes are told). With `keepHeld` (a drain),
+   * the clients held for reconnect grace stay in the store for their sessions to come back on another node.
+   */
+  async stop(options: { keepHeld?: boolean } = {}): Promise<void> {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
     this.heartbeatTimer = this.sweepTimer = undefined;
     try {
-      this.report(await this.store.forgetNode(this.options.nodeId));
+      this.report(await this.store.forgetNode(this.options.nodeId, options));
     } catch (error) {
       this.fail(error);
     }

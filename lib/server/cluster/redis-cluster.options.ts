@@ -14,8 +14,8 @@ export interface P2pRedisOptions {
    */
   url?: string | undefined;
   /**
-   * An ioredis client (say, from DI through forRootAsync). The module only duplicates it (for the store and the
-   * adapter's publish and subscribe connections) and never closes it.
+   * An ioredis client (say, from DI through forRootAsync). The module only duplicates it (for the store, the
+   * publishing connection and the two subscribing ones) and never closes it.
    */
   client?: P2pRedisClient | undefined;
   /**
@@ -24,9 +24,11 @@ export interface P2pRedisOptions {
    */
   keyPrefix?: string | undefined;
   /**
-   * Use Redis 7 sharded pub/sub (the adapter's `createShardedAdapter`, one channel per socket): only the node holding
-   * a socket receives what is sent to it. Otherwise every node receives every cross-node message.
-   * @default false
+   * Messages between nodes always go to the one node they concern, on a channel of its own. `true` sends them with
+   * Redis 7 sharded pub/sub (`SPUBLISH`; on a Redis Cluster each node's channel lives on one shard, so pub/sub scales
+   * with the shards) and attaches the adapter's `createShardedAdapter`; `false` uses `PUBLISH` and the classic
+   * `createAdapter`, for Redis older than 7. `true` on an older Redis fails at start.
+   * @default true when the Redis answering at start is 7 or newer, else false
    */
   sharded?: boolean | undefined;
   /**
@@ -35,4 +37,17 @@ export interface P2pRedisOptions {
    * @default 5000
    */
   nodeTtlMs?: number | undefined;
+  /**
+   * Longest wait for Redis to answer one command (store scripts and reads, heartbeats, publishes). A Redis that hangs
+   * rather than refusing turns into STORE_UNAVAILABLE after this; the connection stays, and the next command that gets
+   * an answer means Redis is back.
+   * @default 1500
+   */
+  commandTimeoutMs?: number | undefined;
+  /**
+   * Longest a shutting-down node waits for the store to record its clients' departures (the drain, see docs/cluster.md)
+   * before it lets go of Redis anyway.
+   * @default 5000
+   */
+  drainTimeoutMs?: number | undefined;
 }

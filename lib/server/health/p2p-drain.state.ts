@@ -1,4 +1,5 @@
-import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { NodeDrainService } from '../cluster/node-drain.service.js';
 
 /**
  * Whether this node is draining: shutting down, so a load balancer should stop sending it new clients. Readiness
@@ -10,8 +11,11 @@ import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 export class P2pDrainState implements BeforeApplicationShutdown {
   private draining = false;
 
+  constructor(@Inject(NodeDrainService) private readonly nodeDrain: NodeDrainService) {}
+
+  /** Set here, or by the gateway's own drain (`NodeDrainService`: SIGTERM with shutdown hooks, or `app.close()`). */
   get isDraining(): boolean {
-    return this.draining;
+    return this.draining || this.nodeDrain.isDraining;
   }
 
   startDraining(): void {

@@ -1,6 +1,7 @@
 import { type P2pErrorCode, isP2pErrorCode } from '../../protocol/index.js';
 import type { PeerRef } from '../client-transport.interface.js';
 import type { P2pLifecycleEvent } from '../p2p-lifecycle-event.js';
+import { ClusterMessage } from '../cluster/cluster-message.js';
 import { PairingTrafficTable } from './pairing-traffic.table.js';
 import type { TrafficTotals } from './traffic-history.js';
 
@@ -29,6 +30,11 @@ function codeOf(value: unknown): P2pErrorCode {
   return isP2pErrorCode(value) ? value : 'INTERNAL_ERROR';
 }
 
+/** Label values of the frames between nodes: the `ClusterMessage` kinds by name, `SET_PEER` as `set-peer`. */
+const CLUSTER_TYPES: ReadonlyMap<number, string> = new Map(
+  Object.entries(ClusterMessage).map(([name, kind]) => [kind as number, name.toLowerCase().replace(/_/g, '-')]),
+);
+
 function bump<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
@@ -47,7 +53,7 @@ export class GatewayMeter {
   readonly connections = new Map<ConnectionOutcome, number>();
   readonly pairRequests = new Map<PairRequestOutcome, number>();
   readonly resumes = { resumed: 0, lost: 0 };
-  /** By direction, then message type (`ClusterMessage` values, `emit` and `disconnect`). */
+  /** By direction, then frame type (the `ClusterMessage` kinds by name: `send`, `set-peer`, `relay-ack`, ...). */
   readonly clusterMessages = { sent: new Map<string, number>(), received: new Map<string, number>() };
   readonly traffic: PairingTrafficTable;
   /** Set while Prometheus metrics are on: observes each relay-with-ack's round trip, in seconds. */
@@ -104,8 +110,8 @@ export class GatewayMeter {
     };
   }
 
-  cluster(direction: ClusterDirection, type: string): void {
-    bump(this.clusterMessages[direction], type);
+  cluster(direction: ClusterDirection, kind: number): void {
+    bump(this.clusterMessages[direction], CLUSTER_TYPES.get(kind) ?? 'other');
   }
 
   /** Follows this node's lifecycle events (PairingService.events$). */

@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Namespace } from 'socket.io';
 import type { Subscription } from 'rxjs';
 import { runBounded } from '../auth/run-bounded.js';
-import { ClusterMessage } from '../cluster/cluster-message.js';
 import type { P2pSocket } from '../p2p-connection.js';
 import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
@@ -34,7 +33,7 @@ export interface P2pTrafficStats {
 }
 
 /**
- * The node's metrics: feeds the meter with the lifecycle events and the cluster's incoming messages, samples the
+ * The node's metrics: feeds the meter with the lifecycle events, samples the
  * charts' history, registers the Prometheus metrics when `metrics` is on, and answers the control center and the
  * `/metrics` route. Idle (no subscription, no timer) while the meter is off.
  */
@@ -44,7 +43,6 @@ export class P2pMetricsService implements OnApplicationBootstrap, OnModuleDestro
   private timer?: NodeJS.Timeout;
   private history?: TrafficHistory;
   private exporter?: Awaited<ReturnType<typeof registerPrometheusMetrics>>;
-  private readonly clusterListeners: Array<[string, () => void]> = [];
 
   constructor(
     @Inject(P2P_RESOLVED_OPTIONS) private readonly options: ResolvedP2pOptions,
@@ -60,15 +58,6 @@ export class P2pMetricsService implements OnApplicationBootstrap, OnModuleDestro
     this.history = new TrafficHistory(HISTORY_SAMPLES, meter.totals(), Date.now());
     this.timer = setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS);
     this.timer.unref();
-    const namespace = this.gateway.namespace;
-    if (this.options.cluster && namespace) {
-      // serverSideEmit messages reach the namespace's listeners; the cluster link has its own, these only count.
-      for (const type of Object.values(ClusterMessage)) {
-        const listener = () => meter.cluster('received', type);
-        namespace.on(type, listener);
-        this.clusterListeners.push([type, listener]);
-      }
-    }
     if (this.options.metrics) {
       this.exporter = await registerPrometheusMetrics(meter, this.options.metrics.registry, {
         counts: () => this.counts(),
@@ -80,8 +69,6 @@ export class P2pMetricsService implements OnApplicationBootstrap, OnModuleDestro
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
     clearInterval(this.timer);
-    for (const [type, listener] of this.clusterListeners) this.gateway.namespace?.off(type, listener);
-    this.clusterListeners.length = 0;
     this.exporter?.unregister();
     this.exporter = undefined;
   }

@@ -1,7 +1,8 @@
 /**
  * One gateway node of a test cluster, run as a child process by cluster-node.process.ts. Reads its P2pModule options
  * from env P2P_NODE_OPTIONS (JSON), listens on 127.0.0.1 (env PORT, default ephemeral), then over IPC: reports
- * `ready`, forwards every lifecycle event, answers PairingService calls, and closes cleanly when asked.
+ * `ready`, forwards every lifecycle event, answers PairingService calls, and closes cleanly when asked (IPC `close`, or
+ * SIGTERM through Nest's shutdown hooks).
  */
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.env.P2P_NODE_OPTIONS ?? '{}') as P2pModuleOptions;
   const moduleRef = await Test.createTestingModule({ imports: [P2pModule.forRoot(options)] }).compile();
   const app: INestApplication = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  // SIGTERM drains the node, as in production (ClusterNodeProcess.terminate).
+  app.enableShutdownHooks(['SIGTERM']);
   await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
   const service = app.get(PairingService);
   service.events$.subscribe((event) => send({ type: 'event', event }));

@@ -117,6 +117,17 @@ export class ClusterNodeProcess {
     clearTimeout(timer);
   }
 
+  /** SIGTERM, as an orchestrator stops a node (Nest's shutdown hooks drain it); resolves once it exited. */
+  async terminate(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
   /** Death without warning. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -13,13 +13,22 @@ import type {
   StoreCounts,
 } from '../pairing-store.interface.js';
 import { decodeRecord, decodeRemoved, encodeRecord, optionalRecord, parseRecord } from './record-codec.js';
+import { withinCommandBound } from './command-bound.js';
 import { RedisStoreUnavailableError } from './redis-store-unavailable.error.js';
 import { commandName, defineScripts, type ScriptName } from './scripts/catalog.js';
 
 export interface RedisPairingStoreOptions {
   /** Names this store's keys: all of them are `{<keyPrefix>}:...` (one hash tag, one cluster slot). Default 'p2p'. */
   keyPrefix?: string;
+  /**
+   * Longest wait for Redis to answer one call; then it fails with STORE_UNAVAILABLE (a Redis that hangs instead of
+   * refusing). The command is not withdrawn: Redis may still run it, so the outcome of a call that timed out is unknown.
+   * @default 1500
+   */
+  commandTimeoutMs?: number;
 }
+
+export const DEFAULT_STORE_COMMAND_TIMEOUT_MS = 1_500;
 
 /** Client states in which the connection is known lost: calls fail at once instead of waiting in the offline queue. */
 const LOST = new Set(['close', 'reconnecting', 'disconnecting', 'end']);
@@ -47,6 +56,7 @@ type Stored = Record<string, any>;
  */
 export class RedisPairingStore implements PairingStore {
   readonly keyPrefix: string;
+  private readonly commandTimeoutMs: number;
   /** `{<keyPrefix>}`: KEYS[1] of every script, the root of every key. */
   private readonly base: string;
   private ownsClient = false;
@@ -60,6 +70,10 @@ export class RedisPairingStore implements PairingStore {
       throw new TypeError(`RedisPairingStore: keyPrefix must be non-empty, without { or }: '${this.keyPrefix}'`);
     }
     this.base = `{${this.keyPrefix}}`;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_STORE_COMMAND_TIMEOUT_MS;
+    if (!Number.isFinite(this.commandTimeoutMs) || this.commandTimeoutMs <= 0) {
+      throw new TypeError(`RedisPairingStore: commandTimeoutMs must be a positive number, got ${this.commandTimeoutMs}`);
+    }
     defineScripts(redis);
   }
 
@@ -161,10 +175,10 @@ export class RedisPairingStore implements PairingStore {
 
   /**
    * Forgets every node whose heartbeat lapsed, removing each client it still held as `removeClient` does (freeing the
-   * other side). Returns the removals, for the caller to notify peers; concurrent sweeps never report one twice.
+   * other side); a client held for reconnect grace stays until its grace ran out. Returns the removals, for the caller to notify peers; concurrent sweeps never report one twice.
    */
   async sweepDeadNodes(): Promise<RemovedClient[]> {
-    return this.removals('sweep');
+    return this.removals('sweep', String(Date.now()));
   }
 
   /** Answers once Redis does (a PING): for health checks, which bound the wait themselves. */
@@ -180,9 +194,13 @@ export class RedisPairingStore implements PairingStore {
     return alive === 1 && listed === 1;
   }
 
-  /** A clean shutdown of `nodeId`: removes its clients now, as a sweep would once its heartbeat lapsed. */
-  async forgetNode(nodeId: string): Promise<RemovedClient[]> {
-    return this.removals('forget', nodeId);
+  /**
+   * `nodeId` goes away: removes its clients now, as a sweep would once its heartbeat lapsed. With `keepHeld` (a node
+   * draining), the clients held for reconnect grace stay for their sessions to come back on another node; a sweep
+   * removes those whose grace runs out.
+   */
+  async forgetNode(nodeId: string, options: { keepHeld?: boolean } = {}): Promise<RemovedClient[]> {
+    return this.removals('forget', nodeId, options.keepHeld ? String(Date.now()) : '');
   }
 
   private async removals(script: ScriptName, ...args: string[]): Promise<RemovedClient[]> {
@@ -207,7 +225,7 @@ export class RedisPairingStore implements PairingStore {
   private async guard<T>(operation: string, send: () => Promise<T>): Promise<T> {
     if (LOST.has(this.redis.status)) throw new RedisStoreUnavailableError(operation, `connection ${this.redis.status}`);
     try {
-      return await send();
+      return await withinCommandBound(send(), this.commandTimeoutMs);
     } catch (error) {
       if ((error as Error | undefined)?.name === 'ReplyError') throw error;
       const reason = (error as Error | undefined)?.message ?? String(error);
