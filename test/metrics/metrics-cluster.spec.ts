@@ -52,11 +52,11 @@ describe('metrics on a cluster node: the messages between nodes', () => {
     const m1 = await scrape(one);
     // Node 1 holds A: its P2P_REGISTER went to B on node 2 as a `send` frame, its relays too.
     expect(valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'send' })).toBeGreaterThanOrEqual(6);
-    expect(valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'relay-ack' })).toBe(1);
+    expect(valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'relay-with-ack' })).toBe(1);
     expect(valueOf(m1, 'p2p_cluster_messages_total', { ...got, type: 'relay-reply' })).toBe(1);
     expect(valueOf(m1, 'p2p_relayed_messages_total', { kind: 'emit' })).toBe(5);
     const m2 = await scrape(two);
-    expect(valueOf(m2, 'p2p_cluster_messages_total', { ...got, type: 'relay-ack' })).toBe(1);
+    expect(valueOf(m2, 'p2p_cluster_messages_total', { ...got, type: 'relay-with-ack' })).toBe(1);
     expect(valueOf(m2, 'p2p_cluster_messages_total', { ...sent, type: 'relay-reply' })).toBe(1);
     expect(valueOf(m2, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' }) + valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' })).toBeGreaterThanOrEqual(1);
     // The store gauges are the cluster's: the same on both nodes.

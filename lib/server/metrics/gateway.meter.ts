@@ -53,7 +53,7 @@ export class GatewayMeter {
   readonly connections = new Map<ConnectionOutcome, number>();
   readonly pairRequests = new Map<PairRequestOutcome, number>();
   readonly resumes = { resumed: 0, lost: 0 };
-  /** By direction, then frame type (the `ClusterMessage` kinds by name: `send`, `set-peer`, `relay-ack`, ...). */
+  /** By direction, then frame type (the `ClusterMessage` kinds by name: `send`, `set-peer`, `relay-with-ack`, ...). */
   readonly clusterMessages = { sent: new Map<string, number>(), received: new Map<string, number>() };
   readonly traffic: PairingTrafficTable;
   /** Set while Prometheus metrics are on: observes each relay-with-ack's round trip, in seconds. */
