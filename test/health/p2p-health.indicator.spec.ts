@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Inject, type Type } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { P2pDrainState, P2pModule, type P2pModuleOptions } from '../../lib/server/index.js';
+import { NodeDrainService, P2pDrainState, P2pModule, type P2pModuleOptions } from '../../lib/server/index.js';
 import { P2pHealthIndicator } from '../../lib/server/health/index.js';
 import { RedisServerProcess } from '../cluster/support/redis-server.process.js';
 import { eventually } from '../support/eventually.js';
@@ -89,6 +89,16 @@ describe('P2pHealthIndicator (Terminus)', () => {
     const draining = await probe('/ready');
     expect(draining.status).toBe(503);
     expect(draining.body.error.p2p).toMatchObject({ status: 'down', draining: true, message: 'the node is draining' });
+    expect((await probe('/health')).status).toBe(200);
+  });
+
+  it('is not ready once the gateway drain began (NodeDrainService)', async () => {
+    running = await startApp([healthApp({ nodeId: 'node-d' })]);
+    expect((await probe('/ready')).status).toBe(200);
+    running.app.get(NodeDrainService).begin();
+    const draining = await probe('/ready');
+    expect(draining.status).toBe(503);
+    expect(draining.body.error.p2p).toMatchObject({ draining: true, message: 'the node is draining' });
     expect((await probe('/health')).status).toBe(200);
   });
 
