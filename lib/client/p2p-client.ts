@@ -10,6 +10,7 @@ import {
   type SessionPayload,
   isReservedEventName,
 } from '../protocol/index.js';
+import { type ClientWalkOptions, walkClientList } from './client-list.pager.js';
 import type { FramePath } from './frame-path.interface.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable-channel.js';
@@ -233,6 +234,11 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   async listClients(filter?: ListClientsFilter): Promise<string[]> {
     const [clients] = await this.call(P2pEvent.LIST_CLIENTS, filter ? [filter] : [], this.requestTimeoutMs);
     return clients as string[];
+  }
+
+  /** Every clientId the server lets this client see, page after page: `for await (const id of client.clients())`. */
+  clients(options?: ClientWalkOptions): AsyncGenerator<string, void, undefined> {
+    return walkClientList((filter) => this.call(P2pEvent.LIST_CLIENTS, [filter], this.requestTimeoutMs), options);
   }
 
   /** Stops listening on the socket. The socket itself is left as it is. */

@@ -27,6 +27,7 @@ export const P2pErrorCode = {
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   PEER_SLOW: 'PEER_SLOW',
   NO_GATEWAY: 'NO_GATEWAY',
+  LIST_FORBIDDEN: 'LIST_FORBIDDEN',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -60,6 +61,7 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   STORE_UNAVAILABLE: 'the server cannot reach its shared pairing store right now; try again',
   PEER_SLOW: 'the peer is not reading its messages fast enough; the server holds as much for it as it allows',
   NO_GATEWAY: 'connected, but no P2P gateway answered on this namespace',
+  LIST_FORBIDDEN: 'the server discovery policy does not let this client list clients',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -20,6 +20,25 @@ export interface P2pErrorPayload {
 export interface ListClientsFilter {
   /** Only clients that are neither paired nor in a pairing request. */
   available?: boolean;
+  /**
+   * Protocol 2+: asks for a page, answered as a `ClientListPage`: null for the first page, then the previous page's
+   * `next`. Without `cursor` or `limit` the answer is the original `string[]` (the first page only).
+   */
+  cursor?: string | null;
+  /** Protocol 2+: asks for a page of at most this many clients (the server's `listPageSize` at most). */
+  limit?: number;
+}
+
+/** The answer to a `LIST_CLIENTS` that asked for a page (`cursor` or `limit` in its filter). */
+export interface ClientListPage {
+  clients: string[];
+  /** The cursor of the next page; null once the walk is over. */
+  next: string | null;
+}
+
+/** The answer to a `LIST_CLIENTS` page request that failed (LIST_FORBIDDEN, RATE_LIMITED, ...). */
+export interface ClientListFailure {
+  error: P2pErrorPayload;
 }
 
 /** The ack of `P2P_REGISTER`, `P2P_REGISTER_SUCCESS/FAILED` and `P2P_UNREGISTER`: a boolean first, for original clients. */

@@ -3,6 +3,7 @@ export { P2pModule, type P2pModuleAsyncOptions, type P2pModuleRootOptions } from
 export { P2P_MODULE_OPTIONS, type P2pModuleExtras, type P2pOptionsFactory } from './p2p-module.definition.js';
 export type { P2pModuleOptions, ClientIdOptions } from './p2p-options.interface.js';
 export type * from './auth/p2p-auth.types.js';
+export type * from './discovery/p2p-discovery.types.js';
 export {
   DEFAULT_P2P_LIMITS,
   type P2pLimitsOptions,
@@ -12,7 +13,13 @@ export {
 } from './limits/p2p-limits.options.js';
 export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './p2p-options.resolve.js';
 export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
-export { PairingService, type P2pClientInfo, type P2pPairingInfo } from './pairing.service.js';
+export {
+  PairingService,
+  type P2pClientInfo,
+  type P2pClientPage,
+  type P2pClientPageOptions,
+  type P2pPairingInfo,
+} from './pairing.service.js';
 export type { P2pLifecycleEvent, P2pLifecycleEventType } from './p2p-lifecycle-event.js';
 export type * from './stores/pairing-store.interface.js';
 export { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';

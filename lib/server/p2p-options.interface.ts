@@ -4,6 +4,7 @@ import type { P2pLimitsOptions } from './limits/p2p-limits.options.js';
 import type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
 import type { P2pControlCenterOptions } from './control-center/control-center.options.js';
 import type { P2pMetricsOptions } from './metrics/p2p-metrics.options.js';
+import type { P2pDiscoveryOption } from './discovery/p2p-discovery.types.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
@@ -108,6 +109,30 @@ export interface P2pModuleOptions {
    * @default 5000
    */
   canPairTimeoutMs?: number | undefined;
+
+  /**
+   * Who may see whom: `'all'` (every client sees every connected client), `'none'` (`LIST_CLIENTS` is refused with
+   * LIST_FORBIDDEN), a hook `(viewer, client) => boolean | Promise<boolean>` with `{clientId}` objects (the shape of
+   * `canPair`), or `{forViewer(viewer)}` returning a synchronous predicate, asked once per request. With a hook or a
+   * policy a client sees only what it allows, and `P2P_REGISTER` to a client it may not see answers TARGET_OFFLINE.
+   * Not applied to `PairingService` or the control center.
+   * @default 'all'
+   */
+  discovery?: P2pDiscoveryOption;
+
+  /**
+   * Longest wait for the discovery hook (for a whole page) or `forViewer`; past it the listing is refused with
+   * LIST_FORBIDDEN, and a pairing request with TARGET_OFFLINE.
+   * @default 5000
+   */
+  discoveryTimeoutMs?: number;
+
+  /**
+   * The most clients one `LIST_CLIENTS` examines and returns: protocol 1 clients get the first page; protocol 2+
+   * clients may page on with a cursor. From 1 to 100000.
+   * @default 1000
+   */
+  listPageSize?: number;
 
   /**
    * Rate, size and connection limits; see `P2pLimitsOptions` for each and its default. `false` turns them all off.

@@ -7,6 +7,7 @@ import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import { type ResolvedControlCenterOptions, resolveControlCenter } from './control-center/control-center.options.js';
 import { type ResolvedMetricsOptions, resolveMetrics } from './metrics/p2p-metrics.options.js';
 import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
+import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from './discovery/discovery.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
 /** Options with every default applied; what the gateway and the pairing logic read. */
@@ -27,6 +28,9 @@ export interface ResolvedP2pOptions {
   authenticateTimeoutMs: number;
   canPair?: P2pCanPairHook;
   canPairTimeoutMs: number;
+  discovery: ResolvedDiscovery;
+  discoveryTimeoutMs: number;
+  listPageSize: number;
   limits: ResolvedP2pLimits;
   /** Set when the gateway runs as a cluster node (`redis` option). */
   cluster?: ClusterSetup;
@@ -72,6 +76,9 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     authenticateTimeoutMs: positiveMs('authenticateTimeoutMs', options.authenticateTimeoutMs, 5_000),
     canPair: options.canPair,
     canPairTimeoutMs: positiveMs('canPairTimeoutMs', options.canPairTimeoutMs, 5_000),
+    discovery: resolveDiscovery(options.discovery),
+    discoveryTimeoutMs: positiveMs('discoveryTimeoutMs', options.discoveryTimeoutMs, 5_000),
+    listPageSize: resolveListPageSize(options.listPageSize),
     limits,
     controlCenter,
     metrics: resolveMetrics(options.metrics, controlCenter !== undefined),

@@ -3,6 +3,7 @@ import { Subject } from 'rxjs';
 import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo } from '../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from './auth/pair-policy.js';
+import { mayDiscover } from './discovery/client-visibility.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import {
@@ -154,6 +155,14 @@ export class PairingEngine {
         callback(forbidden);
         return;
       }
+    }
+    const { discovery, discoveryTimeoutMs } = this.options;
+    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
+    if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
+      // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
+      this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
+      callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
+      return;
     }
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
     const reserved = await this.store.reservePairing(request);

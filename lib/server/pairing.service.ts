@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { P2pDisconnectReason } from '../protocol/index.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle-event.js';
+import { decodeCursor, encodeCursor } from './discovery/client-list.cursor.js';
 import { PairingEngine } from './pairing.engine.js';
 import type { ClientRecord, StoreCounts } from './stores/pairing-store.interface.js';
 
@@ -13,6 +14,23 @@ export interface P2pClientInfo {
   state: ClientRecord['state']['kind'];
   connectedAt: Date;
   protocolVersion: number;
+}
+
+/** One page of `PairingService.listClientPage`. */
+export interface P2pClientPage {
+  clients: P2pClientInfo[];
+  /** The cursor of the next page; null once every page was read. */
+  next: string | null;
+}
+
+/** Which page `PairingService.listClientPage` reads. */
+export interface P2pClientPageOptions {
+  /** Only clients neither paired nor in a pairing request. */
+  available?: boolean;
+  /** null or absent for the first page, then the previous page's `next`. */
+  cursor?: string | null;
+  /** Clients per page, from 1 to the `listPageSize` option (its default). */
+  limit?: number;
 }
 
 export interface P2pPairingInfo {
@@ -44,6 +62,26 @@ export class PairingService implements OnModuleDestroy {
   /** Connected clients; with `available`, only those neither paired nor in a pairing request. */
   async listClients(filter?: { available?: boolean }): Promise<P2pClientInfo[]> {
     return (await this.engine.store.listClients(filter)).map(toClientInfo);
+  }
+
+  /**
+   * One page of the connected clients in connection order; its cost follows the page, not the number of clients.
+   * Walking every page with each `next` lists each client connected for the whole walk once and no client twice
+   * (clients that connect meanwhile may be left out). Not subject to the `discovery` policy: this is the host's view.
+   * Throws a RangeError for a cursor no page gave, or a limit that is not a whole number of at least 1.
+   */
+  async listClientPage(options: P2pClientPageOptions = {}): Promise<P2pClientPage> {
+    const { available, cursor, limit } = options;
+    const from = cursor === undefined || cursor === null ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && cursor !== null && !from) throw new RangeError('PairingService: not a listClientPage cursor');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError('PairingService: limit must be a whole number >= 1');
+    const { listPageSize } = this.engine.options;
+    const page = await this.engine.store.listClientRecords({
+      available: available === true,
+      limit: Math.min(limit ?? listPageSize, listPageSize),
+      ...(from ? { from } : {}),
+    });
+    return { clients: page.items.map(toClientInfo), next: page.next ? encodeCursor(page.next) : null };
   }
 
   async getClient(clientId: string): Promise<P2pClientInfo | undefined> {

@@ -1,14 +1,9 @@
 import { P2pError, type P2pErrorPayload, P2pEvent } from '../protocol/index.js';
-import type { P2pConnection, P2pSocket } from './p2p-connection.js';
+import type { AckOutcome, HeldRelay, P2pConnection, P2pSocket, RelayRefusal } from './p2p-connection.js';
 import { OVERSIZED_ACK } from './inbound-arity.guard.js';
 
 const NO_ARGS: unknown[] = [];
 
-/** Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. */
-export type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
-
-/** Why a relay could not be handed to the peer's connection. */
-export type RelayRefusal = 'PEER_DISCONNECTED' | 'PEER_SLOW';
 
 /**
  * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
@@ -42,13 +37,6 @@ export function ackTimeoutMessage(event: string): string {
   return `the peer did not acknowledge "${event}" in time`;
 }
 
-/** A relay held for a peer that is reconnecting (reconnect grace), delivered in order when it is back. */
-interface HeldRelay {
-  event: string;
-  args: unknown[];
-  /** Present for relays with ack. */
-  onOutcome?: AckOutcome;
-}
 
 /** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
 export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {
@@ -122,4 +110,4 @@ export function frameErrorPayload(error: P2pError, frame: unknown): P2pErrorPayl
   return typeof seq === 'number' ? { ...payload, seq } : payload;
 }
 
-export type { HeldRelay };
+export type { AckOutcome, HeldRelay, RelayRefusal };

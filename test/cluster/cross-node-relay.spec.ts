@@ -184,6 +184,24 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: relay acros
     }
   });
 
+  it('a LIST_CLIENTS walk begun on one node goes on with its cursor on the other', async () => {
+    const ids = cluster.ids('P0', 'P1', 'P2', 'P3', 'P4', 'P5', 'P6');
+    const viewers = [await cluster.connectV2(node1, ids[0]), await cluster.connectV2(node2, ids[1])];
+    for (const [i, id] of ids.slice(2).entries()) await cluster.connectV2(i % 2 ? node1 : node2, id);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      // Pages alternate between the nodes: the cursor is a position in the shared store.
+      const [page] = (await emitWithAck(viewers[pages++ % 2]!, 'LIST_CLIENTS', { cursor, limit: 2 })) as [{ clients: string[]; next: string | null }];
+      walked.push(...page.clients);
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect(new Set(walked).size).toBe(walked.length);
+    expect(walked).toEqual(expect.arrayContaining(ids));
+  });
+
   it('a relay from a client with no peer reaches nobody on the other node', async () => {
     const [aId, bId] = cluster.ids('A', 'B');
     const [a, b] = await Promise.all([cluster.connectV1(node1, aId), cluster.connectV1(node2, bId)]);

@@ -3,8 +3,8 @@ import { P2pError, type P2pErrorPayload, P2pEvent } from '../../protocol/index.j
 import type { PeerRef } from '../client-transport.interface.js';
 import { type AckOutcome, ackTimeoutMessage } from '../peer-delivery.js';
 import type { PairingRequest, RemovedClient } from '../stores/pairing-store.interface.js';
+import type { RelayMetrics } from '../p2p-connection.js';
 import { type ClusterFrame, ClusterMessage } from './cluster-message.js';
-import type { GatewayMeter } from '../metrics/gateway.meter.js';
 import { newTaggedRequestId, nodeTagOf } from './node-address.js';
 import type { FrameFailure, NodeChannel } from './node-channel.js';
 
@@ -16,7 +16,7 @@ export interface LocalNode {
   /** Closes a connection of this node. */
   disconnect(connectionId: string): void;
   /** Counts the frames between nodes, when metrics or the control center are on. */
-  readonly metrics?: GatewayMeter;
+  readonly metrics?: RelayMetrics;
 }
 
 /** Extra time a remote ack may take over `ackTimeoutMs`: the round trip between nodes. */

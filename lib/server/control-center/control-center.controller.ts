@@ -19,7 +19,8 @@ import { type Observable, interval, map, merge, of } from 'rxjs';
 import { setControllerPath } from '../nest-metadata.helper.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
-import { type P2pClientInfo, type P2pPairingInfo, PairingService } from '../pairing.service.js';
+import { decodeCursor } from '../discovery/client-list.cursor.js';
+import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing.service.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import { AllowQueryToken, ControlCenterAccessGuard } from './control-center-access.guard.js';
 import { DEFAULT_CONTROL_CENTER_PATH } from './control-center.options.js';
@@ -59,11 +60,36 @@ export class ControlCenterControllerBase {
 
   @Get('clients')
   @Header('Cache-Control', 'no-store')
-  clients(@Query('available') available?: unknown): Promise<P2pClientInfo[]> {
+  async clients(
+    @Query('available') available?: unknown,
+    @Query('cursor') cursor?: unknown,
+    @Query('limit') limit?: unknown,
+  ): Promise<P2pClientInfo[] | P2pClientPage> {
     if (available !== undefined && available !== 'true' && available !== 'false') {
       throw new BadRequestException("available must be 'true' or 'false'");
     }
-    return this.service.listClients(available === 'true' ? { available: true } : undefined);
+    if (cursor !== undefined && (typeof cursor !== 'string' || (cursor !== '' && !decodeCursor(cursor)))) {
+      throw new BadRequestException('cursor must be the next of a previous page');
+    }
+    if (limit !== undefined && (typeof limit !== 'string' || !/^[1-9][0-9]{0,8}$/.test(limit))) {
+      throw new BadRequestException('limit must be a whole number of at least 1');
+    }
+    const page = await this.service.listClientPage({
+      available: available === 'true',
+      ...(cursor ? { cursor } : {}),
+      ...(limit === undefined ? {} : { limit: Number(limit) }),
+    });
+    // Without cursor or limit: the original answer, an array, of the first page (at most listPageSize clients).
+    return cursor === undefined && limit === undefined ? page.clients : page;
+  }
+
+  /** One client, to find it by id among more than a page. */
+  @Get('clients/:clientId')
+  @Header('Cache-Control', 'no-store')
+  async client(@Param('clientId') clientId: string): Promise<P2pClientInfo> {
+    const client = await this.service.getClient(this.checkedId(clientId));
+    if (!client) throw new NotFoundException(`${clientId} is not connected`);
+    return client;
   }
 
   @Get('pairings')

@@ -60,6 +60,8 @@ footer { padding: 0 24px 16px; font-size: 12px; }
 .legend .key.requests { background: #2f6fde; }
 .legend .key.refusals { background: #c23b3b; }
 .traffic { color: var(--muted); font-size: 12px; }
+.tools { display: flex; align-items: center; gap: 8px; margin-top: 8px; }
+.tools input { font: inherit; font-size: 13px; padding: 3px 8px; border: 1px solid var(--line); border-radius: 5px; }
 `;
 
 const SCRIPT = String.raw`
@@ -71,6 +73,12 @@ const SCRIPT = String.raw`
   const $ = (id) => document.getElementById(id);
   const MAX_EVENTS = 50;
   const REFRESH_MS = 3000;
+  // Lists are read a page at a time, so the page stays quick with 100,000 clients.
+  const PAGE_SIZE = 100;
+  const MAX_PAIRINGS_SHOWN = 500;
+  let pageCursor = null; // the cursor of the page shown; null for the first page
+  let nextCursor = null;
+  let pageNumber = 1;
 
   function node(tag, text, className) {
     const element = document.createElement(tag);
@@ -84,7 +92,9 @@ const SCRIPT = String.raw`
     const response = await fetch(base + '/' + path, { method: method || 'GET', headers, credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      throw new Error((method || 'GET') + ' ' + path + ': ' + response.status + ' ' + (body.message || response.statusText));
+      const error = new Error((method || 'GET') + ' ' + path + ': ' + response.status + ' ' + (body.message || response.statusText));
+      error.status = response.status;
+      throw error;
     }
     return response.json();
   }
@@ -145,9 +155,38 @@ const SCRIPT = String.raw`
       client.peerId ? node('code', client.peerId) : '',
       time(client.connectedAt),
       String(client.protocolVersion),
-      action('Disconnect ' + client.clientId, 'clients/' + encodeURIComponent(client.clientId) + '/disconnect'),
+      actions(
+        client.state === 'paired' ? action('Unpair ' + client.clientId, 'pairings/' + encodeURIComponent(client.clientId) + '/unpair') : '',
+        action('Disconnect ' + client.clientId, 'clients/' + encodeURIComponent(client.clientId) + '/disconnect'),
+      ),
     ]);
     $('no-clients').hidden = clients.length > 0;
+  }
+
+  function actions(...buttons) {
+    const span = node('span');
+    span.append(...buttons.flatMap((button, i) => (i > 0 && button ? [' ', button] : [button])));
+    return span;
+  }
+
+  /** The page of clients shown, or the one client searched for by id. */
+  async function loadClients() {
+    const wanted = $('find').value.trim();
+    if (wanted) {
+      nextCursor = null;
+      const found = await api('clients/' + encodeURIComponent(wanted)).catch((error) => {
+        if (error.status === 404 || error.status === 400) return null;
+        throw error;
+      });
+      $('page-info').textContent = found ? '' : wanted + ' is not connected';
+      return found ? [found] : [];
+    }
+    const available = $('available-only').checked ? '&available=true' : '';
+    const cursor = pageCursor ? '&cursor=' + encodeURIComponent(pageCursor) : '';
+    const page = await api('clients?limit=' + PAGE_SIZE + available + cursor);
+    nextCursor = page.next;
+    $('page-info').textContent = 'page ' + pageNumber;
+    return page.clients;
   }
 
   function renderPairings(pairings) {
@@ -275,10 +314,14 @@ const SCRIPT = String.raw`
   }
 
   let traffic = new Map();
-
+  let pairingCount = null; // from the last counts read; null until the first
   async function load() {
-    const filter = $('available-only').checked ? '?available=true' : '';
-    const [clients, pairings, counts, stats] = await Promise.all([api('clients' + filter), api('pairings'), api('counts'), api('stats')]);
+    // Past a few hundred pairings the list is left out: each paired client's row has its peer and an Unpair button.
+    // The first load reads the counts first, to know; later ones go by the counts of the load before.
+    if (pairingCount === null) pairingCount = (await api('counts')).pairings;
+    const showPairings = pairingCount <= MAX_PAIRINGS_SHOWN;
+    const [counts, clients, pairings, stats] = await Promise.all([api('counts'), loadClients(), showPairings ? api('pairings') : [], api('stats')]);
+    pairingCount = counts.pairings;
     traffic = new Map(stats.traffic.map((entry) => [entry.from + ' ' + entry.to, entry]));
     renderStats(stats);
     renderClients(clients);
@@ -286,6 +329,10 @@ const SCRIPT = String.raw`
       const [a, b] = pairing.clientIds;
       return { ...pairing, ab: traffic.get(a + ' ' + b) || null, ba: traffic.get(b + ' ' + a) || null };
     }));
+    $('no-pairings').hidden = !showPairings || pairings.length > 0;
+    $('many-pairings').hidden = showPairings;
+    $('next-page').disabled = nextCursor === null;
+    $('first-page').disabled = pageCursor === null;
     renderCounts(counts);
     $('error').hidden = true;
     $('updated').textContent = 'Lists updated ' + time(Date.now()) + ' from the store (on a cluster node: the whole cluster)';
@@ -348,7 +395,15 @@ const SCRIPT = String.raw`
     });
   }
 
-  $('available-only').addEventListener('change', refresh);
+  function showPage(cursor, number) {
+    pageCursor = cursor;
+    pageNumber = number;
+    refresh();
+  }
+  $('available-only').addEventListener('change', () => showPage(null, 1));
+  $('first-page').addEventListener('click', () => showPage(null, 1));
+  $('next-page').addEventListener('click', () => nextCursor !== null && showPage(nextCursor, pageNumber + 1));
+  $('find').addEventListener('input', refresh);
   stream();
   refresh();
   setInterval(refresh, REFRESH_MS);
@@ -389,6 +444,12 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
   </section>
   <section class="card">
     <div class="card-head"><h2>Clients</h2><label><input type="checkbox" id="available-only"> available only</label></div>
+    <div class="tools">
+      <input id="find" type="search" placeholder="find a clientId" aria-label="find a clientId" autocomplete="off">
+      <button type="button" id="first-page" disabled>First page</button>
+      <button type="button" id="next-page" disabled>Next page</button>
+      <span id="page-info" class="muted"></span>
+    </div>
     <table>
       <thead><tr><th>clientId</th><th>state</th><th>peer</th><th>connected</th><th>protocol</th><th></th></tr></thead>
       <tbody id="clients"></tbody>
@@ -403,6 +464,7 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
     </table>
     <p id="no-pairings" class="empty">No pairings.</p>
     <p class="traffic">\u2192 and \u2190: messages and bytes each way, counted by the node the sender is on (- for another node).</p>
+    <p id="many-pairings" class="empty" hidden>Too many pairings to list here: each paired client's row shows its peer.</p>
   </section>
   <section class="card wide">
     <h2>Events <small>(lifecycle events of the node serving this page)</small></h2>

@@ -1,5 +1,5 @@
 import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../../protocol/index.js';
-import type { P2pSocket } from '../p2p-connection.js';
+import type { ConnectionLimitChecks, P2pSocket } from '../p2p-connection.js';
 import type { ResolvedP2pLimits, ResolvedRate } from './p2p-limits.options.js';
 import { meterRelaySizes, relayBytesOf } from './relay-size.meter.js';
 import { TokenBucket, limitsClock } from './token-bucket.js';
@@ -14,7 +14,7 @@ function bucket(rate: ResolvedRate | undefined, now: number): TokenBucket | unde
  * One connection's rate and size limits. Each check returns the error to answer with, or undefined; a refusal counts
  * as a violation, and too many close the connection (after the refusal has been sent).
  */
-export class ConnectionLimits {
+export class ConnectionLimits implements ConnectionLimitChecks {
   private readonly relayMessages?: TokenBucket;
   private readonly relayBytes?: TokenBucket;
   private readonly pairRequests?: TokenBucket;

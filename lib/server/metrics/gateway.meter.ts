@@ -1,5 +1,6 @@
 import { type P2pErrorCode, isP2pErrorCode } from '../../protocol/index.js';
 import type { PeerRef } from '../client-transport.interface.js';
+import type { RelayMetrics } from '../p2p-connection.js';
 import type { P2pLifecycleEvent } from '../p2p-lifecycle-event.js';
 import { ClusterMessage } from '../cluster/cluster-message.js';
 import { PairingTrafficTable } from './pairing-traffic.table.js';
@@ -46,7 +47,7 @@ function bump<K>(map: Map<K, number>, key: K, by = 1): void {
  *
  * Label values are bounded: kinds and outcomes are fixed sets, codes are `P2pErrorCode`s; no clientId is a label.
  */
-export class GatewayMeter {
+export class GatewayMeter implements RelayMetrics {
   readonly relayedMessages = { emit: 0, ack: 0, frame: 0 };
   relayedBytes = 0;
   readonly refusals = new Map<P2pErrorCode, number>();

@@ -1,4 +1,7 @@
+import { ClientSequenceIndex, type SequencePage } from './client-sequence.index.js';
 import type {
+  ClientPage,
+  ClientPageQuery,
   ClientRecord,
   ConfirmOutcome,
   DetachOutcome,
@@ -25,6 +28,11 @@ function copy(record: ClientRecord): ClientRecord {
  */
 export class InMemoryPairingStore implements PairingStore {
   private readonly clients = new Map<string, ClientRecord>();
+  /** Each client's connection sequence number, and the indexes that page by it (every client, the free ones). */
+  private readonly seqOf = new Map<string, number>();
+  private readonly everyClient = new ClientSequenceIndex();
+  private readonly freeClients = new ClientSequenceIndex();
+  private lastSeq = 0;
 
   async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
     const holder = this.clients.get(record.clientId);
@@ -45,6 +53,10 @@ export class InMemoryPairingStore implements PairingStore {
     }
     const { detachedUntil: _ignored, ...fresh } = copy(record);
     this.clients.set(record.clientId, { ...fresh, state: FREE });
+    const seq = ++this.lastSeq;
+    this.seqOf.set(record.clientId, seq);
+    this.everyClient.add(seq, record.clientId);
+    this.freeClients.add(seq, record.clientId);
     return displaced ? { ok: true, displaced } : { ok: true };
   }
 
@@ -76,6 +88,17 @@ export class InMemoryPairingStore implements PairingStore {
     return chosen.map(copy);
   }
 
+  async listClientIds(query: ClientPageQuery): Promise<ClientPage<string>> {
+    const { page, until } = this.page(query);
+    return withNext({ items: page.ids }, page, until);
+  }
+
+  async listClientRecords(query: ClientPageQuery): Promise<ClientPage<ClientRecord>> {
+    const { page, until } = this.page(query);
+    // Every id in the index has a record: both change in the same synchronous step.
+    return withNext({ items: page.ids.map((id) => copy(this.clients.get(id)!)) }, page, until);
+  }
+
   async reservePairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ReserveOutcome> {
     if (sourceId === targetId) return { ok: false, code: 'SELF_PAIRING' };
     const source = this.clients.get(sourceId);
@@ -84,8 +107,8 @@ export class InMemoryPairingStore implements PairingStore {
     if (!target) return { ok: false, code: 'TARGET_OFFLINE' };
     if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
     if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
-    source.state = { kind: 'asking', requestId, otherId: targetId };
-    target.state = { kind: 'asked', requestId, otherId: sourceId };
+    this.setState(source, { kind: 'asking', requestId, otherId: targetId });
+    this.setState(target, { kind: 'asked', requestId, otherId: sourceId });
     return { ok: true, source: copy(source), target: copy(target) };
   }
 
@@ -93,16 +116,16 @@ export class InMemoryPairingStore implements PairingStore {
     const pair = this.openRequest(request);
     if (!pair) return { ok: false, code: 'NO_PENDING_REQUEST' };
     const since = Date.now();
-    pair.source.state = { kind: 'paired', peerId: pair.target.clientId, since };
-    pair.target.state = { kind: 'paired', peerId: pair.source.clientId, since };
+    this.setState(pair.source, { kind: 'paired', peerId: pair.target.clientId, since });
+    this.setState(pair.target, { kind: 'paired', peerId: pair.source.clientId, since });
     return { ok: true, source: copy(pair.source), target: copy(pair.target) };
   }
 
   async cancelPairing(request: PairingRequest): Promise<boolean> {
     const pair = this.openRequest(request);
     if (!pair) return false;
-    pair.source.state = FREE;
-    pair.target.state = FREE;
+    this.setState(pair.source, FREE);
+    this.setState(pair.target, FREE);
     return true;
   }
 
@@ -111,8 +134,8 @@ export class InMemoryPairingStore implements PairingStore {
     if (record?.state.kind !== 'paired') return undefined;
     const peer = this.clients.get(record.state.peerId);
     if (!peer) return undefined;
-    record.state = FREE;
-    peer.state = FREE;
+    this.setState(record, FREE);
+    this.setState(peer, FREE);
     return { record: copy(record), peer: copy(peer) };
   }
 
@@ -144,13 +167,35 @@ export class InMemoryPairingStore implements PairingStore {
     return { source, target };
   }
 
+  private page({ available, from, limit }: ClientPageQuery): { page: SequencePage; until: number } {
+    const until = from?.until ?? this.lastSeq;
+    const index = available ? this.freeClients : this.everyClient;
+    return { page: index.page(from?.after ?? 0, until, limit), until };
+  }
+
+  /** Every state change goes through here, so the index of free clients follows it in the same step. */
+  private setState(record: ClientRecord, state: PairingState): void {
+    record.state = state;
+    const seq = this.seqOf.get(record.clientId)!;
+    if (state.kind === 'free') this.freeClients.add(seq, record.clientId);
+    else this.freeClients.delete(seq);
+  }
+
   private remove(record: ClientRecord): RemovedClient {
     this.clients.delete(record.clientId);
+    const seq = this.seqOf.get(record.clientId)!;
+    this.seqOf.delete(record.clientId);
+    this.everyClient.delete(seq);
+    this.freeClients.delete(seq);
     const leftState = record.state;
     const otherId = leftState.kind === 'paired' ? leftState.peerId : leftState.kind === 'free' ? undefined : leftState.otherId;
     const other = otherId === undefined ? undefined : this.clients.get(otherId);
     if (!other) return { record: copy(record), leftState: { ...leftState } };
-    other.state = FREE;
+    this.setState(other, FREE);
     return { record: copy(record), leftState: { ...leftState }, other: copy(other) };
   }
+}
+
+function withNext<T>(page: ClientPage<T>, read: SequencePage, until: number): ClientPage<T> {
+  return read.more ? { ...page, next: { after: read.lastSeq, until } } : page;
 }

@@ -75,6 +75,36 @@ export interface Pairing {
   since: number;
 }
 
+/**
+ * Where a walk over the connected clients stands, in the store's connection sequence numbers: every registration
+ * of a new client takes the next number (a resumed pairing keeps its own).
+ */
+export interface ClientListPosition {
+  /** The last position examined already: the next page starts after it. */
+  after: number;
+  /**
+   * The last position registered when the walk started: clients registered later are left out, so a client that
+   * leaves and comes back during the walk (taking a new number) is never listed twice.
+   */
+  until: number;
+}
+
+/** One page of a walk over the connected clients, in connection order. */
+export interface ClientPageQuery {
+  /** Only free clients (neither paired nor in a pairing request). */
+  available?: boolean;
+  /** Where the previous page ended (its `next`); absent for the first page. */
+  from?: ClientListPosition;
+  /** How many clients to examine at most; a whole number of at least 1. */
+  limit: number;
+}
+
+export interface ClientPage<T> {
+  items: T[];
+  /** Where the next page starts; absent when no client is left to examine. */
+  next?: ClientListPosition;
+}
+
 export interface StoreCounts {
   clients: number;
   pairings: number;
@@ -114,6 +144,17 @@ export interface PairingStore {
 
   /** Connected clients in connection order; with `available`, only the free ones. */
   listClients(filter?: { available?: boolean }): Promise<ClientRecord[]>;
+
+  /**
+   * One page of clientIds in connection order, from `query.from` (or the start): at most `query.limit` ids, with
+   * `next` when clients registered up to the walk's `until` remain after them. Its cost grows with `limit`, not with
+   * the number of clients connected. Over a whole walk (each page read with the previous page's `next`), a client
+   * present from the first page to the last is listed exactly once, and no client is listed twice.
+   */
+  listClientIds(query: ClientPageQuery): Promise<ClientPage<string>>;
+
+  /** `listClientIds`, with the records (copies) instead of the ids. */
+  listClientRecords(query: ClientPageQuery): Promise<ClientPage<ClientRecord>>;
 
   /**
    * Opens a pairing request when both clients are connected and free: the source becomes `asking`, the target `asked`.

@@ -1,5 +1,7 @@
 import { Redis, type Cluster } from 'ioredis';
 import type {
+  ClientPage,
+  ClientPageQuery,
   ClientRecord,
   ConfirmOutcome,
   DetachOutcome,
@@ -126,6 +128,16 @@ export class RedisPairingStore implements PairingStore {
     return filter?.available ? records.filter((record) => record.state.kind === 'free') : records;
   }
 
+  async listClientIds(query: ClientPageQuery): Promise<ClientPage<string>> {
+    const page = await this.page(query, false);
+    return { ...page, items: JSON.parse(page.items[0]!) as string[] };
+  }
+
+  async listClientRecords(query: ClientPageQuery): Promise<ClientPage<ClientRecord>> {
+    const page = await this.page(query, true);
+    return { ...page, items: page.items.map(parseRecord) };
+  }
+
   async reservePairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ReserveOutcome> {
     const reply = await this.json('reserve', requestId, sourceId, targetId);
     if (!reply.ok) return { ok: false, code: reply.code };
@@ -201,6 +213,13 @@ export class RedisPairingStore implements PairingStore {
    */
   async forgetNode(nodeId: string, options: { keepHeld?: boolean } = {}): Promise<RemovedClient[]> {
     return this.removals('forget', nodeId, options.keepHeld ? String(Date.now()) : '');
+  }
+
+  /** One page as the script answers it: `items` are the records' raw JSON, or (ids only) one JSON array of the ids. */
+  private async page({ available, from, limit }: ClientPageQuery, records: boolean): Promise<ClientPage<string>> {
+    const args = [available ? '1' : '0', from ? String(from.after) : '', from ? String(from.until) : '', String(limit)];
+    const [until, more, last, ...items] = (await this.run('page', ...args, records ? '1' : '0')) as [string, number, string, ...string[]];
+    return more === 1 ? { items, next: { after: Number(last), until: Number(until) } } : { items };
   }
 
   private async removals(script: ScriptName, ...args: string[]): Promise<RemovedClient[]> {

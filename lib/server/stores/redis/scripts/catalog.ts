@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { DETACH, REGISTER, REMOVE } from './clients.lua.js';
 import { FORGET, HEARTBEAT, SWEEP } from './nodes.lua.js';
 import { PREAMBLE } from './preamble.lua.js';
-import { COUNTS, LIST, PAIRED } from './reads.lua.js';
+import { COUNTS, LIST, PAGE, PAIRED } from './reads.lua.js';
 import { CANCEL, CONFIRM, RESERVE, UNPAIR } from './requests.lua.js';
 
 const BODIES = {
@@ -17,6 +17,7 @@ const BODIES = {
   sweep: SWEEP,
   forget: FORGET,
   list: LIST,
+  page: PAGE,
   paired: PAIRED,
   counts: COUNTS,
 } as const;

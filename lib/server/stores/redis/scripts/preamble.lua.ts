@@ -10,6 +10,8 @@ local BASE = KEYS[1]
 local ORDER = BASE .. ':order'
 local SEQ = BASE .. ':seq'
 local NODES = BASE .. ':nodes'
+-- The free clients, scored like ORDER by their connection sequence number, so that a page of them is one range read.
+local FREE = BASE .. ':free'
 -- Clients by state, for counts and pairings: every write of a record goes through save(), which keeps these right.
 local BY_STATE = { asking = BASE .. ':asking', paired = BASE .. ':paired' }
 
@@ -34,11 +36,18 @@ local function save(rec)
       redis.call('SREM', key, rec.clientId)
     end
   end
+  if rec.state.kind == 'free' then
+    local seq = redis.call('ZSCORE', ORDER, rec.clientId)
+    if seq then redis.call('ZADD', FREE, seq, rec.clientId) end
+  else
+    redis.call('ZREM', FREE, rec.clientId)
+  end
 end
 
 local function drop(rec)
   redis.call('DEL', clientKey(rec.clientId))
   redis.call('ZREM', ORDER, rec.clientId)
+  redis.call('ZREM', FREE, rec.clientId)
   redis.call('SREM', nodeKey(rec.nodeId), rec.clientId)
   for _, key in pairs(BY_STATE) do redis.call('SREM', key, rec.clientId) end
 end
