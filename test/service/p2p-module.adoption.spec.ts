@@ -139,7 +139,8 @@ describe('P2pModule as a Nest module', () => {
       const withPassword = new URL(REDIS_URL);
       // A Redis without a password answers AUTH with an error ioredis only warns about: the node still starts.
       withPassword.password = 'hunter2-secret';
-      const { logger } = await start([P2pModule.forRoot({ nodeId: 'node-7', redis: { url: withPassword.toString(), keyPrefix } })]);
+      // The classic adapter named explicitly: the default is sharded pub/sub wherever Redis is 7 or newer.
+      const { logger } = await start([P2pModule.forRoot({ nodeId: 'node-7', redis: { url: withPassword.toString(), keyPrefix, sharded: false } })]);
       const [line, ...more] = logger.of('P2pModule');
       expect(more).toEqual([]);
       expect(line).toContain(`cluster node node-7, Redis ${redactRedisUrl(withPassword.toString())} (key prefix '${keyPrefix}', classic adapter)`);

@@ -1,7 +1,18 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Redis } from 'ioredis';
 import { withinCommandBound } from '../stores/redis/command-bound.js';
 import type { ClusterFrame } from './cluster-message.js';
+
+/**
+ * What the channel uses of an ioredis connection, declared structurally so that the server's type declarations never
+ * import `ioredis` (an optional peer dependency).
+ */
+export interface NodeChannelRedis {
+  on(event: 'smessageBuffer' | 'messageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown;
+  subscribe(channel: string): Promise<unknown>;
+  ssubscribe(channel: string): Promise<unknown>;
+  publish(channel: string, message: Buffer | string): Promise<unknown>;
+  spublish(channel: string, message: Buffer | string): Promise<unknown>;
+}
 
 /** Why a frame did not reach its node: it could not be encoded, Redis did not take it, or no node listens there. */
 export type FrameFailure = 'INVALID_PAYLOAD' | 'STORE_UNAVAILABLE' | 'PEER_DISCONNECTED';
@@ -42,8 +53,8 @@ export class NodeChannel {
   private readonly publishing = new Set<Promise<void>>();
 
   constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: NodeChannelRedis,
+    private readonly sub: NodeChannelRedis,
     private readonly options: NodeChannelOptions,
   ) {
     this.channel = this.channelOf(options.tag);
