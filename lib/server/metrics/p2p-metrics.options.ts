@@ -1,4 +1,13 @@
-import type { Registry } from 'prom-client';
+/**
+ * What the module uses of a prom-client `Registry`, declared structurally so that the server's type declarations never
+ * import `prom-client` (an optional peer dependency). A prom-client `Registry` is one.
+ */
+export interface P2pMetricsRegistry {
+  getSingleMetric(name: string): unknown;
+  removeSingleMetric(name: string): void;
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 /**
  * Option `metrics` of P2pModule: the gateway's Prometheus metrics (`prom-client`, an optional peer dependency). Off
@@ -9,7 +18,7 @@ export interface P2pMetricsOptions {
    * The prom-client registry the metrics are registered in: the host app's own, to serve them with its other metrics.
    * @default prom-client's default registry (`register`)
    */
-  registry?: Registry;
+  registry?: P2pMetricsRegistry;
   /**
    * Where `GET` serves the registry in Prometheus text format, under the control center's access rules (its `token` as
    * `Authorization: Bearer`, or its `guard`), so it needs `controlCenter`. `false`: not served (the host app serves
@@ -21,7 +30,7 @@ export interface P2pMetricsOptions {
 
 /** The metrics as the module runs them; absent from the resolved options when they are off. */
 export interface ResolvedMetricsOptions {
-  registry?: Registry;
+  registry?: P2pMetricsRegistry;
   /** Set when the gateway serves them. */
   path?: string;
 }

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import type { GatewayMeter } from './gateway.meter.js';
+import type { P2pMetricsRegistry } from './p2p-metrics.options.js';
 
 /** What the collectors read besides the meter's counters. */
 export interface PrometheusSources {
@@ -20,11 +21,12 @@ const ACK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
  */
 export async function registerPrometheusMetrics(
   meter: GatewayMeter,
-  registry: Registry | undefined,
+  registry: P2pMetricsRegistry | undefined,
   sources: PrometheusSources,
 ): Promise<{ registry: Registry; unregister(): void }> {
   const client = await import('prom-client');
-  const target = registry ?? client.register;
+  // The option is typed structurally (see P2pMetricsRegistry); resolveMetrics checked that it is a registry.
+  const target = (registry as Registry | undefined) ?? client.register;
   const names: string[] = [];
   const taken = (name: string) => target.getSingleMetric(name) !== undefined;
   const all = ['p2p_clients', 'p2p_pairings', 'p2p_pending_requests', 'p2p_connections_total', 'p2p_pair_requests_total',
