@@ -3,11 +3,14 @@
  * with the per-connection rate limits raised above anything the load generator offers, so their checks still run on
  * every message but never refuse one. With the defaults (1000 relays/s and 5 pairing requests/s per connection) the
  * saturated workloads would measure the limiter, not the relay; `BENCH_LIMITS=default` (run.ts --default-limits)
- * keeps them. `PORT=... node dist/bench/gateway-server.js` prints "ready" once listening.
+ * keeps them. `BENCH_METRICS=1` turns the Prometheus metrics on (a registry of its own, not served): run.ts measures
+ * the relay workloads on both, for the cost of the counters. `PORT=... node dist/bench/gateway-server.js` prints
+ * "ready" once listening.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Registry } from 'prom-client';
 import { type P2pLimitsOptions, P2pModule } from '../lib/server/index.js';
 
 const NOT_BINDING: P2pLimitsOptions = {
@@ -21,6 +24,7 @@ const NOT_BINDING: P2pLimitsOptions = {
     P2pModule.forRoot({
       serverOptions: { cors: { origin: true }, allowEIO3: true },
       ...(process.env.BENCH_LIMITS === 'default' ? {} : { limits: NOT_BINDING }),
+      ...(process.env.BENCH_METRICS === '1' ? { metrics: { registry: new Registry(), path: false } } : {}),
     }),
   ],
 })

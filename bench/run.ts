@@ -33,20 +33,25 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
   const rounds: RoundResults = [];
   const failures: string[] = [];
   for (let r = 0; r < plan.rounds; r++) {
-    const order: ServerKind[] = r % 2 === 0 ? ['bare', 'gateway'] : ['gateway', 'bare'];
+    // The gateway with metrics on runs right beside the gateway without (the cost figure is their ratio), in turn first.
+    const order: ServerKind[] = r % 2 === 0 ? ['bare', 'gateway', 'metrics'] : ['metrics', 'gateway', 'bare'];
     const gatewayEnv: Record<string, string> = process.argv.includes('--default-limits') ? { BENCH_LIMITS: 'default' } : {};
     const servers: Record<ServerKind, ServerProcess> = {
       bare: new ServerProcess('bare'),
       gateway: new ServerProcess('gateway', { env: gatewayEnv }),
+      metrics: new ServerProcess('metrics', { env: { ...gatewayEnv, BENCH_METRICS: '1' } }),
     };
-    const round: RoundResults[number] = { bare: {}, gateway: {} };
+    const round: RoundResults[number] = { bare: {}, gateway: {}, metrics: {} };
     rounds.push(round);
+    const withMetrics = plan.measurements.some((m) => m.withMetrics);
     try {
       await servers.bare.start();
       await servers.gateway.start();
+      if (withMetrics) await servers.metrics.start();
       for (const m of plan.measurements) {
         if (m.rounds !== undefined && r >= m.rounds) continue;
         for (const kind of order) {
+          if (kind === 'metrics' && !m.withMetrics) continue;
           const server = servers[kind];
           progress.step++;
           const where = `round ${r + 1}/${plan.rounds} · ${m.title} · ${kind}`;
@@ -56,8 +61,8 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
               await server.stop();
               await server.start();
             }
-            await Promise.all([servers.bare.quiesce(), servers.gateway.quiesce()]);
-            round[kind][m.name] = await runLoad(server, m.spec, (text) => progress.log(`${where}: ${text}`));
+            await Promise.all([servers.bare.quiesce(), servers.gateway.quiesce(), ...(withMetrics ? [servers.metrics.quiesce()] : [])]);
+            round[kind]![m.name] = await runLoad(server, m.spec, (text) => progress.log(`${where}: ${text}`));
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             failures.push(`${where}: ${message}`);
@@ -68,7 +73,7 @@ async function measure(plan: Plan, progress: Progress): Promise<{ rounds: RoundR
         }
       }
     } finally {
-      await Promise.all([servers.bare.stop(), servers.gateway.stop()]);
+      await Promise.all([servers.bare.stop(), servers.gateway.stop(), servers.metrics.stop()]);
     }
   }
   return { rounds, failures };

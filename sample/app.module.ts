@@ -1,21 +1,28 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { P2pModule } from '../lib/server/index.js';
+import { P2pHealthIndicator } from '../lib/server/health/index.js';
 import { BrowserPageModule } from './browser-page.module.js';
+import { HealthController } from './health.controller.js';
 
 /**
  * The sample app: the pairing gateway on the root namespace, accepting socket.io-client 4 and 2 clients. In memory by
  * default; with REDIS_URL set it runs as one node of a cluster (start several with different PORTs). With
- * P2P_ADMIN_TOKEN set (16 characters or more) the control center is at /p2p-admin?token=<token>. The browser sample is
- * at /browser/?clientId=<id> (after `npm run build`).
+ * P2P_ADMIN_TOKEN set (16 characters or more) the control center is at /p2p-admin?token=<token>, with its charts, and
+ * the Prometheus metrics at /metrics (same token, as `Authorization: Bearer`). /health and /ready are the liveness and
+ * readiness probes. The browser sample is at /browser/?clientId=<id> (after `npm run build`).
  */
 @Module({
   imports: [
     P2pModule.forRoot({
       serverOptions: { cors: { origin: true }, allowEIO3: true },
       ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL } } : {}),
-      ...(process.env.P2P_ADMIN_TOKEN ? { controlCenter: { token: process.env.P2P_ADMIN_TOKEN } } : {}),
+      ...(process.env.P2P_ADMIN_TOKEN ? { controlCenter: { token: process.env.P2P_ADMIN_TOKEN }, metrics: true } : {}),
     }),
+    TerminusModule.forRoot({ logger: false }),
     BrowserPageModule.register(),
   ],
+  controllers: [HealthController],
+  providers: [P2pHealthIndicator],
 })
 export class AppModule {}

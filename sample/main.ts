@@ -16,5 +16,9 @@ if (isEntryPoint) {
   await startSampleServer(port);
   new Logger('Sample').log(`P2P gateway listening on http://localhost:${port} (namespace "/")`);
   new Logger('Sample').log(`Browser sample: http://localhost:${port}/browser/?clientId=alice (and ?clientId=bob in another tab)`);
-  if (process.env.P2P_ADMIN_TOKEN) new Logger('Sample').log(`Control center: http://localhost:${port}/p2p-admin?token=<P2P_ADMIN_TOKEN>`);
+  if (process.env.P2P_ADMIN_TOKEN) {
+    new Logger('Sample').log(`Control center: http://localhost:${port}/p2p-admin?token=<P2P_ADMIN_TOKEN>`);
+    new Logger('Sample').log(`Prometheus metrics: http://localhost:${port}/metrics (Authorization: Bearer <P2P_ADMIN_TOKEN>)`);
+  }
+  new Logger('Sample').log(`Probes: http://localhost:${port}/health (liveness), http://localhost:${port}/ready (readiness)`);
 }

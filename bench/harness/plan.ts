@@ -10,6 +10,8 @@ export interface Measurement {
   freshServer?: boolean;
   /** Measured in the first rounds only: slow workloads whose figures move little between rounds. */
   rounds?: number;
+  /** Also measured on the gateway with its metrics on, right beside the gateway without: the cost of the counters. */
+  withMetrics?: boolean;
 }
 
 export interface Plan {
@@ -40,8 +42,8 @@ function plan(rounds: number, warmupMs: number, measureMs: number, clientCounts:
   return {
     rounds,
     measurements: [
-      { name: 'relay64', title: 'relay, 64 B', spec: relay(64) },
-      { name: 'relay1k', title: 'relay, 1 KB', spec: relay(1024) },
+      { name: 'relay64', title: 'relay, 64 B', spec: relay(64), withMetrics: true },
+      { name: 'relay1k', title: 'relay, 1 KB', spec: relay(1024), withMetrics: true },
       { name: 'ack', title: 'relay with ack, 64 B', spec: { kind: 'ack', pairs: PAIRS, payloadBytes: 64, window: 4, warmupMs, measureMs } },
       { name: 'handshakes', title: 'pairing handshakes', spec: { kind: 'handshakes', lanes: 64, measureMs } },
       clients(clientCounts[0]),
@@ -56,7 +58,7 @@ export const SHORT_PLAN = plan(1, 300, 1000, [1000, 2000], 1);
 
 /** How many measurements a plan makes, for the progress counter. */
 export function stepsOf(plan: Plan): number {
-  return plan.measurements.reduce((sum, m) => sum + 2 * Math.min(plan.rounds, m.rounds ?? plan.rounds), 0);
+  return plan.measurements.reduce((sum, m) => sum + (m.withMetrics ? 3 : 2) * Math.min(plan.rounds, m.rounds ?? plan.rounds), 0);
 }
 
 /** Caps client counts to what the open-file limit allows (each client holds a descriptor on both sides). */

@@ -10,12 +10,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ServerReply, ServerRequest, ServerStats } from '../ipc.js';
 import { SERVER_CORE, onCore } from './pinning.js';
 
-export type ServerKind = 'bare' | 'gateway';
+/** `metrics`: the gateway again, with its Prometheus metrics on (BENCH_METRICS=1), for the cost of the counters. */
+export type ServerKind = 'bare' | 'gateway' | 'metrics';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const SCRIPTS: Record<ServerKind, string> = {
   bare: here('../bare-relay.js'),
   gateway: here('../gateway-server.js'),
+  metrics: here('../gateway-server.js'),
 };
 const PROBE_URL = pathToFileURL(here('../server-probe.js')).href;
 const ANSWER_TIMEOUT_MS = 20_000;

@@ -3,7 +3,7 @@ import type { ServerKind } from '../harness/server-process.js';
 import type { WorkloadResult } from '../workloads.js';
 
 /** results[round][server][measurement name] */
-export type RoundResults = Array<Record<ServerKind, Record<string, WorkloadResult>>>;
+export type RoundResults = Array<Record<'bare' | 'gateway', Record<string, WorkloadResult>> & Partial<Record<ServerKind, Record<string, WorkloadResult>>>>;
 
 export interface Target {
   /** Gateway/bare ratio at least (higher is better) or at most (lower is better). */

@@ -70,6 +70,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
   };
   // `authenticate`, when set, runs before anything else and decides the clientId.
   return (socket: P2pSocket, next: Next): void => {
+    if (gateway.metrics) next = gateway.metrics.countAdmission(next);
     const { authenticate, authenticateTimeoutMs } = gateway.options;
     if (!authenticate) return admit(socket, next);
     void authenticateHandshake(authenticate, socket.handshake, authenticateTimeoutMs).then((outcome) =>

@@ -30,3 +30,14 @@ export {
 } from './control-center/control-center.options.js';
 export type { P2pRedisClient, P2pRedisOptions } from './cluster/redis-cluster.options.js';
 export { NodeDrainService } from './cluster/node-drain.service.js';
+export {
+  DEFAULT_METRICS_PATH,
+  type P2pMetricsOptions,
+  type P2pMetricsRegistry,
+  type ResolvedMetricsOptions,
+} from './metrics/p2p-metrics.options.js';
+export type { P2pTrafficStats } from './metrics/p2p-metrics.service.js';
+export type { TrafficSample } from './metrics/traffic-history.js';
+export type { DirectionTraffic } from './metrics/pairing-traffic.table.js';
+export { P2pDrainState } from './health/p2p-drain.state.js';
+export { P2pHealthProbe, type P2pHealthReport, DEFAULT_HEALTH_TIMEOUT_MS } from './health/p2p-health.probe.js';

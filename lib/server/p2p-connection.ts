@@ -2,7 +2,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { PeerRef } from './client-transport.interface.js';
 import type { PairingEngine } from './pairing.engine.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
-import type { P2pError } from '../protocol/index.js';
+import type { P2pError, P2pErrorCode } from '../protocol/index.js';
 import type { ResumedClient } from './stores/pairing-store.interface.js';
 
 /** Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. */
@@ -36,6 +36,8 @@ export interface GatewayContext {
   readonly options: ResolvedP2pOptions;
   /** The connected sockets of the gateway's namespace, by socket id. */
   readonly namespace: Namespace;
+  /** Counters for the metrics and the control center's charts; undefined while both are off. */
+  readonly metrics?: RelayMetrics;
   reportFailure(event: string, error: unknown): void;
   /**
    * Delivers `event(...args)` to a connection on this node or (cluster) another. Returns why it could not: the
@@ -73,3 +75,21 @@ export interface P2pSocketData {
 }
 
 export type P2pSocket = Socket<Record<string, (...args: any[]) => void>, Record<string, (...args: any[]) => void>, Record<string, never>, P2pSocketData>;
+
+/**
+ * What the hot path tells the node's counters (`GatewayMeter`, lib/server/metrics): declared here so that the
+ * connection state stays a leaf. Each call site reads `conn.gateway.metrics?.`, so nothing runs while metrics are off.
+ */
+export interface RelayMetrics {
+  /** A P2P_EMIT (or a P2P_FRAME of the reliable channel) of `bytes` passed every check. */
+  relayed(sender: { readonly clientId: string; readonly peer?: PeerRef }, bytes: number, kind?: 'emit' | 'frame'): void;
+  /** A P2P_EMIT_ACKNOWLEDGE passed every check; returns its start time, for `acked`. */
+  relayedWithAck(sender: { readonly clientId: string; readonly peer?: PeerRef }, bytes: number): number;
+  acked(startedAt: number, error: { code: P2pErrorCode } | undefined): void;
+  /** A connection, pairing request or relay refused with `code`. */
+  refused(code: P2pErrorCode): void;
+  /** Wraps a connection middleware's `next` to count its outcome. */
+  countAdmission(next: (err?: Error) => void): (err?: Error) => void;
+  /** A frame between nodes, by its `ClusterMessage` kind. */
+  cluster(direction: 'sent' | 'received', kind: number): void;
+}

@@ -3,6 +3,7 @@ import type { P2pAuthenticateHook, P2pCanPairHook } from './auth/p2p-auth.types.
 import type { P2pLimitsOptions } from './limits/p2p-limits.options.js';
 import type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
 import type { P2pControlCenterOptions } from './control-center/control-center.options.js';
+import type { P2pMetricsOptions } from './metrics/p2p-metrics.options.js';
 import type { P2pDiscoveryOption } from './discovery/p2p-discovery.types.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
@@ -155,6 +156,14 @@ export interface P2pModuleOptions {
    * @default off
    */
   controlCenter?: P2pControlCenterOptions | undefined;
+
+  /**
+   * Prometheus metrics (`prom-client`, an optional peer dependency), registered in `registry` (the host app's, or
+   * prom-client's default one) and served at `path` under the control center's access rules. `true` takes every
+   * default. Names and labels are listed in docs/operations.md.
+   * @default off
+   */
+  metrics?: P2pMetricsOptions | boolean | undefined;
 }
 
 export interface ClientIdOptions {

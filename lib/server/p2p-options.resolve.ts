@@ -5,6 +5,7 @@ import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages 
 import type { P2pModuleOptions } from './p2p-options.interface.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import { type ResolvedControlCenterOptions, resolveControlCenter } from './control-center/control-center.options.js';
+import { type ResolvedMetricsOptions, resolveMetrics } from './metrics/p2p-metrics.options.js';
 import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
 import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from './discovery/discovery.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
@@ -35,6 +36,8 @@ export interface ResolvedP2pOptions {
   cluster?: ClusterSetup;
   /** Set when the control center is on. */
   controlCenter?: ResolvedControlCenterOptions;
+  /** Set when the Prometheus metrics are on. */
+  metrics?: ResolvedMetricsOptions;
 }
 
 export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
@@ -55,6 +58,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
   const maxLength = options.clientId?.maxLength ?? 128;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('P2pModule: clientId.maxLength must be >= 1');
   const limits = resolveP2pLimits(options.limits);
+  const controlCenter = resolveControlCenter(options.controlCenter);
   return {
     namespace: options.namespace ?? '/',
     port: options.port ?? 0,
@@ -76,6 +80,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     discoveryTimeoutMs: positiveMs('discoveryTimeoutMs', options.discoveryTimeoutMs, 5_000),
     listPageSize: resolveListPageSize(options.listPageSize),
     limits,
-    controlCenter: resolveControlCenter(options.controlCenter),
+    controlCenter,
+    metrics: resolveMetrics(options.metrics, controlCenter !== undefined),
   };
 }

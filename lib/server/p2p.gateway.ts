@@ -27,7 +27,8 @@ import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './inbound-arity.guard.js';
 import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.js';
-import { P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
+import { P2P_METER, P2P_RESOLVED_OPTIONS } from './p2p.constants.js';
+import type { GatewayMeter } from './metrics/gateway.meter.js';
 import type { ResolvedP2pOptions } from './p2p-options.resolve.js';
 import { PairingEngine } from './pairing.engine.js';
 import { type AckOutcome, type HeldRelay, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer-delivery.js';
@@ -76,6 +77,8 @@ export class P2pGatewayBase
     @Inject(P2P_RESOLVED_OPTIONS) readonly options: ResolvedP2pOptions,
     @Inject(PairingEngine) readonly engine: PairingEngine,
     @Inject(NodeDrainService) readonly drain: NodeDrainService,
+    /** Counters of the metrics and the control center's charts; undefined (every call site skipped) while both are off. */
+    @Inject(P2P_METER) readonly metrics?: GatewayMeter,
   ) {
     // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.

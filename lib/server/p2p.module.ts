@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { createP2pGatewayClass } from './p2p.gateway.js';
-import { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 import {
   P2P_ASYNC_OPTIONS_TYPE,
   P2P_MODULE_OPTIONS,
@@ -16,6 +16,18 @@ import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
+import { GatewayMeter } from './metrics/gateway.meter.js';
+import { P2pMetricsService } from './metrics/p2p-metrics.service.js';
+import { MetricsAccessGuard } from './metrics/metrics-access.guard.js';
+import { createMetricsControllerClass } from './metrics/metrics.controller.js';
+import { P2pDrainState } from './health/p2p-drain.state.js';
+import { P2pHealthProbe } from './health/p2p-health.probe.js';
+
+/** The counters exist while something reads them: the Prometheus metrics or the control center's charts. */
+function createMeter(options: ResolvedP2pOptions): GatewayMeter | undefined {
+  if (!options.metrics && !options.controlCenter) return undefined;
+  return new GatewayMeter(options.limits.maxClients ?? 100_000);
+}
 
 /** `P2pModule.forRoot`'s argument: the options, and `isGlobal`. */
 export type P2pModuleRootOptions = typeof P2P_OPTIONS_TYPE;
@@ -47,6 +59,7 @@ async function resolveWithCluster(options: P2pModuleOptions = {}, routesRegister
 }
 
 function withGateway(base: DynamicModule, controlCenterRoutes: boolean): DynamicModule {
+  const gateway = createP2pGatewayClass();
   return {
     ...base,
     providers: [
@@ -63,14 +76,23 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
         inject: [P2P_RESOLVED_OPTIONS],
       },
       PairingService,
+      { provide: P2P_METER, useFactory: createMeter, inject: [P2P_RESOLVED_OPTIONS] },
+      gateway,
+      { provide: P2P_GATEWAY, useExisting: gateway },
       NodeDrainService,
-      createP2pGatewayClass(),
-      ...(controlCenterRoutes ? [ControlCenterAccessGuard] : []),
+      P2pMetricsService,
+      P2pDrainState,
+      P2pHealthProbe,
+      // The metrics are served under the control center's access rules: their route comes and goes with its routes.
+      ...(controlCenterRoutes ? [ControlCenterAccessGuard, MetricsAccessGuard] : []),
     ],
     // Only when the control center may be on: routes are mapped (and logged, and would shadow the app's own) whether
     // or not the options turn it on, and forRootAsync's options are not known here.
-    controllers: [...(base.controllers ?? []), ...(controlCenterRoutes ? [createControlCenterControllerClass()] : [])],
-    exports: [...(base.exports ?? []), PairingService, P2P_STORE, NodeDrainService],
+    controllers: [
+      ...(base.controllers ?? []),
+      ...(controlCenterRoutes ? [createControlCenterControllerClass(), createMetricsControllerClass()] : []),
+    ],
+    exports: [...(base.exports ?? []), PairingService, P2P_STORE, NodeDrainService, P2pDrainState, P2pHealthProbe],
   };
 }
 

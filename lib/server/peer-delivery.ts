@@ -41,7 +41,10 @@ export function ackTimeoutMessage(event: string): string {
 /** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
 export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {
   const outbox = (conn.outbox ??= []);
-  if (outbox.length >= conn.gateway.options.reconnectBufferSize) return false;
+  if (outbox.length >= conn.gateway.options.reconnectBufferSize) {
+    conn.gateway.metrics?.refused('BUFFER_FULL');
+    return false;
+  }
   outbox.push(onOutcome ? { event, args, onOutcome } : { event, args });
   return true;
 }

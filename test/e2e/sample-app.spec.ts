@@ -25,6 +25,21 @@ describe('sample app', () => {
     expect(await counts.json()).toEqual({ clients: 0, pairings: 0, pendingRequests: 0 });
   });
 
+  it('serves the Prometheus metrics behind the same token', async () => {
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
+    const metrics = await fetch(`${app.url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE p2p_relayed_messages_total counter');
+  });
+
+  it('answers the liveness and readiness probes', async () => {
+    for (const path of ['/health', '/ready']) {
+      const response = await fetch(`${app.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', info: { p2p: { status: 'up', store: 'up', draining: false } } });
+    }
+  });
+
   it('serves the browser sample page and its script, and nothing else from that folder', async () => {
     const page = await fetch(`${app.url}/browser/`);
     expect(page.status).toBe(200);

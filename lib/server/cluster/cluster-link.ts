@@ -3,6 +3,7 @@ import { P2pError, type P2pErrorPayload, P2pEvent } from '../../protocol/index.j
 import type { PeerRef } from '../client-transport.interface.js';
 import { type AckOutcome, ackTimeoutMessage } from '../peer-delivery.js';
 import type { PairingRequest, RemovedClient } from '../stores/pairing-store.interface.js';
+import type { RelayMetrics } from '../p2p-connection.js';
 import { type ClusterFrame, ClusterMessage } from './cluster-message.js';
 import { newTaggedRequestId, nodeTagOf } from './node-address.js';
 import type { FrameFailure, NodeChannel } from './node-channel.js';
@@ -14,6 +15,8 @@ export interface LocalNode {
   answerLocalRequest(request: PairingRequest, error?: P2pError): void;
   /** Closes a connection of this node. */
   disconnect(connectionId: string): void;
+  /** Counts the frames between nodes, when metrics or the control center are on. */
+  readonly metrics?: RelayMetrics;
 }
 
 /** Extra time a remote ack may take over `ackTimeoutMs`: the round trip between nodes. */
@@ -63,7 +66,10 @@ export class ClusterLink {
   listen(): void {
     this.channel.attach({
       onFrames: (frames) => {
-        for (const frame of frames) this.receive(frame);
+        for (const frame of frames) {
+          this.local.metrics?.cluster('received', frame[0]);
+          this.receive(frame);
+        }
       },
       onFailed: (frame, failure, tag) => this.undelivered(frame, failure, tag),
     });
@@ -105,7 +111,10 @@ export class ClusterLink {
       const tag = other && nodeTagOf(other.connectionId);
       if (tag !== undefined && tag !== this.channel.tag) tags.add(tag);
     }
-    for (const tag of tags) this.channel.post(tag, [ClusterMessage.CONNECTIONS_GONE, connectionIds]);
+    for (const tag of tags) {
+      this.local.metrics?.cluster('sent', ClusterMessage.CONNECTIONS_GONE);
+      this.channel.post(tag, [ClusterMessage.CONNECTIONS_GONE, connectionIds]);
+    }
   }
 
   send(connectionId: string, event: string, args: unknown[]): void {
@@ -137,8 +146,10 @@ export class ClusterLink {
   private post(id: string, frame: ClusterFrame): void {
     const tag = nodeTagOf(id);
     if (tag === this.channel.tag) this.receive(frame);
-    else if (tag !== undefined) this.channel.post(tag, frame);
-    else this.undelivered(frame, 'PEER_DISCONNECTED');
+    else if (tag !== undefined) {
+      this.local.metrics?.cluster('sent', frame[0]);
+      this.channel.post(tag, frame);
+    } else this.undelivered(frame, 'PEER_DISCONNECTED');
   }
 
   private receive(frame: ClusterFrame): void {
@@ -176,8 +187,9 @@ export class ClusterLink {
   private deliverWithAck(connectionId: string, event: string, args: unknown[], ackId: number, replyTag: string): void {
     const reply = (error: P2pError | undefined, results: unknown[]) => {
       const frame: ClusterFrame = [ClusterMessage.RELAY_REPLY, ackId, error?.toPayload() ?? null, error ? NO_RESULTS : results];
-      if (replyTag === this.channel.tag) this.receive(frame);
-      else this.channel.post(replyTag, frame);
+      if (replyTag === this.channel.tag) return this.receive(frame);
+      this.local.metrics?.cluster('sent', ClusterMessage.RELAY_REPLY);
+      this.channel.post(replyTag, frame);
     };
     let delivered = false;
     try {
@@ -205,6 +217,7 @@ export class ClusterLink {
     } else if (frame[0] === ClusterMessage.RELAY_REPLY && failure === 'INVALID_PAYLOAD' && tag !== undefined) {
       // The peer's answer cannot travel: its sender gets INVALID_PAYLOAD instead, as on a single node.
       const error = new P2pError('INVALID_PAYLOAD', 'the acknowledgement could not be encoded', P2pEvent.EMIT_ACKNOWLEDGE);
+      this.local.metrics?.cluster('sent', ClusterMessage.RELAY_REPLY);
       this.channel.post(tag, [ClusterMessage.RELAY_REPLY, frame[1], error.toPayload(), NO_RESULTS]);
     }
   }

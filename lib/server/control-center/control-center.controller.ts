@@ -25,6 +25,7 @@ import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import { AllowQueryToken, ControlCenterAccessGuard } from './control-center-access.guard.js';
 import { DEFAULT_CONTROL_CENTER_PATH } from './control-center.options.js';
 import { CONTROL_CENTER_PAGE, CONTROL_CENTER_PAGE_CSP } from './control-center.page.js';
+import { type P2pTrafficStats, P2pMetricsService } from '../metrics/p2p-metrics.service.js';
 
 const MAX_REASON_LENGTH = 200;
 /** Keeps idle proxies from closing the event stream. */
@@ -38,6 +39,7 @@ export class ControlCenterControllerBase {
   constructor(
     @Inject(P2P_RESOLVED_OPTIONS) private readonly options: ResolvedP2pOptions,
     @Inject(PairingService) private readonly service: PairingService,
+    @Inject(P2pMetricsService) private readonly metrics: P2pMetricsService,
   ) {
     // Routes are read when the app initialises, after providers are built (as the gateway's options are): the
     // resolved options, static or from forRootAsync, decide the path. Off, it keeps the default path and its guard
@@ -100,6 +102,15 @@ export class ControlCenterControllerBase {
   @Header('Cache-Control', 'no-store')
   counts(): Promise<StoreCounts> {
     return this.service.counts();
+  }
+
+  /** The charts' data: this node's counters over the last 15 minutes, refusals by code, traffic per pairing. */
+  @Get('stats')
+  @Header('Cache-Control', 'no-store')
+  async stats(): Promise<P2pTrafficStats> {
+    const stats = await this.metrics.stats();
+    if (!stats) throw new NotFoundException('the node keeps no counters');
+    return stats;
   }
 
   @Post('pairings/:clientId/unpair')

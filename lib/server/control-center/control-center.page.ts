@@ -48,6 +48,18 @@ button:disabled { opacity: .5; cursor: default; }
 .events li { padding: 4px 0; border-bottom: 1px dashed var(--line); }
 .events time { color: var(--muted); margin-right: 8px; font-size: 12px; }
 footer { padding: 0 24px 16px; font-size: 12px; }
+.charts { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 16px; margin-top: 8px; }
+.chart h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }
+.chart svg { width: 100%; height: 150px; display: block; }
+.chart svg text { font: 10px system-ui, sans-serif; fill: var(--muted); }
+.chart svg text.bar-label { fill: var(--ink); }
+.legend { font-size: 12px; color: var(--muted); }
+.legend .key { display: inline-block; width: 10px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }
+.legend .key.relays, .legend .key.clients { background: #2f6fde; }
+.legend .key.pairings { background: #1f8a4c; }
+.legend .key.requests { background: #2f6fde; }
+.legend .key.refusals { background: #c23b3b; }
+.traffic { color: var(--muted); font-size: 12px; }
 .tools { display: flex; align-items: center; gap: 8px; margin-top: 8px; }
 .tools input { font: inherit; font-size: 13px; padding: 3px 8px; border: 1px solid var(--line); border-radius: 5px; }
 `;
@@ -178,10 +190,12 @@ const SCRIPT = String.raw`
   }
 
   function renderPairings(pairings) {
-    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since }) => {
+    // Each direction is counted by the node its sender is on: '-' for a sender held by another node.
+    const direction = (entry) => node('span', entry ? formatNumber(entry.messages) + ' \u00b7 ' + formatBytes(entry.bytes) : '-', 'traffic');
+    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, ab, ba }) => {
       const pair = node('span');
       pair.append(node('code', a), ' \u2194 ', node('code', b));
-      return [pair, time(since), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
+      return [pair, time(since), direction(ab), direction(ba), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
     });
     $('no-pairings').hidden = pairings.length > 0;
   }
@@ -192,16 +206,129 @@ const SCRIPT = String.raw`
     $('count-pending').textContent = String(counts.pendingRequests);
   }
 
+  const SVG = 'http://www.w3.org/2000/svg';
+  const WINDOW_MS = 15 * 60 * 1000;
+  const COLORS = { relays: '#2f6fde', clients: '#2f6fde', pairings: '#1f8a4c', requests: '#2f6fde', refusals: '#c23b3b' };
+
+  function svgNode(tag, attributes, text) {
+    const element = document.createElementNS(SVG, tag);
+    for (const name in attributes) element.setAttribute(name, String(attributes[name]));
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  /** A round top for the y axis: 1, 2 or 5 times a power of ten, at least max. */
+  function niceMax(max) {
+    if (!(max > 0)) return 1;
+    const power = Math.pow(10, Math.floor(Math.log10(max)));
+    for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+    return 10 * power;
+  }
+
+  function formatNumber(value) {
+    if (value >= 1e6) return (value / 1e6).toFixed(1) + 'M';
+    if (value >= 1e4) return (value / 1e3).toFixed(0) + 'k';
+    if (value >= 1e3) return (value / 1e3).toFixed(1) + 'k';
+    return String(Math.round(value * 10) / 10);
+  }
+
+  function formatBytes(value) {
+    if (value >= 1048576) return (value / 1048576).toFixed(1) + ' MiB';
+    if (value >= 1024) return (value / 1024).toFixed(1) + ' KiB';
+    return value + ' B';
+  }
+
+  /** Lines over the last 15 minutes; series is [{key, values: [{at, value}]}]. The svg says its latest values. */
+  function lineChart(svg, series, now) {
+    const width = 300;
+    const height = 150;
+    const left = 34;
+    const bottom = 16;
+    const plotWidth = width - left - 4;
+    const plotHeight = height - bottom - 6;
+    let max = 0;
+    for (const line of series) for (const point of line.values) if (point.value !== null && point.value > max) max = point.value;
+    const top = niceMax(max);
+    const x = (at) => left + plotWidth * Math.max(0, (at - (now - WINDOW_MS)) / WINDOW_MS);
+    const y = (value) => 6 + plotHeight * (1 - value / top);
+    const children = [];
+    for (const fraction of [0, 0.5, 1]) {
+      const lineY = y(top * fraction);
+      children.push(svgNode('line', { x1: left, x2: width - 4, y1: lineY, y2: lineY, stroke: '#e3e7ee', 'stroke-width': 1 }));
+      children.push(svgNode('text', { x: left - 4, y: lineY + 3, 'text-anchor': 'end' }, formatNumber(top * fraction)));
+    }
+    children.push(svgNode('text', { x: left, y: height - 3 }, '-15 min'));
+    children.push(svgNode('text', { x: width - 4, y: height - 3, 'text-anchor': 'end' }, 'now'));
+    for (const line of series) {
+      const points = line.values.filter((point) => point.value !== null && point.at >= now - WINDOW_MS);
+      if (points.length === 0) continue;
+      const coordinates = points.map((point) => x(point.at).toFixed(1) + ',' + y(point.value).toFixed(1));
+      if (points.length === 1) coordinates.unshift(x(points[0].at - 1000).toFixed(1) + ',' + y(points[0].value).toFixed(1));
+      children.push(svgNode('polyline', { points: coordinates.join(' '), fill: 'none', stroke: COLORS[line.key], 'stroke-width': 2,
+        'stroke-linejoin': 'round', 'data-series': line.key }));
+      // The latest and the highest value of each line, for tests and for anyone reading the page's DOM.
+      svg.setAttribute('data-' + line.key, String(points[points.length - 1].value));
+      svg.setAttribute('data-' + line.key + '-max', String(Math.max(...points.map((point) => point.value))));
+    }
+    svg.replaceChildren(...children);
+  }
+
+  /** Horizontal bars, one per label: [{label, value, key}], largest first. */
+  function barChart(svg, bars) {
+    const width = 300;
+    const rowHeight = 16;
+    const labelWidth = 130;
+    const shown = bars.slice(0, 8);
+    svg.setAttribute('viewBox', '0 0 ' + width + ' ' + Math.max(150, shown.length * rowHeight + 8));
+    const top = niceMax(shown.reduce((max, bar) => Math.max(max, bar.value), 0));
+    const children = shown.map((bar, i) => {
+      const group = svgNode('g', { 'data-label': bar.label, 'data-value': bar.value });
+      const barY = 4 + i * rowHeight;
+      group.append(
+        svgNode('text', { x: labelWidth - 6, y: barY + 11, 'text-anchor': 'end', class: 'bar-label' }, bar.label),
+        svgNode('rect', { x: labelWidth, y: barY + 2, height: rowHeight - 5, width: Math.max(1, (width - labelWidth - 40) * bar.value / top),
+          fill: COLORS[bar.key] }),
+        svgNode('text', { x: labelWidth + (width - labelWidth - 40) * bar.value / top + 4, y: barY + 11 }, formatNumber(bar.value)),
+      );
+      return group;
+    });
+    if (shown.length === 0) children.push(svgNode('text', { x: 8, y: 20 }, 'No pairing requests yet.'));
+    svg.replaceChildren(...children);
+  }
+
+  function renderStats(stats) {
+    const now = stats.samples.length > 0 ? stats.samples[stats.samples.length - 1].at : Date.now();
+    const pick = (key) => stats.samples.map((sample) => ({ at: sample.at, value: sample[key] }));
+    lineChart($('chart-relays'), [{ key: 'relays', values: pick('relaysPerSecond') }], now);
+    lineChart($('chart-population'), [{ key: 'clients', values: pick('clients') }, { key: 'pairings', values: pick('pairings') }], now);
+    const bars = [];
+    for (const outcome in stats.pairRequests) {
+      bars.push({ label: outcome === 'paired' ? 'paired' : 'request: ' + outcome, value: stats.pairRequests[outcome], key: outcome === 'paired' ? 'requests' : 'refusals' });
+    }
+    for (const code in stats.refusals) {
+      if (!(code in stats.pairRequests)) bars.push({ label: code, value: stats.refusals[code], key: 'refusals' });
+    }
+    bars.sort((a, b) => b.value - a.value);
+    barChart($('chart-refusals'), bars);
+    $('relay-totals').textContent = formatNumber(stats.relays.emit + stats.relays.ack + stats.relays.frame) + ' relays (' + formatBytes(stats.relays.bytes) + ') since the node started';
+  }
+
+  let traffic = new Map();
   let pairingCount = null; // from the last counts read; null until the first
   async function load() {
     // Past a few hundred pairings the list is left out: each paired client's row has its peer and an Unpair button.
     // The first load reads the counts first, to know; later ones go by the counts of the load before.
     if (pairingCount === null) pairingCount = (await api('counts')).pairings;
     const showPairings = pairingCount <= MAX_PAIRINGS_SHOWN;
-    const [counts, clients, pairings] = await Promise.all([api('counts'), loadClients(), showPairings ? api('pairings') : []]);
+    const [counts, clients, pairings, stats] = await Promise.all([api('counts'), loadClients(), showPairings ? api('pairings') : [], api('stats')]);
     pairingCount = counts.pairings;
+    traffic = new Map(stats.traffic.map((entry) => [entry.from + ' ' + entry.to, entry]));
+    renderStats(stats);
     renderClients(clients);
-    renderPairings(pairings);
+    renderPairings(pairings.map((pairing) => {
+      const [a, b] = pairing.clientIds;
+      return { ...pairing, ab: traffic.get(a + ' ' + b) || null, ba: traffic.get(b + ' ' + a) || null };
+    }));
     $('no-pairings').hidden = !showPairings || pairings.length > 0;
     $('many-pairings').hidden = showPairings;
     $('next-page').disabled = nextCursor === null;
@@ -305,6 +432,16 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
 </section>
 <p id="error" class="error" role="alert" hidden></p>
 <main>
+  <section class="card wide">
+    <div class="card-head"><h2>Traffic <small>(this node, last 15 minutes)</small></h2><span id="relay-totals" class="muted"></span></div>
+    <div class="charts">
+      <div class="chart"><h3>Relays per second</h3><svg id="chart-relays" viewBox="0 0 300 150" role="img" aria-label="relays per second"></svg></div>
+      <div class="chart"><h3>Clients and pairings <span class="legend"><span class="key clients"></span>clients<span class="key pairings"></span>pairings</span></h3>
+        <svg id="chart-population" viewBox="0 0 300 150" role="img" aria-label="clients and pairings"></svg></div>
+      <div class="chart"><h3>Pairing requests and refusals, by code <span class="legend">since start</span></h3>
+        <svg id="chart-refusals" viewBox="0 0 300 150" role="img" aria-label="pairing requests and refusals by code"></svg></div>
+    </div>
+  </section>
   <section class="card">
     <div class="card-head"><h2>Clients</h2><label><input type="checkbox" id="available-only"> available only</label></div>
     <div class="tools">
@@ -322,10 +459,11 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
   <section class="card">
     <h2>Pairings</h2>
     <table>
-      <thead><tr><th>clients</th><th>since</th><th></th></tr></thead>
+      <thead><tr><th>clients</th><th>since</th><th title="sent by the first to the second">\u2192</th><th title="sent by the second to the first">\u2190</th><th></th></tr></thead>
       <tbody id="pairings"></tbody>
     </table>
     <p id="no-pairings" class="empty">No pairings.</p>
+    <p class="traffic">\u2192 and \u2190: messages and bytes each way, counted by the node the sender is on (- for another node).</p>
     <p id="many-pairings" class="empty" hidden>Too many pairings to list here: each paired client's row shows its peer.</p>
   </section>
   <section class="card wide">

@@ -2,6 +2,7 @@ import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, isReservedEventName } from '
 import type { P2pConnection, P2pSocket } from '../p2p-connection.js';
 import { type AckOutcome, type RelayRefusal, frameErrorPayload, holdRelay } from '../peer-delivery.js';
 import { dataArgument, sendError, trailingAck } from './answer.js';
+import { relayBytesOf } from '../limits/relay-size.meter.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
 /** Positional arguments of one relayed event; spreading far more would overflow the call stack. */
@@ -57,7 +58,11 @@ export function onRelay(this: P2pSocket, payloadArgument: unknown): void {
   const answer = trailingAck(arguments);
   const payload = dataArgument(payloadArgument);
   const checked = checkRelay(conn, payload, P2pEvent.EMIT);
-  if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
+  if (checked instanceof P2pError) {
+    conn.gateway.metrics?.refused(checked.code);
+    return answer ? answer(checked.toPayload()) : sendError(this, checked);
+  }
+  conn.gateway.metrics?.relayed(conn, relayBytesOf(payload));
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
     if (holdRelay(conn, checked.event, checked.args)) return answer?.(null);
@@ -100,7 +105,10 @@ function checkFrame(conn: P2pConnection, frame: unknown): P2pError | undefined {
 export function onFrame(this: P2pSocket, frameArgument: unknown): void {
   const conn = this.data.p2p;
   const frame = dataArgument(frameArgument);
-  const error = checkFrame(conn, frame) ?? deliverFrame(conn, frame as object);
+  const refused = checkFrame(conn, frame);
+  if (refused) conn.gateway.metrics?.refused(refused.code);
+  else conn.gateway.metrics?.relayed(conn, relayBytesOf(frame), 'frame');
+  const error = refused ?? deliverFrame(conn, frame as object);
   if (error) this.emit(P2pEvent.ERROR, frameErrorPayload(error, frame));
 }
 
@@ -131,8 +139,13 @@ export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void 
   const fail = (error: P2pError) => (answer && errorFirst ? answer(error.toPayload()) : sendError(sender, error));
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
   const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
-  if (checked instanceof P2pError) return fail(checked);
+  if (checked instanceof P2pError) {
+    conn.gateway.metrics?.refused(checked.code);
+    return fail(checked);
+  }
+  const startedAt = conn.gateway.metrics?.relayedWithAck(conn, relayBytesOf(payload));
   const onOutcome: AckOutcome = (error, results) => {
+    if (startedAt !== undefined) conn.gateway.metrics?.acked(startedAt, error);
     if (error) return fail(error);
     try {
       if (errorFirst) answer(null, ...results);

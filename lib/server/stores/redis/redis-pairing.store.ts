@@ -193,6 +193,19 @@ export class RedisPairingStore implements PairingStore {
     return this.removals('sweep', String(Date.now()));
   }
 
+  /** Answers once Redis does (a PING): for health checks, which bound the wait themselves. */
+  async ping(): Promise<void> {
+    await this.guard('ping', () => this.redis.ping());
+  }
+
+  /** Whether `nodeId` is listed and its liveness has not lapsed: what the other nodes' sweeps go by. Read only. */
+  async isNodeAlive(nodeId: string): Promise<boolean> {
+    const [alive, listed] = await this.guard('isNodeAlive', () =>
+      Promise.all([this.redis.exists(`${this.base}:alive:${nodeId}`), this.redis.sismember(`${this.base}:nodes`, nodeId)]),
+    );
+    return alive === 1 && listed === 1;
+  }
+
   /**
    * `nodeId` goes away: removes its clients now, as a sweep would once its heartbeat lapsed. With `keepHeld` (a node
    * draining), the clients held for reconnect grace stay for their sessions to come back on another node; a sweep

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DEFAULT_HEALTH_TIMEOUT_MS, type P2pHealthReport, P2pHealthProbe } from './p2p-health.probe.js';
+
+export interface P2pHealthCheckOptions {
+  /**
+   * Longest wait for each store call.
+   * @default 1000
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * The gateway's Terminus health indicator (`@nestjs/terminus` is an optional peer dependency; this class comes from
+ * `nest-p2p-gateway/health`). Add it to the providers of a module that imports `TerminusModule` and `P2pModule`:
+ *
+ * ```ts
+ * @Get('ready') @HealthCheck()
+ * ready() { return this.health.check([() => this.p2p.isReady('p2p')]); }
+ * ```
+ */
+@Injectable()
+export class P2pHealthIndicator {
+  constructor(
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(P2pHealthProbe) private readonly probe: P2pHealthProbe,
+  ) {}
+
+  /** Up when the store answers in time and (cluster node) this node is registered alive. Draining does not matter. */
+  async isHealthy<const Key extends string>(key: Key, options: P2pHealthCheckOptions = {}): Promise<HealthIndicatorResult<Key>> {
+    const report = await this.probe.check(options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
+    return healthy(report) ? this.indicators.check(key).up(details(report)) : this.indicators.check(key).down(details(report));
+  }
+
+  /** As `isHealthy`, and down while the node is draining (shutting down): for readiness probes. */
+  async isReady<const Key extends string>(key: Key, options: P2pHealthCheckOptions = {}): Promise<HealthIndicatorResult<Key>> {
+    const report = await this.probe.check(options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
+    if (healthy(report) && !report.draining) return this.indicators.check(key).up(details(report));
+    return this.indicators.check(key).down(details(report.draining && healthy(report) ? { ...report, error: 'the node is draining' } : report));
+  }
+}
+
+function healthy(report: P2pHealthReport): boolean {
+  return report.store === 'up' && report.node !== 'down';
+}
+
+function details({ store, node, nodeId, draining, error }: P2pHealthReport): Record<string, unknown> {
+  return { store, ...(node === undefined ? {} : { node }), nodeId, draining, ...(error === undefined ? {} : { message: error }) };
+}
