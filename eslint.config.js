@@ -31,7 +31,7 @@ export default defineConfig(
   {
     // Handlers find the ack as the last argument, wherever it falls; reading `arguments` spares the relay path a rest
     // array per message.
-    files: ['lib/server/handlers/**/*.ts'],
+    files: ['lib/server/transport/handlers/**/*.ts'],
     rules: { 'prefer-rest-params': 'off' },
   },
 );

@@ -1,5 +1,5 @@
 import type { ReliableChannelOptions } from './reliable-channel.options.js';
-import type { P2pGatewayWatchOptions } from './gateway-watch.js';
+import type { P2pGatewayWatchOptions } from './gateway.watch.js';
 
 /** Options of `P2pClient`. */
 export interface P2pClientOptions extends P2pGatewayWatchOptions {

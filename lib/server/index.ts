@@ -1,7 +1,7 @@
 export * from '../protocol/index.js';
 export { P2pModule, type P2pModuleAsyncOptions, type P2pModuleRootOptions } from './p2p.module.js';
 export { P2P_MODULE_OPTIONS, type P2pModuleExtras, type P2pOptionsFactory } from './p2p-module.definition.js';
-export type { P2pModuleOptions, ClientIdOptions } from './p2p-options.interface.js';
+export type { P2pModuleOptions, ClientIdOptions } from './options/p2p-options.interface.js';
 export type * from './auth/p2p-auth.types.js';
 export type * from './discovery/p2p-discovery.types.js';
 export {
@@ -11,7 +11,7 @@ export {
   type ResolvedP2pLimits,
   type ResolvedRate,
 } from './limits/p2p-limits.options.js';
-export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './p2p-options.resolve.js';
+export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './options/p2p-options.resolve.js';
 export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 export {
   PairingService,
@@ -19,8 +19,8 @@ export {
   type P2pClientPage,
   type P2pClientPageOptions,
   type P2pPairingInfo,
-} from './pairing.service.js';
-export type { P2pLifecycleEvent, P2pLifecycleEventType } from './p2p-lifecycle-event.js';
+} from './pairing/pairing.service.js';
+export type { P2pLifecycleEvent, P2pLifecycleEventType } from './pairing/p2p-lifecycle.event.js';
 export type * from './stores/pairing-store.interface.js';
 export { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
 export {
@@ -37,7 +37,7 @@ export {
   type ResolvedMetricsOptions,
 } from './metrics/p2p-metrics.options.js';
 export type { P2pTrafficStats } from './metrics/p2p-metrics.service.js';
-export type { TrafficSample } from './metrics/traffic-history.js';
+export type { TrafficSample } from './metrics/traffic.history.js';
 export type { DirectionTraffic } from './metrics/pairing-traffic.table.js';
 export { P2pDrainState } from './health/p2p-drain.state.js';
 export { P2pHealthProbe, type P2pHealthReport, DEFAULT_HEALTH_TIMEOUT_MS } from './health/p2p-health.probe.js';

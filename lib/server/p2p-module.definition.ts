@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { P2pModuleOptions } from './p2p-options.interface.js';
+import type { P2pModuleOptions } from './options/p2p-options.interface.js';
 
 /** Options of P2pModule that shape the module itself rather than the gateway. */
 export interface P2pModuleExtras {

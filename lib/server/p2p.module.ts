@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { createP2pGatewayClass } from './p2p.gateway.js';
+import { createP2pGatewayClass } from './transport/p2p.gateway.js';
 import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 import {
   P2P_ASYNC_OPTIONS_TYPE,
@@ -7,15 +7,15 @@ import {
   P2P_OPTIONS_TYPE,
   P2pConfigurableModule,
 } from './p2p-module.definition.js';
-import { type ResolvedP2pOptions, resolveP2pOptions } from './p2p-options.resolve.js';
-import { describeP2pStartup } from './p2p-startup.log.js';
-import { PairingEngine } from './pairing.engine.js';
-import { PairingService } from './pairing.service.js';
+import { type ResolvedP2pOptions, resolveP2pOptions } from './options/p2p-options.resolve.js';
+import { describeP2pStartup } from './options/p2p-startup.log.js';
+import { PairingEngine } from './pairing/pairing.engine.js';
+import { PairingService } from './pairing/pairing.service.js';
 import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
 import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
-import type { P2pModuleOptions } from './p2p-options.interface.js';
+import type { P2pModuleOptions } from './options/p2p-options.interface.js';
 import { GatewayMeter } from './metrics/gateway.meter.js';
 import { P2pMetricsService } from './metrics/p2p-metrics.service.js';
 import { MetricsAccessGuard } from './metrics/metrics-access.guard.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_P2P_LIMITS, resolveP2pOptions } from '../../lib/server/index.js';
-import { TokenBucket } from '../../lib/server/limits/token-bucket.js';
+import { TokenBucket } from '../../lib/server/limits/token.bucket.js';
 
 describe('security: limit options', () => {
   it('applies the documented defaults', () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { describe, expect, it } from '@jest/globals';
-import { setControllerPath, setGatewayMetadata } from '../../lib/server/nest-metadata.helper.js';
+import { setControllerPath, setGatewayMetadata } from '../../lib/server/transport/nest-metadata.helper.js';
 
 /** Every metadata entry Reflect holds on `target` itself, by key. */
 function metadataOf(target: object): Map<unknown, unknown> {

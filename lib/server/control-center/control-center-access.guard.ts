@@ -12,8 +12,8 @@ import {
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { type Observable, lastValueFrom, isObservable } from 'rxjs';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
-import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
-import { bearerToken, tokenMatches } from './control-center-token.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import { bearerToken, tokenMatches } from './control-center.token.js';
 
 const QUERY_TOKEN_ALLOWED = 'p2p:control-center:query-token';
 

@@ -16,11 +16,11 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { type Observable, interval, map, merge, of } from 'rxjs';
-import { setControllerPath } from '../nest-metadata.helper.js';
+import { setControllerPath } from '../transport/nest-metadata.helper.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
-import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { decodeCursor } from '../discovery/client-list.cursor.js';
-import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing.service.js';
+import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing/pairing.service.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import { AllowQueryToken, ControlCenterAccessGuard } from './control-center-access.guard.js';
 import { DEFAULT_CONTROL_CENTER_PATH } from './control-center.options.js';

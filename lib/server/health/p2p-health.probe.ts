@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { runBounded } from '../auth/run-bounded.js';
+import { runBounded } from '../auth/bounded-hook.runner.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
-import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { P2pDrainState } from './p2p-drain.state.js';
 
 /** Default bound of each check: a store that hangs (Redis paused, a network black hole) is reported down after it. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { outboundBytes } from './outbound-backlog.js';
+import { outboundBytes } from './outbound-backlog.measure.js';
 
 /**
  * Bounds what the gateway buffers for a connection that does not read (a slow consumer): relays to a connection over

@@ -1,10 +1,10 @@
 import { type P2pErrorCode, isP2pErrorCode } from '../../protocol/index.js';
-import type { PeerRef } from '../client-transport.interface.js';
-import type { RelayMetrics } from '../p2p-connection.js';
-import type { P2pLifecycleEvent } from '../p2p-lifecycle-event.js';
-import { ClusterMessage } from '../cluster/cluster-message.js';
+import type { PeerRef } from '../pairing/client-transport.interface.js';
+import type { RelayMetrics } from '../transport/p2p-connection.state.js';
+import type { P2pLifecycleEvent } from '../pairing/p2p-lifecycle.event.js';
+import { ClusterMessage } from '../cluster/cluster.message.js';
 import { PairingTrafficTable } from './pairing-traffic.table.js';
-import type { TrafficTotals } from './traffic-history.js';
+import type { TrafficTotals } from './traffic.history.js';
 
 /** `emit`: P2P_EMIT; `ack`: P2P_EMIT_ACKNOWLEDGE; `frame`: P2P_FRAME of the reliable channel (protocol 3). */
 export type RelayKind = 'emit' | 'ack' | 'frame';

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Res, type Type, UseGuards }
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DEFAULT_CONTROL_CENTER_PATH } from '../control-center/control-center.options.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
-import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { MetricsAccessGuard } from './metrics-access.guard.js';
 import { P2pMetricsService } from './p2p-metrics.service.js';
 

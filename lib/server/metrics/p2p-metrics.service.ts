@@ -1,16 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import type { Subscription } from 'rxjs';
-import { runBounded } from '../auth/run-bounded.js';
-import type { P2pSocket } from '../p2p-connection.js';
+import { runBounded } from '../auth/bounded-hook.runner.js';
+import type { P2pSocket } from '../transport/p2p-connection.state.js';
 import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
-import type { ResolvedP2pOptions } from '../p2p-options.resolve.js';
-import { PairingEngine } from '../pairing.engine.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import { PairingEngine } from '../pairing/pairing.engine.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import type { GatewayMeter } from './gateway.meter.js';
 import type { DirectionTraffic } from './pairing-traffic.table.js';
 import { registerPrometheusMetrics } from './prometheus.metrics.js';
-import { TrafficHistory, type TrafficSample } from './traffic-history.js';
+import { TrafficHistory, type TrafficSample } from './traffic.history.js';
 
 /** One chart point every 5 s, 15 minutes of them. */
 export const SAMPLE_INTERVAL_MS = 5_000;

@@ -14,10 +14,10 @@ import type {
   ReserveOutcome,
   StoreCounts,
 } from '../pairing-store.interface.js';
-import { decodeRecord, decodeRemoved, encodeRecord, optionalRecord, parseRecord } from './record-codec.js';
-import { withinCommandBound } from './command-bound.js';
+import { decodeRecord, decodeRemoved, encodeRecord, optionalRecord, parseRecord } from './record.codec.js';
+import { withinCommandBound } from './command.bound.js';
 import { RedisStoreUnavailableError } from './redis-store-unavailable.error.js';
-import { commandName, defineScripts, type ScriptName } from './scripts/catalog.js';
+import { commandName, defineScripts, type ScriptName } from './scripts/scripts.catalog.js';
 
 export interface RedisPairingStoreOptions {
   /** Names this store's keys: all of them are `{<keyPrefix>}:...` (one hash tag, one cluster slot). Default 'p2p'. */

@@ -1,0 +1,102 @@
+import type { P2pErrorCode } from './p2p-error.codes.js';
+
+/** What `P2P_EMIT` and `P2P_EMIT_ACKNOWLEDGE` carry. `targetClientId` may be left out: the current peer is meant. */
+export interface RelayPayload {
+  targetClientId?: string;
+  event: string;
+  args?: unknown[];
+}
+
+/** A failure on the wire: the `P2P_ERROR` event's argument and the error of error-first acks. */
+export interface P2pErrorPayload {
+  code: P2pErrorCode;
+  message: string;
+  event?: string;
+  /** For a refused `P2P_FRAME`: the refused frame's sequence number, when it had one. */
+  seq?: number;
+}
+
+/** `LIST_CLIENTS`' optional first argument. */
+export interface ListClientsFilter {
+  /** Only clients that are neither paired nor in a pairing request. */
+  available?: boolean;
+  /**
+   * Protocol 2+: asks for a page, answered as a `ClientListPage`: null for the first page, then the previous page's
+   * `next`. Without `cursor` or `limit` the answer is the original `string[]` (the first page only).
+   */
+  cursor?: string | null;
+  /** Protocol 2+: asks for a page of at most this many clients (the server's `listPageSize` at most). */
+  limit?: number;
+}
+
+/** The answer to a `LIST_CLIENTS` that asked for a page (`cursor` or `limit` in its filter). */
+export interface ClientListPage {
+  clients: string[];
+  /** The cursor of the next page; null once the walk is over. */
+  next: string | null;
+}
+
+/** The answer to a `LIST_CLIENTS` page request that failed (LIST_FORBIDDEN, RATE_LIMITED, ...). */
+export interface ClientListFailure {
+  error: P2pErrorPayload;
+}
+
+/** The ack of `P2P_REGISTER`, `P2P_REGISTER_SUCCESS/FAILED` and `P2P_UNREGISTER`: a boolean first, for original clients. */
+export type ControlAck = (ok: boolean, error?: P2pErrorPayload) => void;
+
+/** What a client may put in `handshake.auth` (or, except the token, in the query string). */
+export interface P2pHandshakeAuth {
+  clientId: string;
+  /** A random secret that lets the same client take its id back from a socket the server still thinks alive. */
+  sessionToken?: string;
+  /** The protocol version the client speaks; 2 and above get error-first relay acks. */
+  p2pProtocol?: number;
+}
+
+/** `P2P_SESSION`'s argument. */
+export interface SessionPayload {
+  resumed: boolean;
+  peerId?: string;
+  /** Protocol 3: the resumed peer's protocol version. */
+  peerProtocol?: number;
+  /**
+   * Protocol 3: this connection's relay rates (absent: no limit), so the reliable channel paces itself under them
+   * rather than have its frames refused with RATE_LIMITED.
+   */
+  rates?: RelayRates;
+}
+
+/** A connection's relay rates: messages and bytes per second, with the bursts allowed after a quiet period. */
+export interface RelayRates {
+  messages?: { perSecond: number; burst: number };
+  bytes?: { perSecond: number; burst: number };
+}
+
+/**
+ * Protocol 3: what a pairing's start tells each side of the other, as the last argument of the source's
+ * `P2P_REGISTER` ack (`ack(true, null, info)`) and of the `P2P_REGISTER` event to the target
+ * (`(sourceClientId, info)`). Only protocol-3 clients get it.
+ */
+export interface PeerInfo {
+  peerProtocol: number;
+}
+
+/**
+ * Protocol 3: one frame of the reliable channel, relayed unchanged between two paired protocol-3 clients. The keys are
+ * short because a frame travels with every message. Each direction numbers its messages 1, 2, 3... per pairing.
+ * - a message: `{s, e, a, w?}` (`w: 1` asks for a reply);
+ * - a reply to message `r`: `{s, r, a}` (a message itself, so it is numbered and confirmed too);
+ * - a skipped number: `{s, x: code}` (the server refused that message for good; the receiver just moves on);
+ * - `c` on any frame: every message up to `c` from the other side has arrived (cumulative acknowledgement);
+ * - `y: 1` asks the other side to send again what came after `c` and to answer with `y: 2` and its own `c`.
+ */
+export interface P2pFrame {
+  s?: number;
+  c?: number;
+  e?: string;
+  a?: unknown[];
+  w?: 1;
+  r?: number;
+  x?: string;
+  y?: 1 | 2;
+}

@@ -1,0 +1,16 @@
+import type { P2pErrorCode } from '../../protocol/index.js';
+
+/** What `PairingService.events$` streams. `at` is a `Date.now()` timestamp. */
+export type P2pLifecycleEvent =
+  | { type: 'connected'; clientId: string; at: number }
+  | { type: 'disconnected'; clientId: string; reason: string; at: number }
+  | { type: 'pair-requested'; sourceId: string; targetId: string; at: number }
+  | { type: 'paired'; sourceId: string; targetId: string; at: number }
+  | { type: 'pair-refused'; sourceId: string; targetId: string; code: P2pErrorCode; at: number }
+  | { type: 'unpaired'; clientId: string; peerId: string; reason: string; at: number }
+  /** A paired client's connection dropped; its pairing is held until `until` (reconnect grace). */
+  | { type: 'away'; clientId: string; peerId: string; until: number; at: number }
+  /** A client came back within its grace period (or took its id over from a stale connection) and kept its pairing. */
+  | { type: 'resumed'; clientId: string; peerId: string; at: number };
+
+export type P2pLifecycleEventType = P2pLifecycleEvent['type'];

@@ -1,0 +1,50 @@
+import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import type { P2pSocket } from '../p2p-connection.state.js';
+import { isStoreUnavailable } from '../../stores/pairing-store.interface.js';
+
+export type AnyFunction = (...args: unknown[]) => void;
+
+export function asFunction(value: unknown): AnyFunction | undefined {
+  return typeof value === 'function' ? (value as AnyFunction) : undefined;
+}
+
+/**
+ * Socket.IO passes a client's ack last, whatever the count of arguments before it: handlers take the ack from there,
+ * read their data arguments by position (a function there counts as absent), and ignore extra ones.
+ */
+export function trailingAck(args: ArrayLike<unknown>): AnyFunction | undefined {
+  return args.length > 0 ? asFunction(args[args.length - 1]) : undefined;
+}
+
+/** A data argument: what the client sent at that position, unless it is the ack. */
+export function dataArgument(value: unknown): unknown {
+  return typeof value === 'function' ? undefined : value;
+}
+
+/** Tells the client of a failure that has no ack to travel on. */
+export function sendError(socket: P2pSocket, error: P2pError): void {
+  socket.emit(P2pEvent.ERROR, error.toPayload());
+}
+
+/** Answers a control event (register, consent, unregister): `ack(true)` / `ack(false, error)`, or P2P_ERROR without ack. */
+export function answerControl(socket: P2pSocket, ack: AnyFunction | undefined, error?: P2pError): void {
+  if (ack) {
+    if (error) ack(false, error.toPayload());
+    else ack(true);
+  } else if (error) {
+    sendError(socket, error);
+  }
+}
+
+/**
+ * Turns anything thrown inside a handler into a code for the client (STORE_UNAVAILABLE when the shared store could not
+ * be reached, INTERNAL_ERROR otherwise), and logs it.
+ */
+export function internalError(socket: P2pSocket, event: string, cause: unknown): P2pError {
+  socket.data.p2p.gateway.reportFailure(event, cause);
+  return failureOf(cause, event);
+}
+
+export function failureOf(cause: unknown, event?: string): P2pError {
+  return new P2pError(isStoreUnavailable(cause) ? 'STORE_UNAVAILABLE' : 'INTERNAL_ERROR', undefined, event);
+}

@@ -1,0 +1,113 @@
+import { P2pError, type P2pErrorPayload, P2pEvent } from '../../protocol/index.js';
+import type { AckOutcome, HeldRelay, P2pConnection, P2pSocket, RelayRefusal } from './p2p-connection.state.js';
+import { OVERSIZED_ACK } from './socket-decoder.hooks.js';
+
+const NO_ARGS: unknown[] = [];
+
+
+/**
+ * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
+ * ACK_TIMEOUT after `ackTimeoutMs`, or PEER_DISCONNECTED if the peer's connection ends first.
+ */
+export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, onOutcome: AckOutcome): void {
+  const owed = (target.data.p2p.owedAcks ??= new Set());
+  let settled = false;
+  const settle = (error: P2pError | undefined, results: unknown[]) => {
+    if (settled) return;
+    settled = true;
+    owed.delete(onPeerGone);
+    onOutcome(error, results);
+  };
+  // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
+  const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+  owed.add(onPeerGone);
+  // Socket.IO's timeout also forgets the pending ack, so a peer that never answers leaves nothing behind.
+  target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
+    // An error's `event` is the protocol event that failed; the relayed event is named in the message.
+    if (timedOut) return settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(event), P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    if (results[0] === OVERSIZED_ACK) {
+      return settle(new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${event}")`, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    }
+    settle(undefined, results);
+  });
+}
+
+/** ACK_TIMEOUT's message, naming the relayed event (its `event` field names `P2P_EMIT_ACKNOWLEDGE`). */
+export function ackTimeoutMessage(event: string): string {
+  return `the peer did not acknowledge "${event}" in time`;
+}
+
+
+/** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
+export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {
+  const outbox = (conn.outbox ??= []);
+  if (outbox.length >= conn.gateway.options.reconnectBufferSize) {
+    conn.gateway.metrics?.refused('BUFFER_FULL');
+    return false;
+  }
+  outbox.push(onOutcome ? { event, args, onOutcome } : { event, args });
+  return true;
+}
+
+/**
+ * Delivers the held relays, in order, to the peer that came back (on this node or another). Any the peer's connection
+ * refuses (it is slow, or gone again) are reported to `sender` as by `failHeldRelays`.
+ */
+export function flushHeldRelays(conn: P2pConnection, sender: P2pSocket, targetConnectionId: string): void {
+  const outbox = conn.outbox;
+  if (!outbox) return;
+  conn.outbox = undefined;
+  const refused: HeldRelay[] = [];
+  let refusal: RelayRefusal | undefined;
+  for (const held of outbox) {
+    try {
+      if (held.onOutcome) {
+        conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.onOutcome);
+        continue;
+      }
+      const refusedNow = conn.gateway.relay(targetConnectionId, held.event, held.args);
+      if (refusedNow) {
+        refusal = refusedNow;
+        refused.push(held);
+      }
+    } catch {
+      // Not encodable (it was checked like any relay, but nesting depth only shows when encoding): that one is lost.
+      held.onOutcome?.(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    }
+  }
+  if (refusal) reportUndelivered(refused, sender, new P2pError(refusal));
+}
+
+/** The peer did not come back: every held relay fails with `error`; the sender is told, none is dropped silently. */
+export function failHeldRelays(conn: P2pConnection, sender: P2pSocket, error: P2pError): void {
+  const outbox = conn.outbox;
+  if (!outbox) return;
+  conn.outbox = undefined;
+  reportUndelivered(outbox, sender, error);
+}
+
+/**
+ * Tells the sender of relays that will not be delivered: relays with ack through their ack, each reliable-channel frame
+ * by its number (the sender's channel sends it again or reports it), plain relays counted in one P2P_ERROR.
+ */
+function reportUndelivered(relays: HeldRelay[], sender: P2pSocket, error: P2pError): void {
+  let unacknowledged = 0;
+  for (const held of relays) {
+    if (held.onOutcome) held.onOutcome(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    else if (held.event === P2pEvent.FRAME) sender.emit(P2pEvent.ERROR, frameErrorPayload(error, held.args[0]));
+    else unacknowledged++;
+  }
+  if (unacknowledged > 0) {
+    const message = `${unacknowledged} relayed message(s) held for the reconnecting peer were not delivered: ${error.message}`;
+    sender.emit(P2pEvent.ERROR, new P2pError(error.code, message, P2pEvent.EMIT).toPayload());
+  }
+}
+
+/** A refused `P2P_FRAME`'s error: the code, with the frame's number when it had one. */
+export function frameErrorPayload(error: P2pError, frame: unknown): P2pErrorPayload {
+  const payload = new P2pError(error.code, error.message, P2pEvent.FRAME).toPayload();
+  const seq = (frame as { s?: unknown } | null | undefined)?.s;
+  return typeof seq === 'number' ? { ...payload, seq } : payload;
+}
+
+export type { AckOutcome, HeldRelay, RelayRefusal };
