@@ -25,6 +25,7 @@ export const P2pErrorCode = {
   CAPACITY: 'CAPACITY',
   BUFFER_FULL: 'BUFFER_FULL',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  UPGRADE_FORBIDDEN: 'UPGRADE_FORBIDDEN',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -56,6 +57,7 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   CAPACITY: 'the server has as many clients as it accepts',
   BUFFER_FULL: 'the peer is reconnecting and its buffer of undelivered messages is full',
   STORE_UNAVAILABLE: 'the server cannot reach its shared pairing store right now; try again',
+  UPGRADE_FORBIDDEN: 'the server does not allow a direct (WebRTC) connection for this pairing',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

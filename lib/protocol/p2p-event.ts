@@ -26,6 +26,16 @@ export const P2pEvent = {
    * connection took over a pairing held for it (reconnect grace); `peerId` is then its peer.
    */
   SESSION: 'P2P_SESSION',
+  /**
+   * Protocol 3, WebRTC signalling between the two members of a pairing: client -> server `({type, ...}, [ack])` with
+   * `type` one of `offer`, `answer`, `candidate`, `bye`; the peer receives `({type, ..., sourceClientId})`. The ack is
+   * error-first: `ack(null)` once passed on, `ack(error)` otherwise.
+   */
+  SIGNAL: 'P2P_SIGNAL',
+  /** Protocol 3, client -> server: `(ack)`, answered with `ack(null, {allowed, iceServers})` or `ack(error)`. */
+  WEBRTC_CONFIG: 'P2P_WEBRTC_CONFIG',
+  /** Protocol 3, client -> server: the path its traffic takes now, `({transport: 'relay' | 'direct'}, [ack])`. */
+  TRANSPORT: 'P2P_TRANSPORT',
 } as const;
 
 export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];

@@ -22,3 +22,12 @@ export {
   type ResolvedControlCenterOptions,
 } from './control-center/control-center.options.js';
 export type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
+export type {
+  P2pCanUpgradeHook,
+  P2pTurnOptions,
+  P2pWebRtcOptions,
+  ResolvedTurnOptions,
+  ResolvedWebRtcOptions,
+} from './webrtc/webrtc.options.js';
+export { mintTurnCredential, turnPassword, type TurnCredential } from './webrtc/turn-credentials.js';
+export type { RelayStatsSnapshot } from './relay-stats.js';

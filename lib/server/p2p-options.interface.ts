@@ -4,6 +4,7 @@ import type { P2pLimitsOptions } from './limits/p2p-limits.options.js';
 import type { P2pRedisOptions } from './cluster/redis-cluster.options.js';
 import type { P2pControlCenterOptions } from './control-center/control-center.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
+import type { P2pWebRtcOptions } from './webrtc/webrtc.options.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
 export interface P2pModuleOptions {
@@ -129,6 +130,14 @@ export interface P2pModuleOptions {
    * @default off
    */
   controlCenter?: P2pControlCenterOptions;
+
+  /**
+   * Lets paired protocol 3 clients upgrade to a direct WebRTC data channel, signalled through the gateway
+   * (`P2P_SIGNAL`): the ICE servers each client gets (none by default: no public STUN server is ever configured),
+   * TURN credentials minted per client from a shared secret, and an upgrade policy. See docs/webrtc.md.
+   * @default off (`P2P_WEBRTC_CONFIG` answers `{allowed: false}` and `P2P_SIGNAL` is refused with UPGRADE_FORBIDDEN)
+   */
+  webrtc?: P2pWebRtcOptions;
 }
 
 export interface ClientIdOptions {

@@ -6,6 +6,7 @@ import type { P2pModuleOptions } from './p2p-options.interface.js';
 import type { ClusterSetup } from './cluster/redis-cluster.setup.js';
 import { type ResolvedControlCenterOptions, resolveControlCenter } from './control-center/control-center.options.js';
 import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
+import { type ResolvedWebRtcOptions, resolveWebRtcOptions } from './webrtc/webrtc.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from './stores/pairing-store.interface.js';
 
 /** Options with every default applied; what the gateway and the pairing logic read. */
@@ -31,6 +32,8 @@ export interface ResolvedP2pOptions {
   cluster?: ClusterSetup;
   /** Set when the control center is on. */
   controlCenter?: ResolvedControlCenterOptions;
+  /** Set when paired clients may upgrade to a direct WebRTC path. */
+  webrtc?: ResolvedWebRtcOptions;
 }
 
 export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
@@ -70,5 +73,6 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     canPairTimeoutMs: positiveMs('canPairTimeoutMs', options.canPairTimeoutMs, 5_000),
     limits,
     controlCenter: resolveControlCenter(options.controlCenter),
+    webrtc: resolveWebRtcOptions(options.webrtc),
   };
 }

@@ -139,10 +139,10 @@ const SCRIPT = String.raw`
   }
 
   function renderPairings(pairings) {
-    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since }) => {
+    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, transport }) => {
       const pair = node('span');
       pair.append(node('code', a), ' \u2194 ', node('code', b));
-      return [pair, time(since), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
+      return [pair, node('span', transport || 'relay', 'transport ' + (transport || 'relay')), time(since), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
     });
     $('no-pairings').hidden = pairings.length > 0;
   }
@@ -189,6 +189,7 @@ const SCRIPT = String.raw`
       case 'unpaired': return event.clientId + ' \u2194 ' + event.peerId + ' unpaired (' + event.reason + ')';
       case 'away': return event.clientId + ' away; pairing with ' + event.peerId + ' held until ' + time(event.until);
       case 'resumed': return event.clientId + ' resumed with ' + event.peerId;
+      case 'transport': return event.clientId + ' \u2192 ' + event.peerId + ' now over the ' + (event.transport === 'direct' ? 'direct path' : 'relay');
       default: return JSON.stringify(event);
     }
   }
@@ -260,7 +261,7 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
   <section class="card">
     <h2>Pairings</h2>
     <table>
-      <thead><tr><th>clients</th><th>since</th><th></th></tr></thead>
+      <thead><tr><th>clients</th><th>transport</th><th>since</th><th></th></tr></thead>
       <tbody id="pairings"></tbody>
     </table>
     <p id="no-pairings" class="empty">No pairings.</p>

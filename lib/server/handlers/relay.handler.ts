@@ -58,6 +58,7 @@ export function onRelay(this: P2pSocket, payloadArgument: unknown): void {
   const payload = dataArgument(payloadArgument);
   const checked = checkRelay(conn, payload, P2pEvent.EMIT);
   if (checked instanceof P2pError) return answer ? answer(checked.toPayload()) : sendError(this, checked);
+  conn.gateway.engine.relayStats.relayedMessages++;
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
     if (holdRelay(conn, checked.event, checked.args)) return answer?.(null);
@@ -93,6 +94,7 @@ export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void 
   if (!answer) return fail(new P2pError('INVALID_PAYLOAD', 'P2P_EMIT_ACKNOWLEDGE needs an ack function', P2pEvent.EMIT_ACKNOWLEDGE));
   const checked = checkRelay(conn, payload, P2pEvent.EMIT_ACKNOWLEDGE);
   if (checked instanceof P2pError) return fail(checked);
+  conn.gateway.engine.relayStats.relayedMessages++;
   const onOutcome: AckOutcome = (error, results) => {
     if (error) return fail(error);
     try {

@@ -1,3 +1,4 @@
+import type { P2pTransport } from '../../protocol/index.js';
 import type {
   ClientRecord,
   ConfirmOutcome,
@@ -114,6 +115,13 @@ export class InMemoryPairingStore implements PairingStore {
     record.state = FREE;
     peer.state = FREE;
     return { record: copy(record), peer: copy(peer) };
+  }
+
+  async setTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
+    const record = this.clients.get(clientId);
+    if (record?.connectionId !== connectionId || record.state.kind !== 'paired') return false;
+    record.state = { ...record.state, transport };
+    return true;
   }
 
   async listPairings(): Promise<Pairing[]> {
