@@ -1,0 +1,12 @@
+export {
+  DirectPath,
+  directPathRole,
+  type DirectPathEvents,
+  type DirectPathOptions,
+  type DirectPathRole,
+  type DirectPathState,
+  type RTCPeerConnectionConstructor,
+} from './direct-path.js';
+export { FrameCodecError, decodeFrame, encodeFrame } from './frame-codec.js';
+export { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
+export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
