@@ -10,3 +10,4 @@ export {
 export { FrameCodecError, decodeFrame, encodeFrame } from './frame-codec.js';
 export { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
 export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
+export { iceServersForNodeDataChannel } from './ice-servers.js';
