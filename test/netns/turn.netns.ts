@@ -1,8 +1,6 @@
 // Runs only inside a network namespace holding nothing but `lo` (test/webrtc/netns.spec.ts starts it with
 // `unshare -rn`): coturn, the gateway and both peers live there, so no packet can leave loopback.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,65 +10,9 @@ import type { Socket } from 'socket.io-client';
 import { iceServersForNodeDataChannel, requestWebRtcConfig } from '../../lib/client/index.js';
 import { mintTurnCredential } from '../../lib/server/index.js';
 import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
+import { SECRET, TURN_URL, coturnLog, startCoturn } from './coturn.js';
 import { type PathSide, candidateAddresses, directPath, pairSockets, pathEvent, protocol3Socket, until } from '../webrtc/webrtc-support.js';
 
-const SECRET = 'netns-turn-secret';
-const TURN_URL = 'turn:127.0.0.1:3478?transport=udp';
-
-/** Resolves once something answers a STUN Binding Request on 127.0.0.1:`port` (coturn is listening). */
-async function stunAnswers(port: number, timeoutMs: number): Promise<boolean> {
-  const socket = createSocket('udp4');
-  const request = Buffer.alloc(20);
-  request.writeUInt16BE(0x0001, 0); // Binding Request, no attributes
-  request.writeUInt32BE(0x2112a442, 4); // magic cookie
-  randomBytes(12).copy(request, 8);
-  const answered = new Promise<boolean>((resolve) => socket.once('message', () => resolve(true)));
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < deadline) {
-      socket.send(request, port, '127.0.0.1');
-      const got = await Promise.race([answered, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200))]);
-      if (got) return true;
-    }
-    return false;
-  } finally {
-    socket.close();
-  }
-}
-
-/** Everything coturn printed so far. */
-let coturnLog = '';
-
-async function startCoturn(dir: string): Promise<ChildProcess> {
-  const turn = spawn(
-    'turnserver',
-    [
-      '-n',
-      '--listening-ip=127.0.0.1',
-      '--relay-ip=127.0.0.1',
-      '--listening-port=3478',
-      '--use-auth-secret',
-      `--static-auth-secret=${SECRET}`,
-      '--realm=test',
-      `--userdb=${join(dir, 'turndb')}`,
-      `--pidfile=${join(dir, 'turnserver.pid')}`,
-      '--allow-loopback-peers',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      '--log-file=stdout',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  turn.stdout!.on('data', (chunk: Buffer) => (coturnLog += chunk.toString()));
-  turn.stderr!.on('data', (chunk: Buffer) => (coturnLog += chunk.toString()));
-  const exited = new Promise<boolean>((resolve) => turn.once('exit', () => resolve(false)));
-  if (!(await Promise.race([stunAnswers(3478, 15_000), exited]))) {
-    turn.kill('SIGKILL');
-    throw new Error(`coturn did not answer on 127.0.0.1:3478:\n${coturnLog}`);
-  }
-  return turn;
-}
 
 describe('TURN through coturn, credentials minted by the gateway (network namespace, loopback only)', () => {
   let turn: ChildProcess;
@@ -143,11 +85,11 @@ describe('TURN through coturn, credentials minted by the gateway (network namesp
       return [{ urls: TURN_URL, username, credential }];
     };
     const [offerer, answerer] = relayOnly(expired('A'), expired('B'), 8_000);
-    const logFrom = coturnLog.length;
+    const logFrom = coturnLog().length;
     await Promise.all([pathEvent(offerer.path, 'failed', 30_000), pathEvent(answerer.path, 'failed', 30_000)]);
     expect(candidateAddresses([...offerer.sent, ...answerer.sent])).toEqual([]);
     // coturn's own word. The HMAC is right (the first test opened with the same secret): only the expiry differs.
-    for (const username of usernames) expect(coturnLog.slice(logFrom)).toContain(`Cannot find credentials of user <${username}>`);
+    for (const username of usernames) expect(coturnLog().slice(logFrom)).toContain(`Cannot find credentials of user <${username}>`);
   });
 
   it('is refused by coturn for a credential not made with its secret', async () => {
@@ -159,9 +101,9 @@ describe('TURN through coturn, credentials minted by the gateway (network namesp
       return [{ urls: TURN_URL, username, credential }];
     };
     const [offerer, answerer] = relayOnly(forged('A'), forged('B'), 8_000);
-    const logFrom = coturnLog.length;
+    const logFrom = coturnLog().length;
     await Promise.all([pathEvent(offerer.path, 'failed', 30_000), pathEvent(answerer.path, 'failed', 30_000)]);
     expect(candidateAddresses([...offerer.sent, ...answerer.sent])).toEqual([]);
-    for (const username of usernames) expect(coturnLog.slice(logFrom)).toContain(`Cannot find credentials of user <${username}>`);
+    for (const username of usernames) expect(coturnLog().slice(logFrom)).toContain(`Cannot find credentials of user <${username}>`);
   });
 });
