@@ -38,11 +38,15 @@ export interface SessionPayload {
   peerId?: string;
 }
 
-/** What travels the data channel's way from one member of a pairing to the other through `P2P_SIGNAL` (protocol 3). */
+/**
+ * What travels the data channel's way from one member of a pairing to the other through `P2P_SIGNAL` (protocol 3).
+ * `pathId` (1 to 64 characters) names the negotiation attempt, so that a late signal of an earlier attempt is not
+ * taken for one of the current attempt.
+ */
 export type SignalPayload =
-  | { type: 'offer' | 'answer'; sdp: string; targetClientId?: string }
-  | { type: 'candidate'; candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; targetClientId?: string }
-  | { type: 'bye'; targetClientId?: string };
+  | { type: 'offer' | 'answer'; sdp: string; pathId?: string; targetClientId?: string }
+  | { type: 'candidate'; candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; pathId?: string; targetClientId?: string }
+  | { type: 'bye'; pathId?: string; targetClientId?: string };
 
 /** A `P2P_SIGNAL` as the peer receives it: the fields checked by the server, and who sent it. */
 export type DeliveredSignal = SignalPayload & { sourceClientId: string };

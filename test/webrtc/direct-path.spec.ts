@@ -112,6 +112,30 @@ describe('DirectPath: a data channel negotiated through the gateway, on loopback
     expect(['peer-closed', 'channel-closed']).toContain(await peerClosed);
   });
 
+  it('keeps an offer that overtook the answerer until it starts, and names each attempt: stale signals are ignored', async () => {
+    const offerer = directPath(a, 'offerer', { pathId: 'attempt-2' });
+    const answerer = directPath(b, 'answerer');
+    sides.push(offerer, answerer);
+    const offerArrived = new Promise((resolve) => b.once('P2P_SIGNAL', resolve));
+    offerer.path.start();
+    await offerArrived;
+    expect(answerer.path.state).toBe('new');
+    answerer.path.start();
+    await Promise.all([pathEvent(offerer.path, 'open'), pathEvent(answerer.path, 'open')]);
+    expect(offerer.sent.every((signal) => signal.pathId === 'attempt-2')).toBe(true);
+    expect(answerer.sent.every((signal) => signal.pathId === 'attempt-2')).toBe(true);
+    // A late bye of an earlier attempt ends nothing; one of this attempt does.
+    answerer.path.handleSignal({ type: 'bye', pathId: 'attempt-1', sourceClientId: 'A' });
+    offerer.path.handleSignal({ type: 'bye', pathId: 'attempt-1', sourceClientId: 'B' });
+    expect(answerer.path.send({ still: 'open' })).toBe(true);
+    await until(() => offerer.frames.length === 1, 'the frame after the stale bye');
+    expect(offerer.path.state).toBe('open');
+    const closed = pathEvent(answerer.path, 'close');
+    answerer.path.handleSignal({ type: 'bye', pathId: 'attempt-2', sourceClientId: 'A' });
+    expect(await closed).toBe('peer-closed');
+    expectLoopbackOnly(offerer, answerer);
+  });
+
   it('fails within its bound when ICE can never connect (relay-only policy, no TURN server), and carries nothing', async () => {
     const bound = { iceTransportPolicy: 'relay' as const, connectTimeoutMs: 4_000 };
     const [offerer, answerer] = open(bound, bound);

@@ -45,13 +45,13 @@ describe('WebRTC signalling through the gateway', () => {
       const third = await protocol3Socket(harness, 'C');
       const thirdInbox = inbox(third);
       const delivered = inbox(b);
-      await expect(request(a, 'P2P_SIGNAL', { ...OFFER, targetClientId: 'B', smuggled: { x: 1 } })).resolves.toEqual([null]);
+      await expect(request(a, 'P2P_SIGNAL', { ...OFFER, pathId: 'p-1', targetClientId: 'B', smuggled: { x: 1 } })).resolves.toEqual([null]);
       const candidate = { type: 'candidate', candidate: 'candidate:1 1 UDP 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
       await expect(request(a, 'P2P_SIGNAL', candidate)).resolves.toEqual([null]);
       await expect(request(a, 'P2P_SIGNAL', { type: 'bye' })).resolves.toEqual([null]);
       await settle(100);
       expect(delivered).toEqual([
-        { ...OFFER, sourceClientId: 'A' },
+        { ...OFFER, pathId: 'p-1', sourceClientId: 'A' },
         { ...candidate, sourceClientId: 'A' },
         { type: 'bye', sourceClientId: 'A' },
       ]);
@@ -103,6 +103,8 @@ describe('WebRTC signalling through the gateway', () => {
         { type: 'candidate', candidate: {} },
         { type: 'candidate', candidate: 'x', sdpMLineIndex: -1 },
         { ...OFFER, targetClientId: 7 },
+        { ...OFFER, pathId: '' },
+        { ...OFFER, pathId: 'x'.repeat(65) },
       ]) {
         expect(codeOf(await request(a, 'P2P_SIGNAL', bad))).toBe('INVALID_PAYLOAD');
       }

@@ -1,4 +1,4 @@
-import type { DeliveredSignal } from '../../protocol/index.js';
+import type { DeliveredSignal, SignalPayload } from '../../protocol/index.js';
 import type { FramePath } from '../frame-path.interface.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
@@ -52,6 +52,12 @@ export interface DirectPathOptions {
   disconnectedTimeoutMs?: number;
   /** The data channel's label; both sides must use the same. @default 'p2p-frames' */
   label?: string;
+  /**
+   * The offerer's name for this negotiation attempt, sent with each of its signals; the answerer takes the one of the
+   * offer it answers. Signals naming another attempt (late ones of an earlier attempt) are ignored.
+   * @default a random id (offerer)
+   */
+  pathId?: string;
 }
 
 /** The usual role choice: the side with the smaller clientId offers. */
@@ -60,6 +66,13 @@ export function directPathRole(clientId: string, peerId: string): DirectPathRole
 }
 
 type CandidateInit = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
+
+/** Signals that may wait for `start()`; a peer sends far fewer before it gets an answer. */
+const MAX_EARLY_SIGNALS = 256;
+
+function randomPathId(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
 
 /**
  * One ordered, reliable WebRTC data channel to the peer, negotiated through the gateway's signalling, and a FramePath
@@ -81,13 +94,23 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private pendingCandidates: CandidateInit[] = [];
   private remoteDescriptionSet = false;
   private readonly label: string;
+  /** The attempt's id: the offerer's own; the answerer's once it took the offer's. */
+  private pathId?: string;
+  /** Signals that came before `start()`, replayed by it. */
+  private early: DeliveredSignal[] = [];
   /** Frames sent and received over this path. */
   sentFrames = 0;
   receivedFrames = 0;
 
+  /**
+   * Listens to the signalling at once: signals that come before `start()` (an offer that overtook this side's own
+   * set-up) wait for it.
+   */
   constructor(private readonly options: DirectPathOptions) {
     super();
     this.label = options.label ?? 'p2p-frames';
+    if (options.role === 'offerer') this.pathId = options.pathId ?? randomPathId();
+    this.unsubscribe = options.signalling.subscribe((signal) => this.handleSignal(signal));
   }
 
   get state(): DirectPathState {
@@ -109,7 +132,6 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     this.currentState = 'connecting';
     const PeerConnection = this.options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
     if (!PeerConnection) return this.end('negotiation: no RTCPeerConnection in this runtime (pass one in the options)', false);
-    this.unsubscribe = this.options.signalling.subscribe((signal) => this.onSignal(signal));
     this.connectTimer = setTimeout(() => this.end('timeout', true), this.options.connectTimeoutMs ?? 15_000);
     try {
       this.pc = new PeerConnection({
@@ -125,18 +147,21 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       const candidate = event.candidate;
       // A null candidate (or an empty one) only says gathering ended; the peer does not need it.
       if (!candidate?.candidate) return;
-      this.options.signalling.send({ type: 'candidate', candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null });
+      this.signal({ type: 'candidate', candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null });
     };
     pc.onconnectionstatechange = () => this.onConnectionState(pc.connectionState);
     pc.oniceconnectionstatechange = () => {
       if (pc.iceConnectionState === 'failed') this.end('ice-failed', true);
     };
+    const early = this.early;
+    this.early = [];
+    for (const signal of early) this.handleSignal(signal);
     if (this.options.role === 'offerer') {
       this.attach(pc.createDataChannel(this.label, { ordered: true }));
       this.queue(async () => {
         const offer = await pc.createOffer();
         await pc.setLocalDescription(offer);
-        this.options.signalling.send({ type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp ?? '' });
+        this.signal({ type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp ?? '' });
       });
     } else {
       pc.ondatachannel = (event) => {
@@ -205,10 +230,23 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     this.emitLocal('frame', frame);
   }
 
-  private onSignal(signal: DeliveredSignal): void {
+  /**
+   * Takes one signal from the peer. Called by the signalling's subscription; call it yourself when you route
+   * `P2P_SIGNAL`s (a `subscribe` that does nothing then). Before `start()` signals wait; after the end they are ignored.
+   */
+  handleSignal(signal: DeliveredSignal): void {
+    if (this.currentState === 'new') {
+      if (this.early.length < MAX_EARLY_SIGNALS) this.early.push(signal);
+      return;
+    }
     if (this.currentState !== 'connecting' && this.currentState !== 'open') return;
     const pc = this.pc;
     if (!pc) return;
+    if (signal.pathId !== undefined) {
+      // The answerer joins the attempt of the first offer it takes; anything of another attempt is stale.
+      if (this.pathId === undefined && signal.type === 'offer' && this.options.role === 'answerer') this.pathId = signal.pathId;
+      if (signal.pathId !== this.pathId) return;
+    }
     switch (signal.type) {
       case 'bye':
         return this.end('peer-closed', false);
@@ -219,7 +257,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
           await this.remoteDescriptionReady(pc);
           const answer = await pc.createAnswer();
           await pc.setLocalDescription(answer);
-          this.options.signalling.send({ type: 'answer', sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' });
+          this.signal({ type: 'answer', sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' });
         });
       case 'answer':
         if (this.options.role !== 'offerer') return;
@@ -236,6 +274,11 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         });
       }
     }
+  }
+
+  /** Sends a signal of this attempt. */
+  private signal(signal: SignalPayload): void {
+    this.options.signalling.send(this.pathId === undefined ? signal : { ...signal, pathId: this.pathId });
   }
 
   private async remoteDescriptionReady(pc: RTCPeerConnection): Promise<void> {
@@ -263,9 +306,11 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     this.currentState = wasOpen ? 'closed' : 'failed';
     clearTimeout(this.connectTimer);
     clearTimeout(this.disconnectedTimer);
-    if (tellPeer && this.unsubscribe) {
+    // An answerer that never took an offer has nothing to end on the other side, and an unnamed bye could end a
+    // later attempt there.
+    if (tellPeer && this.unsubscribe && this.pathId !== undefined) {
       try {
-        this.options.signalling.send({ type: 'bye' });
+        this.signal({ type: 'bye' });
       } catch {
         // The signalling socket may be gone too; the peer then finds out from its own channel.
       }
@@ -278,6 +323,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       channel.onclose = null;
       channel.onmessage = null;
     }
+    this.early = [];
     if (pc) {
       pc.onicecandidate = null;
       pc.onconnectionstatechange = null;

@@ -5,6 +5,7 @@ const EVENT = P2pEvent.SIGNAL;
 const MAX_SDP_LENGTH = 65_536;
 const MAX_CANDIDATE_LENGTH = 1_024;
 const MAX_MID_LENGTH = 256;
+const MAX_PATH_ID_LENGTH = 64;
 
 function invalid(message: string): P2pError {
   return new P2pError('INVALID_PAYLOAD', message, EVENT);
@@ -17,9 +18,12 @@ function invalid(message: string): P2pError {
 export function readSignal(payload: unknown): SignalPayload | P2pError {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalid('P2P_SIGNAL takes ({type, ...})');
   const fields = payload as Record<string, unknown>;
-  const { type, targetClientId } = fields;
+  const { type, targetClientId, pathId } = fields;
   if (targetClientId !== undefined && typeof targetClientId !== 'string') return invalid('targetClientId must be a string');
-  const target = targetClientId === undefined ? {} : { targetClientId };
+  if (pathId !== undefined && (typeof pathId !== 'string' || pathId.length === 0 || pathId.length > MAX_PATH_ID_LENGTH)) {
+    return invalid(`pathId must be a string of 1 to ${MAX_PATH_ID_LENGTH} characters`);
+  }
+  const target = { ...(pathId === undefined ? {} : { pathId }), ...(targetClientId === undefined ? {} : { targetClientId }) };
   switch (type) {
     case 'offer':
     case 'answer': {
