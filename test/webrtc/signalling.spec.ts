@@ -160,6 +160,12 @@ describe('WebRTC signalling through the gateway', () => {
       expect(inboxB).toHaveLength(2);
       expect(inboxA).toEqual([]);
       expect(asked).toEqual(['A->B', 'B->A']);
+      // A new peer is a new question.
+      await request(a, 'P2P_UNREGISTER');
+      const c = await protocol3Socket(harness, 'C');
+      await pairSockets(a, c, 'C');
+      await expect(request(a, 'P2P_SIGNAL', OFFER)).resolves.toEqual([null]);
+      expect(asked).toEqual(['A->B', 'B->A', 'A->C']);
     });
 
     it('refuses when canUpgrade does not answer within canUpgradeTimeoutMs', async () => {
