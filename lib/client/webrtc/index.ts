@@ -11,3 +11,4 @@ export { FrameCodecError, decodeFrame, encodeFrame } from './frame-codec.js';
 export { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
 export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
 export { iceServersForNodeDataChannel } from './ice-servers.js';
+export { DirectUpgrade, type DirectUpgradeEvents, type DirectUpgradeOptions } from './direct-upgrade.js';
