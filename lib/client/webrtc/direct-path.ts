@@ -126,7 +126,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     return this.channel?.bufferedAmount ?? 0;
   }
 
-  /** Starts negotiating. Call once; the answerer should start before the offerer's offer can arrive. */
+  /** Starts negotiating (call once): the offerer offers; the answerer answers the offer, come before or after. */
   start(): void {
     if (this.currentState !== 'new') throw new Error(`DirectPath: start() in state ${this.currentState}`);
     this.currentState = 'connecting';
@@ -278,6 +278,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
 
   /** Sends a signal of this attempt. */
   private signal(signal: SignalPayload): void {
+    // A negotiation step still running when the path ended sends nothing more; only the goodbye goes out.
+    if ((this.currentState === 'closed' || this.currentState === 'failed') && signal.type !== 'bye') return;
     this.options.signalling.send(this.pathId === undefined ? signal : { ...signal, pathId: this.pathId });
   }
 
