@@ -84,7 +84,7 @@ export function pathEvent(path: DirectPath, event: 'open' | 'close' | 'failed', 
     const done = (outcome: string) => (reason?: string) => {
       clearTimeout(timer);
       if (outcome === event) resolve(reason);
-      else reject(new Error(`DirectPath emitted "${outcome}" (${reason ?? ''}) while waiting for "${event}"`));
+      else reject(new Error(`DirectPath (${path.role}) emitted "${outcome}" (${reason ?? ''}) while waiting for "${event}"`));
     };
     for (const name of ['open', 'close', 'failed'] as const) path.once(name, done(name));
   });
