@@ -90,8 +90,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private disconnectedTimer?: ReturnType<typeof setTimeout>;
   /** Signals are handled one after the other: a candidate never overtakes the description it belongs to. */
   private signals: Promise<void> = Promise.resolve();
-  /** Candidates that came before the remote description. */
-  private pendingCandidates: CandidateInit[] = [];
+  /** Candidates that came before the remote description, with the attempt they name. */
+  private pendingCandidates: { init: CandidateInit; pathId?: string }[] = [];
   private remoteDescriptionSet = false;
   private readonly label: string;
   /** The attempt's id: the offerer's own; the answerer's once it took the offer's. */
@@ -243,9 +243,18 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     const pc = this.pc;
     if (!pc) return;
     if (signal.pathId !== undefined) {
-      // The answerer joins the attempt of the first offer it takes; anything of another attempt is stale.
-      if (this.pathId === undefined && signal.type === 'offer' && this.options.role === 'answerer') this.pathId = signal.pathId;
-      if (signal.pathId !== this.pathId) return;
+      // The answerer joins the attempt of the first offer it takes; anything of another attempt is stale. Until then
+      // it keeps candidates (the offerer trickles some before its offer), sorted out once it knows the attempt.
+      if (this.pathId === undefined && this.options.role === 'answerer') {
+        if (signal.type === 'offer') {
+          this.pathId = signal.pathId;
+          this.pendingCandidates = this.pendingCandidates.filter((pending) => pending.pathId === signal.pathId);
+        } else if (signal.type !== 'candidate') {
+          return;
+        }
+      } else if (signal.pathId !== this.pathId) {
+        return;
+      }
     }
     switch (signal.type) {
       case 'bye':
@@ -268,8 +277,9 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       case 'candidate': {
         if (!signal.candidate) return;
         const init: CandidateInit = { candidate: signal.candidate, sdpMid: signal.sdpMid ?? null, sdpMLineIndex: signal.sdpMLineIndex ?? null };
+        const pathId = signal.pathId;
         return this.queue(async () => {
-          if (!this.remoteDescriptionSet) this.pendingCandidates.push(init);
+          if (!this.remoteDescriptionSet) this.pendingCandidates.push({ init, pathId });
           else await pc.addIceCandidate(init);
         });
       }
@@ -287,7 +297,9 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     this.remoteDescriptionSet = true;
     const pending = this.pendingCandidates;
     this.pendingCandidates = [];
-    for (const candidate of pending) await pc.addIceCandidate(candidate);
+    for (const { init, pathId } of pending) {
+      if (pathId === undefined || pathId === this.pathId) await pc.addIceCandidate(init);
+    }
   }
 
   /** Runs a negotiation step after the ones before it; a failure ends the path. */

@@ -100,12 +100,13 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
       const previous = this.current;
       this.current = undefined;
       previous?.close();
-      this.waiting = [signal];
+      // Candidates of this attempt may have come before its offer; the rest is stale.
+      this.waiting = [signal, ...this.waiting.filter((early) => early.type === 'candidate' && early.pathId === signal.pathId)];
       void this.answer(signal.pathId);
       return;
     }
     if (this.current) return this.current.handleSignal(signal);
-    if (this.creating && this.waiting.length < MAX_WAITING_SIGNALS) this.waiting.push(signal);
+    if (this.waiting.length < MAX_WAITING_SIGNALS) this.waiting.push(signal);
   }
 
   private async attempt(): Promise<void> {
