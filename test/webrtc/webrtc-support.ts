@@ -99,8 +99,3 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
   }
 }
 
-// NDC_LOG=Debug (or Verbose, Info, ...) shows libdatachannel's own log, to see what a failed negotiation did.
-if (process.env.NDC_LOG) {
-  const { initLogger } = await import('node-datachannel');
-  initLogger(process.env.NDC_LOG as 'Debug');
-}
