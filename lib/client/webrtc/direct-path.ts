@@ -93,6 +93,11 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   /** Candidates that came before the remote description, with the attempt they name. */
   private pendingCandidates: { init: CandidateInit; pathId?: string }[] = [];
   private remoteDescriptionSet = false;
+  /**
+   * The offerer's own candidates, held back until the answer is applied (see `start()`); undefined once they go out
+   * as they come.
+   */
+  private heldCandidates?: SignalPayload[];
   private readonly label: string;
   /** The attempt's id: the offerer's own; the answerer's once it took the offer's. */
   private pathId?: string;
@@ -143,11 +148,21 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       return this.end(`negotiation: ${describe(error)}`, true);
     }
     const pc = this.pc;
+    // The offerer tells its candidates only once it applied the answer: the offer goes without them, and the ones
+    // gathered meanwhile wait. Until the answerer knows a candidate of ours it cannot run ICE checks against us, so
+    // ICE and DTLS start here only after the answer (and its DTLS fingerprint) is in place. Otherwise the answerer,
+    // connected first, starts the DTLS handshake (it is the DTLS client) while we apply the answer; libdatachannel
+    // hands the answer to ICE before it records the answer's fingerprint, so on a busy machine ICE connects and the
+    // handshake reaches the certificate check in between: the check finds no fingerprint, DTLS fails, the connection
+    // closes, and setRemoteDescription throws `Got a remote candidate without ICE transport` (docs/webrtc.md).
+    if (this.options.role === 'offerer') this.heldCandidates = [];
     pc.onicecandidate = (event) => {
       const candidate = event.candidate;
       // A null candidate (or an empty one) only says gathering ended; the peer does not need it.
       if (!candidate?.candidate) return;
-      this.signal({ type: 'candidate', candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null });
+      const signal: SignalPayload = { type: 'candidate', candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+      if (this.heldCandidates) this.heldCandidates.push(signal);
+      else this.signal(signal);
     };
     pc.onconnectionstatechange = () => this.onConnectionState(pc.connectionState);
     pc.oniceconnectionstatechange = () => {
@@ -161,7 +176,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       this.queue(async () => {
         const offer = await pc.createOffer();
         await pc.setLocalDescription(offer);
-        this.signal({ type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp ?? '' });
+        // Each candidate also comes through onicecandidate, held until the answer is applied (see above).
+        this.signal({ type: 'offer', sdp: withoutCandidates(pc.localDescription?.sdp ?? offer.sdp ?? '') });
       });
     } else {
       pc.ondatachannel = (event) => {
@@ -273,6 +289,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         return this.queue(async () => {
           await pc.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
           await this.remoteDescriptionReady(pc);
+          this.releaseCandidates();
         });
       case 'candidate': {
         if (!signal.candidate) return;
@@ -284,6 +301,13 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         });
       }
     }
+  }
+
+  /** The offerer, its answer applied: sends the candidates it held back, and from now on each as it comes. */
+  private releaseCandidates(): void {
+    const held = this.heldCandidates ?? [];
+    this.heldCandidates = undefined;
+    for (const candidate of held) this.signal(candidate);
   }
 
   /** Sends a signal of this attempt. */
@@ -356,6 +380,14 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     }
     this.emitLocal(wasOpen ? 'close' : 'failed', reason);
   }
+}
+
+/** The SDP without its candidate lines (`a=candidate:...`, `a=end-of-candidates`); line endings are kept. */
+function withoutCandidates(sdp: string): string {
+  return sdp
+    .split(/(?<=\n)/)
+    .filter((line) => !/^a=(candidate:|end-of-candidates)/.test(line))
+    .join('');
 }
 
 function describe(error: unknown): string {
