@@ -6,3 +6,4 @@ export type { P2pClientOptions } from './p2p-client.options.js';
 export type { P2pClientManager, P2pClientSocket } from './client-socket.interface.js';
 export { randomSessionToken } from './session.token.js';
 export type { ClientWalkOptions } from './client-list.pager.js';
+export * from './webrtc/index.js';

@@ -28,6 +28,7 @@ export const P2pErrorCode = {
   PEER_SLOW: 'PEER_SLOW',
   NO_GATEWAY: 'NO_GATEWAY',
   LIST_FORBIDDEN: 'LIST_FORBIDDEN',
+  UPGRADE_FORBIDDEN: 'UPGRADE_FORBIDDEN',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -62,6 +63,7 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   PEER_SLOW: 'the peer is not reading its messages fast enough; the server holds as much for it as it allows',
   NO_GATEWAY: 'connected, but no P2P gateway answered on this namespace',
   LIST_FORBIDDEN: 'the server discovery policy does not let this client list clients',
+  UPGRADE_FORBIDDEN: 'the server does not allow a direct (WebRTC) connection for this pairing',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -31,6 +31,16 @@ export const P2pEvent = {
    * (see `P2pFrame`). Refusals come back as `P2P_ERROR` with `event: 'P2P_FRAME'` and the frame's `seq`.
    */
   FRAME: 'P2P_FRAME',
+  /**
+   * Protocol 3, WebRTC signalling between the two members of a pairing: client -> server `({type, ...}, [ack])` with
+   * `type` one of `offer`, `answer`, `candidate`, `bye`; the peer receives `({type, ..., sourceClientId})`. The ack is
+   * error-first: `ack(null)` once passed on, `ack(error)` otherwise.
+   */
+  SIGNAL: 'P2P_SIGNAL',
+  /** Protocol 3, client -> server: `(ack)`, answered with `ack(null, {allowed, iceServers})` or `ack(error)`. */
+  WEBRTC_CONFIG: 'P2P_WEBRTC_CONFIG',
+  /** Protocol 3, client -> server: the path its traffic takes now, `({transport: 'relay' | 'direct'}, [ack])`. */
+  TRANSPORT: 'P2P_TRANSPORT',
 } as const;
 
 export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];

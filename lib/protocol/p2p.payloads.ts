@@ -100,3 +100,37 @@ export interface P2pFrame {
   x?: string;
   y?: 1 | 2;
 }
+
+/**
+ * What travels the data channel's way from one member of a pairing to the other through `P2P_SIGNAL` (protocol 3).
+ * `pathId` (1 to 64 characters) names the negotiation attempt, so that a late signal of an earlier attempt is not
+ * taken for one of the current attempt.
+ */
+export type SignalPayload =
+  | { type: 'offer' | 'answer'; sdp: string; pathId?: string; targetClientId?: string }
+  | { type: 'candidate'; candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; pathId?: string; targetClientId?: string }
+  | { type: 'bye'; pathId?: string; targetClientId?: string };
+
+/** A `P2P_SIGNAL` as the peer receives it: the fields checked by the server, and who sent it. */
+export type DeliveredSignal = SignalPayload & { sourceClientId: string };
+
+/** One ICE server, as `RTCPeerConnection` takes it. */
+export interface P2pIceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The answer to `P2P_WEBRTC_CONFIG`. `allowed` false: the server policy (or its options) rule a direct path out. */
+export interface WebRtcConfigPayload {
+  allowed: boolean;
+  iceServers: P2pIceServer[];
+}
+
+/** The path a paired client's traffic takes. */
+export type P2pTransport = 'relay' | 'direct';
+
+/** `P2P_TRANSPORT`'s argument. */
+export interface TransportPayload {
+  transport: P2pTransport;
+}

@@ -41,3 +41,12 @@ export type { TrafficSample } from './metrics/traffic.history.js';
 export type { DirectionTraffic } from './metrics/pairing-traffic.table.js';
 export { P2pDrainState } from './health/p2p-drain.state.js';
 export { P2pHealthProbe, type P2pHealthReport, DEFAULT_HEALTH_TIMEOUT_MS } from './health/p2p-health.probe.js';
+export type {
+  P2pCanUpgradeHook,
+  P2pTurnOptions,
+  P2pWebRtcOptions,
+  ResolvedTurnOptions,
+  ResolvedWebRtcOptions,
+} from './webrtc/webrtc.options.js';
+export { mintTurnCredential, turnPassword, type TurnCredential } from './webrtc/turn-credentials.js';
+export type { RelayStatsSnapshot } from './pairing/relay.stats.js';

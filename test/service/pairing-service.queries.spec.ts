@@ -44,6 +44,7 @@ describe('PairingService: queries', () => {
       state: 'paired',
       connectedAt: expect.any(Date),
       protocolVersion: 3, // P2pClient's
+      transport: 'relay',
     });
     await expect(gw.service.getClient('T')).resolves.toMatchObject({ state: 'asked', protocolVersion: 1 });
     await expect(gw.service.getClient('nobody')).resolves.toBeUndefined();
@@ -55,6 +56,7 @@ describe('PairingService: queries', () => {
     expect(pairings).toHaveLength(1);
     expect([...pairings[0]!.clientIds].sort()).toEqual(['A', 'B']);
     expect(pairings[0]!.since).toBeInstanceOf(Date);
+    expect(pairings[0]!.transport).toBe('relay');
     await expect(gw.service.counts()).resolves.toEqual({ clients: 5, pairings: 1, pendingRequests: 1 });
   });
 });

@@ -528,6 +528,42 @@ export function describePairingStoreContract(
       });
     });
 
+    describe('setTransport', () => {
+      it("records a paired client's transport in its paired state, per side, until the pairing ends", async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        const recordA = await connect(a!);
+        const recordB = await connect(b!);
+        await pair(a!, b!);
+        await expect(store.setTransport(a!, recordA.connectionId, 'direct')).resolves.toBe(true);
+        await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', peerId: b, transport: 'direct' });
+        expect((await stateOf(b!)) as { transport?: string }).not.toHaveProperty('transport');
+        const [pairing] = await store.listPairings();
+        const sides = [pairing!.a, pairing!.b].map((record) => [record.clientId, (record.state as { transport?: string }).transport]);
+        expect(new Map(sides as [string, string | undefined][])).toEqual(new Map([[a!, 'direct'], [b!, undefined]]));
+        await expect(store.setTransport(b!, recordB.connectionId, 'direct')).resolves.toBe(true);
+        await expect(store.setTransport(a!, recordA.connectionId, 'relay')).resolves.toBe(true);
+        await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', transport: 'relay' });
+        await expect(stateOf(b!)).resolves.toMatchObject({ kind: 'paired', transport: 'direct' });
+        await store.unpair(a!);
+        await pair(a!, b!);
+        expect((await stateOf(a!)) as { transport?: string }).not.toHaveProperty('transport');
+        expect((await stateOf(b!)) as { transport?: string }).not.toHaveProperty('transport');
+      });
+
+      it('answers false and changes nothing for a free client, a stale connectionId or an unknown id', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        const recordA = await connect(a!);
+        await connect(b!);
+        const recordC = await connect(c!);
+        await expect(store.setTransport(c!, recordC.connectionId, 'direct')).resolves.toBe(false);
+        await pair(a!, b!);
+        await expect(store.setTransport(a!, 'stale-connection', 'direct')).resolves.toBe(false);
+        await expect(store.setTransport('nobody-' + a!, recordA.connectionId, 'direct')).resolves.toBe(false);
+        await expect(store.getClient(c!)).resolves.toMatchObject({ state: { kind: 'free' } });
+        expect((await stateOf(a!)) as { transport?: string }).not.toHaveProperty('transport');
+      });
+    });
+
     describe('listPairings and counts', () => {
       it('lists each pairing once, with both records and its since', async () => {
         const [a, b, c, d, e, f] = uniqueIds('a', 'b', 'c', 'd', 'e', 'f');

@@ -192,10 +192,10 @@ const SCRIPT = String.raw`
   function renderPairings(pairings) {
     // Each direction is counted by the node its sender is on: '-' for a sender held by another node.
     const direction = (entry) => node('span', entry ? formatNumber(entry.messages) + ' \u00b7 ' + formatBytes(entry.bytes) : '-', 'traffic');
-    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, ab, ba }) => {
+    syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, ab, ba, transport }) => {
       const pair = node('span');
       pair.append(node('code', a), ' \u2194 ', node('code', b));
-      return [pair, time(since), direction(ab), direction(ba), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
+      return [pair, node('span', transport || 'relay', 'transport ' + (transport || 'relay')), time(since), direction(ab), direction(ba), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
     });
     $('no-pairings').hidden = pairings.length > 0;
   }
@@ -364,6 +364,7 @@ const SCRIPT = String.raw`
       case 'unpaired': return event.clientId + ' \u2194 ' + event.peerId + ' unpaired (' + event.reason + ')';
       case 'away': return event.clientId + ' away; pairing with ' + event.peerId + ' held until ' + time(event.until);
       case 'resumed': return event.clientId + ' resumed with ' + event.peerId;
+      case 'transport': return event.clientId + ' \u2192 ' + event.peerId + ' now over the ' + (event.transport === 'direct' ? 'direct path' : 'relay');
       default: return JSON.stringify(event);
     }
   }
@@ -459,7 +460,7 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
   <section class="card">
     <h2>Pairings</h2>
     <table>
-      <thead><tr><th>clients</th><th>since</th><th title="sent by the first to the second">\u2192</th><th title="sent by the second to the first">\u2190</th><th></th></tr></thead>
+      <thead><tr><th>clients</th><th>transport</th><th>since</th><th title="sent by the first to the second">\u2192</th><th title="sent by the second to the first">\u2190</th><th></th></tr></thead>
       <tbody id="pairings"></tbody>
     </table>
     <p id="no-pairings" class="empty">No pairings.</p>

@@ -6,6 +6,7 @@ import type { P2pControlCenterOptions } from '../control-center/control-center.o
 import type { P2pMetricsOptions } from '../metrics/p2p-metrics.options.js';
 import type { P2pDiscoveryOption } from '../discovery/p2p-discovery.types.js';
 import type { DuplicateClientIdPolicy, PairingStore } from '../stores/pairing-store.interface.js';
+import type { P2pWebRtcOptions } from '../webrtc/webrtc.options.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
 export interface P2pModuleOptions {
@@ -164,6 +165,14 @@ export interface P2pModuleOptions {
    * @default off
    */
   metrics?: P2pMetricsOptions | boolean | undefined;
+
+  /**
+   * Lets paired protocol 3 clients upgrade to a direct WebRTC data channel, signalled through the gateway
+   * (`P2P_SIGNAL`): the ICE servers each client gets (none by default: no public STUN server is ever configured),
+   * TURN credentials minted per client from a shared secret, and an upgrade policy. See docs/webrtc.md.
+   * @default off (`P2P_WEBRTC_CONFIG` answers `{allowed: false}` and `P2P_SIGNAL` is refused with UPGRADE_FORBIDDEN)
+   */
+  webrtc?: P2pWebRtcOptions | undefined;
 }
 
 export interface ClientIdOptions {

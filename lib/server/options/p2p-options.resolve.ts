@@ -9,6 +9,7 @@ import { type ResolvedMetricsOptions, resolveMetrics } from '../metrics/p2p-metr
 import { InMemoryPairingStore } from '../stores/in-memory-pairing.store.js';
 import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from '../discovery/discovery.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from '../stores/pairing-store.interface.js';
+import { type ResolvedWebRtcOptions, resolveWebRtcOptions } from '../webrtc/webrtc.options.js';
 
 /** Options with every default applied; what the gateway and the pairing logic read. */
 export interface ResolvedP2pOptions {
@@ -38,6 +39,8 @@ export interface ResolvedP2pOptions {
   controlCenter?: ResolvedControlCenterOptions;
   /** Set when the Prometheus metrics are on. */
   metrics?: ResolvedMetricsOptions;
+  /** Set when paired clients may upgrade to a direct WebRTC path. */
+  webrtc?: ResolvedWebRtcOptions;
 }
 
 export const DEFAULT_CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
@@ -82,5 +85,6 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     limits,
     controlCenter,
     metrics: resolveMetrics(options.metrics, controlCenter !== undefined),
+    webrtc: resolveWebRtcOptions(options.webrtc),
   };
 }

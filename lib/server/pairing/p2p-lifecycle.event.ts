@@ -1,4 +1,4 @@
-import type { P2pErrorCode } from '../../protocol/index.js';
+import type { P2pErrorCode, P2pTransport } from '../../protocol/index.js';
 
 /** What `PairingService.events$` streams. `at` is a `Date.now()` timestamp. */
 export type P2pLifecycleEvent =
@@ -11,6 +11,8 @@ export type P2pLifecycleEvent =
   /** A paired client's connection dropped; its pairing is held until `until` (reconnect grace). */
   | { type: 'away'; clientId: string; peerId: string; until: number; at: number }
   /** A client came back within its grace period (or took its id over from a stale connection) and kept its pairing. */
-  | { type: 'resumed'; clientId: string; peerId: string; at: number };
+  | { type: 'resumed'; clientId: string; peerId: string; at: number }
+  /** A paired client reported the path its traffic takes now (`P2P_TRANSPORT`): the relay, or a direct data channel. */
+  | { type: 'transport'; clientId: string; peerId: string; transport: P2pTransport; at: number };
 
 export type P2pLifecycleEventType = P2pLifecycleEvent['type'];

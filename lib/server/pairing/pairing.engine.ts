@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo } from '../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo, type P2pTransport } from '../../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
+import { RelayStats } from './relay.stats.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -37,6 +38,8 @@ interface OpenRequest {
  */
 export class PairingEngine {
   readonly events$ = new Subject<P2pLifecycleEvent>();
+  /** What this node relayed between peers; counted by the handlers. */
+  readonly relayStats = new RelayStats();
   /** Requests opened by sources connected to this node, by request id. */
   private readonly openRequests = new Map<string, OpenRequest>();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
@@ -228,6 +231,17 @@ export class PairingEngine {
     for (const side of [record, peer]) {
       if (side.detachedUntil !== undefined) await this.releaseHeld(side, reason);
     }
+    return true;
+  }
+
+  /**
+   * Records the path a paired client reports for its traffic (`P2P_TRANSPORT`), in the store first. False when that
+   * connection does not hold a paired client.
+   */
+  async reportTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
+    if (!(await this.store.setTransport(clientId, connectionId, transport))) return false;
+    const record = await this.store.getClient(clientId);
+    if (record?.state.kind === 'paired') this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
     return true;
   }
 

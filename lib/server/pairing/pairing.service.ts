@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { P2pDisconnectReason } from '../../protocol/index.js';
+import { P2pDisconnectReason, type P2pTransport } from '../../protocol/index.js';
+import type { RelayStatsSnapshot } from './relay.stats.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import { decodeCursor, encodeCursor } from '../discovery/client-list.cursor.js';
 import { PairingEngine } from './pairing.engine.js';
@@ -14,6 +15,8 @@ export interface P2pClientInfo {
   state: ClientRecord['state']['kind'];
   connectedAt: Date;
   protocolVersion: number;
+  /** While paired: the path this client reported for its traffic (`'relay'` until it reports otherwise). */
+  transport?: P2pTransport;
 }
 
 /** One page of `PairingService.listClientPage`. */
@@ -36,6 +39,8 @@ export interface P2pClientPageOptions {
 export interface P2pPairingInfo {
   clientIds: [string, string];
   since: Date;
+  /** `'direct'` once both sides reported a direct data channel; `'relay'` otherwise. */
+  transport: P2pTransport;
 }
 
 function toClientInfo(record: ClientRecord): P2pClientInfo {
@@ -46,7 +51,12 @@ function toClientInfo(record: ClientRecord): P2pClientInfo {
     state: state.kind,
     connectedAt: new Date(record.connectedAt),
     protocolVersion: record.protocolVersion,
+    ...(state.kind === 'paired' ? { transport: transportOf(record) } : {}),
   };
+}
+
+function transportOf(record: ClientRecord): P2pTransport {
+  return record.state.kind === 'paired' && record.state.transport === 'direct' ? 'direct' : 'relay';
 }
 
 /** The host app's view of the gateway: inspect clients and pairings, act on them, and follow their lifecycle. */
@@ -99,7 +109,14 @@ export class PairingService implements OnModuleDestroy {
     return (await this.engine.store.listPairings()).map(({ a, b, since }) => ({
       clientIds: [a.clientId, b.clientId],
       since: new Date(since),
+      transport: transportOf(a) === 'direct' && transportOf(b) === 'direct' ? 'direct' : 'relay',
     }));
+  }
+
+  /** What this node relayed between peers since it started: application messages and WebRTC signals. */
+  relayStats(): RelayStatsSnapshot {
+    const { relayedMessages, signals } = this.engine.relayStats;
+    return { relayedMessages, signals };
   }
 
   /** Ends the pairing of `clientId`; both sides get `P2P_DISCONNECT(otherId, reason)`. False if it was not paired. */

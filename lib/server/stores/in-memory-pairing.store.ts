@@ -1,4 +1,5 @@
 import { ClientSequenceIndex, type SequencePage } from './client-sequence.index.js';
+import type { P2pTransport } from '../../protocol/index.js';
 import type {
   ClientPage,
   ClientPageQuery,
@@ -137,6 +138,13 @@ export class InMemoryPairingStore implements PairingStore {
     this.setState(record, FREE);
     this.setState(peer, FREE);
     return { record: copy(record), peer: copy(peer) };
+  }
+
+  async setTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
+    const record = this.clients.get(clientId);
+    if (record?.connectionId !== connectionId || record.state.kind !== 'paired') return false;
+    record.state = { ...record.state, transport };
+    return true;
   }
 
   async listPairings(): Promise<Pairing[]> {

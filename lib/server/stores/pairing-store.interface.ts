@@ -1,3 +1,5 @@
+import type { P2pTransport } from '../../protocol/index.js';
+
 /** Where a client stands in the pairing lifecycle. */
 export type PairingState =
   | { kind: 'free' }
@@ -5,7 +7,8 @@ export type PairingState =
   | { kind: 'asking'; requestId: string; otherId: string }
   /** `otherId` asked this client to pair (request `requestId`); its answer is awaited. */
   | { kind: 'asked'; requestId: string; otherId: string }
-  | { kind: 'paired'; peerId: string; since: number };
+  /** `transport`: the path this client last reported for its traffic (absent: the relay, as every pairing starts). */
+  | { kind: 'paired'; peerId: string; since: number; transport?: P2pTransport };
 
 /** One connected client as the store knows it. */
 export interface ClientRecord {
@@ -170,6 +173,12 @@ export interface PairingStore {
 
   /** Ends the pairing of `clientId`, freeing both; returns both records, or undefined if it was not paired. */
   unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined>;
+
+  /**
+   * Records the path `clientId`'s traffic takes now (relay or direct), in its paired state: false (and no change) when
+   * `connectionId` does not hold the id or the client is not paired. A new pairing starts without it (the relay).
+   */
+  setTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean>;
 
   /** Every current pairing, once each. */
   listPairings(): Promise<Pairing[]>;

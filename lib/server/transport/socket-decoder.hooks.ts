@@ -99,7 +99,7 @@ export function meterRelaySizes(socket: P2pSocket): () => void {
     const data = packet.data;
     if (!Array.isArray(data)) return;
     const name = data[0];
-    if (name !== P2pEvent.EMIT && name !== P2pEvent.EMIT_ACKNOWLEDGE && name !== P2pEvent.FRAME) return;
+    if (name !== P2pEvent.EMIT && name !== P2pEvent.EMIT_ACKNOWLEDGE && name !== P2pEvent.FRAME && name !== P2pEvent.SIGNAL) return;
     const payload: unknown = data[1];
     if (typeof payload === 'object' && payload !== null && Object.isExtensible(payload)) {
       (payload as Record<symbol, number>)[RELAY_BYTES] = bytes;

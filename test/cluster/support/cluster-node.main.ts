@@ -13,7 +13,7 @@ import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 const send = (message: NodeReply) => process.send?.(message);
 
 /** The PairingService methods a test may call on a node. */
-const CALLABLE = new Set(['listClients', 'getClient', 'peerOf', 'listPairings', 'unpair', 'disconnect', 'counts']);
+const CALLABLE = new Set(['listClients', 'getClient', 'peerOf', 'listPairings', 'unpair', 'disconnect', 'counts', 'relayStats']);
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.P2P_NODE_OPTIONS ?? '{}') as P2pModuleOptions;
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       return;
     }
     const method = (service as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method]!;
-    method.apply(service, request.args).then(
+    Promise.resolve(method.apply(service, request.args)).then(
       (value) => send({ type: 'reply', id: request.id, value }),
       (error: unknown) => send({ type: 'reply', id: request.id, error: String((error as Error)?.stack ?? error) }),
     );

@@ -1,4 +1,5 @@
 import { Redis, type Cluster } from 'ioredis';
+import type { P2pTransport } from '../../../protocol/index.js';
 import type {
   ClientPage,
   ClientPageQuery,
@@ -157,6 +158,10 @@ export class RedisPairingStore implements PairingStore {
   async unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined> {
     const reply = await this.optionalJson('unpair', clientId);
     return reply && { record: decodeRecord(reply.record), peer: decodeRecord(reply.peer) };
+  }
+
+  async setTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
+    return (await this.run('transport', clientId, connectionId, transport)) === 1;
   }
 
   async listPairings(): Promise<Pairing[]> {

@@ -5,6 +5,9 @@ import { onPairConsent, onPairRefusal } from './pair-answer.handler.js';
 import { onPairRequest } from './pair-request.handler.js';
 import { onFrame, onRelay, onRelayWithAck } from './relay.handler.js';
 import { onUnpair } from './unpair.handler.js';
+import { onSignal } from './signal.handler.js';
+import { onTransportReport } from './transport.handler.js';
+import { onWebRtcConfig } from './webrtc-config.handler.js';
 
 type EventHandler = (this: P2pSocket, ...args: any[]) => void;
 
@@ -21,4 +24,7 @@ export const P2P_EVENT_HANDLERS: ReadonlyArray<readonly [string, EventHandler]> 
   [P2pEvent.REGISTER_FAILED, onPairRefusal],
   [P2pEvent.UNREGISTER, onUnpair],
   [P2pEvent.LIST_CLIENTS, onListClients],
+  [P2pEvent.SIGNAL, onSignal],
+  [P2pEvent.WEBRTC_CONFIG, onWebRtcConfig],
+  [P2pEvent.TRANSPORT, onTransportReport],
 ];

@@ -63,6 +63,7 @@ export function onRelay(this: P2pSocket, payloadArgument: unknown): void {
     return answer ? answer(checked.toPayload()) : sendError(this, checked);
   }
   conn.gateway.metrics?.relayed(conn, relayBytesOf(payload));
+  conn.gateway.engine.relayStats.relayedMessages++;
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
     if (holdRelay(conn, checked.event, checked.args)) return answer?.(null);
@@ -144,6 +145,7 @@ export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void 
     return fail(checked);
   }
   const startedAt = conn.gateway.metrics?.relayedWithAck(conn, relayBytesOf(payload));
+  conn.gateway.engine.relayStats.relayedMessages++;
   const onOutcome: AckOutcome = (error, results) => {
     if (startedAt !== undefined) conn.gateway.metrics?.acked(startedAt, error);
     if (error) return fail(error);

@@ -54,3 +54,12 @@ local rec = load(ARGV[1])
 if not rec or rec.connectionId ~= ARGV[2] then return nil end
 return cjson.encode(removeRecord(rec))
 `;
+
+/** ARGV: clientId, connectionId, transport. 1 when recorded; 0 when that connection does not hold a paired client. */
+export const TRANSPORT = `
+local rec = load(ARGV[1])
+if not rec or rec.connectionId ~= ARGV[2] or rec.state.kind ~= 'paired' then return 0 end
+rec.state.transport = ARGV[3]
+save(rec)
+return 1
+`;

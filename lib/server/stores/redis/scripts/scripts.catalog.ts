@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { DETACH, REGISTER, REMOVE } from './clients.lua.js';
+import { DETACH, REGISTER, REMOVE, TRANSPORT } from './clients.lua.js';
 import { FORGET, HEARTBEAT, SWEEP } from './nodes.lua.js';
 import { PREAMBLE } from './preamble.lua.js';
 import { COUNTS, LIST, PAGE, PAIRED } from './reads.lua.js';
@@ -13,6 +13,7 @@ const BODIES = {
   confirm: CONFIRM,
   cancel: CANCEL,
   unpair: UNPAIR,
+  transport: TRANSPORT,
   heartbeat: HEARTBEAT,
   sweep: SWEEP,
   forget: FORGET,

@@ -1,0 +1,14 @@
+export {
+  DirectPath,
+  directPathRole,
+  type DirectPathEvents,
+  type DirectPathOptions,
+  type DirectPathRole,
+  type DirectPathState,
+  type RTCPeerConnectionConstructor,
+} from './direct-path.js';
+export { FrameCodecError, decodeFrame, encodeFrame } from './frame-codec.js';
+export { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
+export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
+export { iceServersForNodeDataChannel } from './ice-servers.js';
+export { DirectUpgrade, type DirectUpgradeEvents, type DirectUpgradeOptions } from './direct-upgrade.js';

@@ -1,0 +1,54 @@
+import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import type { P2pSocket } from '../p2p-connection.state.js';
+import { readSignal } from '../../webrtc/signal-payload.js';
+import { upgradeAllowed } from '../../webrtc/upgrade-policy.js';
+import { dataArgument, sendError, trailingAck } from './handler.replies.js';
+
+const EVENT = P2pEvent.SIGNAL;
+
+/** The first protocol version that signals a direct path. */
+export const WEBRTC_PROTOCOL_VERSION = 3;
+
+/**
+ * `P2P_SIGNAL({type, ...}, [ack])` (protocol 3): passes an offer, answer, ICE candidate or bye on to the sender's
+ * peer, and only to it, as `P2P_SIGNAL({type, ..., sourceClientId})`. Checked like a relay (message rate, payload,
+ * pairing, target, size and byte rate), then against the `webrtc` option and its `canUpgrade` policy. The ack is
+ * error-first: `ack(null)` once passed on, `ack(error)` otherwise; without an ack, failures come as P2P_ERROR.
+ */
+export function onSignal(this: P2pSocket, payloadArgument: unknown): void {
+  const socket = this;
+  const conn = socket.data.p2p;
+  const answer = trailingAck(arguments);
+  const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
+  const limited = conn.limits?.checkRelayRate(EVENT);
+  if (limited) return fail(limited);
+  if (conn.protocolVersion < WEBRTC_PROTOCOL_VERSION) {
+    return fail(new P2pError('UPGRADE_FORBIDDEN', `WebRTC signalling needs protocol ${WEBRTC_PROTOCOL_VERSION}`, EVENT));
+  }
+  const payload = dataArgument(payloadArgument);
+  const signal = readSignal(payload);
+  if (signal instanceof P2pError) return fail(signal);
+  const peer = conn.peer;
+  if (!peer) return fail(new P2pError('NOT_PAIRED', undefined, EVENT));
+  if (signal.targetClientId !== undefined && signal.targetClientId !== peer.clientId) {
+    return fail(new P2pError('TARGET_NOT_PEER', `"${signal.targetClientId}" is not the current peer`, EVENT));
+  }
+  const oversized = conn.limits?.checkRelaySize(payload, EVENT);
+  if (oversized) return fail(oversized);
+  const webrtc = conn.gateway.options.webrtc;
+  if (!webrtc) return fail(new P2pError('UPGRADE_FORBIDDEN', 'this server has WebRTC turned off', EVENT));
+  // Every signal of a connection waits on the same verdict promise, so they reach the peer in the order they came.
+  void upgradeAllowed(conn, peer.clientId, webrtc).then((allowed) => {
+    if (!allowed) return fail(new P2pError('UPGRADE_FORBIDDEN', undefined, EVENT));
+    // The pairing may have changed while the policy was asked: deliver only to the peer the signal was meant for.
+    const current = conn.peer;
+    if (current?.clientId !== peer.clientId) return fail(new P2pError('NOT_PAIRED', undefined, EVENT));
+    if (current.connectionId === undefined) return fail(new P2pError('PEER_DISCONNECTED', 'the peer is reconnecting', EVENT));
+    const { targetClientId: _target, ...fields } = signal;
+    if (!conn.gateway.relay(current.connectionId, EVENT, [{ ...fields, sourceClientId: conn.clientId }])) {
+      return fail(new P2pError('PEER_DISCONNECTED', undefined, EVENT));
+    }
+    conn.gateway.engine.relayStats.signals++;
+    answer?.(null);
+  });
+}

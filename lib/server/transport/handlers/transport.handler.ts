@@ -1,0 +1,32 @@
+import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import type { P2pSocket } from '../p2p-connection.state.js';
+import { dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
+import { WEBRTC_PROTOCOL_VERSION } from './signal.handler.js';
+
+const EVENT = P2pEvent.TRANSPORT;
+
+/**
+ * `P2P_TRANSPORT({transport}, [ack])` (protocol 3, paired): the client reports the path its traffic takes now,
+ * `'relay'` or `'direct'`. Recorded in the store (so `PairingService` and the control center show it) and streamed as a
+ * `transport` lifecycle event. Error-first ack: `ack(null)` or `ack(error)` (NOT_PAIRED, INVALID_PAYLOAD, ...).
+ */
+export function onTransportReport(this: P2pSocket, payloadArgument: unknown): void {
+  const socket = this;
+  const conn = socket.data.p2p;
+  const answer = trailingAck(arguments);
+  const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
+  const limited = conn.limits?.checkRelayRate(EVENT);
+  if (limited) return fail(limited);
+  if (conn.protocolVersion < WEBRTC_PROTOCOL_VERSION) {
+    return fail(new P2pError('UPGRADE_FORBIDDEN', `${EVENT} needs protocol ${WEBRTC_PROTOCOL_VERSION}`, EVENT));
+  }
+  const payload = dataArgument(payloadArgument) as { transport?: unknown } | null | undefined;
+  const transport = typeof payload === 'object' && payload !== null ? payload.transport : undefined;
+  if (transport !== 'relay' && transport !== 'direct') {
+    return fail(new P2pError('INVALID_PAYLOAD', "transport must be 'relay' or 'direct'", EVENT));
+  }
+  conn.gateway.engine
+    .reportTransport(conn.clientId, socket.id, transport)
+    .then((recorded) => (recorded ? answer?.(null) : fail(new P2pError('NOT_PAIRED', undefined, EVENT))))
+    .catch((cause: unknown) => fail(internalError(socket, EVENT, cause)));
+}
