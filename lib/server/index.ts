@@ -48,5 +48,5 @@ export type {
   ResolvedTurnOptions,
   ResolvedWebRtcOptions,
 } from './webrtc/webrtc.options.js';
-export { mintTurnCredential, turnPassword, type TurnCredential } from './webrtc/turn-credentials.js';
+export { mintTurnCredential, turnPassword, type TurnCredential } from './webrtc/turn-credentials.minter.js';
 export type { RelayStatsSnapshot } from './pairing/relay.stats.js';

@@ -6,9 +6,9 @@ export {
   type DirectPathRole,
   type DirectPathState,
   type RTCPeerConnectionConstructor,
-} from './direct-path.js';
-export { FrameCodecError, decodeFrame, encodeFrame } from './frame-codec.js';
-export { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
-export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
-export { iceServersForNodeDataChannel } from './ice-servers.js';
-export { DirectUpgrade, type DirectUpgradeEvents, type DirectUpgradeOptions } from './direct-upgrade.js';
+} from './direct.path.js';
+export { FrameCodecError, decodeFrame, encodeFrame } from './frame.codec.js';
+export { RetryBackoff, type RetryBackoffOptions } from './retry.backoff.js';
+export { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';
+export { iceServersForNodeDataChannel } from './ice-servers.adapter.js';
+export { DirectUpgrade, type DirectUpgradeEvents, type DirectUpgradeOptions } from './direct.upgrade.js';

@@ -1,7 +1,7 @@
 import { P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
-import { readSignal } from '../../webrtc/signal-payload.js';
-import { upgradeAllowed } from '../../webrtc/upgrade-policy.js';
+import { readSignal } from '../../webrtc/signal-payload.reader.js';
+import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { dataArgument, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.SIGNAL;

@@ -1,7 +1,7 @@
 import { P2pError, P2pEvent, type WebRtcConfigPayload } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
-import { iceServersFor } from '../../webrtc/ice-config.js';
-import { upgradeAllowed } from '../../webrtc/upgrade-policy.js';
+import { iceServersFor } from '../../webrtc/ice.config.js';
+import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { sendError, trailingAck } from './handler.replies.js';
 import { WEBRTC_PROTOCOL_VERSION } from './signal.handler.js';
 

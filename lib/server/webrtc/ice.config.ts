@@ -1,5 +1,5 @@
 import type { P2pIceServer } from '../../protocol/index.js';
-import { mintTurnCredential } from './turn-credentials.js';
+import { mintTurnCredential } from './turn-credentials.minter.js';
 import type { ResolvedWebRtcOptions } from './webrtc.options.js';
 
 /** The ICE servers one client gets: the configured ones, then the TURN server with a credential minted for it. */

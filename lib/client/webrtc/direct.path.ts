@@ -1,8 +1,8 @@
 import type { DeliveredSignal, SignalPayload } from '../../protocol/index.js';
 import type { FramePath } from '../frame-path.interface.js';
 import { TypedEmitter } from '../typed.emitter.js';
-import { decodeFrame, encodeFrame } from './frame-codec.js';
-import type { SignallingChannel } from './signalling.js';
+import { decodeFrame, encodeFrame } from './frame.codec.js';
+import type { SignallingChannel } from './socket.signalling.js';
 
 /** The side that makes the offer; the other answers. Both sides must agree: see `directPathRole`. */
 export type DirectPathRole = 'offerer' | 'answerer';

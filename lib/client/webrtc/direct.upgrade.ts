@@ -1,9 +1,9 @@
 import type { Socket } from 'socket.io-client';
 import { type DeliveredSignal, P2pEvent, type P2pTransport } from '../../protocol/index.js';
 import { TypedEmitter } from '../typed.emitter.js';
-import { DirectPath, type DirectPathOptions, directPathRole } from './direct-path.js';
-import { RetryBackoff, type RetryBackoffOptions } from './retry-backoff.js';
-import { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './signalling.js';
+import { DirectPath, type DirectPathOptions, directPathRole } from './direct.path.js';
+import { RetryBackoff, type RetryBackoffOptions } from './retry.backoff.js';
+import { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';
 
 export interface DirectUpgradeEvents {
   /** A direct path is open: carry frames over `path` (a FramePath). */
