@@ -100,6 +100,33 @@ function checkChromium(mayInstall) {
   }
 }
 
+/** On PATH? */
+function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The WebRTC suites run coturn on the loopback of a network namespace of their own (`unshare -rn`, `ip`): Debian's
+ * coturn is installed with apt-get when missing and we are root, as Chromium is.
+ */
+function checkCoturn(mayInstall) {
+  if (hasCommand('turnserver')) return;
+  if (!isRoot() || !mayInstall) {
+    fail('the WebRTC suites need coturn (turnserver) and run as root in a network namespace: sudo apt-get install -y coturn');
+    return;
+  }
+  process.stdout.write('npm test: coturn is missing; installing Debian\'s coturn with apt-get (the WebRTC suites need it)\n');
+  const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', [...apt, 'update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+    execFileSync('apt-get', [...apt, 'install', '-y', 'coturn'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  } catch (error) {
+    fail(`could not install Debian's coturn (${error.message}): run apt-get install -y coturn`);
+  }
+}
+
 // Redis first: it is quick to check, and a missing Redis should not wait behind a Chromium install.
 await checkRedis();
 checkChromium(!process.exitCode);
+checkCoturn(!process.exitCode);
