@@ -4,43 +4,43 @@ import type { P2pGatewayWatchOptions } from './gateway.watch.js';
 /** Options of `P2pClient`. */
 export interface P2pClientOptions extends P2pGatewayWatchOptions {
   /** The clientId to present; put in `socket.auth`. Leave out if the socket already carries one (auth or query). */
-  clientId?: string;
+  clientId?: string | undefined;
   /**
    * The session token that lets this client take its id back after a drop the server has not noticed yet.
    * @default a random token per P2pClient
    */
-  sessionToken?: string;
+  sessionToken?: string | undefined;
   /**
    * Longest wait for the server's answer to a pairing request. Keep it above the server's `pairTimeoutMs`.
    * @default 15000
    */
-  pairTimeoutMs?: number;
+  pairTimeoutMs?: number | undefined;
   /**
    * Longest wait for the peer's acknowledgement relayed by the server. Keep it above the server's `ackTimeoutMs`.
    * @default 15000
    */
-  ackTimeoutMs?: number;
+  ackTimeoutMs?: number | undefined;
   /**
    * Longest wait for the server's answer to other requests (unpair, list clients).
    * @default 10000
    */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /**
    * After a lost connection, how long a paired client waits to reconnect and hear that the server kept its pairing
    * (reconnect grace) before it counts the pairing as ended.
    * @default 30000
    */
-  resumeTimeoutMs?: number;
+  resumeTimeoutMs?: number | undefined;
   /**
    * Decides on an incoming pairing request while this client is free. A busy client refuses without asking.
    * @default accept (as the original plugin did)
    */
-  consent?: (sourceClientId: string) => boolean | Promise<boolean>;
+  consent?: ((sourceClientId: string) => boolean | Promise<boolean>) | undefined;
   /**
    * The reliable channel (protocol 3), used when the peer speaks protocol 3 too: every `emit` and `emitWithAck` is
    * delivered exactly once and in order across connection losses, with a bounded send window. `false` declares
    * protocol 2 instead: messages go as plain relays, at most once.
    * @default {} (on, with the defaults of `ReliableChannelOptions`)
    */
-  reliable?: ReliableChannelOptions | false;
+  reliable?: ReliableChannelOptions | false | undefined;
 }

@@ -1,7 +1,7 @@
 /** A bound in messages and in bytes (bytes as estimated from the values: string lengths, binary sizes...). */
 export interface MessageBound {
-  messages?: number;
-  bytes?: number;
+  messages?: number | undefined;
+  bytes?: number | undefined;
 }
 
 /** Options of the reliable channel that two paired protocol-3 `P2pClient`s use for `emit` and `emitWithAck`. */
@@ -11,35 +11,35 @@ export interface ReliableChannelOptions {
    * returns true; past it, `emit` returns false, the message waits here, and `drain` follows once there is room.
    * @default { messages: 1024, bytes: 8388608 } (8 MiB)
    */
-  window?: MessageBound;
+  window?: MessageBound | undefined;
   /**
    * Room behind the window for an app that keeps sending after `emit` returned false. Past it a message is refused
    * with BUFFER_FULL (the `error` event, or the rejected `emitWithAck`): only an app that ignores backpressure sees it.
    * @default { messages: 16384, bytes: 67108864 } (64 MiB)
    */
-  queue?: MessageBound;
+  queue?: MessageBound | undefined;
   /**
    * The receiver confirms after this many messages, or `ackDelayMs` after the first unconfirmed one, or with its next
    * frame of its own, whichever comes first.
    * @default 32
    */
-  ackEvery?: number;
+  ackEvery?: number | undefined;
   /** @default 20 */
-  ackDelayMs?: number;
+  ackDelayMs?: number | undefined;
   /**
    * With messages in flight and nothing confirmed for this long, they are sent again (doubling up to
    * `maxRetransmitMs` while nothing moves). Resumes and refusals resend at once, without waiting for it.
    * @default 2000
    */
-  retransmitMs?: number;
+  retransmitMs?: number | undefined;
   /** @default 16000 */
-  maxRetransmitMs?: number;
+  maxRetransmitMs?: number | undefined;
   /**
    * After the server refused a frame for a passing cause (peer away or slow, a rate limit), how long to wait before
    * sending again; doubles while refusals go on.
    * @default 100
    */
-  refusalBackoffMs?: number;
+  refusalBackoffMs?: number | undefined;
 }
 
 export interface ResolvedReliableOptions {
