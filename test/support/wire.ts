@@ -111,7 +111,10 @@ export async function pairRaw(source: Socket, target: Socket, targetId: string):
   const answer = emitWithAck(source, 'P2P_REGISTER', targetId);
   const [sourceId] = await asked;
   expect(await emitWithAck(target, 'P2P_REGISTER_SUCCESS', sourceId)).toEqual([true]);
-  expect(await answer).toEqual([true]);
+  // Protocol 3 sources also learn their peer's version: `ack(true, null, {peerProtocol})`.
+  expect(await answer).toEqual(expect.arrayContaining([true]));
+  const [, error, info, ...rest] = await answer;
+  if (error !== undefined) expect([error, info, rest]).toEqual([null, { peerProtocol: expect.any(Number) }, []]);
 }
 
 /**

@@ -195,7 +195,7 @@ const SCRIPT = String.raw`
     syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, ab, ba, transport }) => {
       const pair = node('span');
       pair.append(node('code', a), ' \u2194 ', node('code', b));
-      return [pair, node('span', transport || 'relay', 'transport ' + (transport || 'relay')), time(since), direction(ab), direction(ba), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
+      return [pair, time(since), direction(ab), direction(ba), node('span', transport || 'relay', 'transport ' + (transport || 'relay')), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
     });
     $('no-pairings').hidden = pairings.length > 0;
   }
@@ -460,7 +460,7 @@ export const CONTROL_CENTER_PAGE = `<!doctype html>
   <section class="card">
     <h2>Pairings</h2>
     <table>
-      <thead><tr><th>clients</th><th>transport</th><th>since</th><th title="sent by the first to the second">\u2192</th><th title="sent by the second to the first">\u2190</th><th></th></tr></thead>
+      <thead><tr><th>clients</th><th>since</th><th title="sent by the first to the second">\u2192</th><th title="sent by the second to the first">\u2190</th><th>transport</th><th></th></tr></thead>
       <tbody id="pairings"></tbody>
     </table>
     <p id="no-pairings" class="empty">No pairings.</p>

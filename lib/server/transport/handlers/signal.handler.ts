@@ -45,8 +45,9 @@ export function onSignal(this: P2pSocket, payloadArgument: unknown): void {
     if (current?.clientId !== peer.clientId) return fail(new P2pError('NOT_PAIRED', undefined, EVENT));
     if (current.connectionId === undefined) return fail(new P2pError('PEER_DISCONNECTED', 'the peer is reconnecting', EVENT));
     const { targetClientId: _target, ...fields } = signal;
-    if (!conn.gateway.relay(current.connectionId, EVENT, [{ ...fields, sourceClientId: conn.clientId }])) {
-      return fail(new P2pError('PEER_DISCONNECTED', undefined, EVENT));
+    const refusal = conn.gateway.relay(current.connectionId, EVENT, [{ ...fields, sourceClientId: conn.clientId }]);
+    if (refusal) {
+      return fail(new P2pError(refusal, undefined, EVENT));
     }
     conn.gateway.engine.relayStats.signals++;
     answer?.(null);
