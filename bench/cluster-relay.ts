@@ -152,7 +152,9 @@ async function measure(p: ClusterPlan, progress: Progress, redisPid: number | nu
           const where = `round ${r + 1}/${p.rounds} · ${spec.kind} · ${CONFIG_TITLES[config]}`;
           progress.log(where);
           try {
-            const { result, redisBusy, nodeCpuMicros } = await measureConfig(nodes[config], spec, redisPid, (text) => progress.log(`${where}: ${text}`));
+            const { result, redisBusy, nodeCpuMicros } = await measureConfig(nodes[config], spec, redisPid, (text) =>
+              progress.log(`${where}: ${text}`),
+            );
             if (result.kind === 'relay') entry.relay = result;
             else entry.ack = result;
             entry.redisBusy[spec.kind as 'relay' | 'ack'] = redisBusy;
@@ -186,7 +188,9 @@ async function main(): Promise<number> {
   const prefixes = { single: `p2p-bench-single-${runId}`, cross: `p2p-bench-cross-${runId}` };
   const machine = describeMachine();
   const progress = new Progress(p.rounds * CONFIGS.length * 2);
-  progress.log(`${short ? 'short' : 'full'} cluster run: ${p.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}, Redis ${redisVersion}`);
+  progress.log(
+    `${short ? 'short' : 'full'} cluster run: ${p.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}, Redis ${redisVersion}`,
+  );
 
   const loadAverage = { atStart: loadavg(), atEnd: [] as number[] };
   const otherWork = watchOtherWork();
@@ -210,7 +214,18 @@ async function main(): Promise<number> {
     `Redis ${redisVersion} at ${REDIS_URL} · not pinned${other}`;
   const stem = short ? 'cluster-short' : option('--rounds') ? 'cluster-partial' : 'cluster';
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const report = { date: new Date().toISOString(), command, machine, redisVersion, otherCpuShare, loadAverage, plan: p, figures, rounds, failures };
+  const report = {
+    date: new Date().toISOString(),
+    command,
+    machine,
+    redisVersion,
+    otherCpuShare,
+    loadAverage,
+    plan: p,
+    figures,
+    rounds,
+    failures,
+  };
   writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${RESULTS_DIR}${stem}.md`, `${subtitle}\n\n${clusterMarkdownTable(figures)}\n`);
 

@@ -29,7 +29,15 @@ const options: P2pModuleOptions = {
   serverOptions: { cors: { origin: true }, allowEIO3: true },
   ...(env.BENCH_LIMITS === 'default' ? {} : { limits: NOT_BINDING }),
   ...(env.P2P_GRACE_MS ? { reconnectGraceMs: Number(env.P2P_GRACE_MS) } : {}),
-  ...(env.REDIS_URL ? { redis: { url: env.REDIS_URL, keyPrefix: env.P2P_KEY_PREFIX ?? 'p2p-bench', ...(env.P2P_SHARDED ? { sharded: env.P2P_SHARDED === '1' } : {}) } } : {}),
+  ...(env.REDIS_URL
+    ? {
+        redis: {
+          url: env.REDIS_URL,
+          keyPrefix: env.P2P_KEY_PREFIX ?? 'p2p-bench',
+          ...(env.P2P_SHARDED ? { sharded: env.P2P_SHARDED === '1' } : {}),
+        },
+      }
+    : {}),
 };
 
 @Module({ imports: [P2pModule.forRoot(options), DiscoveryModule] })

@@ -19,7 +19,10 @@ function relay(gateway: { metrics?: GatewayMeter }, calls: number): void {
 for (const gateway of [on, off, on, off]) relay(gateway, CALLS / 10);
 const results: Record<string, number[]> = { on: [], off: [] };
 for (let round = 0; round < 5; round++) {
-  for (const [name, gateway] of [['on', on], ['off', off]] as const) {
+  for (const [name, gateway] of [
+    ['on', on],
+    ['off', off],
+  ] as const) {
     const started = process.cpuUsage();
     relay(gateway, CALLS);
     const used = process.cpuUsage(started);

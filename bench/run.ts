@@ -23,7 +23,6 @@ import { type ServerKind, ServerProcess } from './harness/server-process.js';
 import type { RoundResults } from './report/figures.js';
 import { readReport, writeReport } from './report/write-report.js';
 
-
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
@@ -97,7 +96,9 @@ async function main(): Promise<number> {
   const { plan, warning } = fitToFileLimit({ rounds, measurements }, machine.openFileLimit);
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   const progress = new Progress(stepsOf(plan));
-  progress.log(`${short ? 'short' : 'full'} run: ${plan.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}`);
+  progress.log(
+    `${short ? 'short' : 'full'} run: ${plan.rounds} round(s), ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}`,
+  );
 
   // Other work on a shared machine moves the figures; say how much of the CPU it took during the run.
   const loadAverage = { atStart: loadavg(), atEnd: [] as number[] };
@@ -109,7 +110,22 @@ async function main(): Promise<number> {
   const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
   // Only the full run replaces the committed results; smoke and partial runs are written beside them.
   const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
-  writeReport({ date: new Date().toISOString(), command, machine, pinning, otherCpuShare, loadAverage, plan, figures: [], rounds: results, failures, warning }, stem);
+  writeReport(
+    {
+      date: new Date().toISOString(),
+      command,
+      machine,
+      pinning,
+      otherCpuShare,
+      loadAverage,
+      plan,
+      figures: [],
+      rounds: results,
+      failures,
+      warning,
+    },
+    stem,
+  );
   for (const failure of failures) console.error(`failed: ${failure}`);
   return failures.length === 0 ? 0 : 1;
 }

@@ -68,7 +68,13 @@ async function main(): Promise<number> {
   const sample = async (phase: SoakSample['phase']) => {
     const stats = await node.stats(true);
     const inspection = await node.inspect();
-    const s: SoakSample = { t: (performance.now() - loadStart) / 1000, phase, stats, inspection, ...(latest ? { counters: structuredClone(latest) } : {}) };
+    const s: SoakSample = {
+      t: (performance.now() - loadStart) / 1000,
+      phase,
+      stats,
+      inspection,
+      ...(latest ? { counters: structuredClone(latest) } : {}),
+    };
     samples.push(s);
     progress.log(
       `${phase} t=${s.t.toFixed(0)}s heap ${(stats.heapUsedBytes / 2 ** 20).toFixed(2)} MB, ${stats.openSockets} sockets, ` +
@@ -142,12 +148,17 @@ async function main(): Promise<number> {
   const command = `npm run bench:soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const subtitle = `${command} · ${minutes} min · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node}`;
   const totals =
-    `load: ${counters.sessions} sessions (${Object.entries(counters.endings).map(([k, v]) => `${v} ${k}`).join(', ')}), ` +
+    `load: ${counters.sessions} sessions (${Object.entries(counters.endings)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}), ` +
     `${counters.connections} connections, ${counters.pairings} pairings, ${counters.expectedRefusals} expected refusals, ` +
     `${counters.relaysReceived}/${counters.relaysSent} relays delivered, ${counters.acksOk} acks answered, ` +
     `acks rejected: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed, ` +
     `${counters.undeliveredReported} message(s) reported undelivered as a pairing ended (confirmations lost; every relay above was checked on arrival)`;
-  const known = Object.entries(counters.knownIssues).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const known =
+    Object.entries(counters.knownIssues)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const details = [
     totals,
     `known issues (not counted as errors, see soak-types.ts): ${known}`,
@@ -157,7 +168,20 @@ async function main(): Promise<number> {
 
   const stem = short ? 'soak-short' : 'soak';
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const report = { date: new Date().toISOString(), command, machine, spec, warmupMs, heapSlopeKbPerMin: slopes, comparison, sinceCold, counters, serverLog, verdict, samples };
+  const report = {
+    date: new Date().toISOString(),
+    command,
+    machine,
+    spec,
+    warmupMs,
+    heapSlopeKbPerMin: slopes,
+    comparison,
+    sinceCold,
+    counters,
+    serverLog,
+    verdict,
+    samples,
+  };
   writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const errorList = counters.errorSamples.map((e) => `- ${e}`).join('\n');
   const md = [subtitle, '', soakMarkdownTable(samples), '', ...details.map((d) => `- ${d}`), '', `**${verdict}**`];

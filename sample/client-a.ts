@@ -46,7 +46,9 @@ export async function runClientA(url: string, options: ClientAOptions = {}): Pro
     log(`paired with ${client.peerId}`);
 
     log(`emit2('testAck', {"a":1}, "b", 2, {"c":3}, ack)`);
-    const acknowledged = new Promise<unknown[]>((resolve) => client.emit2('testAck', { a: 1 }, 'b', 2, { c: 3 }, (...results: unknown[]) => resolve(results)));
+    const acknowledged = new Promise<unknown[]>((resolve) =>
+      client.emit2('testAck', { a: 1 }, 'b', 2, { c: 3 }, (...results: unknown[]) => resolve(results)),
+    );
     const ackResult = await Promise.race([acknowledged, failure]);
     log(`ack result: ${formatArgs(ackResult)}`);
     const replyArgs = await Promise.race([reply, failure]);

@@ -27,7 +27,9 @@ export async function startClientB(url: string, log: Log = (line) => console.log
   client.on('request', (sourceId) => log(`pairing request from ${sourceId}: accepting`));
   client.on('paired', (peerId) => log(`paired with ${peerId}`));
   client.on('error', (error) => log(`error ${describeError(error)}`));
-  client.socket.on(P2pEvent.DISCONNECT, (peerId: string, reason: string) => log(`${P2pEvent.DISCONNECT}(${formatArgs([peerId, reason])}): the pairing ended`));
+  client.socket.on(P2pEvent.DISCONNECT, (peerId: string, reason: string) =>
+    log(`${P2pEvent.DISCONNECT}(${formatArgs([peerId, reason])}): the pairing ended`),
+  );
   client.socket.on('testAck', (...args: unknown[]) => {
     const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
     log(`testAck received: ${formatArgs(args)}`);

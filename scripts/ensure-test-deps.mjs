@@ -12,8 +12,7 @@ import { Redis } from 'ioredis';
 
 const DEBIAN_CHROMIUM = process.env.P2P_TEST_DEPS_DEBIAN_CHROMIUM ?? '/usr/bin/chromium';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const START_REDIS =
-  'apt-get install -y redis-server, or redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""';
+const START_REDIS = 'apt-get install -y redis-server, or redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""';
 
 function fail(line) {
   process.stderr.write(`npm test: ${line}\n`);
@@ -60,7 +59,7 @@ function isRoot() {
 }
 
 function installDebianChromium() {
-  process.stdout.write('npm test: Chromium is missing; installing Debian\'s chromium with apt-get (the browser suites need it)\n');
+  process.stdout.write("npm test: Chromium is missing; installing Debian's chromium with apt-get (the browser suites need it)\n");
   // Waits for another apt-get holding the lock instead of failing at once.
   const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -80,23 +79,31 @@ function checkChromium(mayInstall) {
   const explicit = process.env.CHROMIUM_PATH;
   if (explicit && explicit !== DEBIAN_CHROMIUM) {
     if (isExecutable(explicit) && chromiumVersion(explicit)) return;
-    fail(`CHROMIUM_PATH=${explicit} is not a Chromium that runs: point it at one, or unset it to use Debian's chromium (apt-get install -y chromium)`);
+    fail(
+      `CHROMIUM_PATH=${explicit} is not a Chromium that runs: point it at one, or unset it to use Debian's chromium (apt-get install -y chromium)`,
+    );
     return;
   }
   if (!isExecutable(DEBIAN_CHROMIUM)) {
     if (!isRoot() || !mayInstall) {
-      fail(`the browser suites need Chromium at ${DEBIAN_CHROMIUM}: install it (sudo apt-get install -y chromium), or set CHROMIUM_PATH to a Chromium binary`);
+      fail(
+        `the browser suites need Chromium at ${DEBIAN_CHROMIUM}: install it (sudo apt-get install -y chromium), or set CHROMIUM_PATH to a Chromium binary`,
+      );
       return;
     }
     try {
       installDebianChromium();
     } catch (error) {
-      fail(`could not install Debian's chromium (${error.message}): run apt-get install -y chromium, or set CHROMIUM_PATH to a Chromium binary`);
+      fail(
+        `could not install Debian's chromium (${error.message}): run apt-get install -y chromium, or set CHROMIUM_PATH to a Chromium binary`,
+      );
       return;
     }
   }
   if (!chromiumVersion(DEBIAN_CHROMIUM)) {
-    fail(`${DEBIAN_CHROMIUM} does not run (${DEBIAN_CHROMIUM} --version failed): reinstall it (apt-get install --reinstall -y chromium), or set CHROMIUM_PATH to a Chromium binary`);
+    fail(
+      `${DEBIAN_CHROMIUM} does not run (${DEBIAN_CHROMIUM} --version failed): reinstall it (apt-get install --reinstall -y chromium), or set CHROMIUM_PATH to a Chromium binary`,
+    );
   }
 }
 
@@ -115,7 +122,7 @@ function checkCoturn(mayInstall) {
     fail('the WebRTC suites need coturn (turnserver) and run as root in a network namespace: sudo apt-get install -y coturn');
     return;
   }
-  process.stdout.write('npm test: coturn is missing; installing Debian\'s coturn with apt-get (the WebRTC suites need it)\n');
+  process.stdout.write("npm test: coturn is missing; installing Debian's coturn with apt-get (the WebRTC suites need it)\n");
   const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {

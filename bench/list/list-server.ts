@@ -18,7 +18,9 @@ import { RedisPairingStore } from '../../lib/server/stores/redis/index.js';
 const bulk = Number(process.env.LIST_BULK ?? 0);
 const store: PairingStore =
   process.env.LIST_STORE === 'redis'
-    ? new RedisPairingStore(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), { keyPrefix: process.env.LIST_KEY_PREFIX ?? 'bench-list' })
+    ? new RedisPairingStore(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), {
+        keyPrefix: process.env.LIST_KEY_PREFIX ?? 'bench-list',
+      })
     : new InMemoryPairingStore();
 
 /** Registers `count` clients (ids `bulk-000000`...) and pairs three in four of them, two by two. */
@@ -30,7 +32,14 @@ async function fill(count: number): Promise<void> {
     await Promise.all(
       ids.map((i) =>
         store.registerClient(
-          { clientId: id(i), connectionId: `bulk-conn-${i}`, nodeId: 'bench-bulk', protocolVersion: 2, connectedAt: Date.now(), state: { kind: 'free' } },
+          {
+            clientId: id(i),
+            connectionId: `bulk-conn-${i}`,
+            nodeId: 'bench-bulk',
+            protocolVersion: 2,
+            connectedAt: Date.now(),
+            state: { kind: 'free' },
+          },
           'refuse',
         ),
       ),

@@ -45,8 +45,16 @@ interface Workload {
 const WORKLOADS: Workload[] = [
   { name: 'first-page', title: 'LIST_CLIENTS(ack), the original request: first page (100 vs 1,000 ids)', args: () => [] },
   { name: 'page-100', title: 'first page of 100: {cursor: null, limit: 100}', args: () => [{ cursor: null, limit: 100 }] },
-  { name: 'mid-walk-100', title: 'page of 100 from mid-walk: {cursor, limit: 100}', args: (cursors, size) => [{ cursor: cursors[size], limit: 100 }] },
-  { name: 'available-100', title: 'first free page of 100: {available: true, cursor: null, limit: 100}', args: () => [{ available: true, cursor: null, limit: 100 }] },
+  {
+    name: 'mid-walk-100',
+    title: 'page of 100 from mid-walk: {cursor, limit: 100}',
+    args: (cursors, size) => [{ cursor: cursors[size], limit: 100 }],
+  },
+  {
+    name: 'available-100',
+    title: 'first free page of 100: {available: true, cursor: null, limit: 100}',
+    args: () => [{ available: true, cursor: null, limit: 100 }],
+  },
 ];
 
 interface Gateway {
@@ -58,12 +66,19 @@ interface Gateway {
 
 function ask(socket: Socket, args: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    socket.timeout(30_000).emit('LIST_CLIENTS', ...args, (error: Error | null, answer: unknown) => (error ? reject(error) : resolve(answer)));
+    socket
+      .timeout(30_000)
+      .emit('LIST_CLIENTS', ...args, (error: Error | null, answer: unknown) => (error ? reject(error) : resolve(answer)));
   });
 }
 
 async function connectViewer(url: string, index: number): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { clientId: `viewer-${index}`, p2pProtocol: 2 } });
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: { clientId: `viewer-${index}`, p2pProtocol: 2 },
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
@@ -88,7 +103,10 @@ async function startGateway(store: StoreKind, size: Size, keyPrefix: string): Pr
   let cursor: string | null = null;
   let seen = 0;
   while (seen < total / 2) {
-    const page = (await ask(viewers[0]!, [{ cursor, limit: Math.min(1000, total / 2 - seen) }])) as { clients: string[]; next: string | null };
+    const page = (await ask(viewers[0]!, [{ cursor, limit: Math.min(1000, total / 2 - seen) }])) as {
+      clients: string[];
+      next: string | null;
+    };
     seen += page.clients.length;
     cursor = page.next;
     if (cursor === null) throw new Error(`the walk ended after ${seen} of ${total} clients`);
@@ -160,7 +178,16 @@ for (const store of stores) {
     gateways.baseline = await startGateway(store, 'baseline', prefixes.baseline);
     gateways.large = await startGateway(store, 'large', prefixes.large);
     const cursors = { baseline: gateways.baseline.midCursor, large: gateways.large.midCursor };
-    const storeRows = WORKLOADS.map((w): Row => ({ store, workload: w.name, title: w.title, baselineMicros: [], largeMicros: [], ratios: [], baselineBytes: 0, largeBytes: 0 }));
+    const storeRows = WORKLOADS.map((w): Row => ({
+      store,
+      workload: w.name,
+      title: w.title,
+      baselineMicros: [],
+      largeMicros: [],
+      ratios: [],
+      baselineBytes: 0,
+      largeBytes: 0,
+    }));
     for (let r = 0; r < rounds; r++) {
       const order: Size[] = r % 2 === 0 ? ['baseline', 'large'] : ['large', 'baseline'];
       for (const [w, workload] of WORKLOADS.entries()) {

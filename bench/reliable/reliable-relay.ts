@@ -130,7 +130,9 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const mode of (r % 2 === 0 ? ['plain', 'reliable'] : ['reliable', 'plain']) as Mode[]) {
     const figures = await round(mode, r);
     results[mode].push(figures);
-    console.log(`round ${r + 1}/${ROUNDS} ${mode}: ${Math.round(figures.deliveredPerSec)} msg/s, ${figures.wireBytesPerMessage.toFixed(1)} B/msg`);
+    console.log(
+      `round ${r + 1}/${ROUNDS} ${mode}: ${Math.round(figures.deliveredPerSec)} msg/s, ${figures.wireBytesPerMessage.toFixed(1)} B/msg`,
+    );
   }
 }
 
@@ -145,7 +147,8 @@ const rows = keys.map(([key, label, digits]) => {
   const plain = key === 'lost' ? results.plain.reduce((s, f) => s + f.lost, 0) : median(results.plain.map((f) => f[key]));
   const reliable = key === 'lost' ? results.reliable.reduce((s, f) => s + f.lost, 0) : median(results.reliable.map((f) => f[key]));
   const ratios = results.reliable.map((f, i) => f[key] / results.plain[i]![key]);
-  const ratio = key === 'lost' ? '-' : `${(reliable / plain).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
+  const ratio =
+    key === 'lost' ? '-' : `${(reliable / plain).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
   return `| ${label} | ${plain.toFixed(digits)} | ${reliable.toFixed(digits)} | ${ratio} |`;
 });
 const header = [

@@ -3,7 +3,9 @@ import type { ServerKind } from '../harness/server-process.js';
 import type { WorkloadResult } from '../workloads.js';
 
 /** results[round][server][measurement name] */
-export type RoundResults = Array<Record<'bare' | 'gateway', Record<string, WorkloadResult>> & Partial<Record<ServerKind, Record<string, WorkloadResult>>>>;
+export type RoundResults = Array<
+  Record<'bare' | 'gateway', Record<string, WorkloadResult>> & Partial<Record<ServerKind, Record<string, WorkloadResult>>>
+>;
 
 export interface Target {
   /** Gateway/bare ratio at least (higher is better) or at most (lower is better). */
@@ -56,14 +58,52 @@ const AT_MOST_120: Target = { ratio: 1.2, text: '<= 1.2x bare' };
 function relayDefs(name: string, title: string, offered: number): FigureDef[] {
   const relay = (r: Record<string, WorkloadResult>) => (r[name]?.kind === 'relay' ? r[name] : undefined);
   return [
-    { key: `${name}.max`, label: `${title}: saturated`, unit: 'msg/s', better: 'higher', read: (r) => relay(r)?.max.deliveredPerSec, target: AT_LEAST_095 },
-    { key: `${name}.fixed.rate`, label: `${title}: delivered at ${offered}/s offered`, unit: 'msg/s', better: 'higher', read: (r) => relay(r)?.fixed.deliveredPerSec },
+    {
+      key: `${name}.max`,
+      label: `${title}: saturated`,
+      unit: 'msg/s',
+      better: 'higher',
+      read: (r) => relay(r)?.max.deliveredPerSec,
+      target: AT_LEAST_095,
+    },
+    {
+      key: `${name}.fixed.rate`,
+      label: `${title}: delivered at ${offered}/s offered`,
+      unit: 'msg/s',
+      better: 'higher',
+      read: (r) => relay(r)?.fixed.deliveredPerSec,
+    },
     { key: `${name}.fixed.p50`, label: `${title}: p50 at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => relay(r)?.fixed.p50Ms },
-    { key: `${name}.fixed.p99`, label: `${title}: p99 at ${offered}/s`, unit: 'ms', better: 'lower', read: (r) => relay(r)?.fixed.p99Ms, target: AT_MOST_110 },
+    {
+      key: `${name}.fixed.p99`,
+      label: `${title}: p99 at ${offered}/s`,
+      unit: 'ms',
+      better: 'lower',
+      read: (r) => relay(r)?.fixed.p99Ms,
+      target: AT_MOST_110,
+    },
     { key: `${name}.max.p99`, label: `${title}: p99 saturated`, unit: 'ms', better: 'lower', read: (r) => relay(r)?.max.p99Ms },
-    { key: `${name}.cpu`, label: `${title}: server CPU per 1M relays`, unit: 's', better: 'lower', read: (r) => relay(r)?.max.cpuSecPerMillion },
-    { key: `${name}.busy`, label: `${title}: server core busy, saturated`, unit: '%', better: 'lower', read: (r) => percent(relay(r)?.max.serverBusy) },
-    { key: `${name}.loadBusy`, label: `${title}: load core busy, saturated`, unit: '%', better: 'lower', read: (r) => percent(relay(r)?.max.loadBusy) },
+    {
+      key: `${name}.cpu`,
+      label: `${title}: server CPU per 1M relays`,
+      unit: 's',
+      better: 'lower',
+      read: (r) => relay(r)?.max.cpuSecPerMillion,
+    },
+    {
+      key: `${name}.busy`,
+      label: `${title}: server core busy, saturated`,
+      unit: '%',
+      better: 'lower',
+      read: (r) => percent(relay(r)?.max.serverBusy),
+    },
+    {
+      key: `${name}.loadBusy`,
+      label: `${title}: load core busy, saturated`,
+      unit: '%',
+      better: 'lower',
+      read: (r) => percent(relay(r)?.max.loadBusy),
+    },
   ];
 }
 
@@ -72,10 +112,38 @@ function clientDefs(name: string, count: number): FigureDef[] {
   const label = `${count / 1000}k clients`;
   return [
     { key: `${name}.connect`, label: `${label}: time to connect all`, unit: 's', better: 'lower', read: (r) => clients(r)?.connectSec },
-    { key: `${name}.pair`, label: `${label}: time to make ${count / 2} pairings`, unit: 's', better: 'lower', read: (r) => clients(r)?.pairSec },
-    { key: `${name}.rss`, label: `${label}: RSS per client`, unit: 'KB', better: 'lower', read: (r) => clients(r)?.rssPerClientKb, target: AT_MOST_120 },
-    { key: `${name}.heap`, label: `${label}: heap per client (after GC)`, unit: 'KB', better: 'lower', read: (r) => clients(r)?.heapPerClientKb, target: AT_MOST_120 },
-    { key: `${name}.errors`, label: `${label}: errors (all rounds)`, unit: '', better: 'lower', read: (r) => clients(r)?.errors, sum: true, target: { atMost: 0, text: '0' } },
+    {
+      key: `${name}.pair`,
+      label: `${label}: time to make ${count / 2} pairings`,
+      unit: 's',
+      better: 'lower',
+      read: (r) => clients(r)?.pairSec,
+    },
+    {
+      key: `${name}.rss`,
+      label: `${label}: RSS per client`,
+      unit: 'KB',
+      better: 'lower',
+      read: (r) => clients(r)?.rssPerClientKb,
+      target: AT_MOST_120,
+    },
+    {
+      key: `${name}.heap`,
+      label: `${label}: heap per client (after GC)`,
+      unit: 'KB',
+      better: 'lower',
+      read: (r) => clients(r)?.heapPerClientKb,
+      target: AT_MOST_120,
+    },
+    {
+      key: `${name}.errors`,
+      label: `${label}: errors (all rounds)`,
+      unit: '',
+      better: 'lower',
+      read: (r) => clients(r)?.errors,
+      sum: true,
+      target: { atMost: 0, text: '0' },
+    },
   ];
 }
 
@@ -87,24 +155,99 @@ function definitions(names: string[], offered: number): FigureDef[] {
     else if (name === 'ack') {
       const ack = (r: Record<string, WorkloadResult>) => (r.ack?.kind === 'ack' ? r.ack : undefined);
       defs.push(
-        { key: 'ack.rate', label: 'relay with ack: round trips', unit: '/s', better: 'higher', read: (r) => ack(r)?.roundTripsPerSec, target: AT_LEAST_095 },
+        {
+          key: 'ack.rate',
+          label: 'relay with ack: round trips',
+          unit: '/s',
+          better: 'higher',
+          read: (r) => ack(r)?.roundTripsPerSec,
+          target: AT_LEAST_095,
+        },
         { key: 'ack.p50', label: 'relay with ack: p50', unit: 'ms', better: 'lower', read: (r) => ack(r)?.p50Ms },
         { key: 'ack.p99', label: 'relay with ack: p99', unit: 'ms', better: 'lower', read: (r) => ack(r)?.p99Ms, target: AT_MOST_110 },
-        { key: 'ack.cpu', label: 'relay with ack: server CPU per 1M round trips', unit: 's', better: 'lower', read: (r) => ack(r)?.cpuSecPerMillion },
-        { key: 'ack.busy', label: 'relay with ack: server core busy', unit: '%', better: 'lower', read: (r) => percent(ack(r)?.serverBusy) },
-        { key: 'ack.loadBusy', label: 'relay with ack: load core busy', unit: '%', better: 'lower', read: (r) => percent(ack(r)?.loadBusy) },
+        {
+          key: 'ack.cpu',
+          label: 'relay with ack: server CPU per 1M round trips',
+          unit: 's',
+          better: 'lower',
+          read: (r) => ack(r)?.cpuSecPerMillion,
+        },
+        {
+          key: 'ack.busy',
+          label: 'relay with ack: server core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(ack(r)?.serverBusy),
+        },
+        {
+          key: 'ack.loadBusy',
+          label: 'relay with ack: load core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(ack(r)?.loadBusy),
+        },
       );
     } else if (name === 'handshakes') {
       const hs = (r: Record<string, WorkloadResult>) => (r.handshakes?.kind === 'handshakes' ? r.handshakes : undefined);
       defs.push(
-        { key: 'handshakes.full', label: 'handshakes: connect 2 + pair + unpair', unit: '/s', better: 'higher', read: (r) => hs(r)?.handshakesPerSec, target: { atLeast: 2000, text: '>= 2000/s' } },
-        { key: 'handshakes.full.capacity', label: 'handshakes: server capacity, 1 core', unit: '/s', better: 'higher', read: (r) => perSecond(hs(r)?.handshakeServerCpuMs), target: { atLeast: 2000, text: '>= 2000/s' } },
-        { key: 'handshakes.full.busy', label: 'handshakes: server core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.handshakeServerBusy) },
-        { key: 'handshakes.full.loadBusy', label: 'handshakes: load core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.handshakeLoadBusy) },
-        { key: 'handshakes.reuse', label: 'handshakes: pair + unpair, open sockets', unit: '/s', better: 'higher', read: (r) => hs(r)?.pairUnpairPerSec },
-        { key: 'handshakes.reuse.capacity', label: 'pair + unpair: server capacity, 1 core', unit: '/s', better: 'higher', read: (r) => perSecond(hs(r)?.pairUnpairServerCpuMs) },
-        { key: 'handshakes.reuse.busy', label: 'pair + unpair: server core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.pairUnpairServerBusy) },
-        { key: 'handshakes.reuse.loadBusy', label: 'pair + unpair: load core busy', unit: '%', better: 'lower', read: (r) => percent(hs(r)?.pairUnpairLoadBusy) },
+        {
+          key: 'handshakes.full',
+          label: 'handshakes: connect 2 + pair + unpair',
+          unit: '/s',
+          better: 'higher',
+          read: (r) => hs(r)?.handshakesPerSec,
+          target: { atLeast: 2000, text: '>= 2000/s' },
+        },
+        {
+          key: 'handshakes.full.capacity',
+          label: 'handshakes: server capacity, 1 core',
+          unit: '/s',
+          better: 'higher',
+          read: (r) => perSecond(hs(r)?.handshakeServerCpuMs),
+          target: { atLeast: 2000, text: '>= 2000/s' },
+        },
+        {
+          key: 'handshakes.full.busy',
+          label: 'handshakes: server core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(hs(r)?.handshakeServerBusy),
+        },
+        {
+          key: 'handshakes.full.loadBusy',
+          label: 'handshakes: load core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(hs(r)?.handshakeLoadBusy),
+        },
+        {
+          key: 'handshakes.reuse',
+          label: 'handshakes: pair + unpair, open sockets',
+          unit: '/s',
+          better: 'higher',
+          read: (r) => hs(r)?.pairUnpairPerSec,
+        },
+        {
+          key: 'handshakes.reuse.capacity',
+          label: 'pair + unpair: server capacity, 1 core',
+          unit: '/s',
+          better: 'higher',
+          read: (r) => perSecond(hs(r)?.pairUnpairServerCpuMs),
+        },
+        {
+          key: 'handshakes.reuse.busy',
+          label: 'pair + unpair: server core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(hs(r)?.pairUnpairServerBusy),
+        },
+        {
+          key: 'handshakes.reuse.loadBusy',
+          label: 'pair + unpair: load core busy',
+          unit: '%',
+          better: 'lower',
+          read: (r) => percent(hs(r)?.pairUnpairLoadBusy),
+        },
       );
     } else if (name.startsWith('clients')) defs.push(...clientDefs(name, Number(name.slice('clients'.length, -1)) * 1000));
   }

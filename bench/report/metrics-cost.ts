@@ -26,11 +26,24 @@ function relayOf(results: Record<string, WorkloadResult> | undefined, name: stri
 
 export function computeMetricsCost(rounds: RoundResults, names: string[]): MetricsCostFigure[] {
   const figures: MetricsCostFigure[] = [];
-  for (const [name, title] of [['relay64', 'relay 64 B'], ['relay1k', 'relay 1 KB']] as const) {
+  for (const [name, title] of [
+    ['relay64', 'relay 64 B'],
+    ['relay1k', 'relay 1 KB'],
+  ] as const) {
     if (!names.includes(name)) continue;
     const defs = [
-      { label: `${title}: saturated`, unit: 'msg/s', read: (r?: Record<string, WorkloadResult>) => relayOf(r, name)?.max.deliveredPerSec, target: true },
-      { label: `${title}: server CPU per 1M relays`, unit: 's', read: (r?: Record<string, WorkloadResult>) => relayOf(r, name)?.max.cpuSecPerMillion, target: false },
+      {
+        label: `${title}: saturated`,
+        unit: 'msg/s',
+        read: (r?: Record<string, WorkloadResult>) => relayOf(r, name)?.max.deliveredPerSec,
+        target: true,
+      },
+      {
+        label: `${title}: server CPU per 1M relays`,
+        unit: 's',
+        read: (r?: Record<string, WorkloadResult>) => relayOf(r, name)?.max.cpuSecPerMillion,
+        target: false,
+      },
     ];
     for (const def of defs) {
       const pairs = rounds
@@ -47,7 +60,8 @@ export function computeMetricsCost(rounds: RoundResults, names: string[]): Metri
         ratio,
         ratioRange: [Math.min(...ratios), Math.max(...ratios)],
       };
-      if (def.target) figure.target = { ratio: TARGET, text: `>= ${TARGET}x metrics off`, met: ratio === null ? undefined : ratio >= TARGET };
+      if (def.target)
+        figure.target = { ratio: TARGET, text: `>= ${TARGET}x metrics off`, met: ratio === null ? undefined : ratio >= TARGET };
       figures.push(figure);
     }
   }

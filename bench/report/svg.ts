@@ -3,7 +3,10 @@ import type { Figure } from './figures.js';
 import { formatNumber } from './table.js';
 
 const PANELS: Array<{ title: string; keys: (key: string) => boolean }> = [
-  { title: 'Throughput (higher is better)', keys: (k) => ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.full.capacity', 'handshakes.reuse'].includes(k) },
+  {
+    title: 'Throughput (higher is better)',
+    keys: (k) => ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.full.capacity', 'handshakes.reuse'].includes(k),
+  },
   { title: 'Latency percentiles, ms (lower is better)', keys: (k) => /^(relay\w+\.fixed|ack)\.p(50|99)$/.test(k) },
   { title: 'Server CPU seconds per million relays / round trips (lower is better)', keys: (k) => /^(relay\w+|ack)\.cpu$/.test(k) },
   { title: 'Server memory per connected client after GC, KB (lower is better)', keys: (k) => /^clients\w+\.(rss|heap)$/.test(k) },
@@ -48,7 +51,8 @@ function row(figure: Figure, y: number): string[] {
     parts.push(`<rect x="${BAR_X}" y="${barY}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[server]}"/>`);
     parts.push(text(BAR_X + width + 4, barY + BAR_HEIGHT - 2, formatNumber(value), 'class="value"'));
   });
-  if (figure.ratio !== null) parts.push(text(WIDTH - 12, y + BAR_HEIGHT + 4, `${figure.ratio.toFixed(2)}x`, 'text-anchor="end" class="ratio"'));
+  if (figure.ratio !== null)
+    parts.push(text(WIDTH - 12, y + BAR_HEIGHT + 4, `${figure.ratio.toFixed(2)}x`, 'text-anchor="end" class="ratio"'));
   return parts;
 }
 
@@ -75,7 +79,14 @@ export function drawChart(figures: Figure[], subtitle: string): string {
     }
   }
   y += 8;
-  body.push(text(LABEL_X, y, 'Bars: medians over rounds. gw/bare: the median of the per-round ratios, each pair measured back to back.', 'class="sub"'));
+  body.push(
+    text(
+      LABEL_X,
+      y,
+      'Bars: medians over rounds. gw/bare: the median of the per-round ratios, each pair measured back to back.',
+      'class="sub"',
+    ),
+  );
   const height = y + 12;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,

@@ -94,7 +94,24 @@ export function compare(before: Inspection, beforeStats: ServerStats, after: Ins
   };
 }
 
-const HEADER = ['t (s)', 'phase', 'heap MB', 'code MB', 'RSS MB', 'sockets', 'clients', 'pairings', 'handles', 'timers', 'listeners', 'lib maps', 'sessions', 'relays', 'resumes', 'errors'];
+const HEADER = [
+  't (s)',
+  'phase',
+  'heap MB',
+  'code MB',
+  'RSS MB',
+  'sockets',
+  'clients',
+  'pairings',
+  'handles',
+  'timers',
+  'listeners',
+  'lib maps',
+  'sessions',
+  'relays',
+  'resumes',
+  'errors',
+];
 
 function rows(samples: SoakSample[]): string[][] {
   return samples.map((s) => {
@@ -136,11 +153,20 @@ export function soakMarkdownTable(samples: SoakSample[]): string {
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${formatNumber(v)}`;
 
 export function describeComparison(c: Comparison, baseline: string): string[] {
-  const pairs = (o: Record<string, [number, number]>) => Object.entries(o).map(([k, [b, a]]) => `${k} ${b} -> ${a}`).join(', ');
+  const pairs = (o: Record<string, [number, number]>) =>
+    Object.entries(o)
+      .map(([k, [b, a]]) => `${k} ${b} -> ${a}`)
+      .join(', ');
   return [
     `handles and timers, ${baseline} -> after all left: ${Object.keys(c.resources).length ? pairs(c.resources) : 'the same'}`,
     `listeners (namespace, server, engine, http), ${baseline} -> after all left: ${Object.keys(c.listeners).length ? pairs(c.listeners) : 'the same'}`,
-    `sockets, rooms, store, library maps after all left: ${Object.keys(c.leftovers).length ? Object.entries(c.leftovers).map(([k, v]) => `${k}=${v}`).join(', ') : 'all zero'}`,
+    `sockets, rooms, store, library maps after all left: ${
+      Object.keys(c.leftovers).length
+        ? Object.entries(c.leftovers)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+        : 'all zero'
+    }`,
     `heap after GC, after all left vs ${baseline}: ${signed(c.heapRetainedKb)} KB, of it code ${signed(c.codeRetainedKb)} KB`,
   ];
 }
@@ -153,7 +179,8 @@ export interface HeapSlopes {
 
 export function verdictLine(slopes: HeapSlopes, c: Comparison, counters: SoakCounters, serverLogged: boolean): string {
   const slope = slopes.all;
-  const parts = slopes.code === null || slopes.other === null ? '' : `, of it code ${signed(slopes.code)} and the rest ${signed(slopes.other)}`;
+  const parts =
+    slopes.code === null || slopes.other === null ? '' : `, of it code ${signed(slopes.code)} and the rest ${signed(slopes.other)}`;
   const heap =
     slope === null
       ? 'heap slope: too few samples'

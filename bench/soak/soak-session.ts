@@ -176,7 +176,8 @@ async function end(a: SoakClient, b: SoakClient, ending: Ending, spec: SoakSpec,
     }
   };
   const [[peerId, reason]] = await Promise.all([noticed, act()]);
-  if (peerId !== a.id || reason !== expectedReason) throw new Error(`${b.id}: unpaired(${peerId}, ${reason}), expected (${a.id}, ${expectedReason})`);
+  if (peerId !== a.id || reason !== expectedReason)
+    throw new Error(`${b.id}: unpaired(${peerId}, ${reason}), expected (${a.id}, ${expectedReason})`);
   counters.endings[ending]++;
 }
 

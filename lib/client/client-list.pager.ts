@@ -18,7 +18,10 @@ export type ListClientsRequest = (filter: ListClientsFilter) => Promise<unknown[
  * when the server's discovery policy hid all of it: the walk goes on. Rejects with a P2pError (LIST_FORBIDDEN,
  * RATE_LIMITED, REQUEST_TIMEOUT, ...) at the page that failed.
  */
-export async function* walkClientList(request: ListClientsRequest, options: ClientWalkOptions = {}): AsyncGenerator<string, void, undefined> {
+export async function* walkClientList(
+  request: ListClientsRequest,
+  options: ClientWalkOptions = {},
+): AsyncGenerator<string, void, undefined> {
   let cursor: string | null = null;
   do {
     const filter: ListClientsFilter = { cursor, ...(options.available ? { available: true } : {}) };

@@ -261,7 +261,12 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    * Original API. With callbacks: `onSuccess()` or `onFailure(error)` (without `onFailure`, the `error` event).
    * Without: resolves true or false, as the original did; the reason goes to the `error` event.
    */
-  registerP2pTarget(targetId: string, _options?: object, onSuccess?: () => void, onFailure?: (error: P2pError) => void): Promise<boolean> | void {
+  registerP2pTarget(
+    targetId: string,
+    _options?: object,
+    onSuccess?: () => void,
+    onFailure?: (error: P2pError) => void,
+  ): Promise<boolean> | void {
     const attempt = this.pair(targetId).then(
       () => true,
       (error: P2pError) => {
@@ -356,7 +361,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private becomeIdle(peerId: string | undefined, reason: string): void {
     const wasPaired = (this.currentState === 'paired' || this.currentState === 'resuming') && peerId !== undefined;
     // Withdrawn, not answered: an answer's own outcome passes no reason.
-    if (this.currentState === 'asked' && this.asked !== undefined && reason !== '') this.emitLocal('request-withdrawn', this.asked.sourceId, reason);
+    if (this.currentState === 'asked' && this.asked !== undefined && reason !== '')
+      this.emitLocal('request-withdrawn', this.asked.sourceId, reason);
     this.currentPeer = undefined;
     this.asked = undefined;
     this.currentState = 'idle';

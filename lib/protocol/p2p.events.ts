@@ -63,10 +63,7 @@ const SOCKET_IO_RESERVED_EVENTS = [
   'reconnecting',
 ] as const;
 
-const RESERVED_EVENTS: ReadonlySet<string> = new Set<string>([
-  ...SOCKET_IO_RESERVED_EVENTS,
-  ...Object.values(P2pEvent),
-]);
+const RESERVED_EVENTS: ReadonlySet<string> = new Set<string>([...SOCKET_IO_RESERVED_EVENTS, ...Object.values(P2pEvent)]);
 
 /** True for names that cannot be relayed: Socket.IO's own, and every name of this protocol (P2P_*). */
 export function isReservedEventName(event: string): boolean {

@@ -108,7 +108,14 @@ export interface P2pFrame {
  */
 export type SignalPayload =
   | { type: 'offer' | 'answer'; sdp: string; pathId?: string; targetClientId?: string }
-  | { type: 'candidate'; candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; pathId?: string; targetClientId?: string }
+  | {
+      type: 'candidate';
+      candidate: string;
+      sdpMid?: string | null;
+      sdpMLineIndex?: number | null;
+      pathId?: string;
+      targetClientId?: string;
+    }
   | { type: 'bye'; pathId?: string; targetClientId?: string };
 
 /** A `P2P_SIGNAL` as the peer receives it: the fields checked by the server, and who sent it. */

@@ -1,12 +1,7 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { createP2pGatewayClass } from './transport/p2p.gateway.js';
 import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
-import {
-  P2P_ASYNC_OPTIONS_TYPE,
-  P2P_MODULE_OPTIONS,
-  P2P_OPTIONS_TYPE,
-  P2pConfigurableModule,
-} from './p2p-module.definition.js';
+import { P2P_ASYNC_OPTIONS_TYPE, P2P_MODULE_OPTIONS, P2P_OPTIONS_TYPE, P2pConfigurableModule } from './p2p-module.definition.js';
 import { type ResolvedP2pOptions, resolveP2pOptions } from './options/p2p-options.resolve.js';
 import { describeP2pStartup } from './options/p2p-startup.log.js';
 import { PairingEngine } from './pairing/pairing.engine.js';

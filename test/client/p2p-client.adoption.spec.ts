@@ -42,7 +42,7 @@ describe('P2pClient: what a new user runs into', () => {
   });
 
   describe("'request-withdrawn' on the asked side", () => {
-    it("fires with PAIR_TIMEOUT when the request times out before the consent answered; the late answer changes nothing", async () => {
+    it('fires with PAIR_TIMEOUT when the request times out before the consent answered; the late answer changes nothing', async () => {
       gw = await startGateway({ pairTimeoutMs: 500 });
       let answerConsent: (accepted: boolean) => void = () => undefined;
       const target = await connectClient(gw, 'B', { consent: () => new Promise<boolean>((resolve) => (answerConsent = resolve)) });

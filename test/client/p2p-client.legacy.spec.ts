@@ -52,7 +52,9 @@ describe('P2pClient: original API names', () => {
       received = args;
       callback('result', { n: 1 });
     });
-    const acked = await new Promise<unknown[]>((resolve) => a.emit2('testAck', { a: 1 }, 'b', 2, { c: 3 }, (...values: unknown[]) => resolve(values)));
+    const acked = await new Promise<unknown[]>((resolve) =>
+      a.emit2('testAck', { a: 1 }, 'b', 2, { c: 3 }, (...values: unknown[]) => resolve(values)),
+    );
     expect(received).toEqual([{ a: 1 }, 'b', 2, { c: 3 }]);
     expect(acked).toEqual(['result', { n: 1 }]);
 

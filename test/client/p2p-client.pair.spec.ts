@@ -48,8 +48,16 @@ describe('P2pClient: pairing', () => {
   });
 
   it('treats a consent hook that throws or rejects as a refusal', async () => {
-    await connectClient(gw, 'T1', { consent: () => { throw new Error('boom'); } });
-    await connectClient(gw, 'T2', { consent: async () => { throw new Error('async boom'); } });
+    await connectClient(gw, 'T1', {
+      consent: () => {
+        throw new Error('boom');
+      },
+    });
+    await connectClient(gw, 'T2', {
+      consent: async () => {
+        throw new Error('async boom');
+      },
+    });
     const a = await connectClient(gw, 'A');
     expect((await pairError(a.pair('T1'))).code).toBe('PAIR_REFUSED');
     expect((await pairError(a.pair('T2'))).code).toBe('PAIR_REFUSED');
@@ -79,7 +87,7 @@ describe('P2pClient: pairing', () => {
     await eventually(() => expect(b.peerId).toBe('A'));
   });
 
-  it("rejects with PAIR_TIMEOUT when the target never answers, and the target is told", async () => {
+  it('rejects with PAIR_TIMEOUT when the target never answers, and the target is told', async () => {
     const b = await connectClient(gw, 'B', { consent: () => new Promise<boolean>(() => undefined) });
     const a = await connectClient(gw, 'A');
     const told = waitFor(b.socket, 'P2P_DISCONNECT');
@@ -118,7 +126,9 @@ describe('P2pClient: pairing', () => {
     await a.unpair();
     await bUnpaired;
     expect([a.state, a.peerId, b.state, b.peerId]).toEqual(['idle', undefined, 'idle', undefined]);
-    expect(log).toEqual(expect.arrayContaining(['B request A (asked)', 'A paired B', 'B paired A', 'A unpaired B UNREGISTERED', 'B unpaired A UNREGISTERED']));
+    expect(log).toEqual(
+      expect.arrayContaining(['B request A (asked)', 'A paired B', 'B paired A', 'A unpaired B UNREGISTERED', 'B unpaired A UNREGISTERED']),
+    );
     expect(log).toHaveLength(5);
     expect(log[0]).toBe('B request A (asked)');
   });

@@ -84,7 +84,10 @@ describe('cluster: races decided atomically in Redis', () => {
       const [fromA, fromB] = await Promise.all([emitWithAck(a, 'P2P_REGISTER', bId), emitWithAck(b, 'P2P_REGISTER', aId)]);
       const successes = [fromA, fromB].filter(([ok]) => ok === true);
       expect(successes.length).toBeLessThanOrEqual(1);
-      const [stateA, stateB] = await Promise.all([nodes[2]!.call<{ state: string }>('getClient', aId), nodes[2]!.call<{ state: string }>('getClient', bId)]);
+      const [stateA, stateB] = await Promise.all([
+        nodes[2]!.call<{ state: string }>('getClient', aId),
+        nodes[2]!.call<{ state: string }>('getClient', bId),
+      ]);
       expect(stateA.state).toBe(stateB.state);
       expect(['paired', 'free']).toContain(stateA.state);
       expect(stateA.state === 'paired').toBe(successes.length === 1);

@@ -57,10 +57,16 @@ describe('cluster: reconnect grace across nodes', () => {
   }
 
   const relayedTo = (socket: Socket) =>
-    ((socket as Socket & { log: unknown[][] }).log)
+    (socket as Socket & { log: unknown[][] }).log
       .filter(([event]) => event !== 'P2P_SESSION')
       .map(([event, ...args]) => [event, ...args.filter((arg) => typeof arg !== 'function')]);
-  const IN_ORDER = [['note', 1], ['question', 2], ['note', 3, { deep: ['x'] }], ['question', 4], ['note', 5]];
+  const IN_ORDER = [
+    ['note', 1],
+    ['question', 2],
+    ['note', 3, { deep: ['x'] }],
+    ['question', 4],
+    ['note', 5],
+  ];
 
   function answerQuestions(socket: Socket): void {
     socket.on('question', (n: number, reply: (...results: unknown[]) => void) => reply(n * 10, `answer ${n}`));

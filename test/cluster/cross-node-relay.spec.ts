@@ -118,7 +118,11 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: relay acros
     const expected = (who: string, n: number) => [`${who}:${n}`, n * 2, { echo: '0a0b' }, Buffer.from([n, 255]), null];
     const normalise = (results: unknown[]) => results.map((value) => (isBinary(value) ? toBuffer(value) : value));
 
-    const fromA = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { targetClientId: bId, event: 'question', args: [7, Buffer.from([10, 11])] });
+    const fromA = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', {
+      targetClientId: bId,
+      event: 'question',
+      args: [7, Buffer.from([10, 11])],
+    });
     expect(normalise(fromA)).toEqual(va === 2 ? [null, ...expected(bId, 7)] : expected(bId, 7));
     const fromB = await emitWithAck(b, 'P2P_EMIT_ACKNOWLEDGE', { event: 'question', args: [9, Buffer.from([10, 11])] });
     expect(normalise(fromB)).toEqual(vb === 2 ? [null, ...expected(aId, 9)] : expected(aId, 9));
@@ -193,7 +197,9 @@ describe.each(['classic', 'sharded'] as const)('cluster, %s adapter: relay acros
     let pages = 0;
     do {
       // Pages alternate between the nodes: the cursor is a position in the shared store.
-      const [page] = (await emitWithAck(viewers[pages++ % 2]!, 'LIST_CLIENTS', { cursor, limit: 2 })) as [{ clients: string[]; next: string | null }];
+      const [page] = (await emitWithAck(viewers[pages++ % 2]!, 'LIST_CLIENTS', { cursor, limit: 2 })) as [
+        { clients: string[]; next: string | null },
+      ];
       walked.push(...page.clients);
       cursor = page.next;
     } while (cursor !== null);

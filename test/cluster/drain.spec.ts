@@ -33,7 +33,13 @@ describe('cluster: a node drains on SIGTERM', () => {
 
   /** A P2pClient (with a session) on `url`, connected, answering `question` with `n + 1`; its `unpaired` are counted. */
   async function p2pClient(url: string, clientId: string): Promise<P2pClient & { id: string; unpairedCount: () => number }> {
-    const socket = io(url, { transports: ['websocket'], autoConnect: false, forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 1000 });
+    const socket = io(url, {
+      transports: ['websocket'],
+      autoConnect: false,
+      forceNew: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 1000,
+    });
     const client = new P2pClient(socket, { clientId });
     clients.push(client);
     let unpaired = 0;
@@ -76,7 +82,10 @@ describe('cluster: a node drains on SIGTERM', () => {
 
   it('an original client (no session) leaves at once and its peer is told; a held client that never comes back is ended when its grace runs out', async () => {
     const heldGraceMs = 6000;
-    const [node1, node2] = await Promise.all([cluster.node('node1', { reconnectGraceMs: heldGraceMs }), cluster.node('node2', { reconnectGraceMs: heldGraceMs })]);
+    const [node1, node2] = await Promise.all([
+      cluster.node('node1', { reconnectGraceMs: heldGraceMs }),
+      cluster.node('node2', { reconnectGraceMs: heldGraceMs }),
+    ]);
     const [aId, bId, cId, dId] = cluster.ids('A', 'B', 'C', 'D');
     // A (node 1) paired with the original client B (node 2); D (node 1) with C (node 2), a protocol 2 client with a
     // session that will not come back.

@@ -43,7 +43,10 @@ describe('cluster: PairingService of one node sees and acts on every node', () =
     await expect(node1.call('peerOf', cId)).resolves.toBe(dId);
     const pairings = await node1.call<{ clientIds: string[] }[]>('listPairings');
     const pairsOfThisTest = pairings.map((p) => [...p.clientIds].sort()).filter(([first]) => first === aId || first === cId);
-    expect(pairsOfThisTest.sort()).toEqual([[aId, bId], [cId, dId]]);
+    expect(pairsOfThisTest.sort()).toEqual([
+      [aId, bId],
+      [cId, dId],
+    ]);
     const counts = await node1.call<{ clients: number; pairings: number }>('counts');
     expect(counts.clients).toBeGreaterThanOrEqual(4);
     expect(counts.pairings).toBeGreaterThanOrEqual(2);

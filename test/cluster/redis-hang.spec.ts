@@ -43,7 +43,12 @@ describe('cluster: Redis hangs (CLIENT PAUSE), then answers again', () => {
       within(refusalOf(cluster.socket(nodeX, { query: { clientId: cId } }))),
       within(emitWithAck(a, 'P2P_UNREGISTER')),
       within(emitWithAckWithin(PAUSE_MS * 2, a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'question', args: [1] })),
-      within(nodeY.call('counts').then(() => 'answered', (error: Error) => error.message)),
+      within(
+        nodeY.call('counts').then(
+          () => 'answered',
+          (error: Error) => error.message,
+        ),
+      ),
     ]);
     expect(handshake.outcome.data).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(unpair.outcome).toEqual([false, expect.objectContaining({ code: 'STORE_UNAVAILABLE' })]);
@@ -58,21 +63,29 @@ describe('cluster: Redis hangs (CLIENT PAUSE), then answers again', () => {
     // (A fresh id per attempt: an attempt made while Redis hung may be admitted once it answers, holding its id.)
     let attempt = 0;
     const admittedAfresh = (node: ClusterNodeProcess, id: string) =>
-      eventually(async () => {
-        const clientId = `${id}-${++attempt}`;
-        return [await whenConnected(cluster.socket(node, { query: { clientId } }), 2000), clientId] as const;
-      }, 20_000, 200);
+      eventually(
+        async () => {
+          const clientId = `${id}-${++attempt}`;
+          return [await whenConnected(cluster.socket(node, { query: { clientId } }), 2000), clientId] as const;
+        },
+        20_000,
+        200,
+      );
     const [[d], [e, admittedEId]] = await Promise.all([admittedAfresh(nodeX, dId), admittedAfresh(nodeY, eId)]);
     await pairRaw(d, e, admittedEId);
     await expectHealthyPair(d, e, admittedEId);
     // The unpairing asked during the hang had an unknown outcome: Redis ran it once it went on, or not. Either way the
     // relay path soon agrees with the store again (the nodes re-derive their cached peers once Redis answers).
-    await eventually(async () => {
-      const peer = await nodeX.call('peerOf', aId);
-      const answer = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'question', args: [41] });
-      if (peer === bId) expect(answer).toEqual([null, 42]);
-      else expect(answer).toEqual([expect.objectContaining({ code: 'NOT_PAIRED' })]);
-    }, 15_000, 200);
+    await eventually(
+      async () => {
+        const peer = await nodeX.call('peerOf', aId);
+        const answer = await emitWithAck(a, 'P2P_EMIT_ACKNOWLEDGE', { event: 'question', args: [41] });
+        if (peer === bId) expect(answer).toEqual([null, 42]);
+        else expect(answer).toEqual([expect.objectContaining({ code: 'NOT_PAIRED' })]);
+      },
+      15_000,
+      200,
+    );
     await expectRunning(nodeX, nodeY);
   }, 90_000);
 });

@@ -73,7 +73,11 @@ describe('cluster: a long Redis outage with traffic between nodes', () => {
         expect(result).toBe(Number(key.split('#')[1]) * 10);
         return 'answered';
       }
-      expect(error).toEqual({ code: expect.stringMatching(/^(ACK_TIMEOUT|STORE_UNAVAILABLE)$/), message: expect.any(String), event: expect.any(String) });
+      expect(error).toEqual({
+        code: expect.stringMatching(/^(ACK_TIMEOUT|STORE_UNAVAILABLE)$/),
+        message: expect.any(String),
+        event: expect.any(String),
+      });
       return (error as { code: string }).code;
     });
     expect(outcomes.length).toBeGreaterThan(0);

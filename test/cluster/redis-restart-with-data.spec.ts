@@ -23,10 +23,14 @@ describe('cluster: Redis away for a while, then back with its data (append-only 
   /** Kills Redis and waits until `node` refuses newcomers for want of it. */
   async function redisDown(node: ClusterNodeProcess): Promise<void> {
     await redis.kill();
-    await eventually(async () => {
-      const refusal = await refusalOf(cluster.socket(node, { query: { clientId: `probe-${Date.now()}` } }));
-      expect(refusal.data).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    }, 5000, 100);
+    await eventually(
+      async () => {
+        const refusal = await refusalOf(cluster.socket(node, { query: { clientId: `probe-${Date.now()}` } }));
+        expect(refusal.data).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      },
+      5000,
+      100,
+    );
   }
 
   it('clients that left while Redis was away are removed once it is back: their peers are told, their ids free', async () => {

@@ -63,7 +63,11 @@ describe.each([
   beforeAll(async () => {
     [node1, node2, node3] = await Promise.all([cluster.node('node1'), cluster.node('node2'), cluster.node('node3')]);
     // Each node's tag, from a probe connection's id; then the probes leave (no peer: no message to anyone).
-    for (const [name, node] of [['node1', node1], ['node2', node2], ['node3', node3]] as const) {
+    for (const [name, node] of [
+      ['node1', node1],
+      ['node2', node2],
+      ['node3', node3],
+    ] as const) {
       const probe = await cluster.connectV1(node, `probe-${name}`);
       channels[name] = `${cluster.keyPrefix}#node#${tagOf(probe)}`;
       probe.disconnect();

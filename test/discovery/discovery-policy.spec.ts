@@ -129,7 +129,10 @@ describe('discovery policy (with authenticate identities)', () => {
 
   it('a hook that does not answer within discoveryTimeoutMs refuses the listing (LIST_FORBIDDEN) and the pairing request', async () => {
     const never = new Promise<boolean>(() => undefined);
-    const { alice, enemy } = await start({ discovery: (_viewer, client) => (client.clientId === 'carol' ? never : true), discoveryTimeoutMs: 300 });
+    const { alice, enemy } = await start({
+      discovery: (_viewer, client) => (client.clientId === 'carol' ? never : true),
+      discoveryTimeoutMs: 300,
+    });
     const refused = nextP2pError(alice);
     alice.emit('LIST_CLIENTS', () => undefined);
     expect(await refused).toEqual(wireError('LIST_FORBIDDEN', 'LIST_CLIENTS'));
@@ -143,7 +146,12 @@ describe('discovery policy (with authenticate identities)', () => {
 
   it('forViewer that throws, rejects, times out or returns no function refuses the listing', async () => {
     const cases: Array<[string, () => unknown]> = [
-      ['throws', () => { throw new Error('directory down'); }],
+      [
+        'throws',
+        () => {
+          throw new Error('directory down');
+        },
+      ],
       ['rejects', () => Promise.reject(new Error('directory down'))],
       ['times out', () => new Promise(() => undefined)],
       ['returns no function', () => true],
@@ -164,4 +172,3 @@ describe('discovery policy (with authenticate identities)', () => {
     gw = await startGateway({});
   });
 });
-

@@ -125,7 +125,15 @@ describe('LIST_CLIENTS pages', () => {
     it('refuses a malformed cursor or limit with INVALID_PAYLOAD, in the page answer', async () => {
       const harness = await start();
       const v2 = await connectRawV2(harness, 'bad');
-      for (const filter of [{ cursor: 'nope' }, { cursor: 42 }, { cursor: 'z.1' }, { limit: 0 }, { limit: 1.5 }, { limit: '3' }, { cursor: null, limit: -1 }]) {
+      for (const filter of [
+        { cursor: 'nope' },
+        { cursor: 42 },
+        { cursor: 'z.1' },
+        { limit: 0 },
+        { limit: 1.5 },
+        { limit: '3' },
+        { cursor: null, limit: -1 },
+      ]) {
         const refused = nextP2pError(v2);
         v2.emit('LIST_CLIENTS', filter, () => {
           throw new Error(`answered ${JSON.stringify(filter)}`);

@@ -92,9 +92,15 @@ describe('control center: credentials', () => {
       }
       expect(a.socket.connected).toBe(true);
       const behindProxy = { origin: 'https://p2p.example.com', 'x-forwarded-host': 'p2p.example.com' };
-      expect((await app.request('/p2p-admin/clients/nobody/disconnect', { method: 'POST', token: ADMIN_TOKEN, headers: behindProxy })).status).toBe(404);
+      expect(
+        (await app.request('/p2p-admin/clients/nobody/disconnect', { method: 'POST', token: ADMIN_TOKEN, headers: behindProxy })).status,
+      ).toBe(404);
       const sameOrigin = { origin: app.url, 'sec-fetch-site': 'same-origin' };
-      const response = await app.request('/p2p-admin/clients/csrf-a/disconnect', { method: 'POST', token: ADMIN_TOKEN, headers: sameOrigin });
+      const response = await app.request('/p2p-admin/clients/csrf-a/disconnect', {
+        method: 'POST',
+        token: ADMIN_TOKEN,
+        headers: sameOrigin,
+      });
       expect(response.status).toBe(200);
     });
   });

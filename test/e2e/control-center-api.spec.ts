@@ -25,7 +25,7 @@ describe('control center: JSON API and event stream', () => {
 
     const clients: any[] = await get('clients');
     expect(clients.map((c) => c.clientId).sort()).toEqual(['api-a', 'api-b', 'api-c']);
-    expect(clients.find((c) => c.clientId === 'api-a')).toMatchObject({ state: 'paired', peerId: 'api-b', protocolVersion: 3 }) // P2pClient's;
+    expect(clients.find((c) => c.clientId === 'api-a')).toMatchObject({ state: 'paired', peerId: 'api-b', protocolVersion: 3 }); // P2pClient's;
     expect(Date.parse(clients[0].connectedAt)).not.toBeNaN();
     expect((await get('clients?available=true')).map((c: any) => c.clientId)).toEqual(['api-c']);
     expect((await get('clients?available=false')).length).toBe(3);

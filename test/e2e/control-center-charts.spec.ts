@@ -38,11 +38,15 @@ describe('control center charts in Chromium', () => {
 
   /** Waits until the chart's attribute, a number, satisfies `test`. */
   const chartValue = (page: Page, selector: string, attribute: string, test: (value: number) => boolean) =>
-    eventually(async () => {
-      const value = Number(await page.locator(selector).getAttribute(attribute));
-      if (!test(value)) throw new Error(`${selector} ${attribute}=${value}`);
-      return value;
-    }, 10_000, 200);
+    eventually(
+      async () => {
+        const value = Number(await page.locator(selector).getAttribute(attribute));
+        if (!test(value)) throw new Error(`${selector} ${attribute}=${value}`);
+        return value;
+      },
+      10_000,
+      200,
+    );
 
   it('draws relays per second, clients and pairings, requests and refusals by code, and traffic per pairing', async () => {
     const admin = await openControlCenter();
@@ -77,7 +81,10 @@ describe('control center charts in Chromium', () => {
     const cells = await pairing.locator('td').allTextContents();
     expect(cells[2]).toMatch(/^40 · [\d.]+ (B|KiB)$/);
     expect(cells[3]).toMatch(/^5 · [\d.]+ (B|KiB)$/);
-    await admin.locator('#relay-totals').filter({ hasText: /^45 relays/ }).waitFor();
+    await admin
+      .locator('#relay-totals')
+      .filter({ hasText: /^45 relays/ })
+      .waitFor();
 
     // The pairing ends: its row and its counters go.
     await alice.unpair();

@@ -46,18 +46,23 @@ describe('control center: lists a page at a time', () => {
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { clients: Array<{ clientId: string }>; next: string | null } = await get(`clients?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { clients: Array<{ clientId: string }>; next: string | null } = await get(
+        `clients?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       walked.push(...page.clients.map((c) => c.clientId));
       cursor = page.next;
     } while (cursor);
     expect(walked).toEqual(ids);
-    expect((await get('clients?available=true&limit=100')).clients.map((c: any) => c.clientId)).toEqual(ids.filter((id) => id !== 'cc-1' && id !== 'cc-2'));
+    expect((await get('clients?available=true&limit=100')).clients.map((c: any) => c.clientId)).toEqual(
+      ids.filter((id) => id !== 'cc-1' && id !== 'cc-2'),
+    );
     expect((await get('clients?cursor=')).clients).toHaveLength(5);
 
     await expect(get('clients/cc-6')).resolves.toMatchObject({ clientId: 'cc-6', state: 'free' });
     expect(await status('clients/nobody')).toBe(404);
     expect(await status(`clients/${encodeURIComponent('no spaces')}`)).toBe(400);
-    for (const bad of ['cursor=abc', 'cursor=2.1', 'limit=0', 'limit=x', 'limit=-3']) expect([bad, await status(`clients?${bad}`)]).toEqual([bad, 400]);
+    for (const bad of ['cursor=abc', 'cursor=2.1', 'limit=0', 'limit=x', 'limit=-3'])
+      expect([bad, await status(`clients?${bad}`)]).toEqual([bad, 400]);
   });
 
   describe('the page in Chromium', () => {
@@ -80,12 +85,18 @@ describe('control center: lists a page at a time', () => {
         const firstCell = page.locator('#clients tr td:first-child code').first();
         await firstCell.filter({ hasText: bulkId(0) }).waitFor();
         expect(await page.locator('#clients tr').count()).toBe(100);
-        await page.locator('#count-clients').filter({ hasText: /^1300$/ }).waitFor();
+        await page
+          .locator('#count-clients')
+          .filter({ hasText: /^1300$/ })
+          .waitFor();
         await page.locator('#many-pairings').waitFor();
         expect(await page.locator('#pairings tr').count()).toBe(0);
         // A paired client's row carries its peer and an Unpair button.
         const paired = page.locator('#clients tr').filter({ has: page.locator('td:first-child code', { hasText: bulkId(0) }) });
-        await paired.filter({ hasText: bulkId(1) }).getByRole('button', { name: `Unpair ${bulkId(0)}` }).waitFor();
+        await paired
+          .filter({ hasText: bulkId(1) })
+          .getByRole('button', { name: `Unpair ${bulkId(0)}` })
+          .waitFor();
 
         await page.getByRole('button', { name: 'Next page' }).click();
         await firstCell.filter({ hasText: bulkId(100) }).waitFor();

@@ -69,9 +69,7 @@ describe('fuzz: extreme shapes under the default limits', () => {
       const event = fc.constantFrom(...HANDLED_EVENTS, 'not-in-the-protocol');
       const width = fc.integer({ min: 1_000, max: 250_000 });
       await assertProperty(
-        fc.asyncProperty(event, width, (name, count) =>
-          survives((attacker) => emitRaw(attacker, name, new Array<number>(count).fill(0))),
-        ),
+        fc.asyncProperty(event, width, (name, count) => survives((attacker) => emitRaw(attacker, name, new Array<number>(count).fill(0)))),
         { numRuns: RUNS, timeoutMs: TIMEOUT },
       );
     },
@@ -106,7 +104,8 @@ describe('fuzz: extreme shapes under the default limits', () => {
         fc.asyncProperty(depth, (levels) =>
           survives((attacker, victim) => {
             // The victim answers with a raw ACK packet for the id the server gave.
-            (victim as unknown as { ack(id: number): () => void }).ack = (id) => () => writeRaw(victim, `3${id}[${deepJson(levels, 'array')}]`);
+            (victim as unknown as { ack(id: number): () => void }).ack = (id) => () =>
+              writeRaw(victim, `3${id}[${deepJson(levels, 'array')}]`);
             victim.on('ask', (reply: () => void) => reply());
             attacker.emit('P2P_EMIT_ACKNOWLEDGE', { event: 'ask', args: [] }, () => undefined);
           }),

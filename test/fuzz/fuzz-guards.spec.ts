@@ -7,9 +7,9 @@ const slowTruth = (ms: number) => fc.asyncProperty(fc.integer(), () => new Promi
 
 describe('fuzz guards: assertProperty', () => {
   it('fails a property cut short by its time limit before it ran every case', async () => {
-    await expect(
-      assertProperty(slowTruth(20), { numRuns: 1000, timeoutMs: 60_000, interruptAfterTimeLimit: 200 }),
-    ).rejects.toThrow(/stopped at its time limit after \d+ of the 1000 cases/);
+    await expect(assertProperty(slowTruth(20), { numRuns: 1000, timeoutMs: 60_000, interruptAfterTimeLimit: 200 })).rejects.toThrow(
+      /stopped at its time limit after \d+ of the 1000 cases/,
+    );
   });
 
   it('passes a property cut short once it ran its floor of cases (minRuns)', async () => {

@@ -29,18 +29,18 @@ const clientIdValue = fc.oneof(
   { weight: 2, arbitrary: wireValue },
   { weight: 1, arbitrary: hugeString },
 );
-const tokenValue = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 40 }),
-  fc.constantFrom('', 't'.repeat(256), 't'.repeat(257)),
-  wireValue,
-);
+const tokenValue = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('', 't'.repeat(256), 't'.repeat(257)), wireValue);
 const protocolValue = fc.oneof(
   fc.constantFrom(1, 2, 3, '2', ' 2 ', '2.0', 0, -1, 1.5, NaN, Infinity, 'two', [2], [[3]], [], true, null),
   fc.constant(JSON.parse('{"toString": "not a function", "valueOf": "nor this"}') as unknown),
   wireValue,
 );
 /** URL-safe strings (no lone surrogates) for the query string. */
-const queryString = fc.oneof(validId, fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', 'fz-observer', '2', 'i'.repeat(129)));
+const queryString = fc.oneof(
+  validId,
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', 'fz-observer', '2', 'i'.repeat(129)),
+);
 
 const authObject = fc
   .record(
@@ -64,7 +64,8 @@ const handshake = fc.record({
   query: fc.record({ clientId: queryString, p2pProtocol: queryString }, { requiredKeys: [] }),
 });
 
-type Verdict = { admitted: string; protocolVersion: number } | { refused: Array<'INVALID_CLIENT_ID' | 'CLIENT_ID_TAKEN'>; orAdmitted?: string };
+type Verdict =
+  { admitted: string; protocolVersion: number } | { refused: Array<'INVALID_CLIENT_ID' | 'CLIENT_ID_TAKEN'>; orAdmitted?: string };
 
 /** What the contract says of a handshake, read as the server reads it (auth is JSON in the CONNECT packet). */
 function verdict(auth: unknown, query: Record<string, string>, taken: ReadonlySet<string>): Verdict {
@@ -82,7 +83,9 @@ function verdict(auth: unknown, query: Record<string, string>, taken: ReadonlySe
     declared = Number('p2pProtocol' in sent ? sent.p2pProtocol : query.p2pProtocol);
   } catch {
     // A version that cannot even be read as a number: refusing it is as fine as ignoring it.
-    return taken.has(clientId) ? { refused: ['INVALID_CLIENT_ID', 'CLIENT_ID_TAKEN'] } : { refused: ['INVALID_CLIENT_ID'], orAdmitted: clientId };
+    return taken.has(clientId)
+      ? { refused: ['INVALID_CLIENT_ID', 'CLIENT_ID_TAKEN'] }
+      : { refused: ['INVALID_CLIENT_ID'], orAdmitted: clientId };
   }
   if (taken.has(clientId)) return { refused: ['CLIENT_ID_TAKEN'] };
   return { admitted: clientId, protocolVersion: Number.isInteger(declared) && declared >= 1 ? declared : 1 };

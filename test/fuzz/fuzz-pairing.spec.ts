@@ -63,7 +63,10 @@ describe('fuzz: pairing control events', () => {
               ...(scenario === 'free' ? {} : { otherId }),
               clients,
             };
-            const judged = judge(batch.map((input) => resolveIds(input, (role) => ids[role]!)), state);
+            const judged = judge(
+              batch.map((input) => resolveIds(input, (role) => ids[role]!)),
+              state,
+            );
             fc.pre(judged !== undefined);
             const { inputs, expected, change } = judged!;
 
@@ -116,7 +119,10 @@ function judge(batch: FuzzInput[], state: ControlState): { inputs: FuzzInput[]; 
 /** The store states of the attacker and its counterpart after the batch. */
 function statesAfter(scenario: Scenario, change: Change | undefined, selfId: string, otherId: string): [object, object] {
   if (change === 'consented' || (scenario === 'paired' && !change)) {
-    return [{ state: 'paired', peerId: otherId }, { state: 'paired', peerId: selfId }];
+    return [
+      { state: 'paired', peerId: otherId },
+      { state: 'paired', peerId: selfId },
+    ];
   }
   if (change || scenario === 'free') return [{ state: 'free' }, { state: 'free' }];
   return [{ state: 'asked' }, { state: 'asking' }];

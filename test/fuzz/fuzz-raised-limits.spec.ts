@@ -47,7 +47,11 @@ describe('fuzz: wide relays with raised limits', () => {
             };
             const event = withAck ? 'P2P_EMIT_ACKNOWLEDGE' : 'P2P_EMIT';
             const answers: unknown[][] = [];
-            attacker.emit(event, { event: 'wide', args: new Array<number>(width).fill(0) }, (...answer: unknown[]) => void answers.push(answer));
+            attacker.emit(
+              event,
+              { event: 'wide', args: new Array<number>(width).fill(0) },
+              (...answer: unknown[]) => void answers.push(answer),
+            );
             // By these round trips the relay was handled, delivered, acknowledged by the victim and answered.
             for (const socket of [attacker, victim, attacker]) await arena.roundTrip(socket);
             expect(answers).toHaveLength(1);

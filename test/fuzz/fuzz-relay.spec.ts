@@ -29,9 +29,7 @@ describe('fuzz: relays', () => {
   });
   afterAll(() => arena.finish());
 
-  const cases = [1, 2].flatMap((protocol) =>
-    (['unpaired', 'paired'] as const).map((scenario) => [protocol as 1 | 2, scenario] as const),
-  );
+  const cases = [1, 2].flatMap((protocol) => (['unpaired', 'paired'] as const).map((scenario) => [protocol as 1 | 2, scenario] as const));
 
   it.each(cases)(
     'protocol %i attacker, %s: answered with a code or delivered exactly, nobody else disturbed',

@@ -94,8 +94,14 @@ const cases: Array<[string, Case]> = [
       { from: 'H', event, args: [source], outcome: controlRefusal(event) },
     ]),
   ),
-  ['P2P_REGISTER_SUCCESS with a numeric source, no ack', { from: 'H', event: 'P2P_REGISTER_SUCCESS', args: [7], outcome: asP2pError('P2P_REGISTER_SUCCESS') }],
-  ['P2P_REGISTER_FAILED with an object source, no ack', { from: 'H', event: 'P2P_REGISTER_FAILED', args: [{ sourceId: 'G' }], outcome: asP2pError('P2P_REGISTER_FAILED') }],
+  [
+    'P2P_REGISTER_SUCCESS with a numeric source, no ack',
+    { from: 'H', event: 'P2P_REGISTER_SUCCESS', args: [7], outcome: asP2pError('P2P_REGISTER_SUCCESS') },
+  ],
+  [
+    'P2P_REGISTER_FAILED with an object source, no ack',
+    { from: 'H', event: 'P2P_REGISTER_FAILED', args: [{ sourceId: 'G' }], outcome: asP2pError('P2P_REGISTER_FAILED') },
+  ],
 
   // P2P_EMIT(payload, [ack]), from A, paired with B: without ack the error is an event, with one it is error-first.
   ...BAD_RELAY_PAYLOADS.map(([label, payload]): [string, Case] => [
@@ -117,14 +123,29 @@ const cases: Array<[string, Case]> = [
     `P2P_EMIT_ACKNOWLEDGE (protocol 2) with ${label}`,
     { from: 'V', event: 'P2P_EMIT_ACKNOWLEDGE', args: [payload], outcome: relayRefusal('P2P_EMIT_ACKNOWLEDGE') },
   ]),
-  ['P2P_EMIT_ACKNOWLEDGE with a valid payload but no ack', { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [GOOD_RELAY], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') }],
-  ['P2P_EMIT_ACKNOWLEDGE with a string as ack', { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [GOOD_RELAY, 'ack'], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') }],
-  ['P2P_EMIT_ACKNOWLEDGE (protocol 2) with no ack', { from: 'V', event: 'P2P_EMIT_ACKNOWLEDGE', args: [{ event: 'chat', args: [] }], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') }],
-  ['P2P_EMIT_ACKNOWLEDGE with no arguments', { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') }],
+  [
+    'P2P_EMIT_ACKNOWLEDGE with a valid payload but no ack',
+    { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [GOOD_RELAY], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') },
+  ],
+  [
+    'P2P_EMIT_ACKNOWLEDGE with a string as ack',
+    { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [GOOD_RELAY, 'ack'], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') },
+  ],
+  [
+    'P2P_EMIT_ACKNOWLEDGE (protocol 2) with no ack',
+    { from: 'V', event: 'P2P_EMIT_ACKNOWLEDGE', args: [{ event: 'chat', args: [] }], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') },
+  ],
+  [
+    'P2P_EMIT_ACKNOWLEDGE with no arguments',
+    { from: 'A', event: 'P2P_EMIT_ACKNOWLEDGE', args: [], outcome: asP2pError('P2P_EMIT_ACKNOWLEDGE') },
+  ],
 
   // LIST_CLIENTS([filter], ack): the ack's shape has no error slot, so failures come as P2P_ERROR.
   ['LIST_CLIENTS with no ack', { from: 'E', event: 'LIST_CLIENTS', args: [], outcome: asP2pError('LIST_CLIENTS') }],
-  ['LIST_CLIENTS with a filter but no ack', { from: 'E', event: 'LIST_CLIENTS', args: [{ available: true }], outcome: asP2pError('LIST_CLIENTS') }],
+  [
+    'LIST_CLIENTS with a filter but no ack',
+    { from: 'E', event: 'LIST_CLIENTS', args: [{ available: true }], outcome: asP2pError('LIST_CLIENTS') },
+  ],
   ['LIST_CLIENTS with a string as ack', { from: 'E', event: 'LIST_CLIENTS', args: ['ack'], outcome: asP2pError('LIST_CLIENTS') }],
   ...([42, 'available', [], true] as unknown[]).map((filter): [string, Case] => [
     `LIST_CLIENTS with filter ${JSON.stringify(filter)}`,
@@ -132,7 +153,10 @@ const cases: Array<[string, Case]> = [
   ]),
 
   // P2P_UNREGISTER([ack]) with junk from a client that is not paired.
-  ['P2P_UNREGISTER with junk arguments from a free client', { from: 'E', event: 'P2P_UNREGISTER', args: [{ peer: 'F' }], outcome: asP2pError('P2P_UNREGISTER', 'NOT_PAIRED') }],
+  [
+    'P2P_UNREGISTER with junk arguments from a free client',
+    { from: 'E', event: 'P2P_UNREGISTER', args: [{ peer: 'F' }], outcome: asP2pError('P2P_UNREGISTER', 'NOT_PAIRED') },
+  ],
 
   // Events outside the protocol are not relayed or acted on.
   ['an event outside the protocol', { from: 'A', event: 'chat', args: ['to B?'], outcome: { nothing: true } }],
@@ -182,9 +206,7 @@ describe('gateway: malformed input', () => {
     await pairRaw(sockets.E, sockets.F, 'F');
 
     expect(spy.calls).toEqual([]);
-    const unexpected = Object.fromEntries(
-      IDS.map((id) => [id, logs[id].filter((entry) => !isHealthTraffic(id, entry))] as const),
-    );
+    const unexpected = Object.fromEntries(IDS.map((id) => [id, logs[id].filter((entry) => !isHealthTraffic(id, entry))] as const));
     const expectedAtSender = 'p2pError' in outcome ? [['P2P_ERROR', outcome.p2pError]] : [];
     expect(unexpected).toEqual(Object.fromEntries(IDS.map((id) => [id, id === from ? expectedAtSender : []])));
   });

@@ -42,7 +42,12 @@ export function tokenSocket(gw: GatewayHarness, clientId: string, token: string 
   return socket;
 }
 
-export function connectWithToken(gw: GatewayHarness, clientId: string, token: string | undefined, extra: Parameters<typeof io>[1] = {}): Promise<Socket> {
+export function connectWithToken(
+  gw: GatewayHarness,
+  clientId: string,
+  token: string | undefined,
+  extra: Parameters<typeof io>[1] = {},
+): Promise<Socket> {
   return whenConnected(tokenSocket(gw, clientId, token, extra));
 }
 

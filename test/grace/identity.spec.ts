@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type Socket, io } from 'socket.io-client';
 import { rawSocket, waitFor } from '../support/gateway-harness.js';
-import {
-  emitWithAck,
-  expectHealthyPair,
-  pairRaw,
-  recordEvents,
-  refusalOf,
-  states,
-  whenConnected,
-} from '../support/wire.js';
+import { emitWithAck, expectHealthyPair, pairRaw, recordEvents, refusalOf, states, whenConnected } from '../support/wire.js';
 import {
   type GraceGateway,
   connectWithToken,

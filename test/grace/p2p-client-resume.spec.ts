@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { P2pClient, P2pClientState } from '../../lib/client/index.js';
 import { waitFor } from '../support/gateway-harness.js';
 import { eventually, expectNoEvent } from '../support/wire.js';
-import { type GraceGateway, dropTransport, dropWhileReconnecting, lifecycle, reconnectingClient, startGraceGateway } from './grace-support.js';
+import {
+  type GraceGateway,
+  dropTransport,
+  dropWhileReconnecting,
+  lifecycle,
+  reconnectingClient,
+  startGraceGateway,
+} from './grace-support.js';
 
 /** Every state `client` passes through from now on, read at each event that can change it. */
 function trackStates(client: P2pClient): P2pClientState[] {
@@ -113,7 +120,12 @@ describe('reconnect grace: P2pClient end to end', () => {
     const session = waitFor(a.socket, 'P2P_SESSION');
     await outage.comeBack();
     // A protocol 3 client also learns its relay rates (the gateway's defaults here).
-    expect(await session).toEqual([{ resumed: false, rates: { messages: { perSecond: 1000, burst: 2000 }, bytes: { perSecond: 4 * 1024 * 1024, burst: 8 * 1024 * 1024 } } }]);
+    expect(await session).toEqual([
+      {
+        resumed: false,
+        rates: { messages: { perSecond: 1000, burst: 2000 }, bytes: { perSecond: 4 * 1024 * 1024, burst: 8 * 1024 * 1024 } },
+      },
+    ]);
     await expectNoEvent(a.socket, 'P2P_DISCONNECT');
     expect(a.state).toBe('idle');
   });
@@ -136,7 +148,7 @@ describe('reconnect grace: P2pClient end to end', () => {
     expect(await note).toEqual(['still here']);
   });
 
-  it("goes idle at once on an intentional disconnect or with reconnection off: nothing to resume", async () => {
+  it('goes idle at once on an intentional disconnect or with reconnection off: nothing to resume', async () => {
     gw = await startGraceGateway({ reconnectGraceMs: 3000 });
     const a = await reconnectingClient(gw, 'A');
     const b = await reconnectingClient(gw, 'B');

@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { waitFor } from '../support/gateway-harness.js';
 import { connectRaw, emitWithAck, eventually, expectHealthyPair, listClients, pairRaw, recordEvents, states } from '../support/wire.js';
-import { type GraceGateway, connectWithToken, dropAndHold, lifecycle, lifecycleOf, nextSession, startGraceGateway } from './grace-support.js';
+import {
+  type GraceGateway,
+  connectWithToken,
+  dropAndHold,
+  lifecycle,
+  lifecycleOf,
+  nextSession,
+  startGraceGateway,
+} from './grace-support.js';
 
 const GRACE_MS = 400;
 

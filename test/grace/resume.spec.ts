@@ -59,7 +59,9 @@ describe('reconnect grace: drop and resume', () => {
     expect(await firstAnswer).toEqual([null, 10, 're: one']);
     expect(await secondAnswer).toEqual([null, 20, 're: two']);
 
-    const relayed = atA.filter(([event]) => event !== 'P2P_SESSION').map(([event, ...args]) => [event, ...args.filter((x) => typeof x !== 'function')]);
+    const relayed = atA
+      .filter(([event]) => event !== 'P2P_SESSION')
+      .map(([event, ...args]) => [event, ...args.filter((x) => typeof x !== 'function')]);
     expect(relayed).toEqual([
       ['note', 1, { deep: ['x', null] }],
       ['question', 1, 'one'],
@@ -70,7 +72,10 @@ describe('reconnect grace: drop and resume', () => {
     expect(atA[0]).toEqual(['P2P_SESSION', { resumed: true, peerId: 'B' }]);
     expect(atB).toEqual([]);
     await expectPaired();
-    expect(lifecycleOf(gw, 'A').filter((type) => type === 'away' || type === 'resumed' || type === 'disconnected')).toEqual(['away', 'resumed']);
+    expect(lifecycleOf(gw, 'A').filter((type) => type === 'away' || type === 'resumed' || type === 'disconnected')).toEqual([
+      'away',
+      'resumed',
+    ]);
     expect(gw.events.filter((event) => event.type === 'unpaired' || event.type === 'disconnected')).toEqual([]);
     await expectHealthyPair(a, b, 'B');
   });

@@ -124,7 +124,11 @@ describe('P2pHealthIndicator (Terminus)', () => {
     await admin!.del(`{${keyPrefix}}:alive:node-h`);
     const health = await probe('/health');
     expect(health.status).toBe(503);
-    expect(health.body.error.p2p).toMatchObject({ store: 'up', node: 'down', message: 'node node-h is not registered alive in the cluster' });
+    expect(health.body.error.p2p).toMatchObject({
+      store: 'up',
+      node: 'down',
+      message: 'node node-h is not registered alive in the cluster',
+    });
   });
 
   it('Redis down: the store does not answer', async () => {

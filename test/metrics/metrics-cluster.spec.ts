@@ -58,7 +58,10 @@ describe('metrics on a cluster node: the messages between nodes', () => {
     const m2 = await scrape(two);
     expect(valueOf(m2, 'p2p_cluster_messages_total', { ...got, type: 'relay-with-ack' })).toBe(1);
     expect(valueOf(m2, 'p2p_cluster_messages_total', { ...sent, type: 'relay-reply' })).toBe(1);
-    expect(valueOf(m2, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' }) + valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' })).toBeGreaterThanOrEqual(1);
+    expect(
+      valueOf(m2, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' }) +
+        valueOf(m1, 'p2p_cluster_messages_total', { ...sent, type: 'set-peer' }),
+    ).toBeGreaterThanOrEqual(1);
     // The store gauges are the cluster's: the same on both nodes.
     expect(valueOf(m1, 'p2p_pairings')).toBe(1);
     expect(valueOf(m2, 'p2p_pairings')).toBe(1);

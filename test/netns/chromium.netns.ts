@@ -96,7 +96,14 @@ describe('Chromium: two pages upgrade to a data channel signalled through the ga
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--allow-loopback-in-peer-connection'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--allow-loopback-in-peer-connection',
+      ],
     });
   }, 120_000);
 
@@ -144,7 +151,10 @@ describe('Chromium: two pages upgrade to a data channel signalled through the ga
     await waitUntil(async () => (await harness.service.listPairings())[0]?.transport === 'direct');
 
     // Every candidate either page offered is a TURN relay candidate on loopback.
-    const candidates = [...(await alice.evaluate(() => (window as any).p2p.candidates)), ...(await bob.evaluate(() => (window as any).p2p.candidates))] as string[];
+    const candidates = [
+      ...(await alice.evaluate(() => (window as any).p2p.candidates)),
+      ...(await bob.evaluate(() => (window as any).p2p.candidates)),
+    ] as string[];
     expect(candidates.length).toBeGreaterThan(0);
     for (const candidate of candidates) {
       expect(candidate).toMatch(/ typ relay/);

@@ -34,7 +34,6 @@ async function stunAnswers(port: number, timeoutMs: number): Promise<boolean> {
   }
 }
 
-
 /** Starts coturn on 127.0.0.1:3478 with the TURN REST secret (files in `dir`); resolves once it answers STUN. */
 export async function startCoturn(dir: string): Promise<ChildProcess> {
   const turn = spawn(
@@ -66,4 +65,3 @@ export async function startCoturn(dir: string): Promise<ChildProcess> {
   }
   return turn;
 }
-

@@ -13,7 +13,6 @@ import { type GatewayHarness, startGateway } from '../support/gateway-harness.js
 import { SECRET, TURN_URL, coturnLog, startCoturn } from './coturn.js';
 import { type PathSide, candidateAddresses, directPath, pairSockets, pathEvent, protocol3Socket, until } from '../webrtc/webrtc-support.js';
 
-
 describe('TURN through coturn, credentials minted by the gateway (network namespace, loopback only)', () => {
   let turn: ChildProcess;
   let dir: string;

@@ -118,9 +118,13 @@ describe('the packed package in fresh projects', () => {
         if (reference && !existsSync(resolve(dirname(script), reference))) dangling.push(`${relative(extracted, script)} -> ${reference}`);
       }
       for (const map of files.filter((file) => file.endsWith('.map'))) {
-        const { sources, sourcesContent = [] } = JSON.parse(await readFile(map, 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+        const { sources, sourcesContent = [] } = JSON.parse(await readFile(map, 'utf8')) as {
+          sources: string[];
+          sourcesContent?: Array<string | null>;
+        };
         sources.forEach((source, i) => {
-          if (typeof sourcesContent[i] !== 'string' && !existsSync(resolve(dirname(map), source))) dangling.push(`${relative(extracted, map)}: ${source}`);
+          if (typeof sourcesContent[i] !== 'string' && !existsSync(resolve(dirname(map), source)))
+            dangling.push(`${relative(extracted, map)}: ${source}`);
         });
       }
       expect(dangling).toEqual([]);
@@ -146,42 +150,64 @@ describe('the packed package in fresh projects', () => {
   });
 
   describe('ESM Nest 12 app (no ioredis installed)', () => {
-    it('typechecks the snippets under strict', async () => {
-      await tsc(projects['esm-app'], 'tsconfig.json', '--noEmit');
-    }, STEP_TIMEOUT_MS);
+    it(
+      'typechecks the snippets under strict',
+      async () => {
+        await tsc(projects['esm-app'], 'tsconfig.json', '--noEmit');
+      },
+      STEP_TIMEOUT_MS,
+    );
 
-    it('typechecks them with exactOptionalPropertyTypes and skipLibCheck false', async () => {
-      await tsc(projects['esm-app'], 'tsconfig.strictest.json', '--noEmit');
-    }, STEP_TIMEOUT_MS);
+    it(
+      'typechecks them with exactOptionalPropertyTypes and skipLibCheck false',
+      async () => {
+        await tsc(projects['esm-app'], 'tsconfig.strictest.json', '--noEmit');
+      },
+      STEP_TIMEOUT_MS,
+    );
 
-    it('logs one start-up line and no control-center route; `redis` without ioredis says what to install', async () => {
-      const { stdout } = await run(process.execPath, ['check-runtime.mjs'], projects['esm-app']);
-      const { lines, redisError } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { lines: string[]; redisError?: string };
-      expect(lines.filter((line) => line.startsWith('P2pModule:'))).toEqual([
-        "P2pModule: P2P gateway on namespace '/' on the app's HTTP server: in memory (one process), node fixture",
-      ]);
-      expect(lines.filter((line) => /p2p-admin|ControlCenter/.test(line))).toEqual([]);
-      expect(redisError).toMatch(
-        /^P2pModule: the `redis` option needs the optional peer dependencies ioredis and @socket\.io\/redis-adapter, and (ioredis|@socket\.io\/redis-adapter) is not installed: npm install ioredis @socket\.io\/redis-adapter/,
-      );
-    }, STEP_TIMEOUT_MS);
+    it(
+      'logs one start-up line and no control-center route; `redis` without ioredis says what to install',
+      async () => {
+        const { stdout } = await run(process.execPath, ['check-runtime.mjs'], projects['esm-app']);
+        const { lines, redisError } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { lines: string[]; redisError?: string };
+        expect(lines.filter((line) => line.startsWith('P2pModule:'))).toEqual([
+          "P2pModule: P2P gateway on namespace '/' on the app's HTTP server: in memory (one process), node fixture",
+        ]);
+        expect(lines.filter((line) => /p2p-admin|ControlCenter/.test(line))).toEqual([]);
+        expect(redisError).toMatch(
+          /^P2pModule: the `redis` option needs the optional peer dependencies ioredis and @socket\.io\/redis-adapter, and (ioredis|@socket\.io\/redis-adapter) is not installed: npm install ioredis @socket\.io\/redis-adapter/,
+        );
+      },
+      STEP_TIMEOUT_MS,
+    );
   });
 
   describe('CommonJS Nest 12 app (nest new --type cjs)', () => {
-    it('typechecks the snippets, ioredis client included, then builds, runs, pairs and relays', async () => {
-      const project = projects['cjs-app'];
-      await tsc(project, 'tsconfig.json');
-      const { stdout } = await run(process.execPath, ['dist/src/main.js'], project);
-      expect(stdout).toContain('OK B read "ready?" {"clients":2,"pairings":1,"pendingRequests":0}');
-    }, STEP_TIMEOUT_MS);
+    it(
+      'typechecks the snippets, ioredis client included, then builds, runs, pairs and relays',
+      async () => {
+        const project = projects['cjs-app'];
+        await tsc(project, 'tsconfig.json');
+        const { stdout } = await run(process.execPath, ['dist/src/main.js'], project);
+        expect(stdout).toContain('OK B read "ready?" {"clients":2,"pairings":1,"pendingRequests":0}');
+      },
+      STEP_TIMEOUT_MS,
+    );
   });
 
   describe('client-only project on socket.io-client 4.7.5', () => {
-    it('passes its own socket to P2pClient without a cast', async () => {
-      const project = projects['client-475'];
-      const installed = JSON.parse(await readFile(join(project, 'node_modules/socket.io-client/package.json'), 'utf8')) as { version: string };
-      expect(installed.version).toBe('4.7.5');
-      await tsc(project, 'tsconfig.json', '--noEmit');
-    }, STEP_TIMEOUT_MS);
+    it(
+      'passes its own socket to P2pClient without a cast',
+      async () => {
+        const project = projects['client-475'];
+        const installed = JSON.parse(await readFile(join(project, 'node_modules/socket.io-client/package.json'), 'utf8')) as {
+          version: string;
+        };
+        expect(installed.version).toBe('4.7.5');
+        await tsc(project, 'tsconfig.json', '--noEmit');
+      },
+      STEP_TIMEOUT_MS,
+    );
   });
 });

@@ -49,7 +49,9 @@ describe('security: repeated limit violations', () => {
   });
 
   it('counts oversized messages and pairing-request floods as violations too', async () => {
-    gw = await startGateway({ limits: { maxMessageBytes: 1000, pairRequests: { perSecond: 0.1, burst: 1 }, disconnectAfterViolations: 2 } });
+    gw = await startGateway({
+      limits: { maxMessageBytes: 1000, pairRequests: { perSecond: 0.1, burst: 1 }, disconnectAfterViolations: 2 },
+    });
     const b = await connectRawV2(gw, 'B');
     const a = await connectRawV2(gw, 'A');
     await pairRaw(a, b, 'B');

@@ -50,9 +50,12 @@ describe('security: canPair', () => {
   });
 
   it.each([
-    ['throws', () => {
-      throw new Error('policy store down');
-    }],
+    [
+      'throws',
+      () => {
+        throw new Error('policy store down');
+      },
+    ],
     ['rejects', () => Promise.reject(new Error('policy store down'))],
     ['answers something other than true', () => 'yes' as unknown as boolean],
   ])('refuses with PAIR_FORBIDDEN when it %s', async (_name, canPair) => {
@@ -77,7 +80,7 @@ describe('security: canPair', () => {
     expect(await emitWithAck(a, 'P2P_REGISTER', 'secret')).toEqual([false, expect.objectContaining({ code: 'PAIR_FORBIDDEN' })]);
   });
 
-  it("rejects P2pClient.pair() with a P2pError PAIR_FORBIDDEN", async () => {
+  it('rejects P2pClient.pair() with a P2pError PAIR_FORBIDDEN', async () => {
     await start(() => false);
     const b = await connectClient(gw, 'B');
     const requests: string[] = [];

@@ -9,7 +9,7 @@ describe('security: limit options', () => {
       maxClients: 100_000,
       maxMessageBytes: 65_536,
       relayMessages: { perMs: 1, burst: 2000 },
-      relayBytes: { perMs: 4 * 1024 * 1024 / 1000, burst: 8 * 1024 * 1024 },
+      relayBytes: { perMs: (4 * 1024 * 1024) / 1000, burst: 8 * 1024 * 1024 },
       pairRequests: { perMs: 0.005, burst: 10 },
       listRequests: { perMs: 0.01, burst: 20 },
       disconnectAfterViolations: 50,
@@ -22,7 +22,9 @@ describe('security: limit options', () => {
   });
 
   it('turns one limit off with false or 0, all of them with limits: false; a burst defaults to twice the rate', () => {
-    const { limits } = resolveP2pOptions({ limits: { maxClients: 0, relayMessages: false, pairRequests: { perSecond: 0 }, listRequests: { perSecond: 3 } } });
+    const { limits } = resolveP2pOptions({
+      limits: { maxClients: 0, relayMessages: false, pairRequests: { perSecond: 0 }, listRequests: { perSecond: 3 } },
+    });
     expect(limits.maxClients).toBeUndefined();
     expect(limits.relayMessages).toBeUndefined();
     expect(limits.pairRequests).toBeUndefined();
@@ -33,7 +35,9 @@ describe('security: limit options', () => {
 
   it("raises Socket.IO's maxHttpBufferSize to twice a large maxMessageBytes, and refuses an explicit one at or below it", () => {
     expect(resolveP2pOptions({ limits: { maxMessageBytes: 2_000_000 } }).serverOptions.maxHttpBufferSize).toBe(4_000_000);
-    expect(resolveP2pOptions({ serverOptions: { maxHttpBufferSize: 5e6 }, limits: { maxMessageBytes: 2e6 } }).serverOptions.maxHttpBufferSize).toBe(5e6);
+    expect(
+      resolveP2pOptions({ serverOptions: { maxHttpBufferSize: 5e6 }, limits: { maxMessageBytes: 2e6 } }).serverOptions.maxHttpBufferSize,
+    ).toBe(5e6);
     expect(() => resolveP2pOptions({ serverOptions: { maxHttpBufferSize: 1000 }, limits: { maxMessageBytes: 1000 } })).toThrow(TypeError);
   });
 

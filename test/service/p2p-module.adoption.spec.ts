@@ -54,7 +54,10 @@ class OwnAdminController {
 describe('P2pModule as a Nest module', () => {
   const apps: INestApplication[] = [];
 
-  async function start(imports: unknown[], controllers: unknown[] = []): Promise<{ app: INestApplication; url: string; logger: CapturingLogger }> {
+  async function start(
+    imports: unknown[],
+    controllers: unknown[] = [],
+  ): Promise<{ app: INestApplication; url: string; logger: CapturingLogger }> {
     const logger = new CapturingLogger();
     const moduleRef = await Test.createTestingModule({ imports: imports as never[], controllers: controllers as never[] })
       .setLogger(logger)
@@ -106,7 +109,9 @@ describe('P2pModule as a Nest module', () => {
   });
 
   it('treats an option set to undefined as left out (exactOptionalPropertyTypes users)', async () => {
-    const { app } = await start([P2pModule.forRoot({ pairTimeoutMs: undefined, limits: { maxClients: undefined }, controlCenter: undefined })]);
+    const { app } = await start([
+      P2pModule.forRoot({ pairTimeoutMs: undefined, limits: { maxClients: undefined }, controlCenter: undefined }),
+    ]);
     const resolved = app.get<ResolvedP2pOptions>(P2P_RESOLVED_OPTIONS);
     expect([resolved.pairTimeoutMs, resolved.limits.maxClients, resolved.controlCenter]).toEqual([10_000, 100_000, undefined]);
   });
@@ -116,9 +121,7 @@ describe('P2pModule as a Nest module', () => {
       const { url, logger } = await start([P2pModule.forRoot({ nodeId: 'solo' })], [OwnAdminController]);
       expect(await (await fetch(`${url}/p2p-admin`)).text()).toBe('the app own admin page');
       expect(logger.lines.filter((line) => /ControlCenter|\/p2p-admin\//.test(line.message))).toEqual([]);
-      expect(logger.of('P2pModule')).toEqual([
-        "P2P gateway on namespace '/' on the app's HTTP server: in memory (one process), node solo",
-      ]);
+      expect(logger.of('P2pModule')).toEqual(["P2P gateway on namespace '/' on the app's HTTP server: in memory (one process), node solo"]);
     });
 
     it('on, its routes are mapped and the start-up line names its path', async () => {
@@ -140,10 +143,14 @@ describe('P2pModule as a Nest module', () => {
       // A Redis without a password answers AUTH with an error ioredis only warns about: the node still starts.
       withPassword.password = 'hunter2-secret';
       // The classic adapter named explicitly: the default is sharded pub/sub wherever Redis is 7 or newer.
-      const { logger } = await start([P2pModule.forRoot({ nodeId: 'node-7', redis: { url: withPassword.toString(), keyPrefix, sharded: false } })]);
+      const { logger } = await start([
+        P2pModule.forRoot({ nodeId: 'node-7', redis: { url: withPassword.toString(), keyPrefix, sharded: false } }),
+      ]);
       const [line, ...more] = logger.of('P2pModule');
       expect(more).toEqual([]);
-      expect(line).toContain(`cluster node node-7, Redis ${redactRedisUrl(withPassword.toString())} (key prefix '${keyPrefix}', classic adapter)`);
+      expect(line).toContain(
+        `cluster node node-7, Redis ${redactRedisUrl(withPassword.toString())} (key prefix '${keyPrefix}', classic adapter)`,
+      );
       expect(line).toContain(':***@');
       expect(logger.lines.map((l) => l.message).join('\n')).not.toContain('hunter2-secret');
       await apps.pop()?.close();
@@ -155,7 +162,9 @@ describe('P2pModule as a Nest module', () => {
     it('fails when Redis is unreachable, naming the URL with the password hidden', async () => {
       const url = `redis://:hunter2-secret@127.0.0.1:${await closedPort()}`;
       const attempt = start([P2pModule.forRoot({ redis: { url } })]);
-      await expect(attempt).rejects.toThrow(/^P2pModule: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not become ready within 10 s \(last error: .*ECONNREFUSED/);
+      await expect(attempt).rejects.toThrow(
+        /^P2pModule: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not become ready within 10 s \(last error: .*ECONNREFUSED/,
+      );
       await expect(attempt).rejects.not.toThrow(/hunter2/);
     }, 30_000);
   });

@@ -6,7 +6,11 @@ import { ClientSequenceIndex } from '../../lib/server/stores/client-sequence.ind
 function referencePage(entries: Map<number, string>, after: number, until: number, limit: number) {
   const inRange = [...entries.keys()].sort((x, y) => x - y).filter((seq) => seq > after && seq <= until);
   const seqs = inRange.slice(0, limit);
-  return { ids: seqs.map((seq) => entries.get(seq)!), lastSeq: seqs.length > 0 ? seqs[seqs.length - 1]! : after, more: inRange.length > limit };
+  return {
+    ids: seqs.map((seq) => entries.get(seq)!),
+    lastSeq: seqs.length > 0 ? seqs[seqs.length - 1]! : after,
+    more: inRange.length > limit,
+  };
 }
 
 describe('ClientSequenceIndex', () => {

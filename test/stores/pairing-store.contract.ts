@@ -100,7 +100,10 @@ export function describePairingStoreContract(
         expect(outcome.resumed.previousConnectionId).toBe(holder.connectionId);
         expect(outcome.resumed.record).toMatchObject({ connectionId: newcomer.connectionId, state: { kind: 'paired', peerId: b } });
         expect(outcome.resumed.peer).toMatchObject({ clientId: b, state: { kind: 'paired', peerId: a } });
-        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId: newcomer.connectionId, state: { kind: 'paired', peerId: b } });
+        await expect(store.getClient(a!)).resolves.toMatchObject({
+          connectionId: newcomer.connectionId,
+          state: { kind: 'paired', peerId: b },
+        });
         await expect(store.removeClient(a!, holder.connectionId)).resolves.toBeUndefined();
         await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
       });
@@ -157,7 +160,10 @@ export function describePairingStoreContract(
         await pair(a!, b!);
         await expect(store.removeClient(a!, old.connectionId)).resolves.toBeUndefined();
         await expect(store.removeClient(ghost!, 'whatever')).resolves.toBeUndefined();
-        await expect(store.getClient(a!)).resolves.toMatchObject({ connectionId: current.connectionId, state: { kind: 'paired', peerId: b } });
+        await expect(store.getClient(a!)).resolves.toMatchObject({
+          connectionId: current.connectionId,
+          state: { kind: 'paired', peerId: b },
+        });
         await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
       });
 
@@ -215,7 +221,11 @@ export function describePairingStoreContract(
         listed!.state = { kind: 'free' };
         const [pairing] = await store.listPairings();
         pairing!.a.state = { kind: 'free' };
-        await expect(store.getClient(a!)).resolves.toMatchObject({ clientId: a, connectionId: ra.connectionId, state: { kind: 'paired', peerId: b } });
+        await expect(store.getClient(a!)).resolves.toMatchObject({
+          clientId: a,
+          connectionId: ra.connectionId,
+          state: { kind: 'paired', peerId: b },
+        });
         expect((await store.listClients({ available: true })).length).toBe(0);
         await expect(store.listPairings()).resolves.toHaveLength(1);
       });
@@ -507,9 +517,15 @@ export function describePairingStoreContract(
         await pair(a!, b!);
         await pair(c!, d!);
         const bySource = await store.unpair(a!);
-        expect(bySource).toMatchObject({ record: { clientId: a, state: { kind: 'free' } }, peer: { clientId: b, state: { kind: 'free' } } });
+        expect(bySource).toMatchObject({
+          record: { clientId: a, state: { kind: 'free' } },
+          peer: { clientId: b, state: { kind: 'free' } },
+        });
         const byTarget = await store.unpair(d!);
-        expect(byTarget).toMatchObject({ record: { clientId: d, state: { kind: 'free' } }, peer: { clientId: c, state: { kind: 'free' } } });
+        expect(byTarget).toMatchObject({
+          record: { clientId: d, state: { kind: 'free' } },
+          peer: { clientId: c, state: { kind: 'free' } },
+        });
         for (const id of [a, b, c, d]) await expect(stateOf(id!)).resolves.toEqual({ kind: 'free' });
         await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 0, pendingRequests: 0 });
       });
@@ -539,7 +555,12 @@ export function describePairingStoreContract(
         expect((await stateOf(b!)) as { transport?: string }).not.toHaveProperty('transport');
         const [pairing] = await store.listPairings();
         const sides = [pairing!.a, pairing!.b].map((record) => [record.clientId, (record.state as { transport?: string }).transport]);
-        expect(new Map(sides as [string, string | undefined][])).toEqual(new Map([[a!, 'direct'], [b!, undefined]]));
+        expect(new Map(sides as [string, string | undefined][])).toEqual(
+          new Map([
+            [a!, 'direct'],
+            [b!, undefined],
+          ]),
+        );
         await expect(store.setTransport(b!, recordB.connectionId, 'direct')).resolves.toBe(true);
         await expect(store.setTransport(a!, recordA.connectionId, 'relay')).resolves.toBe(true);
         await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', transport: 'relay' });
@@ -574,7 +595,14 @@ export function describePairingStoreContract(
         const pairings = await store.listPairings();
         expect(pairings).toHaveLength(2);
         const sets = pairings.map((p) => [p.a.clientId, p.b.clientId].sort());
-        expect(sets.sort()).toEqual([[a, b], [c, d]].map((s) => s.sort()).sort());
+        expect(sets.sort()).toEqual(
+          [
+            [a, b],
+            [c, d],
+          ]
+            .map((s) => s.sort())
+            .sort(),
+        );
         for (const { a: first, b: second, since } of pairings) {
           expect(first.state).toEqual({ kind: 'paired', peerId: second.clientId, since });
           expect(second.state).toEqual({ kind: 'paired', peerId: first.clientId, since });
@@ -633,10 +661,7 @@ export function describePairingStoreContract(
         const [a, b] = uniqueIds('a', 'b');
         await connect(a!);
         await connect(b!);
-        const [ab, ba] = await Promise.all([
-          store.reservePairing(pairingRequest(a!, b!)),
-          store.reservePairing(pairingRequest(b!, a!)),
-        ]);
+        const [ab, ba] = await Promise.all([store.reservePairing(pairingRequest(a!, b!)), store.reservePairing(pairingRequest(b!, a!))]);
         expect([ab.ok, ba.ok].filter(Boolean)).toHaveLength(1);
         const loser = ab.ok ? ba : ab;
         expect(loser).toEqual({ ok: false, code: 'SOURCE_BUSY' });
@@ -676,7 +701,12 @@ export function describePairingStoreContract(
         const { a, b, ra, rb } = await pairWithToken();
         const deadline = until();
         const outcome = held(await store.detachClient(a, ra.connectionId, deadline));
-        expect(outcome.detached).toMatchObject({ clientId: a, connectionId: ra.connectionId, detachedUntil: deadline, state: { kind: 'paired', peerId: b } });
+        expect(outcome.detached).toMatchObject({
+          clientId: a,
+          connectionId: ra.connectionId,
+          detachedUntil: deadline,
+          state: { kind: 'paired', peerId: b },
+        });
         expect(outcome.peer).toMatchObject({ clientId: b, connectionId: rb.connectionId, state: { kind: 'paired', peerId: a } });
         expect(outcome.peer?.detachedUntil).toBeUndefined();
         await expect(store.getClient(a)).resolves.toMatchObject({ detachedUntil: deadline, state: { kind: 'paired', peerId: b } });
@@ -744,7 +774,10 @@ export function describePairingStoreContract(
       it("turns away another token or none while the record is held; 'replace' displaces it and frees the peer", async () => {
         const { a, b, ra } = await pairWithToken();
         await store.detachClient(a, ra.connectionId, until());
-        await expect(store.registerClient(clientRecord(a, { sessionTokenHash: 'stranger' }), 'refuse')).resolves.toEqual({ ok: false, code: 'CLIENT_ID_TAKEN' });
+        await expect(store.registerClient(clientRecord(a, { sessionTokenHash: 'stranger' }), 'refuse')).resolves.toEqual({
+          ok: false,
+          code: 'CLIENT_ID_TAKEN',
+        });
         await expect(store.registerClient(clientRecord(a), 'refuse')).resolves.toEqual({ ok: false, code: 'CLIENT_ID_TAKEN' });
         await expect(stateOf(a)).resolves.toMatchObject({ kind: 'paired', peerId: b });
 

@@ -72,12 +72,20 @@ describe('RedisPairingStore node liveness', () => {
     await expect(store.getClient(l1!)).resolves.toMatchObject({ state: { kind: 'paired', peerId: d1 } });
     await expect(redis.client().smembers(`{${store.keyPrefix}}:nodes`)).resolves.toEqual(expect.arrayContaining([live, dead]));
 
-    const late = await eventually(async () => {
-      const swept = await store.sweepDeadNodes();
-      expect(swept).toHaveLength(1);
-      return swept;
-    }, graceMs + 10_000, 200);
-    expect(late[0]).toMatchObject({ record: { clientId: d1 }, leftState: { kind: 'paired', peerId: l1 }, other: { clientId: l1, state: { kind: 'free' } } });
+    const late = await eventually(
+      async () => {
+        const swept = await store.sweepDeadNodes();
+        expect(swept).toHaveLength(1);
+        return swept;
+      },
+      graceMs + 10_000,
+      200,
+    );
+    expect(late[0]).toMatchObject({
+      record: { clientId: d1 },
+      leftState: { kind: 'paired', peerId: l1 },
+      other: { clientId: l1, state: { kind: 'free' } },
+    });
     await expect(store.listClients()).resolves.toEqual([
       expect.objectContaining({ clientId: l1, state: { kind: 'free' } }),
       expect.objectContaining({ clientId: l2, state: { kind: 'free' } }),
@@ -138,10 +146,20 @@ describe('RedisPairingStore node liveness', () => {
     for (let i = 0; i < liveIds.length; i++) await pair(liveIds[i]!, deadIds[i]!);
     await letDie(dead!);
 
-    const sweeps = await Promise.all([store.sweepDeadNodes(), otherNode.sweepDeadNodes(), store.sweepDeadNodes(), otherNode.sweepDeadNodes()]);
+    const sweeps = await Promise.all([
+      store.sweepDeadNodes(),
+      otherNode.sweepDeadNodes(),
+      store.sweepDeadNodes(),
+      otherNode.sweepDeadNodes(),
+    ]);
     const all = sweeps.flat();
     expect(removedIds(all)).toEqual([...deadIds].sort());
-    expect(all.filter((r) => r.other).map((r) => r.other!.clientId).sort()).toEqual([...liveIds].sort());
+    expect(
+      all
+        .filter((r) => r.other)
+        .map((r) => r.other!.clientId)
+        .sort(),
+    ).toEqual([...liveIds].sort());
     await expect(store.counts()).resolves.toEqual({ clients: 20, pairings: 0, pendingRequests: 0 });
   });
 
@@ -164,7 +182,9 @@ describe('RedisPairingStore node liveness', () => {
 
     await letDie(newNode!);
     const removals = await store.sweepDeadNodes();
-    expect(removals).toEqual([expect.objectContaining({ record: expect.objectContaining({ clientId: a }), other: expect.objectContaining({ clientId: b }) })]);
+    expect(removals).toEqual([
+      expect.objectContaining({ record: expect.objectContaining({ clientId: a }), other: expect.objectContaining({ clientId: b }) }),
+    ]);
   });
 
   it('forgetNode removes the node clients at once, frees their peers and unlists the node', async () => {

@@ -79,9 +79,7 @@ describe('RedisPairingStore', () => {
         const [target, ...sources] = uniqueIds('target', ...Array.from({ length: 30 }, (_, i) => `s${i}`));
         await store.registerClient(clientRecord(target!), 'refuse');
         await Promise.all(sources.map((id, i) => (i % 2 ? store : otherNode).registerClient(clientRecord(id), 'refuse')));
-        const outcomes = await Promise.all(
-          sources.map((id, i) => (i % 2 ? otherNode : store).reservePairing(pairingRequest(id, target!))),
-        );
+        const outcomes = await Promise.all(sources.map((id, i) => (i % 2 ? otherNode : store).reservePairing(pairingRequest(id, target!))));
         expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
         await expect(otherNode.counts()).resolves.toEqual({ clients: 31, pairings: 0, pendingRequests: 1 });
         await expect(elsewhere.counts()).resolves.toEqual({ clients: 0, pairings: 0, pendingRequests: 0 });

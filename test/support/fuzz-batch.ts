@@ -141,7 +141,11 @@ export async function runBatch(sides: BatchSides, inputs: FuzzInput[], expected:
 
   const unexpected = attackerLog.filter((entry) => entry.event !== 'P2P_ERROR');
   if (unexpected.length > 0) throw new Error(`the attacker received events that are not answers: ${show(unexpected)}`);
-  matchP2pErrors(attackerLog.map((entry) => entry.args), pendingErrors, inputs);
+  matchP2pErrors(
+    attackerLog.map((entry) => entry.args),
+    pendingErrors,
+    inputs,
+  );
 
   expect(counterpartLog.map((r) => ({ event: r.event, args: wireForm(r.args), withCallback: r.withCallback }))).toEqual(
     deliveries.map((d) => ({ event: d.event, args: wireForm(overTheWire(d.args)), withCallback: d.withCallback })),
@@ -221,12 +225,7 @@ function matchP2pErrors(
   }
 }
 
-function assign(
-  received: unknown[][],
-  pending: Array<{ event: string; codes: P2pErrorCode[] }>,
-  from: number,
-  used: Set<number>,
-): boolean {
+function assign(received: unknown[][], pending: Array<{ event: string; codes: P2pErrorCode[] }>, from: number, used: Set<number>): boolean {
   if (from === received.length) return true;
   const { code, event } = received[from]![0] as { code: P2pErrorCode; event: string };
   for (let i = 0; i < pending.length; i++) {

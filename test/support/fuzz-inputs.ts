@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { type FuzzInput, IdRef, crossesTheWire } from './fuzz-batch.js';
-import { PROTOCOL_NAMES, SOCKET_IO_NAMES, binary, eventName, hugeString, objectOf, pollutionObject, smallString, wireValue } from './fuzz-values.js';
+import {
+  PROTOCOL_NAMES,
+  SOCKET_IO_NAMES,
+  binary,
+  eventName,
+  hugeString,
+  objectOf,
+  pollutionObject,
+  smallString,
+  wireValue,
+} from './fuzz-values.js';
 
 /** The inbound events the gateway handles. */
 export const HANDLED_EVENTS = [
@@ -76,15 +86,13 @@ export function relayPayload(targetRoles: string[]): fc.Arbitrary<unknown> {
       { requiredKeys: ['event', 'extra'] },
     )
     .map(({ extra, ...fields }) => objectOf([...Object.entries(fields), ...extra]));
-  const hugePayload = fc
-    .tuple(fc.constantFrom('args', 'event', 'targetClientId'), hugeString, fc.boolean())
-    .map(([where, huge, toPeer]) =>
-      objectOf([
-        ['targetClientId', where === 'targetClientId' ? huge : toPeer ? ref('peer') : undefined],
-        ['event', where === 'event' ? huge : 'chat'],
-        ['args', where === 'args' ? [huge, 1] : ['small']],
-      ]),
-    );
+  const hugePayload = fc.tuple(fc.constantFrom('args', 'event', 'targetClientId'), hugeString, fc.boolean()).map(([where, huge, toPeer]) =>
+    objectOf([
+      ['targetClientId', where === 'targetClientId' ? huge : toPeer ? ref('peer') : undefined],
+      ['event', where === 'event' ? huge : 'chat'],
+      ['args', where === 'args' ? [huge, 1] : ['small']],
+    ]),
+  );
   const wellFormed = fc
     .record(
       {
@@ -111,13 +119,18 @@ export function relayInput(targetRoles: string[]): fc.Arbitrary<FuzzInput> {
   const payload = relayPayload(targetRoles);
   const relay = fc
     .constantFrom('P2P_EMIT', 'P2P_EMIT_ACKNOWLEDGE')
-    .chain((event) => shaped(event, fc.oneof({ weight: 9, arbitrary: payload.map((p) => [p]) }, { weight: 1, arbitrary: fc.constant<unknown[]>([]) }), 1));
+    .chain((event) =>
+      shaped(event, fc.oneof({ weight: 9, arbitrary: payload.map((p) => [p]) }, { weight: 1, arbitrary: fc.constant<unknown[]>([]) }), 1),
+    );
   return fc.oneof({ weight: 6, arbitrary: relay }, { weight: 1, arbitrary: unknownEventInput }).filter(crossesTheWire);
 }
 
 /** The control events (pairing, consent, unpairing, listing), and now and then an event outside the protocol. */
 export function controlInput(targetRoles: string[], claimRoles: string[]): fc.Arbitrary<FuzzInput> {
-  const target = fc.oneof({ weight: 3, arbitrary: idLike(targetRoles) }, { weight: 1, arbitrary: fc.constantFrom(...targetRoles.map(ref)) });
+  const target = fc.oneof(
+    { weight: 3, arbitrary: idLike(targetRoles) },
+    { weight: 1, arbitrary: fc.constantFrom(...targetRoles.map(ref)) },
+  );
   const claimed = fc.oneof(
     { weight: 3, arbitrary: idLike(claimRoles) },
     { weight: 1, arbitrary: fc.constant(ref('counterpart')) },

@@ -13,7 +13,11 @@ const MAX_EVENT_NAME_LENGTH = 256;
 /** The gateway's bound on a relay's positional arguments (relay.handler.ts MAX_RELAY_ARGS; not yet in the README). */
 const MAX_RELAY_ARGS = 256;
 
-const refused = (via: 'control-ack' | 'error-first-ack' | 'p2p-error', codes: P2pErrorCode[]): Expected => ({ kind: 'refused', via, codes });
+const refused = (via: 'control-ack' | 'error-first-ack' | 'p2p-error', codes: P2pErrorCode[]): Expected => ({
+  kind: 'refused',
+  via,
+  codes,
+});
 
 /** Everything wrong with a relay payload from a sender whose peer is `peerId` (undefined when unpaired). */
 function relayProblems(payload: unknown, peerId: string | undefined): P2pErrorCode[] {

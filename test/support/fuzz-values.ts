@@ -61,11 +61,7 @@ export const binary: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.integer({ min: 1_000, max: 64_000 }).map((length) => Buffer.alloc(length, 0xab)),
 );
 
-export const primitive: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, undefined, true, false),
-  number,
-  smallString,
-);
+export const primitive: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom(null, undefined, true, false), number, smallString);
 
 /** Keys that probe prototype handling and this protocol's own field names. */
 const KEYS = fc.oneof(
@@ -125,7 +121,16 @@ export function nest(depth: number, shape: 'array' | 'object' | 'proto', leaf: u
 }
 
 /** A Socket.IO binary placeholder forged in JSON: the parser must not confuse it with a real attachment. */
-const forgedPlaceholder = fc.constantFrom(objectOf([['_placeholder', true], ['num', 0]]), objectOf([['_placeholder', true], ['num', '0']]));
+const forgedPlaceholder = fc.constantFrom(
+  objectOf([
+    ['_placeholder', true],
+    ['num', 0],
+  ]),
+  objectOf([
+    ['_placeholder', true],
+    ['num', '0'],
+  ]),
+);
 
 /** Arrays wide enough to matter but far below the sizes that stop Socket.IO itself (see the wide-arguments suite). */
 const wideArray = fc.integer({ min: 100, max: 5_000 }).map((length) => new Array<number>(length).fill(7));

@@ -46,5 +46,8 @@ export function wireForm(value: unknown): unknown {
 
 /** Compresses long runs of one short unit ("a", "[[", "171,"), so reports of 200 KB strings or deep values stay readable. */
 export function abbreviate(text: string): string {
-  return text.replace(/([\s\S]{1,8}?)\1{31,}/gu, (run, unit: string) => `${unit.repeat(4)}<…${run.length / unit.length} × ${JSON.stringify(unit)}…>`);
+  return text.replace(
+    /([\s\S]{1,8}?)\1{31,}/gu,
+    (run, unit: string) => `${unit.repeat(4)}<…${run.length / unit.length} × ${JSON.stringify(unit)}…>`,
+  );
 }

@@ -78,7 +78,7 @@ export async function sendNumbered(
 ): Promise<void> {
   const tickMs = 10;
   const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
-  for (let n = 0; n < count; ) {
+  for (let n = 0; n < count;) {
     for (let i = 0; i < perTick && n < count; i++, n++) {
       if (!sender.emit(event, n, padding(n))) await sender.drained();
     }

@@ -10,7 +10,10 @@ export async function openSampleTab(context: BrowserContext, baseUrl: string, cl
 }
 
 export function statusIs(page: Page, text: string, timeout = 10_000): Promise<void> {
-  return page.locator('#status').filter({ hasText: new RegExp(`^${text}$`) }).waitFor({ timeout });
+  return page
+    .locator('#status')
+    .filter({ hasText: new RegExp(`^${text}$`) })
+    .waitFor({ timeout });
 }
 
 /** Waits for a line of the tab's log containing `text`. */

@@ -54,7 +54,9 @@ describe('DirectPath: a data channel negotiated through the gateway, on loopback
     const bytes = new Uint8Array([0, 1, 2, 250, 255]);
     const floats = new Float64Array([Math.PI, -0]);
     for (let i = 0; i < 50; i++) expect(offerer.path.send({ seq: i, kind: 'text', body: `message ${i}` })).toBe(true);
-    expect(offerer.path.send({ seq: 50, kind: 'binary', payload: { bytes, floats, raw: bytes.buffer.slice(1, 3), list: [bytes] } })).toBe(true);
+    expect(offerer.path.send({ seq: 50, kind: 'binary', payload: { bytes, floats, raw: bytes.buffer.slice(1, 3), list: [bytes] } })).toBe(
+      true,
+    );
     expect(answerer.path.send({ seq: 0, reply: 'hello A' })).toBe(true);
 
     await until(() => answerer.frames.length === 51 && offerer.frames.length === 1, 'the frames to arrive');

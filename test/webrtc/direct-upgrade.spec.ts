@@ -68,7 +68,11 @@ describe('DirectUpgrade: keeps a pairing on a direct path, falls back and upgrad
     (firstPath as unknown as { pc: RTCPeerConnection }).pc.close();
     await until(() => alice.log.some((entry) => entry.startsWith('relay:')), 'the fallback on the other side');
     await until(() => bob.log.some((entry) => entry.startsWith('relay:')), 'the fallback on the side that lost its path');
-    await until(() => alice.upgrade.transport === 'direct' && bob.upgrade.transport === 'direct' && bob.upgrade.path !== firstPath, 'the second upgrade', 30_000);
+    await until(
+      () => alice.upgrade.transport === 'direct' && bob.upgrade.transport === 'direct' && bob.upgrade.path !== firstPath,
+      'the second upgrade',
+      30_000,
+    );
     expect(alice.log[0]).toBe('direct');
     expect(alice.log.filter((entry) => entry === 'direct')).toHaveLength(2);
     expect(alice.upgrade.path!.send({ n: 2 })).toBe(true);

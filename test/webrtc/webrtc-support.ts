@@ -34,7 +34,9 @@ export async function protocol3Socket(harness: GatewayHarness, clientId: string,
 /** Pairs two connected sockets through the gateway: `a` asks, `b` consents. */
 export async function pairSockets(a: Socket, b: Socket, bId: string): Promise<void> {
   b.once('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
-  const [ok, error] = await new Promise<[boolean, unknown]>((resolve) => a.emit('P2P_REGISTER', bId, (...r: [boolean, unknown]) => resolve(r)));
+  const [ok, error] = await new Promise<[boolean, unknown]>((resolve) =>
+    a.emit('P2P_REGISTER', bId, (...r: [boolean, unknown]) => resolve(r)),
+  );
   if (!ok) throw new Error(`pairing failed: ${JSON.stringify(error)}`);
 }
 
@@ -98,4 +100,3 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-

@@ -135,7 +135,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   start(): void {
     if (this.currentState !== 'new') throw new Error(`DirectPath: start() in state ${this.currentState}`);
     this.currentState = 'connecting';
-    const PeerConnection = this.options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
+    const PeerConnection =
+      this.options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
     if (!PeerConnection) return this.end('negotiation: no RTCPeerConnection in this runtime (pass one in the options)', false);
     this.connectTimer = setTimeout(() => this.end('timeout', true), this.options.connectTimeoutMs ?? 15_000);
     try {
@@ -160,7 +161,12 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       const candidate = event.candidate;
       // A null candidate (or an empty one) only says gathering ended; the peer does not need it.
       if (!candidate?.candidate) return;
-      const signal: SignalPayload = { type: 'candidate', candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+      const signal: SignalPayload = {
+        type: 'candidate',
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid ?? null,
+        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+      };
       if (this.heldCandidates) this.heldCandidates.push(signal);
       else this.signal(signal);
     };
@@ -293,7 +299,11 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         });
       case 'candidate': {
         if (!signal.candidate) return;
-        const init: CandidateInit = { candidate: signal.candidate, sdpMid: signal.sdpMid ?? null, sdpMLineIndex: signal.sdpMLineIndex ?? null };
+        const init: CandidateInit = {
+          candidate: signal.candidate,
+          sdpMid: signal.sdpMid ?? null,
+          sdpMLineIndex: signal.sdpMLineIndex ?? null,
+        };
         const pathId = signal.pathId;
         return this.queue(async () => {
           if (!this.remoteDescriptionSet) this.pendingCandidates.push({ init, pathId });

@@ -14,8 +14,10 @@ export interface DirectUpgradeEvents {
   unavailable: (reason: string) => void;
 }
 
-export interface DirectUpgradeOptions
-  extends Pick<DirectPathOptions, 'RTCPeerConnection' | 'peerConnectionConfig' | 'iceTransportPolicy' | 'connectTimeoutMs' | 'label'> {
+export interface DirectUpgradeOptions extends Pick<
+  DirectPathOptions,
+  'RTCPeerConnection' | 'peerConnectionConfig' | 'iceTransportPolicy' | 'connectTimeoutMs' | 'label'
+> {
   /** A connected protocol 3 socket of this client. */
   socket: Socket;
   clientId: string;
@@ -94,7 +96,8 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
   private onSignal(signal: DeliveredSignal): void {
     if (this.stopped || signal.sourceClientId !== this.options.peerId) return;
     const newOffer =
-      signal.type === 'offer' && (signal.pathId === undefined || signal.pathId !== this.currentOfferId || (!this.current && !this.creating));
+      signal.type === 'offer' &&
+      (signal.pathId === undefined || signal.pathId !== this.currentOfferId || (!this.current && !this.creating));
     if (this.role === 'answerer' && newOffer) {
       // A new attempt of the offerer: whatever this side had is over for it.
       const previous = this.current;
@@ -142,7 +145,16 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
     // Another offer may have come in meanwhile (answerer): only the latest one gets a path.
     if (this.stopped || (this.role === 'answerer' && offerId !== this.currentOfferId)) return;
     this.creating = false;
-    const { socket: _socket, clientId: _clientId, peerId: _peerId, onFrame, adaptIceServers: _adapt, backoff: _backoff, reportTransport: _report, ...pathOptions } = this.options;
+    const {
+      socket: _socket,
+      clientId: _clientId,
+      peerId: _peerId,
+      onFrame,
+      adaptIceServers: _adapt,
+      backoff: _backoff,
+      reportTransport: _report,
+      ...pathOptions
+    } = this.options;
     const path = new DirectPath({
       ...pathOptions,
       role: this.role,

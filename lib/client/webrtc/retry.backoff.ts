@@ -35,7 +35,12 @@ export class RetryBackoff {
     this.factor = options.factor ?? 2;
     this.jitter = options.jitter ?? 0.2;
     this.random = options.random ?? Math.random;
-    if (!(this.initialDelayMs >= 0) || !(this.maxDelayMs >= this.initialDelayMs) || !(this.factor >= 1) || !(this.jitter >= 0 && this.jitter < 1)) {
+    if (
+      !(this.initialDelayMs >= 0) ||
+      !(this.maxDelayMs >= this.initialDelayMs) ||
+      !(this.factor >= 1) ||
+      !(this.jitter >= 0 && this.jitter < 1)
+    ) {
       throw new RangeError('RetryBackoff: needs 0 <= initialDelayMs <= maxDelayMs, factor >= 1 and 0 <= jitter < 1');
     }
   }

@@ -212,7 +212,10 @@ export class ClusterLink {
   private undelivered(frame: ClusterFrame, failure: FrameFailure, tag?: string): void {
     if (frame[0] === ClusterMessage.RELAY_WITH_ACK) {
       const [, , event, , ackId] = frame;
-      const error = failure === 'INVALID_PAYLOAD' ? new P2pError(failure, 'the arguments could not be encoded', event) : new P2pError(failure, undefined, P2pEvent.EMIT_ACKNOWLEDGE);
+      const error =
+        failure === 'INVALID_PAYLOAD'
+          ? new P2pError(failure, 'the arguments could not be encoded', event)
+          : new P2pError(failure, undefined, P2pEvent.EMIT_ACKNOWLEDGE);
       this.settleAck(ackId, error.toPayload(), NO_RESULTS);
     } else if (frame[0] === ClusterMessage.RELAY_REPLY && failure === 'INVALID_PAYLOAD' && tag !== undefined) {
       // The peer's answer cannot travel: its sender gets INVALID_PAYLOAD instead, as on a single node.

@@ -9,7 +9,11 @@ import type { PairingStore } from '../stores/pairing-store.interface.js';
  * an unpairing the client was told had failed, say. A cache that changed while its record was read is left alone (the
  * change came from a fresher store answer).
  */
-export async function resyncPeers(namespace: Namespace, store: PairingStore, setLocalPeer: (connectionId: string, peer: PeerRef | undefined) => void): Promise<number> {
+export async function resyncPeers(
+  namespace: Namespace,
+  store: PairingStore,
+  setLocalPeer: (connectionId: string, peer: PeerRef | undefined) => void,
+): Promise<number> {
   const sockets = [...namespace.sockets.values()] as P2pSocket[];
   const fixes = await Promise.all(
     sockets.map(async (socket) => {

@@ -74,7 +74,9 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
   try {
     const major = Number(/redis_version:(\d+)/.exec(await pub.info('server'))?.[1] ?? 0);
     if (options.sharded === true && major < 7) {
-      throw new Error(`P2pModule: redis.sharded needs Redis 7 or newer (sharded pub/sub); the one at ${redisTarget} is ${major || 'unknown'}`);
+      throw new Error(
+        `P2pModule: redis.sharded needs Redis 7 or newer (sharded pub/sub); the one at ${redisTarget} is ${major || 'unknown'}`,
+      );
     }
     const sharded = options.sharded ?? major >= 7;
     const channel = new NodeChannel(pub, nodeSub, { keyPrefix, tag: newNodeTag(), sharded, publishTimeoutMs: commandTimeoutMs });

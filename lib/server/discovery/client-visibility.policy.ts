@@ -44,7 +44,11 @@ export async function visibleAmong(
   if (discovery.kind === 'prepared') {
     const prepared = await runBounded(() => discovery.policy.forViewer(viewer), timeoutMs);
     if (!prepared.ok || typeof prepared.value !== 'function') {
-      const why = !prepared.ok ? (prepared.timedOut ? `did not answer within ${timeoutMs} ms` : `threw: ${String(prepared.error)}`) : 'did not return a function';
+      const why = !prepared.ok
+        ? prepared.timedOut
+          ? `did not answer within ${timeoutMs} ms`
+          : `threw: ${String(prepared.error)}`
+        : 'did not return a function';
       logger.warn(`discovery forViewer(${viewerId}) ${why}; the listing is refused`);
       return undefined;
     }
@@ -73,11 +77,21 @@ export async function visibleAmong(
   if (answers.some(isThenable)) {
     // One bound for the whole page: answers that are late hide nothing silently, the request is refused instead.
     const outcome = await runBounded(
-      () => Promise.all(answers.map((answer) => Promise.resolve(answer).then((value) => value, (error: unknown) => thrown.note(error)))),
+      () =>
+        Promise.all(
+          answers.map((answer) =>
+            Promise.resolve(answer).then(
+              (value) => value,
+              (error: unknown) => thrown.note(error),
+            ),
+          ),
+        ),
       timeoutMs,
     );
     if (!outcome.ok) {
-      logger.warn(`discovery for ${viewerId} did not answer for ${candidates.length} client(s) within ${timeoutMs} ms; the listing is refused`);
+      logger.warn(
+        `discovery for ${viewerId} did not answer for ${candidates.length} client(s) within ${timeoutMs} ms; the listing is refused`,
+      );
       return undefined;
     }
     settled = outcome.value;

@@ -2,10 +2,7 @@ import type { P2pDiscoveryHook, P2pDiscoveryOption, P2pDiscoveryPolicy } from '.
 
 /** The `discovery` option, resolved: which of its forms it took. */
 export type ResolvedDiscovery =
-  | { kind: 'all' }
-  | { kind: 'none' }
-  | { kind: 'each'; hook: P2pDiscoveryHook }
-  | { kind: 'prepared'; policy: P2pDiscoveryPolicy };
+  { kind: 'all' } | { kind: 'none' } | { kind: 'each'; hook: P2pDiscoveryHook } | { kind: 'prepared'; policy: P2pDiscoveryPolicy };
 
 export const DEFAULT_LIST_PAGE_SIZE = 1_000;
 /** The largest page an option may set: one answer stays a few MB at most. */

@@ -36,7 +36,9 @@ export class P2pHealthIndicator {
   async isReady<const Key extends string>(key: Key, options: P2pHealthCheckOptions = {}): Promise<HealthIndicatorResult<Key>> {
     const report = await this.probe.check(options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
     if (healthy(report) && !report.draining) return this.indicators.check(key).up(details(report));
-    return this.indicators.check(key).down(details(report.draining && healthy(report) ? { ...report, error: 'the node is draining' } : report));
+    return this.indicators
+      .check(key)
+      .down(details(report.draining && healthy(report) ? { ...report, error: 'the node is draining' } : report));
   }
 }
 

@@ -51,7 +51,8 @@ export class P2pHealthProbe {
     if (!cluster || !store.isNodeAlive) return report;
     const alive = await runBounded(() => store.isNodeAlive!(nodeId), timeoutMs);
     report.node = alive.ok && alive.value ? 'up' : 'down';
-    if (!alive.ok) report.error = alive.timedOut ? `the store did not answer within ${timeoutMs} ms` : `the store failed: ${messageOf(alive.error)}`;
+    if (!alive.ok)
+      report.error = alive.timedOut ? `the store did not answer within ${timeoutMs} ms` : `the store failed: ${messageOf(alive.error)}`;
     else if (!alive.value) report.error = `node ${nodeId} is not registered alive in the cluster`;
     return report;
   }

@@ -118,7 +118,8 @@ function rate(name: string, value: RateLimitOptions | false | undefined, fallbac
   if (value === undefined) return { perMs: fallback.perSecond / 1000, burst: fallback.burst };
   if (value === false || value.perSecond === 0) return undefined;
   const { perSecond, burst = 2 * perSecond } = value;
-  if (!Number.isFinite(perSecond) || perSecond < 0) throw new TypeError(`P2pModule: limits.${name}.perSecond must be a positive number or 0`);
+  if (!Number.isFinite(perSecond) || perSecond < 0)
+    throw new TypeError(`P2pModule: limits.${name}.perSecond must be a positive number or 0`);
   if (!Number.isFinite(burst) || burst < 1) throw new TypeError(`P2pModule: limits.${name}.burst must be at least 1`);
   return { perMs: perSecond / 1000, burst };
 }

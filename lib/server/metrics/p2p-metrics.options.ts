@@ -53,10 +53,13 @@ export function resolveMetrics(
   }
   if (given.path === false) return registry === undefined ? {} : { registry };
   const path = (given.path ?? DEFAULT_METRICS_PATH).replace(/\/+$/, '');
-  if (!PATH_PATTERN.test(path)) throw new TypeError(`P2pModule: metrics.path must look like '/metrics' (got ${JSON.stringify(given.path)})`);
+  if (!PATH_PATTERN.test(path))
+    throw new TypeError(`P2pModule: metrics.path must look like '/metrics' (got ${JSON.stringify(given.path)})`);
   if (!controlCenterOn) {
     if (given.path === undefined) return registry === undefined ? {} : { registry };
-    throw new TypeError('P2pModule: metrics.path is served under the control center\'s token or guard: give `controlCenter` too, or set metrics.path to false');
+    throw new TypeError(
+      "P2pModule: metrics.path is served under the control center's token or guard: give `controlCenter` too, or set metrics.path to false",
+    );
   }
   return { ...(registry === undefined ? {} : { registry }), path };
 }

@@ -29,18 +29,40 @@ export async function registerPrometheusMetrics(
   const target = (registry as Registry | undefined) ?? client.register;
   const names: string[] = [];
   const taken = (name: string) => target.getSingleMetric(name) !== undefined;
-  const all = ['p2p_clients', 'p2p_pairings', 'p2p_pending_requests', 'p2p_connections_total', 'p2p_pair_requests_total',
-    'p2p_relayed_messages_total', 'p2p_relayed_bytes_total', 'p2p_refusals_total', 'p2p_ack_round_trip_seconds',
-    'p2p_resumes_total', 'p2p_held_relays', 'p2p_cluster_messages_total'];
+  const all = [
+    'p2p_clients',
+    'p2p_pairings',
+    'p2p_pending_requests',
+    'p2p_connections_total',
+    'p2p_pair_requests_total',
+    'p2p_relayed_messages_total',
+    'p2p_relayed_bytes_total',
+    'p2p_refusals_total',
+    'p2p_ack_round_trip_seconds',
+    'p2p_resumes_total',
+    'p2p_held_relays',
+    'p2p_cluster_messages_total',
+  ];
   const clash = all.find(taken);
-  if (clash) throw new Error(`P2pModule: metric ${clash} is registered already in this registry (a second P2pModule? give each its own metrics.registry)`);
+  if (clash)
+    throw new Error(
+      `P2pModule: metric ${clash} is registered already in this registry (a second P2pModule? give each its own metrics.registry)`,
+    );
 
   const registers = [target];
   /** A counter whose value is set from a total at each scrape (reset, then increased by the total). */
-  const counterFrom = <L extends string>(name: string, help: string, labelNames: L[], read: () => Iterable<[Record<L, string>, number]>) => {
+  const counterFrom = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    read: () => Iterable<[Record<L, string>, number]>,
+  ) => {
     names.push(name);
     return new client.Counter<L>({
-      name, help, labelNames, registers,
+      name,
+      help,
+      labelNames,
+      registers,
       collect() {
         this.reset();
         for (const [labels, value] of read()) this.inc(labels as Partial<Record<L, string>>, value);
@@ -54,7 +76,9 @@ export async function registerPrometheusMetrics(
   const storeGauge = (name: string, help: string, read: (counts: StoreCounts) => number) => {
     names.push(name);
     return new client.Gauge({
-      name, help, registers,
+      name,
+      help,
+      registers,
       async collect() {
         lastCounts = (await sources.counts()) ?? lastCounts;
         if (lastCounts) this.set(read(lastCounts));
@@ -63,28 +87,70 @@ export async function registerPrometheusMetrics(
   };
   storeGauge('p2p_clients', 'Connected clients, as the store counts them (the whole cluster on a cluster node).', (c) => c.clients);
   storeGauge('p2p_pairings', 'Current pairings, as the store counts them (the whole cluster on a cluster node).', (c) => c.pairings);
-  storeGauge('p2p_pending_requests', 'Pairing requests awaiting the target\'s answer (the whole cluster on a cluster node).', (c) => c.pendingRequests);
+  storeGauge(
+    'p2p_pending_requests',
+    "Pairing requests awaiting the target's answer (the whole cluster on a cluster node).",
+    (c) => c.pendingRequests,
+  );
 
-  counterFrom('p2p_connections_total', 'Connection attempts on this node by outcome: accepted, or the error code of the refusal.', ['outcome'],
-    () => byLabel('outcome', meter.connections));
-  counterFrom('p2p_pair_requests_total', 'Pairing requests opened on this node by outcome: paired, or the error code of the refusal.', ['outcome'],
-    () => byLabel('outcome', meter.pairRequests));
-  counterFrom('p2p_relayed_messages_total', 'Relays that passed every check on this node, by kind (emit: P2P_EMIT, ack: P2P_EMIT_ACKNOWLEDGE, frame: P2P_FRAME).', ['kind'],
-    () => [[{ kind: 'emit' }, meter.relayedMessages.emit], [{ kind: 'ack' }, meter.relayedMessages.ack], [{ kind: 'frame' }, meter.relayedMessages.frame]]);
-  counterFrom('p2p_relayed_bytes_total', 'Bytes of the relays counted in p2p_relayed_messages_total, as received.', [],
-    () => [[{}, meter.relayedBytes]]);
-  counterFrom('p2p_refusals_total', 'Requests this node refused, by error code: connections, pairing requests and relays.', ['code'],
-    () => byLabel('code', meter.refusals));
-  counterFrom('p2p_resumes_total', 'Clients of this node that dropped while paired, by outcome: resumed within the grace, or lost.', ['outcome'],
-    () => [[{ outcome: 'resumed' }, meter.resumes.resumed], [{ outcome: 'lost' }, meter.resumes.lost]]);
-  counterFrom('p2p_cluster_messages_total', 'Messages between gateway nodes, by direction (sent, received) and type.', ['direction', 'type'], () => [
-    ...[...meter.clusterMessages.sent].map(([type, n]): [Record<'direction' | 'type', string>, number] => [{ direction: 'sent', type }, n]),
-    ...[...meter.clusterMessages.received].map(([type, n]): [Record<'direction' | 'type', string>, number] => [{ direction: 'received', type }, n]),
+  counterFrom(
+    'p2p_connections_total',
+    'Connection attempts on this node by outcome: accepted, or the error code of the refusal.',
+    ['outcome'],
+    () => byLabel('outcome', meter.connections),
+  );
+  counterFrom(
+    'p2p_pair_requests_total',
+    'Pairing requests opened on this node by outcome: paired, or the error code of the refusal.',
+    ['outcome'],
+    () => byLabel('outcome', meter.pairRequests),
+  );
+  counterFrom(
+    'p2p_relayed_messages_total',
+    'Relays that passed every check on this node, by kind (emit: P2P_EMIT, ack: P2P_EMIT_ACKNOWLEDGE, frame: P2P_FRAME).',
+    ['kind'],
+    () => [
+      [{ kind: 'emit' }, meter.relayedMessages.emit],
+      [{ kind: 'ack' }, meter.relayedMessages.ack],
+      [{ kind: 'frame' }, meter.relayedMessages.frame],
+    ],
+  );
+  counterFrom('p2p_relayed_bytes_total', 'Bytes of the relays counted in p2p_relayed_messages_total, as received.', [], () => [
+    [{}, meter.relayedBytes],
   ]);
+  counterFrom('p2p_refusals_total', 'Requests this node refused, by error code: connections, pairing requests and relays.', ['code'], () =>
+    byLabel('code', meter.refusals),
+  );
+  counterFrom(
+    'p2p_resumes_total',
+    'Clients of this node that dropped while paired, by outcome: resumed within the grace, or lost.',
+    ['outcome'],
+    () => [
+      [{ outcome: 'resumed' }, meter.resumes.resumed],
+      [{ outcome: 'lost' }, meter.resumes.lost],
+    ],
+  );
+  counterFrom(
+    'p2p_cluster_messages_total',
+    'Messages between gateway nodes, by direction (sent, received) and type.',
+    ['direction', 'type'],
+    () => [
+      ...[...meter.clusterMessages.sent].map(([type, n]): [Record<'direction' | 'type', string>, number] => [
+        { direction: 'sent', type },
+        n,
+      ]),
+      ...[...meter.clusterMessages.received].map(([type, n]): [Record<'direction' | 'type', string>, number] => [
+        { direction: 'received', type },
+        n,
+      ]),
+    ],
+  );
 
   names.push('p2p_held_relays');
   new client.Gauge({
-    name: 'p2p_held_relays', help: 'Relays held on this node for peers that are away (reconnect grace).', registers,
+    name: 'p2p_held_relays',
+    help: 'Relays held on this node for peers that are away (reconnect grace).',
+    registers,
     collect() {
       this.set(sources.heldRelays());
     },
@@ -93,8 +159,10 @@ export async function registerPrometheusMetrics(
   names.push('p2p_ack_round_trip_seconds');
   const roundTrip = new client.Histogram({
     name: 'p2p_ack_round_trip_seconds',
-    help: 'Relay with ack, from the sender\'s request to the peer\'s answer (or its failure), on the sender\'s node.',
-    labelNames: ['outcome'], buckets: ACK_BUCKETS, registers,
+    help: "Relay with ack, from the sender's request to the peer's answer (or its failure), on the sender's node.",
+    labelNames: ['outcome'],
+    buckets: ACK_BUCKETS,
+    registers,
   });
   meter.onAckRoundTrip = (seconds, outcome) => roundTrip.observe({ outcome }, seconds);
 

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import { P2P_RELIABLE_PROTOCOL, P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent, type PeerInfo, type P2pTransport } from '../../protocol/index.js';
+import {
+  P2P_RELIABLE_PROTOCOL,
+  P2pDisconnectReason,
+  P2pError,
+  type P2pErrorCode,
+  P2pEvent,
+  type PeerInfo,
+  type P2pTransport,
+} from '../../protocol/index.js';
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';

@@ -84,7 +84,8 @@ export class PairingService implements OnModuleDestroy {
     const { available, cursor, limit } = options;
     const from = cursor === undefined || cursor === null ? undefined : decodeCursor(cursor);
     if (cursor !== undefined && cursor !== null && !from) throw new RangeError('PairingService: not a listClientPage cursor');
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError('PairingService: limit must be a whole number >= 1');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new RangeError('PairingService: limit must be a whole number >= 1');
     const { listPageSize } = this.engine.options;
     const page = await this.engine.store.listClientRecords({
       available: available === true,

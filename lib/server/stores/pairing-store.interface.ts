@@ -49,22 +49,16 @@ export interface ResumedClient {
   peer?: ClientRecord;
 }
 
-export type RegisterOutcome =
-  | { ok: true; displaced?: RemovedClient; resumed?: ResumedClient }
-  | { ok: false; code: 'CLIENT_ID_TAKEN' };
+export type RegisterOutcome = { ok: true; displaced?: RemovedClient; resumed?: ResumedClient } | { ok: false; code: 'CLIENT_ID_TAKEN' };
 
 /** What `detachClient` did: held the pairing for the client to resume, or removed the client outright. */
-export type DetachOutcome =
-  | { detached: ClientRecord; peer?: ClientRecord; removed?: never }
-  | { removed: RemovedClient; detached?: never };
+export type DetachOutcome = { detached: ClientRecord; peer?: ClientRecord; removed?: never } | { removed: RemovedClient; detached?: never };
 
 export type ReserveOutcome =
   | { ok: true; source: ClientRecord; target: ClientRecord }
   | { ok: false; code: 'TARGET_OFFLINE' | 'SOURCE_BUSY' | 'TARGET_BUSY' | 'SELF_PAIRING' | 'NOT_CONNECTED' };
 
-export type ConfirmOutcome =
-  | { ok: true; source: ClientRecord; target: ClientRecord }
-  | { ok: false; code: 'NO_PENDING_REQUEST' };
+export type ConfirmOutcome = { ok: true; source: ClientRecord; target: ClientRecord } | { ok: false; code: 'NO_PENDING_REQUEST' };
 
 export interface PairingRequest {
   requestId: string;

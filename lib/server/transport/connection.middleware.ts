@@ -46,7 +46,9 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
       .then((outcome) => {
         if (!outcome.ok) return next(refusal(new P2pError(outcome.code)));
         const release = () =>
-          void gateway.engine.leave(clientId, connectionId, 'DISCONNECTED').catch((cause: unknown) => gateway.reportFailure('connection', cause));
+          void gateway.engine
+            .leave(clientId, connectionId, 'DISCONNECTED')
+            .catch((cause: unknown) => gateway.reportFailure('connection', cause));
         if (socket.conn.readyState !== 'open') {
           release();
           return next(refusal(new P2pError('PEER_DISCONNECTED')));

@@ -74,7 +74,12 @@ export interface P2pSocketData {
   p2p: P2pConnection;
 }
 
-export type P2pSocket = Socket<Record<string, (...args: any[]) => void>, Record<string, (...args: any[]) => void>, Record<string, never>, P2pSocketData>;
+export type P2pSocket = Socket<
+  Record<string, (...args: any[]) => void>,
+  Record<string, (...args: any[]) => void>,
+  Record<string, never>,
+  P2pSocketData
+>;
 
 /**
  * What the hot path tells the node's counters (`GatewayMeter`, lib/server/metrics): declared here so that the

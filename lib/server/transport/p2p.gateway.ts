@@ -1,17 +1,5 @@
-import {
-  Inject,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-  type Type,
-} from '@nestjs/common';
-import {
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy, type Type } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Server } from 'socket.io';
 import {
   P2P_RELIABLE_PROTOCOL,
@@ -91,7 +79,9 @@ export class P2pGatewayBase
     this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
     const { maxBufferedBytes, slowConsumerTimeoutMs } = this.options.limits;
     if (maxBufferedBytes !== undefined) {
-      this.slowConsumers = new SlowConsumerMonitor(maxBufferedBytes, slowConsumerTimeoutMs, (socket) => this.closeSlowConsumer(socket as P2pSocket));
+      this.slowConsumers = new SlowConsumerMonitor(maxBufferedBytes, slowConsumerTimeoutMs, (socket) =>
+        this.closeSlowConsumer(socket as P2pSocket),
+      );
     }
     this.namespace.use(createConnectionMiddleware(this));
     this.engine.attachTransport(this);
@@ -140,7 +130,9 @@ export class P2pGatewayBase
       closed++;
       socket.conn.close();
     });
-    this.logger.warn(`the shared store had forgotten this node: ${closed} unregistered connection(s) closed for their clients to reconnect`);
+    this.logger.warn(
+      `the shared store had forgotten this node: ${closed} unregistered connection(s) closed for their clients to reconnect`,
+    );
   }
 
   /** Nest admits clients only once this resolves: a cluster node is listed alive (and clean of a past life) first. */

@@ -4,7 +4,6 @@ import { OVERSIZED_ACK } from './socket-decoder.hooks.js';
 
 const NO_ARGS: unknown[] = [];
 
-
 /**
  * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
  * ACK_TIMEOUT after `ackTimeoutMs`, or PEER_DISCONNECTED if the peer's connection ends first.
@@ -36,7 +35,6 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
 export function ackTimeoutMessage(event: string): string {
   return `the peer did not acknowledge "${event}" in time`;
 }
-
 
 /** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
 export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {

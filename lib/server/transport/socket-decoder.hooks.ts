@@ -84,7 +84,9 @@ export function meterRelaySizes(socket: P2pSocket): () => void {
   if (typeof decoder?.on !== 'function') {
     if (!warnedUnmeasurable) {
       warnedUnmeasurable = true;
-      new Logger('P2pGateway').warn('cannot measure relay sizes with this Socket.IO version: maxMessageBytes and relayBytes are not enforced');
+      new Logger('P2pGateway').warn(
+        'cannot measure relay sizes with this Socket.IO version: maxMessageBytes and relayBytes are not enforced',
+      );
     }
     return () => undefined;
   }

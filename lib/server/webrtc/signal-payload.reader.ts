@@ -42,7 +42,11 @@ export function readSignal(payload: unknown): SignalPayload | P2pError {
       if (sdpMid !== undefined && sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > MAX_MID_LENGTH)) {
         return invalid('sdpMid must be a short string or null');
       }
-      if (sdpMLineIndex !== undefined && sdpMLineIndex !== null && !(Number.isInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0 && (sdpMLineIndex as number) < 65_536)) {
+      if (
+        sdpMLineIndex !== undefined &&
+        sdpMLineIndex !== null &&
+        !(Number.isInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0 && (sdpMLineIndex as number) < 65_536)
+      ) {
         return invalid('sdpMLineIndex must be a small whole number or null');
       }
       return {

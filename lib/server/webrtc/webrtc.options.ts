@@ -66,7 +66,10 @@ const DEFAULT_CAN_UPGRADE_TIMEOUT_MS = 5000;
 function isIceServer(value: unknown): value is P2pIceServer {
   if (typeof value !== 'object' || value === null) return false;
   const { urls, username, credential } = value as Record<string, unknown>;
-  const urlsOk = typeof urls === 'string' ? urls.length > 0 : Array.isArray(urls) && urls.length > 0 && urls.every((url) => typeof url === 'string' && url.length > 0);
+  const urlsOk =
+    typeof urls === 'string'
+      ? urls.length > 0
+      : Array.isArray(urls) && urls.length > 0 && urls.every((url) => typeof url === 'string' && url.length > 0);
   return urlsOk && (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
 }
 
@@ -97,7 +100,8 @@ function resolveTurn(turn: P2pTurnOptions): ResolvedTurnOptions {
   if (!Array.isArray(urls) || urls.length === 0 || !urls.every((url) => typeof url === 'string' && /^turns?:/.test(url))) {
     throw new TypeError('P2pModule: webrtc.turn.urls must be one or more turn: / turns: URLs');
   }
-  if (typeof turn.secret !== 'string' || turn.secret.length === 0) throw new TypeError('P2pModule: webrtc.turn.secret must be a non-empty string');
+  if (typeof turn.secret !== 'string' || turn.secret.length === 0)
+    throw new TypeError('P2pModule: webrtc.turn.secret must be a non-empty string');
   const ttlSeconds = turn.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new TypeError('P2pModule: webrtc.turn.ttlSeconds must be a whole number >= 1');
   return { urls: [...urls], secret: turn.secret, ttlSeconds };

@@ -12,11 +12,15 @@ export async function expectRunning(...nodes: ClusterNodeProcess[]): Promise<voi
 
 /** Until `node` refuses a newcomer with `code` (it noticed Redis is away); resolves with the refusal. */
 export function refusedWith(cluster: TestCluster, node: ClusterNodeProcess, code: string): Promise<ConnectError> {
-  return eventually(async () => {
-    const refusal = await refusalOf(cluster.socket(node, { query: { clientId: `probe-${Date.now()}` } }));
-    expect(refusal.data).toMatchObject({ code });
-    return refusal;
-  }, 5000, 100);
+  return eventually(
+    async () => {
+      const refusal = await refusalOf(cluster.socket(node, { query: { clientId: `probe-${Date.now()}` } }));
+      expect(refusal.data).toMatchObject({ code });
+      return refusal;
+    },
+    5000,
+    100,
+  );
 }
 
 /** Until `node` admits `clientId` (its store reaches Redis again); resolves with the connected socket. */

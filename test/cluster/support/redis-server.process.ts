@@ -62,10 +62,15 @@ export class RedisServerProcess {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await pong(this.port))) {
       if (failed || child.exitCode !== null) {
-        const hint = failed ? ' (this suite runs a redis-server of its own: it needs redis-server on PATH, Debian package redis-server)' : '';
-        throw new Error(`redis-server on port ${this.port} did not start (${failed?.message ?? `exit ${child.exitCode}`})${hint}:\n${this.output}`);
+        const hint = failed
+          ? ' (this suite runs a redis-server of its own: it needs redis-server on PATH, Debian package redis-server)'
+          : '';
+        throw new Error(
+          `redis-server on port ${this.port} did not start (${failed?.message ?? `exit ${child.exitCode}`})${hint}:\n${this.output}`,
+        );
       }
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not answer within ${START_TIMEOUT_MS} ms:\n${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server on port ${this.port} did not answer within ${START_TIMEOUT_MS} ms:\n${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return this;

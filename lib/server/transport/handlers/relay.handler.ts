@@ -167,4 +167,3 @@ export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void 
     fail(unencodable(P2pEvent.EMIT_ACKNOWLEDGE));
   }
 }
-
