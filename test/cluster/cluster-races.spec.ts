@@ -40,7 +40,7 @@ describe('cluster: races decided atomically in Redis', () => {
     const winnerId = ids[winners[0]!]!;
     for (const node of nodes) await expect(node.call('peerOf', targetId)).resolves.toBe(winnerId);
     const pairings = await nodes[1]!.call<{ clientIds: string[] }[]>('listPairings');
-    expect(pairings).toEqual([{ clientIds: expect.arrayContaining([targetId, winnerId]), since: expect.anything() }]);
+    expect(pairings).toEqual([{ clientIds: expect.arrayContaining([targetId, winnerId]), since: expect.anything(), transport: 'relay' }]);
     await expect(nodes[2]!.call('counts')).resolves.toEqual({ clients: SOURCES + 1, pairings: 1, pendingRequests: 0 });
     await expectHealthyPair(sockets[winners[0]!]!, target, targetId);
   });
