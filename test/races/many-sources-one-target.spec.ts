@@ -27,7 +27,7 @@ describe('races: many sources, one target', () => {
     expect(winner.peerId).toBe('target');
     await expect(gw.service.peerOf('target')).resolves.toBe(winnerId);
     await expect(gw.service.listPairings()).resolves.toEqual([
-      { clientIds: expect.arrayContaining(['target', winnerId]), since: expect.any(Date) },
+      { clientIds: expect.arrayContaining(['target', winnerId]), since: expect.any(Date), transport: 'relay' },
     ]);
     await expect(gw.service.counts()).resolves.toEqual({ clients: 21, pairings: 1, pendingRequests: 0 });
     await eventually(() => expect(target.peerId).toBe(winnerId));
