@@ -155,13 +155,8 @@ async function main(): Promise<number> {
     `${counters.relaysReceived}/${counters.relaysSent} relays delivered, ${counters.acksOk} acks answered, ` +
     `acks rejected: ${JSON.stringify(counters.acksRejected)}, ${counters.drops} drops, ${counters.resumes} resumed, ` +
     `${counters.undeliveredReported} message(s) reported undelivered as a pairing ended (confirmations lost; every relay above was checked on arrival)`;
-  const known =
-    Object.entries(counters.knownIssues)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') || 'none';
   const details = [
     totals,
-    `known issues (not counted as errors, see soak-types.ts): ${known}`,
     ...describeComparison(comparison, 'after warm-up'),
     ...describeComparison(sinceCold, 'at cold start').slice(0, 2),
   ];

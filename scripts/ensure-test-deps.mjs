@@ -58,13 +58,14 @@ function isRoot() {
   return process.getuid?.() === 0 && process.env.P2P_TEST_DEPS_AS_USER !== '1';
 }
 
-function installDebianChromium() {
-  process.stdout.write("npm test: Chromium is missing; installing Debian's chromium with apt-get (the browser suites need it)\n");
+/** Installs a Debian package with apt-get, saying why first (we are root). */
+function aptInstall(pkg, why) {
+  process.stdout.write(`npm test: ${why} is missing; installing Debian's ${pkg} with apt-get\n`);
   // Waits for another apt-get holding the lock instead of failing at once.
   const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', [...apt, 'update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  execFileSync('apt-get', [...apt, 'install', '-y', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  execFileSync('apt-get', [...apt, 'install', '-y', pkg], { stdio: ['ignore', 'inherit', 'inherit'], env });
 }
 
 async function checkRedis() {
@@ -92,7 +93,7 @@ function checkChromium(mayInstall) {
       return;
     }
     try {
-      installDebianChromium();
+      aptInstall('chromium', 'Chromium (the browser suites need it)');
     } catch (error) {
       fail(
         `could not install Debian's chromium (${error.message}): run apt-get install -y chromium, or set CHROMIUM_PATH to a Chromium binary`,
@@ -122,12 +123,8 @@ function checkCoturn(mayInstall) {
     fail('the WebRTC suites need coturn (turnserver) and run as root in a network namespace: sudo apt-get install -y coturn');
     return;
   }
-  process.stdout.write("npm test: coturn is missing; installing Debian's coturn with apt-get (the WebRTC suites need it)\n");
-  const apt = ['-o', 'DPkg::Lock::Timeout=600', '-q'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
-    execFileSync('apt-get', [...apt, 'update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-    execFileSync('apt-get', [...apt, 'install', '-y', 'coturn'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+    aptInstall('coturn', 'coturn (the WebRTC suites need it)');
   } catch (error) {
     fail(`could not install Debian's coturn (${error.message}): run apt-get install -y coturn`);
   }

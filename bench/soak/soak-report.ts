@@ -186,9 +186,5 @@ export function verdictLine(slopes: HeapSlopes, c: Comparison, counters: SoakCou
       ? 'heap slope: too few samples'
       : `heap ${signed(slope)} KB/min over the second half${parts} (${Math.abs(slope) < FLAT_KB_PER_MIN ? 'flat' : 'MOVING'}: |slope| ${Math.abs(slope) < FLAT_KB_PER_MIN ? '<' : '>='} ${FLAT_KB_PER_MIN})`;
   const leaks = c.clean ? 'handles, timers, listeners and library maps back to baseline' : 'NOT back to baseline (see above)';
-  const known = Object.values(counters.knownIssues).reduce((a, b) => a + b, 0);
-  return (
-    `verdict: ${heap}; ${leaks}; ${counters.errors} load error(s)` +
-    `${known ? `, ${known} known-issue outcome(s)` : ''}${serverLogged ? '; the gateway logged errors' : ''}`
-  );
+  return `verdict: ${heap}; ${leaks}; ${counters.errors} load error(s)` + `${serverLogged ? '; the gateway logged errors' : ''}`;
 }

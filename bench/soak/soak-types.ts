@@ -36,11 +36,6 @@ export interface SoakCounters {
   undeliveredReported: number;
   drops: number;
   resumes: number;
-  /**
-   * Outcomes of known limitations, counted apart from errors. None is left: the in-flight loss at a drop is gone with
-   * the reliable channel, and a refusal no longer races the next request (both now count as errors).
-   */
-  knownIssues: Record<string, number>;
   /** Unexpected outcomes; `errorSamples` keeps the first few. */
   errors: number;
   errorSamples: string[];
@@ -64,7 +59,6 @@ export function emptyCounters(): SoakCounters {
     undeliveredReported: 0,
     drops: 0,
     resumes: 0,
-    knownIssues: {},
     errors: 0,
     errorSamples: [],
   };

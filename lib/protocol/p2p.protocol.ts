@@ -8,7 +8,7 @@
  */
 export const P2P_PROTOCOL_VERSION = 3;
 
-/** The first protocol version with the reliable channel (`P2P_FRAME`). */
+/** The first protocol version with the reliable channel (`P2P_FRAME`) and WebRTC signalling (`P2P_SIGNAL`, ...). */
 export const P2P_RELIABLE_PROTOCOL = 3;
 
 /** Why a `P2P_DISCONNECT` was sent: its second argument. The host app may also send reasons of its own. */

@@ -1,13 +1,10 @@
-import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
 import { readSignal } from '../../webrtc/signal-payload.reader.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { dataArgument, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.SIGNAL;
-
-/** The first protocol version that signals a direct path. */
-export const WEBRTC_PROTOCOL_VERSION = 3;
 
 /**
  * `P2P_SIGNAL({type, ...}, [ack])` (protocol 3): passes an offer, answer, ICE candidate or bye on to the sender's
@@ -22,8 +19,8 @@ export function onSignal(this: P2pSocket, payloadArgument: unknown): void {
   const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
   const limited = conn.limits?.checkRelayRate(EVENT);
   if (limited) return fail(limited);
-  if (conn.protocolVersion < WEBRTC_PROTOCOL_VERSION) {
-    return fail(new P2pError('UPGRADE_FORBIDDEN', `WebRTC signalling needs protocol ${WEBRTC_PROTOCOL_VERSION}`, EVENT));
+  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
+    return fail(new P2pError('UPGRADE_FORBIDDEN', `WebRTC signalling needs protocol ${P2P_RELIABLE_PROTOCOL}`, EVENT));
   }
   const payload = dataArgument(payloadArgument);
   const signal = readSignal(payload);

@@ -1,7 +1,6 @@
-import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
 import { dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
-import { WEBRTC_PROTOCOL_VERSION } from './signal.handler.js';
 
 const EVENT = P2pEvent.TRANSPORT;
 
@@ -17,8 +16,8 @@ export function onTransportReport(this: P2pSocket, payloadArgument: unknown): vo
   const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
   const limited = conn.limits?.checkRelayRate(EVENT);
   if (limited) return fail(limited);
-  if (conn.protocolVersion < WEBRTC_PROTOCOL_VERSION) {
-    return fail(new P2pError('UPGRADE_FORBIDDEN', `${EVENT} needs protocol ${WEBRTC_PROTOCOL_VERSION}`, EVENT));
+  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
+    return fail(new P2pError('UPGRADE_FORBIDDEN', `${EVENT} needs protocol ${P2P_RELIABLE_PROTOCOL}`, EVENT));
   }
   const payload = dataArgument(payloadArgument) as { transport?: unknown } | null | undefined;
   const transport = typeof payload === 'object' && payload !== null ? payload.transport : undefined;

@@ -1,9 +1,8 @@
-import { P2pError, P2pEvent, type WebRtcConfigPayload } from '../../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, type WebRtcConfigPayload } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
 import { iceServersFor } from '../../webrtc/ice.config.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { sendError, trailingAck } from './handler.replies.js';
-import { WEBRTC_PROTOCOL_VERSION } from './signal.handler.js';
 
 const EVENT = P2pEvent.WEBRTC_CONFIG;
 const NOT_ALLOWED: WebRtcConfigPayload = Object.freeze({ allowed: false, iceServers: [] }) as WebRtcConfigPayload;
@@ -21,8 +20,8 @@ export function onWebRtcConfig(this: P2pSocket): void {
   if (!answer) return sendError(socket, new P2pError('INVALID_PAYLOAD', `${EVENT} needs an ack function`, EVENT));
   const limited = conn.limits?.checkRelayRate(EVENT);
   if (limited) return answer(limited.toPayload());
-  if (conn.protocolVersion < WEBRTC_PROTOCOL_VERSION) {
-    return answer(new P2pError('UPGRADE_FORBIDDEN', `WebRTC needs protocol ${WEBRTC_PROTOCOL_VERSION}`, EVENT).toPayload());
+  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
+    return answer(new P2pError('UPGRADE_FORBIDDEN', `WebRTC needs protocol ${P2P_RELIABLE_PROTOCOL}`, EVENT).toPayload());
   }
   const peer = conn.peer;
   if (!peer) return answer(new P2pError('NOT_PAIRED', undefined, EVENT).toPayload());
