@@ -1,5 +1,6 @@
 import type { ReliableChannelOptions } from './reliable-channel.options.js';
 import type { P2pGatewayWatchOptions } from './gateway.watch.js';
+import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
 
 /** Options of `P2pClient`. */
 export interface P2pClientOptions extends P2pGatewayWatchOptions {
@@ -43,4 +44,13 @@ export interface P2pClientOptions extends P2pGatewayWatchOptions {
    * @default {} (on, with the defaults of `ReliableChannelOptions`)
    */
   reliable?: ReliableChannelOptions | false | undefined;
+  /**
+   * Upgrade each reliable pairing to a direct WebRTC data channel when the peer enabled it too and the gateway allows
+   * it (its `webrtc` option); the relay stays the fallback. `emit`, `emitWithAck` and the reliable channel then go
+   * over the data channel, with the same guarantees; `client.transport` and the `transport` event tell where. In
+   * Node pass `RTCPeerConnection` from `node-datachannel/polyfill` (and `adaptIceServers: iceServersForNodeDataChannel`);
+   * browsers use their own. Needs the reliable channel (protocol 3).
+   * @default false (always the relay)
+   */
+  webrtc?: P2pClientWebRtcOptions | false | undefined;
 }

@@ -6,6 +6,7 @@ import {
   P2pError,
   P2pEvent,
   type P2pFrame,
+  type P2pTransport,
   type RelayRates,
   type SessionPayload,
   isReservedEventName,
@@ -20,6 +21,8 @@ import type { P2pClientSocket } from './client-socket.interface.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway.watch.js';
 import { randomSessionToken } from './session.token.js';
 import { TypedEmitter } from './typed.emitter.js';
+import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
+import { TransportSwitch } from './webrtc/transport.switch.js';
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
 export type P2pClientState = 'idle' | 'pairing' | 'asked' | 'paired' | 'resuming';
@@ -48,6 +51,11 @@ export interface P2pClientEvents {
    * were not delivered, or their confirmation was lost with the pairing: nothing is dropped without this report.
    */
   undelivered: (messages: UndeliveredMessage[], error: P2pError) => void;
+  /**
+   * Option `webrtc`: the pairing's messages now go over a direct data channel (`'direct'`) or through the gateway
+   * again (`'relay'`). Nothing is lost, duplicated or reordered across the switch.
+   */
+  transport: (transport: P2pTransport) => void;
 }
 
 /** A message of this client that the peer never confirmed. */
@@ -110,6 +118,13 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   /** The relay rates of the current connection, from its P2P_SESSION. */
   private relayRates?: RelayRates;
   private readonly gatewayWatch: GatewayWatch;
+  /** Option `webrtc`; undefined when off. */
+  private readonly webrtcOptions?: P2pClientWebRtcOptions;
+  /** The clientId this client declared (option, or `socket.auth`), for the direct path's roles. */
+  private readonly ownId?: string;
+  /** The current pairing's transport, when `webrtc` is on and the pairing is reliable. */
+  private transportSwitch?: TransportSwitch;
+  private currentTransport: P2pTransport = 'relay';
 
   /** `socket`: a socket.io-client 4.x `Socket` (any 4.x, ESM or CommonJS build); `client.socket` keeps its type. */
   constructor(
@@ -124,6 +139,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.consent = options.consent ?? (() => true);
     this.reliableOptions = options.reliable === false ? undefined : resolveReliableOptions(options.reliable);
     this.gatewayWatch = new GatewayWatch(socket, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (e) => this.emitLocal('error', e));
+    this.webrtcOptions = options.webrtc || undefined;
+    this.ownId = options.clientId ?? declaredClientId(socket);
     this.declareIdentity(options.clientId, options.sessionToken ?? randomSessionToken());
     socket.on(P2pEvent.REGISTER, this.onPairRequest);
     socket.on(P2pEvent.FRAME, this.onFrame);
@@ -146,6 +163,14 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   /** Whether the current pairing runs over the reliable channel (both sides speak protocol 3). */
   get reliable(): boolean {
     return this.channel !== undefined;
+  }
+
+  /**
+   * Where the pairing's messages go: `'direct'` over a WebRTC data channel (option `webrtc`), else `'relay'` through
+   * the gateway. Changes are told by the `transport` event.
+   */
+  get transport(): P2pTransport {
+    return this.currentTransport;
   }
 
   /** Reliable channel: messages sent (or waiting to be) that the peer has not confirmed yet; 0 without a channel. */
@@ -252,6 +277,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.socket.io.off('reconnect_failed', this.onReconnectFailed);
     this.gatewayWatch.stop();
     clearTimeout(this.resumeTimer);
+    this.stopDirect();
     this.closeChannel(new P2pError('NOT_CONNECTED', 'the client was disposed'));
   }
 
@@ -354,6 +380,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     if (this.reliableOptions && peerProtocol >= P2P_RELIABLE_PROTOCOL) {
       this.channel = new ReliableChannel(this.channelHost, this.reliableOptions);
       this.channel.attach(this.relayPath, false, this.pacer());
+      this.startDirect(peerId);
     }
     this.emitLocal('paired', peerId);
   }
@@ -451,11 +478,61 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     return this.relayRates && new SendPacer(this.relayRates);
   }
 
+  /**
+   * Option `webrtc`: keeps the reliable pairing with `peerId` on a direct data channel whenever one opens (the peer
+   * must have enabled it too, and the gateway allow it). Each switch resyncs the channel (`y` sync): both sides send
+   * again what the other has not confirmed, and the receiver's sequence numbers drop what arrives twice.
+   */
+  private startDirect(peerId: string): void {
+    this.stopDirect();
+    if (!this.webrtcOptions || !this.channel) return;
+    if (this.ownId === undefined) {
+      queueMicrotask(() =>
+        this.emitLocal('error', new P2pError('INVALID_PAYLOAD', 'option webrtc needs the clientId (option clientId or socket.auth)')),
+      );
+      return;
+    }
+    const channel = this.channel;
+    const transportSwitch = new TransportSwitch(this.socket, this.ownId, peerId, this.webrtcOptions, {
+      receive: (frame) => {
+        if (this.channel === channel) channel.receive(frame as P2pFrame);
+      },
+      useDirect: (path) => {
+        if (this.channel === channel) channel.attach(path, true);
+      },
+      useRelay: () => {
+        if (this.channel !== channel) return;
+        // Without a connection the resume attaches the relay again (P2P_SESSION); until then nothing is sent.
+        if (this.socket.connected) channel.attach(this.relayPath, true, this.pacer());
+        else channel.detach();
+      },
+      changed: (transport) => this.setTransport(transport),
+    });
+    this.transportSwitch = transportSwitch;
+    transportSwitch.start();
+  }
+
+  /** Ends the current upgrade: a direct path is closed and the channel is back on the relay. */
+  private stopDirect(): void {
+    const transportSwitch = this.transportSwitch;
+    this.transportSwitch = undefined;
+    transportSwitch?.stop();
+    this.setTransport('relay');
+  }
+
+  private setTransport(transport: P2pTransport): void {
+    if (this.currentTransport === transport) return;
+    this.currentTransport = transport;
+    this.emitLocal('transport', transport);
+  }
+
   /** Ends the current reliable channel: unconfirmed messages are reported, awaited replies rejected with `error`. */
   private closeChannel(error: P2pError): void {
     const channel = this.channel;
-    if (!channel) return;
     this.channel = undefined;
+    // With the channel gone first, the upgrade's stop moves nothing back to the relay: the pairing is over.
+    this.stopDirect();
+    if (!channel) return;
     const unconfirmed = channel.close();
     for (const [seq, pending] of this.pendingReplies) {
       this.pendingReplies.delete(seq);
@@ -564,6 +641,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    */
   private readonly onSocketDisconnect = (reason: string): void => {
     const willReconnect = reason !== 'io client disconnect' && reason !== 'io server disconnect' && this.socket.io.reconnection();
+    // The direct path needs the gateway for its signalling: it ends with the connection, and a resume starts again.
+    this.stopDirect();
     this.channel?.detach();
     if (this.currentState === 'paired' && willReconnect) {
       this.currentState = 'resuming';
@@ -594,6 +673,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
         this.currentState = 'paired';
         // Frames in flight on the lost connection may be gone either way: both sides resend what the other lacks.
         this.channel?.attach(this.relayPath, true, this.pacer());
+        this.startDirect(peerId);
         this.emitLocal('resumed', peerId);
       } else {
         if (this.currentState === 'resuming') this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
@@ -603,6 +683,13 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
     }
   };
+}
+
+/** The clientId in `socket.auth`, when it is an object that holds one. */
+function declaredClientId(socket: P2pClientSocket): string | undefined {
+  const auth = socket.auth;
+  const clientId = typeof auth === 'object' && auth !== null ? (auth as { clientId?: unknown }).clientId : undefined;
+  return typeof clientId === 'string' ? clientId : undefined;
 }
 
 function toUndelivered(message: OutgoingMessage): UndeliveredMessage {

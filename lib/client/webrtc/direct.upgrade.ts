@@ -1,9 +1,8 @@
-import type { Socket } from 'socket.io-client';
 import { type DeliveredSignal, P2pEvent, type P2pTransport } from '../../protocol/index.js';
 import { TypedEmitter } from '../typed.emitter.js';
 import { DirectPath, type DirectPathOptions, directPathRole } from './direct.path.js';
 import { RetryBackoff, type RetryBackoffOptions } from './retry.backoff.js';
-import { type SignallingChannel, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';
+import { type SignallingChannel, type SignallingSocket, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';
 
 export interface DirectUpgradeEvents {
   /** A direct path is open: carry frames over `path` (a FramePath). */
@@ -19,7 +18,7 @@ export interface DirectUpgradeOptions extends Pick<
   'RTCPeerConnection' | 'peerConnectionConfig' | 'iceTransportPolicy' | 'connectTimeoutMs' | 'label'
 > {
   /** A connected protocol 3 socket of this client. */
-  socket: Socket;
+  socket: SignallingSocket;
   clientId: string;
   peerId: string;
   /** Receives every frame that comes over a direct path. */

@@ -1,5 +1,11 @@
-import type { Socket } from 'socket.io-client';
+import type { P2pClientSocket } from '../client-socket.interface.js';
 import { type DeliveredSignal, P2pError, P2pEvent, type SignalPayload, type WebRtcConfigPayload } from '../../protocol/index.js';
+
+/**
+ * What signalling uses of a socket.io-client `Socket` (declared structurally, as for P2pClient: a socket of any
+ * socket.io-client 4.x build fits).
+ */
+export type SignallingSocket = Pick<P2pClientSocket, 'on' | 'off' | 'emit' | 'timeout'>;
 
 /** How a DirectPath reaches its peer before the data channel is open: through the gateway's `P2P_SIGNAL`. */
 export interface SignallingChannel {
@@ -13,7 +19,7 @@ export interface SignallingChannel {
  * Signalling over a connected protocol 3 socket: `send` emits `P2P_SIGNAL` (with an ack; a refusal goes to `onError`),
  * `subscribe` listens to the `P2P_SIGNAL`s the gateway delivers, from the current peer only.
  */
-export function socketSignalling(socket: Socket, onError: (error: P2pError) => void = () => undefined): SignallingChannel {
+export function socketSignalling(socket: SignallingSocket, onError: (error: P2pError) => void = () => undefined): SignallingChannel {
   return {
     send(signal) {
       socket.emit(P2pEvent.SIGNAL, signal, (error: unknown) => {
@@ -31,7 +37,7 @@ export function socketSignalling(socket: Socket, onError: (error: P2pError) => v
 }
 
 /** Asks the gateway for this client's WebRTC configuration (`P2P_WEBRTC_CONFIG`); rejects with a P2pError. */
-export function requestWebRtcConfig(socket: Socket, timeoutMs = 10_000): Promise<WebRtcConfigPayload> {
+export function requestWebRtcConfig(socket: SignallingSocket, timeoutMs = 10_000): Promise<WebRtcConfigPayload> {
   return new Promise((resolve, reject) => {
     socket.timeout(timeoutMs).emit(P2pEvent.WEBRTC_CONFIG, (timedOut: Error | null, error: unknown, config: WebRtcConfigPayload) => {
       if (timedOut) return reject(new P2pError('REQUEST_TIMEOUT', undefined, P2pEvent.WEBRTC_CONFIG));
