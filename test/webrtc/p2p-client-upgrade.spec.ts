@@ -1,0 +1,205 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import nodeDataChannel from 'node-datachannel';
+import { Registry } from 'prom-client';
+import type { Socket } from 'socket.io-client';
+import type { P2pClient, P2pClientWebRtcOptions, P2pTransport, RTCPeerConnectionConstructor } from '../../lib/client/index.js';
+import type { P2pModuleOptions } from '../../lib/server/index.js';
+import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
+import { eventually } from '../support/eventually.js';
+import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
+import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
+
+/** Every application message the gateway relayed (P2P_EMIT, P2P_EMIT_ACKNOWLEDGE, P2P_FRAME), by its own meter. */
+function relayedByGateway(harness: GatewayHarness): number {
+  const { emit, ack, frame } = harness.app.get(P2pMetricsService).meter!.relayedMessages;
+  return emit + ack + frame;
+}
+
+describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, the relay as fallback', () => {
+  let harness: GatewayHarness;
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  afterAll(() => {
+    nodeDataChannel.cleanup();
+  });
+
+  async function start(options: P2pModuleOptions = { webrtc: {} }) {
+    harness = await startGateway({ ...options, metrics: { registry: new Registry(), path: false } });
+  }
+
+  /** A client on the gateway whose peer connections are recorded, with every transport change it reported. */
+  async function client(clientId: string, webrtc: Partial<P2pClientWebRtcOptions> | false = {}) {
+    const connections: RTCPeerConnection[] = [];
+    class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
+      constructor(config: RTCConfiguration) {
+        super(config);
+        connections.push(this);
+      }
+    }
+    const p2p = await connectClient(harness, clientId, {
+      webrtc: webrtc && {
+        RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor,
+        peerConnectionConfig: LOOPBACK_CONFIG,
+        backoff: { initialDelayMs: 200, maxDelayMs: 1000 },
+        ...webrtc,
+      },
+    });
+    const transports: P2pTransport[] = [];
+    p2p.on('transport', (transport) => transports.push(transport));
+    // The network rule: every candidate offered to this client must be on loopback.
+    const candidates: string[] = [];
+    p2p.socket.on('P2P_SIGNAL', (signal: { type: string; candidate?: string }) => {
+      if (signal.type === 'candidate') candidates.push(signal.candidate!.split(' ')[4] ?? '?');
+    });
+    return { p2p, connections, transports, candidates };
+  }
+
+  async function pair(a: P2pClient<Socket>, b: P2pClient<Socket>) {
+    const paired = waitFor(b, 'paired');
+    await a.pair((b.socket.auth as { clientId: string }).clientId);
+    await paired;
+  }
+
+  /** Collects event `name`'s first argument, in arrival order. */
+  function collect(p2p: P2pClient<Socket>, name: string): unknown[] {
+    const got: unknown[] = [];
+    p2p.socket.on(name, (value: unknown) => got.push(value));
+    return got;
+  }
+
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const transportOnServer = async () => (await harness.service.listPairings())[0]?.transport;
+
+  it('upgrades both sides; emit and emitWithAck then go direct and the gateway relays no application message', async () => {
+    await start();
+    const alice = await client('A');
+    const bob = await client('B');
+    bob.p2p.socket.on('ask', (value: number, reply: (result: number) => void) => reply(value * 2));
+    const got = collect(bob.p2p, 'n');
+    await pair(alice.p2p, bob.p2p);
+    expect(alice.p2p.transport).toBe('relay');
+    await until(() => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct', 'both sides direct', 30_000);
+    expect(alice.transports).toEqual(['direct']);
+    expect(bob.transports).toEqual(['direct']);
+    await eventually(async () => expect(await transportOnServer()).toBe('direct'), 10_000);
+    // Whatever the switch itself sent (a sync) went over the data channel: the count stands still from here.
+    const relayedBefore = relayedByGateway(harness);
+    const statsBefore = harness.service.relayStats().relayedMessages;
+
+    for (const n of range(1, 100)) alice.p2p.emit('n', n);
+    await expect(alice.p2p.emitWithAck('ask', 21)).resolves.toBe(42);
+    await until(() => got.length === 100, 'the 100 messages');
+    expect(got).toEqual(range(1, 100));
+    await until(() => alice.p2p.unconfirmed === 0 && bob.p2p.unconfirmed === 0, 'everything confirmed');
+
+    expect(relayedByGateway(harness)).toBe(relayedBefore);
+    expect(harness.service.relayStats().relayedMessages).toBe(statsBefore);
+    expect(alice.candidates.length + bob.candidates.length).toBeGreaterThan(0);
+    expect(new Set([...alice.candidates, ...bob.candidates])).toEqual(new Set(['127.0.0.1']));
+
+    // Unpairing ends the direct path too: both back on the relay.
+    await alice.p2p.unpair();
+    await until(() => bob.p2p.state === 'idle', 'the peer unpaired');
+    expect(alice.p2p.transport).toBe('relay');
+    expect(bob.p2p.transport).toBe('relay');
+    expect(alice.transports).toEqual(['direct', 'relay']);
+    expect(bob.transports).toEqual(['direct', 'relay']);
+  });
+
+  it('falls back when the data channel dies mid-stream, loses, duplicates and reorders nothing, then upgrades again', async () => {
+    await start();
+    const alice = await client('A');
+    const bob = await client('B');
+    const atBob = collect(bob.p2p, 'n');
+    const atAlice = collect(alice.p2p, 'm');
+    alice.p2p.socket.on('ask', (value: number, reply: (result: number) => void) => reply(value * 2));
+    await pair(alice.p2p, bob.p2p);
+    await until(() => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct', 'both sides direct', 30_000);
+    const relayedBefore = relayedByGateway(harness);
+
+    // Both directions stream; halfway, the answerer's peer connection dies under it (a crash, a network change).
+    for (let n = 1; n <= 400; n++) {
+      alice.p2p.emit('n', n);
+      bob.p2p.emit('m', n);
+      if (n === 200) bob.connections.at(-1)!.close();
+      if (n % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await until(() => alice.transports.includes('relay') && bob.transports.includes('relay'), 'the fallback on both sides', 30_000);
+    await until(() => atBob.length >= 400 && atAlice.length >= 400, 'every message', 30_000);
+    expect(atBob).toEqual(range(1, 400));
+    expect(atAlice).toEqual(range(1, 400));
+    await until(() => alice.p2p.unconfirmed === 0 && bob.p2p.unconfirmed === 0, 'everything confirmed', 30_000);
+
+    // The offerer tries again by itself (backoff) and the pair is direct again.
+    await until(
+      () => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct' && bob.connections.length >= 2,
+      'the second upgrade',
+      30_000,
+    );
+    expect(alice.transports.slice(0, 3)).toEqual(['direct', 'relay', 'direct']);
+    expect(bob.transports.slice(0, 3)).toEqual(['direct', 'relay', 'direct']);
+    await eventually(async () => expect(await transportOnServer()).toBe('direct'), 10_000);
+    // What was resent after the loss went through the gateway.
+    expect(relayedByGateway(harness)).toBeGreaterThan(relayedBefore);
+
+    for (const n of range(401, 450)) alice.p2p.emit('n', n);
+    await expect(bob.p2p.emitWithAck('ask', 5)).resolves.toBe(10);
+    await until(() => atBob.length >= 450, 'the messages after the second upgrade', 30_000);
+    expect(atBob).toEqual(range(1, 450));
+    expect(new Set([...alice.candidates, ...bob.candidates])).toEqual(new Set(['127.0.0.1']));
+  });
+
+  it('stays on the relay, losing nothing, when ICE can never connect (relay-only policy, no TURN server)', async () => {
+    await start();
+    const never = { iceTransportPolicy: 'relay' as const, connectTimeoutMs: 2_000, backoff: { initialDelayMs: 200, maxDelayMs: 500 } };
+    const alice = await client('A', never);
+    const bob = await client('B', never);
+    bob.p2p.socket.on('ask', (value: number, reply: (result: number) => void) => reply(value + 1));
+    const got = collect(bob.p2p, 'n');
+    await pair(alice.p2p, bob.p2p);
+    const relayedBefore = relayedByGateway(harness);
+    for (const n of range(1, 100)) alice.p2p.emit('n', n);
+    await expect(alice.p2p.emitWithAck('ask', 1)).resolves.toBe(2);
+    await until(() => got.length === 100, 'the 100 messages over the relay');
+    expect(got).toEqual(range(1, 100));
+    // The offerer keeps trying with backoff; none of its attempts opens.
+    await until(() => alice.connections.length >= 2, 'a retried attempt', 30_000);
+    expect(alice.transports).toEqual([]);
+    expect(bob.transports).toEqual([]);
+    expect(alice.p2p.transport).toBe('relay');
+    expect(await transportOnServer()).toBe('relay');
+    expect(relayedByGateway(harness)).toBeGreaterThanOrEqual(relayedBefore + 101);
+  });
+
+  it('stays on the relay when only one side enabled it', async () => {
+    await start();
+    const alice = await client('A', { connectTimeoutMs: 2_000 });
+    const bob = await client('B', false);
+    const got = collect(bob.p2p, 'n');
+    await pair(alice.p2p, bob.p2p);
+    await until(() => alice.connections.length >= 2, 'the offerer retried', 30_000);
+    for (const n of range(1, 20)) alice.p2p.emit('n', n);
+    await until(() => got.length === 20, 'the messages over the relay');
+    expect(got).toEqual(range(1, 20));
+    expect(alice.transports).toEqual([]);
+    expect(bob.p2p.transport).toBe('relay');
+  });
+
+  it('stays on the relay when the gateway does not allow an upgrade, and tries nothing', async () => {
+    await start({ webrtc: { canUpgrade: () => false } });
+    const alice = await client('A');
+    const bob = await client('B');
+    const got = collect(bob.p2p, 'n');
+    await pair(alice.p2p, bob.p2p);
+    for (const n of range(1, 20)) alice.p2p.emit('n', n);
+    await until(() => got.length === 20, 'the messages over the relay');
+    expect(got).toEqual(range(1, 20));
+    expect(alice.connections).toHaveLength(0);
+    expect(bob.connections).toHaveLength(0);
+    expect(harness.service.relayStats().signals).toBe(0);
+    expect(alice.p2p.transport).toBe('relay');
+  });
+});
