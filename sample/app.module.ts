@@ -10,14 +10,27 @@ import { HealthController } from './health.controller.js';
  * default; with REDIS_URL set it runs as one node of a cluster (start several with different PORTs). With
  * P2P_ADMIN_TOKEN set (16 characters or more) the control center is at /p2p-admin?token=<token>, with its charts, and
  * the Prometheus metrics at /metrics (same token, as `Authorization: Bearer`). /health and /ready are the liveness and
- * readiness probes. The browser sample is at /browser/?clientId=<id> (after `npm run build`).
+ * readiness probes. The browser sample is at /browser/?clientId=<id> (after `npm run build`); see `sampleWebRtc` for
+ * WebRTC.
  */
+/**
+ * WebRTC upgrades (off by default): P2P_WEBRTC=1 allows them with host candidates only; TURN_URL and TURN_SECRET add a
+ * TURN server (coturn with `--use-auth-secret`) whose credentials the gateway mints per client. No STUN/TURN server is
+ * configured unless given.
+ */
+function sampleWebRtc() {
+  const { P2P_WEBRTC, TURN_URL, TURN_SECRET } = process.env;
+  if (TURN_URL && TURN_SECRET) return { webrtc: { turn: { urls: TURN_URL, secret: TURN_SECRET } } };
+  return P2P_WEBRTC === '1' ? { webrtc: {} } : {};
+}
+
 @Module({
   imports: [
     P2pModule.forRoot({
       serverOptions: { cors: { origin: true }, allowEIO3: true },
       ...(process.env.REDIS_URL ? { redis: { url: process.env.REDIS_URL } } : {}),
       ...(process.env.P2P_ADMIN_TOKEN ? { controlCenter: { token: process.env.P2P_ADMIN_TOKEN }, metrics: true } : {}),
+      ...sampleWebRtc(),
     }),
     TerminusModule.forRoot({ logger: false }),
     BrowserPageModule.register(),

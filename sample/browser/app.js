@@ -1,6 +1,9 @@
 /* global document, location, history, window, URLSearchParams */
 // The browser sample: each tab is one client, named by ?clientId= (a random one is put in the URL if missing).
 // Open two tabs, pair one with the other, and send messages: the peer acknowledges each one.
+// WebRTC: when the gateway allows it (its `webrtc` option), the pairing moves to a direct data channel and the page
+// shows "direct"; it falls back to the relay when the channel closes. `?webrtc=off` keeps the tab on the relay;
+// `?ice=relay` uses TURN only (iceTransportPolicy 'relay').
 import { P2pClient } from '/browser/p2p-client.js';
 import { io } from '/browser/socket.io-client.js';
 
@@ -27,7 +30,17 @@ function showStatus() {
 }
 
 const socket = io({ autoConnect: false });
-const client = new P2pClient(socket, { clientId });
+const webrtc = params.get('webrtc') === 'off' ? false : { iceTransportPolicy: params.get('ice') === 'relay' ? 'relay' : 'all' };
+const client = new P2pClient(socket, { clientId, webrtc });
+
+function showTransport() {
+  $('transport').textContent = client.transport;
+}
+showTransport();
+client.on('transport', (transport) => {
+  log(`transport: ${transport}`);
+  showTransport();
+});
 
 socket.on('connect', () => {
   log('connected');
