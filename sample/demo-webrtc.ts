@@ -106,7 +106,10 @@ async function runDemo(): Promise<void> {
     await until(() => atB.length === 150 && a.client.unconfirmed === 0, 'the messages sent across the fallback');
     print('server', `messages relayed by the gateway during the fallback: ${relayed() - before}`);
 
-    await until(() => a.client.transport === 'direct' && b.client.transport === 'direct' && b.connections.length >= 2, 'the second upgrade');
+    await until(
+      () => a.client.transport === 'direct' && b.client.transport === 'direct' && b.connections.length >= 2,
+      'the second upgrade',
+    );
     before = relayed();
     for (let n = 151; n <= 200; n++) a.client.emit('count', n);
     print('A', `answer: ${String(await a.client.emitWithAck('ask', 'hello again'))}`);

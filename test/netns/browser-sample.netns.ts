@@ -64,7 +64,14 @@ describe('Chromium: the browser sample upgrades to a data channel, shows direct,
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--allow-loopback-in-peer-connection'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--allow-loopback-in-peer-connection',
+      ],
     });
     context = await browser.newContext();
     context.setDefaultTimeout(30_000);
@@ -86,7 +93,10 @@ describe('Chromium: the browser sample upgrades to a data channel, shows direct,
   }
 
   const transportIs = (page: Page, transport: string) =>
-    page.locator('#transport').filter({ hasText: new RegExp(`^${transport}$`) }).waitFor({ timeout: 60_000 });
+    page
+      .locator('#transport')
+      .filter({ hasText: new RegExp(`^${transport}$`) })
+      .waitFor({ timeout: 60_000 });
   /** Waits until `count` lines of the tab's log contain `text`. */
   const logCount = (page: Page, text: string, count: number) =>
     page.waitForFunction(
