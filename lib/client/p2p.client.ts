@@ -210,10 +210,21 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    */
   async unpair(): Promise<void> {
     await this.confirmed(this.requestTimeoutMs);
+    // The acknowledgement below must reach the peer before the server's P2P_DISCONNECT does: over the same socket,
+    // not over a data channel that the notice could overtake. So a direct path ends here.
+    const directPeer = this.transportSwitch ? this.currentPeer : undefined;
+    this.stopDirect();
     // The peer's last messages may await our acknowledgement: send it now, or the peer reports them undelivered.
     this.channel?.flushAck();
-    const [ok, error] = await this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs);
+    const [ok, error] = await this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs).catch((failure: unknown) => {
+      // Still paired: the upgrade carries on.
+      if (directPeer !== undefined && this.currentPeer === directPeer && this.currentState === 'paired') this.startDirect(directPeer);
+      throw failure;
+    });
     const failure = ok === true ? undefined : P2pError.fromPayload(error);
+    if (failure && directPeer !== undefined && this.currentPeer === directPeer && this.currentState === 'paired') {
+      this.startDirect(directPeer);
+    }
     // The server is the truth: NOT_PAIRED means a pairing this client still believed in is gone.
     if (!failure || (failure.code === 'NOT_PAIRED' && this.currentState === 'paired')) {
       this.becomeIdle(this.currentPeer, P2pDisconnectReason.UNREGISTERED);

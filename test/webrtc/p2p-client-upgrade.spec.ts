@@ -100,13 +100,20 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     expect(alice.candidates.length + bob.candidates.length).toBeGreaterThan(0);
     expect(new Set([...alice.candidates, ...bob.candidates])).toEqual(new Set(['127.0.0.1']));
 
-    // Unpairing ends the direct path too: both back on the relay.
+    // Unpairing ends the direct path too: both back on the relay, and nothing is reported undelivered on either side.
+    const undelivered: unknown[] = [];
+    for (const side of [alice, bob]) side.p2p.on('undelivered', (messages) => undelivered.push(...messages));
+    const atAlice = collect(alice.p2p, 'back');
+    for (const n of range(1, 10)) bob.p2p.emit('back', n);
+    // Alice has them (her acknowledgement may still be owed): unpairing must not leave Bob thinking they were lost.
+    await until(() => atAlice.length === 10, "Bob's messages at Alice");
     await alice.p2p.unpair();
     await until(() => bob.p2p.state === 'idle', 'the peer unpaired');
     expect(alice.p2p.transport).toBe('relay');
     expect(bob.p2p.transport).toBe('relay');
     expect(alice.transports).toEqual(['direct', 'relay']);
     expect(bob.transports).toEqual(['direct', 'relay']);
+    expect(undelivered).toEqual([]);
   });
 
   it('falls back when the data channel dies mid-stream, loses, duplicates and reorders nothing, then upgrades again', async () => {
@@ -149,6 +156,8 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     await expect(bob.p2p.emitWithAck('ask', 5)).resolves.toBe(10);
     await until(() => atBob.length >= 450, 'the messages after the second upgrade', 30_000);
     expect(atBob).toEqual(range(1, 450));
+    // Nothing came twice later either.
+    expect(atAlice).toEqual(range(1, 400));
     expect(new Set([...alice.candidates, ...bob.candidates])).toEqual(new Set(['127.0.0.1']));
   });
 
