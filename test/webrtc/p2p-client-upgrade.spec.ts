@@ -6,7 +6,7 @@ import type { P2pClient, P2pClientWebRtcOptions, P2pTransport, RTCPeerConnection
 import type { P2pModuleOptions } from '../../lib/server/index.js';
 import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
 import { eventually } from '../support/eventually.js';
-import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
+import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
 
 /** Every application message the gateway relayed (P2P_EMIT, P2P_EMIT_ACKNOWLEDGE, P2P_FRAME), by its own meter. */
@@ -159,6 +159,26 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     // Nothing came twice later either.
     expect(atAlice).toEqual(range(1, 400));
     expect(new Set([...alice.candidates, ...bob.candidates])).toEqual(new Set(['127.0.0.1']));
+  });
+
+  it('stops upgrading when the peer leaves or the client is disposed: back on the relay, no new attempt', async () => {
+    await start();
+    const alice = await client('A');
+    const bob = await client('B');
+    await pair(alice.p2p, bob.p2p);
+    await until(() => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct', 'both sides direct', 30_000);
+    const unpaired = waitFor(alice.p2p, 'unpaired', 15_000);
+    bob.p2p.dispose();
+    bob.p2p.socket.disconnect();
+    await unpaired;
+    expect(alice.p2p.transport).toBe('relay');
+    expect(alice.transports).toEqual(['direct', 'relay']);
+    expect(bob.p2p.transport).toBe('relay');
+    const attempts = alice.connections.length;
+    // Several backoff periods (200 ms to 1 s here) for an attempt that must not come.
+    await settle(2_500);
+    expect(alice.connections.length).toBe(attempts);
+    expect(alice.connections.every((pc) => pc.connectionState === 'closed')).toBe(true);
   });
 
   it('stays on the relay, losing nothing, when ICE can never connect (relay-only policy, no TURN server)', async () => {
