@@ -7,6 +7,8 @@ import type { P2pModuleOptions } from '../../lib/server/index.js';
 import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
 import { eventually } from '../support/eventually.js';
 import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
+import { reconnectingClient } from '../grace/grace-support.js';
+import { cutConnection } from '../support/network-cut.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
 
 /** Every application message the gateway relayed (P2P_EMIT, P2P_EMIT_ACKNOWLEDGE, P2P_FRAME), by its own meter. */
@@ -31,7 +33,7 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
   }
 
   /** A client on the gateway whose peer connections are recorded, with every transport change it reported. */
-  async function client(clientId: string, webrtc: Partial<P2pClientWebRtcOptions> | false = {}) {
+  async function client(clientId: string, webrtc: Partial<P2pClientWebRtcOptions> | false = {}, reconnecting = false) {
     const connections: RTCPeerConnection[] = [];
     class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
       constructor(config: RTCConfiguration) {
@@ -39,14 +41,15 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
         connections.push(this);
       }
     }
-    const p2p = await connectClient(harness, clientId, {
+    const options = {
       webrtc: webrtc && {
         RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor,
         peerConnectionConfig: LOOPBACK_CONFIG,
         backoff: { initialDelayMs: 200, maxDelayMs: 1000 },
         ...webrtc,
       },
-    });
+    };
+    const p2p = reconnecting ? await reconnectingClient(harness, clientId, options) : await connectClient(harness, clientId, options);
     const transports: P2pTransport[] = [];
     p2p.on('transport', (transport) => transports.push(transport));
     // The network rule: every candidate offered to this client must be on loopback.
@@ -179,6 +182,35 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     await settle(2_500);
     expect(alice.connections.length).toBe(attempts);
     expect(alice.connections.every((pc) => pc.connectionState === 'closed')).toBe(true);
+  });
+
+  it("survives a cut of the offerer's connection while direct: resumes on the relay, loses nothing, upgrades again", async () => {
+    await start({ webrtc: {}, reconnectGraceMs: 10_000 });
+    const alice = await client('A', {}, true);
+    const bob = await client('B', {}, true);
+    const atBob = collect(bob.p2p, 'n');
+    let resumed = 0;
+    alice.p2p.on('resumed', () => resumed++);
+    await pair(alice.p2p, bob.p2p);
+    await until(() => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct', 'both sides direct', 30_000);
+    for (let n = 1; n <= 300; n++) {
+      alice.p2p.emit('n', n);
+      // The gateway connection dies: the direct path needs it for signalling, so it ends too until the resume.
+      if (n === 150) await cutConnection(alice.p2p.socket as Socket);
+      if (n % 30 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await until(() => resumed === 1, 'the resume', 30_000);
+    await until(() => atBob.length >= 300 && alice.p2p.unconfirmed === 0, 'every message', 30_000);
+    expect(atBob).toEqual(range(1, 300));
+    await until(
+      () => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct' && alice.connections.length >= 2,
+      'the upgrade after the resume',
+      30_000,
+    );
+    expect(alice.transports.slice(0, 3)).toEqual(['direct', 'relay', 'direct']);
+    for (const n of range(301, 320)) alice.p2p.emit('n', n);
+    await until(() => atBob.length >= 320, 'the messages after the new upgrade');
+    expect(atBob).toEqual(range(1, 320));
   });
 
   it('stays on the relay, losing nothing, when ICE can never connect (relay-only policy, no TURN server)', async () => {
