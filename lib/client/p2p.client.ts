@@ -212,19 +212,21 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     await this.confirmed(this.requestTimeoutMs);
     // The acknowledgement below must reach the peer before the server's P2P_DISCONNECT does: over the same socket,
     // not over a data channel that the notice could overtake. So a direct path ends here.
-    const directPeer = this.transportSwitch ? this.currentPeer : undefined;
+    const upgradingWith = this.transportSwitch ? this.currentPeer : undefined;
     this.stopDirect();
+    // If the pairing outlives a failed unpair, the upgrade carries on.
+    const upgradeAgain = () => {
+      if (upgradingWith !== undefined && this.currentPeer === upgradingWith && this.currentState === 'paired')
+        this.startDirect(upgradingWith);
+    };
     // The peer's last messages may await our acknowledgement: send it now, or the peer reports them undelivered.
     this.channel?.flushAck();
     const [ok, error] = await this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs).catch((failure: unknown) => {
-      // Still paired: the upgrade carries on.
-      if (directPeer !== undefined && this.currentPeer === directPeer && this.currentState === 'paired') this.startDirect(directPeer);
+      upgradeAgain();
       throw failure;
     });
     const failure = ok === true ? undefined : P2pError.fromPayload(error);
-    if (failure && directPeer !== undefined && this.currentPeer === directPeer && this.currentState === 'paired') {
-      this.startDirect(directPeer);
-    }
+    if (failure) upgradeAgain();
     // The server is the truth: NOT_PAIRED means a pairing this client still believed in is gone.
     if (!failure || (failure.code === 'NOT_PAIRED' && this.currentState === 'paired')) {
       this.becomeIdle(this.currentPeer, P2pDisconnectReason.UNREGISTERED);
@@ -499,7 +501,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     if (!this.webrtcOptions || !this.channel) return;
     if (this.ownId === undefined) {
       queueMicrotask(() =>
-        this.emitLocal('error', new P2pError('INVALID_PAYLOAD', 'option webrtc needs the clientId (option clientId or socket.auth)')),
+        this.emitLocal(
+          'error',
+          new P2pError('INVALID_CLIENT_ID', 'option webrtc needs the clientId of this client (option clientId or socket.auth)'),
+        ),
       );
       return;
     }
