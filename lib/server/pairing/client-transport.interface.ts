@@ -8,7 +8,7 @@ export interface PeerRef {
   connectionId?: string;
 }
 
-/** What the pairing logic needs from the socket layer; the gateway implements it. */
+/** What the pairing logic needs from the socket layer; the connection router (ConnectionRouter) implements it. */
 export interface ClientTransport {
   /** Emits an event to a connection. */
   send(connectionId: string, event: string, ...args: unknown[]): void;
