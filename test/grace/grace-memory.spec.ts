@@ -3,8 +3,8 @@ import type { Socket } from 'socket.io-client';
 import { P2P_GATEWAY } from '../../lib/server/p2p.constants.js';
 import { PairingEngine } from '../../lib/server/pairing/pairing.engine.js';
 import type { P2pGatewayBase } from '../../lib/server/transport/p2p.gateway.js';
-import { emitWithAck, eventually, pairRaw } from '../support/wire.js';
-import { type GraceGateway, connectWithToken, dropAndHold, startGraceGateway } from './grace-support.js';
+import { eventually, pairRaw } from '../support/wire.js';
+import { type GraceGateway, bothAwayAfterHeldNotes, connectWithToken, startGraceGateway } from './grace-support.js';
 
 /**
  * What the gateway keeps for a dropped connection (the relays it held for a peer that was away too) lives as long as
@@ -18,7 +18,6 @@ describe('reconnect grace: what is kept for a dropped connection ends with its g
   afterEach(() => gw.close());
 
   const held = () => ({ ...gw.app.get<P2pGatewayBase>(P2P_GATEWAY).heldCounts(), ...gw.app.get(PairingEngine).heldCounts() });
-  const awayCount = () => gw.events.filter((event) => event.type === 'away').length;
 
   /** A and B paired; A drops, B sends two notes (held for A), then B drops too: B's held notes are kept. */
   async function bothAwayWithKeptRelays(graceMs: number) {
@@ -26,13 +25,7 @@ describe('reconnect grace: what is kept for a dropped connection ends with its g
     a = await connectWithToken(gw, 'A', 'token-a');
     b = await connectWithToken(gw, 'B', 'token-b');
     await pairRaw(a, b, 'B');
-    const awayA = dropAndHold(a);
-    await eventually(() => awayCount() === 1);
-    expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [1] })).toEqual([null]);
-    expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [2] })).toEqual([null]);
-    const awayB = dropAndHold(b);
-    await eventually(() => awayCount() === 2);
-    return { awayA, awayB };
+    return bothAwayAfterHeldNotes(gw, a, b);
   }
 
   it('kept while B is away, handed to B when it comes back', async () => {
