@@ -1,16 +1,18 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { createP2pGatewayClass } from './transport/p2p.gateway.js';
-import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+import { P2P_CLUSTER, P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
 import { P2P_ASYNC_OPTIONS_TYPE, P2P_MODULE_OPTIONS, P2P_OPTIONS_TYPE, P2pConfigurableModule } from './p2p-module.definition.js';
 import { type ResolvedP2pOptions, resolveP2pOptions } from './options/p2p-options.resolve.js';
 import { describeP2pStartup } from './options/p2p-startup.log.js';
 import { PairingEngine } from './pairing/pairing.engine.js';
 import { PairingService } from './pairing/pairing.service.js';
-import { setupRedisCluster } from './cluster/redis-cluster.setup.js';
+import { type ClusterSetup, setupRedisCluster } from './cluster/redis-cluster.setup.js';
 import { NodeDrainService } from './cluster/node-drain.service.js';
 import { ControlCenterAccessGuard } from './control-center/control-center-access.guard.js';
 import { createControlCenterControllerClass } from './control-center/control-center.controller.js';
 import type { P2pModuleOptions } from './options/p2p-options.interface.js';
+import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
+import type { PairingStore } from './stores/pairing-store.interface.js';
 import { GatewayMeter } from './metrics/gateway.meter.js';
 import { P2pMetricsService } from './metrics/p2p-metrics.service.js';
 import { MetricsAccessGuard } from './metrics/metrics-access.guard.js';
@@ -39,7 +41,7 @@ export type P2pModuleAsyncOptions = typeof P2P_ASYNC_OPTIONS_TYPE & {
   controlCenter?: boolean | undefined;
 };
 
-async function resolveWithCluster(options: P2pModuleOptions = {}, routesRegistered = false): Promise<ResolvedP2pOptions> {
+function resolveModuleOptions(options: P2pModuleOptions = {}, routesRegistered = false): ResolvedP2pOptions {
   const resolved = resolveP2pOptions(options);
   if (resolved.controlCenter && !routesRegistered) {
     throw new TypeError(
@@ -47,10 +49,21 @@ async function resolveWithCluster(options: P2pModuleOptions = {}, routesRegister
         '`controlCenter: true` to forRootAsync beside the factory',
     );
   }
-  if (!options.redis) return resolved;
-  if (options.store) throw new TypeError('P2pModule: give either `store` or `redis`, not both');
-  const cluster = await setupRedisCluster(options.redis);
-  return { ...resolved, store: cluster.store, cluster };
+  return resolved;
+}
+
+/**
+ * A cluster node's Redis setup (its connections open before the gateway starts; the setup closes them at application
+ * shutdown). Made after the options resolved, so options that do not resolve open no connection.
+ */
+function createClusterSetup(options: P2pModuleOptions = {}, resolved: ResolvedP2pOptions): Promise<ClusterSetup> | undefined {
+  if (!options.redis || !resolved.cluster) return undefined;
+  return setupRedisCluster(options.redis, resolved.cluster);
+}
+
+/** The store in use: a cluster node's Redis store, the app's own, or one in memory. */
+function createStore(resolved: ResolvedP2pOptions, cluster: ClusterSetup | undefined): PairingStore {
+  return cluster?.store ?? resolved.store ?? new InMemoryPairingStore();
 }
 
 function withGateway(base: DynamicModule, controlCenterRoutes: boolean): DynamicModule {
@@ -61,14 +74,15 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
       ...(base.providers ?? []),
       {
         provide: P2P_RESOLVED_OPTIONS,
-        useFactory: (options: P2pModuleOptions) => resolveWithCluster(options, controlCenterRoutes),
+        useFactory: (options: P2pModuleOptions) => resolveModuleOptions(options, controlCenterRoutes),
         inject: [P2P_MODULE_OPTIONS],
       },
-      { provide: P2P_STORE, useFactory: (o: ResolvedP2pOptions) => o.store, inject: [P2P_RESOLVED_OPTIONS] },
+      { provide: P2P_CLUSTER, useFactory: createClusterSetup, inject: [P2P_MODULE_OPTIONS, P2P_RESOLVED_OPTIONS] },
+      { provide: P2P_STORE, useFactory: createStore, inject: [P2P_RESOLVED_OPTIONS, P2P_CLUSTER] },
       {
         provide: PairingEngine,
-        useFactory: (o: ResolvedP2pOptions) => new PairingEngine(o.store, o),
-        inject: [P2P_RESOLVED_OPTIONS],
+        useFactory: (o: ResolvedP2pOptions, store: PairingStore) => new PairingEngine(store, o),
+        inject: [P2P_RESOLVED_OPTIONS, P2P_STORE],
       },
       PairingService,
       { provide: P2P_METER, useFactory: createMeter, inject: [P2P_RESOLVED_OPTIONS] },
@@ -99,7 +113,10 @@ function withGateway(base: DynamicModule, controlCenterRoutes: boolean): Dynamic
 export class P2pModule extends P2pConfigurableModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('P2pModule');
 
-  constructor(@Inject(P2P_RESOLVED_OPTIONS) private readonly resolved: ResolvedP2pOptions) {
+  constructor(
+    @Inject(P2P_RESOLVED_OPTIONS) private readonly resolved: ResolvedP2pOptions,
+    @Inject(P2P_CLUSTER) private readonly cluster: ClusterSetup | undefined,
+  ) {
     super();
   }
 
@@ -114,6 +131,6 @@ export class P2pModule extends P2pConfigurableModule implements OnApplicationBoo
 
   /** One line saying how the gateway runs (the mode, the node, Redis with its password hidden). */
   onApplicationBootstrap(): void {
-    this.logger.log(describeP2pStartup(this.resolved));
+    this.logger.log(describeP2pStartup(this.resolved, this.cluster));
   }
 }

@@ -2,14 +2,11 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { settle, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
-import { emitWithAck, expectHealthyPair, nextP2pError, pairRaw, recordEvents, watchNothing } from '../support/wire.js';
+import { emitWithAck, expectHealthyPair, nextP2pError, pairRaw, recordEvents, roundTrip, watchNothing } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
 import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 const GRACE_MS = 2500;
-
-/** Until the peer's node has been told that B is away (a cluster message racing the test's own IPC). */
-const PEER_TOLD_MS = 200;
 
 describe('cluster: reconnect grace across nodes', () => {
   const cluster = useCluster('grace', { reconnectGraceMs: GRACE_MS, redis: { nodeTtlMs: 1500 } });
@@ -19,6 +16,22 @@ describe('cluster: reconnect grace across nodes', () => {
     [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
   }, NODES_START_TIMEOUT_MS);
 
+  let probes = 0;
+
+  /**
+   * Every frame `from` has posted to `to` so far has been handled there: a probe connection on `to` is closed through
+   * `from` (PairingService.disconnect, whose close travels to `to` behind those frames, on the same channel). No quiet
+   * window decides it.
+   */
+  async function caughtUp(from: ClusterNodeProcess, to: ClusterNodeProcess): Promise<void> {
+    const [probeId] = cluster.ids(`probe${++probes}`);
+    const probe = await cluster.connectV1(to, probeId);
+    const closed = waitFor<[string]>(probe, 'disconnect');
+    await expect(from.call('disconnect', probeId)).resolves.toBe(true);
+    const [reason] = await closed;
+    expect(reason).toBe('io server disconnect');
+  }
+
   /** Protocol 2 clients with session tokens: A on `nodeOfA`, B on `nodeOfB`, paired. */
   async function paired(nodeOfA: ClusterNodeProcess, nodeOfB: ClusterNodeProcess) {
     const [aId, bId] = cluster.ids('A', 'B');
@@ -27,12 +40,15 @@ describe('cluster: reconnect grace across nodes', () => {
     return { a, b, aId, bId };
   }
 
-  /** Drops B's transport without a goodbye (the server sees 'transport close') and waits until its node noticed. */
-  async function drop(b: Socket, bId: string, nodeOfB: ClusterNodeProcess): Promise<void> {
+  /**
+   * Drops B's transport without a goodbye (the server sees 'transport close') and waits until its node noticed and A's
+   * node was told that B is away (a cluster message, posted before the 'away' event: A's relays are held from then on).
+   */
+  async function drop(b: Socket, bId: string, nodeOfB: ClusterNodeProcess, nodeOfA: ClusterNodeProcess): Promise<void> {
     b.io.reconnection(false);
     b.io.engine.close();
     await eventually(() => expect(nodeOfB.events).toContainEqual(expect.objectContaining({ type: 'away', clientId: bId })), 5000);
-    await settle(PEER_TOLD_MS);
+    await caughtUp(nodeOfB, nodeOfA);
   }
 
   /**
@@ -74,7 +90,7 @@ describe('cluster: reconnect grace across nodes', () => {
 
   it("B drops from node 2 and resumes on node 1 within grace: A's held relays arrive in order, acks answered", async () => {
     const { a, b, aId, bId } = await paired(node1, node2);
-    await drop(b, bId, node2);
+    await drop(b, bId, node2, node1);
     const noNotice = watchNothing([a], 'P2P_DISCONNECT');
     const graceOver = settle(GRACE_MS + 1000);
     const { first, second } = sendWhileAway(a);
@@ -93,7 +109,7 @@ describe('cluster: reconnect grace across nodes', () => {
 
   it('B drops from node 1 and resumes on node 2: the held relays cross nodes, still in order', async () => {
     const { a, b, aId, bId } = await paired(node1, node1);
-    await drop(b, bId, node1);
+    await drop(b, bId, node1, node1);
     const { first, second } = sendWhileAway(a);
 
     const [newB, session] = await resume(node2, bId);
@@ -106,7 +122,7 @@ describe('cluster: reconnect grace across nodes', () => {
 
   it('B never comes back to any node: after the grace A is told, and what was held for B fails', async () => {
     const { a, b, bId } = await paired(node1, node2);
-    await drop(b, bId, node2);
+    await drop(b, bId, node2, node1);
     const heldError = nextP2pError(a);
     const notice = waitFor(a, 'P2P_DISCONNECT', GRACE_MS + 5000);
     a.emit('P2P_EMIT', { event: 'note', args: [1] });
@@ -122,12 +138,16 @@ describe('cluster: reconnect grace across nodes', () => {
     const { a, b, aId, bId } = await paired(node1, node3);
     const [canaryId] = cluster.ids('canary');
     await cluster.connectV1(node3, canaryId);
-    await drop(b, bId, node3);
+    await drop(b, bId, node3, node1);
     const [newB] = await resume(node1, bId);
     const atA = recordEvents(a);
     await node3.kill();
     await eventually(async () => expect(await node1.call('getClient', canaryId)).toBeUndefined(), 10_000);
-    await settle(PEER_TOLD_MS);
+    // Whatever the node that swept node 3 (node 1 or node 2) sent A has arrived before the answer of A's round trip.
+    const swept = (node: ClusterNodeProcess) => node.events.some((event) => event.type === 'disconnected' && event.clientId === canaryId);
+    await eventually(() => expect(swept(node1) || swept(node2)).toBe(true), 10_000);
+    await caughtUp(node2, node1);
+    await roundTrip(a);
     expect(atA).toEqual([]);
     await expect(node1.call('peerOf', aId)).resolves.toBe(bId);
     await expectHealthyPair(a, newB, bId);

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, eventually, expectHealthyPair, pairRaw, states } from '../support/wire.js';
-import { type GraceGateway, connectWithToken, dropAndHold, nextSession, startGraceGateway } from './grace-support.js';
+import {
+  type GraceGateway,
+  bothAwayAfterHeldNotes,
+  connectWithToken,
+  dropAndHold,
+  nextSession,
+  startGraceGateway,
+} from './grace-support.js';
 
 describe('reconnect grace: both sides away at once', () => {
   let gw: GraceGateway;
@@ -37,12 +44,7 @@ describe('reconnect grace: both sides away at once', () => {
 
   it('relays B had held for A, and was told were accepted, survive B dropping too', async () => {
     await startPaired(5000);
-    const awayA = dropAndHold(a);
-    await eventually(() => awayCount() === 1);
-    expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [1] })).toEqual([null]);
-    expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [2] })).toEqual([null]);
-    const awayB = dropAndHold(b);
-    await eventually(() => awayCount() === 2);
+    const { awayA, awayB } = await bothAwayAfterHeldNotes(gw, a, b);
     await awayB.comeBack();
 
     const received: unknown[] = [];

@@ -1,9 +1,10 @@
+import { expect } from '@jest/globals';
 import type { Subscription } from 'rxjs';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient, type P2pClientOptions } from '../../lib/client/index.js';
 import type { P2pLifecycleEvent, P2pModuleOptions } from '../../lib/server/index.js';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
-import { eventually, whenConnected } from '../support/wire.js';
+import { emitWithAck, eventually, whenConnected } from '../support/wire.js';
 
 /** Client reconnection delays small enough for a test, large enough to see the socket away for a moment. */
 export const FAST_RECONNECT = { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 } as const;
@@ -121,4 +122,24 @@ export function dropWhileReconnecting(socket: Socket): { comeBack(): Promise<Soc
       return back;
     },
   };
+}
+
+/**
+ * A and B paired: A drops and is held, B sends two notes (held for A; B is told they were accepted), then B drops too.
+ * Resolves once the gateway holds both; what B held for A is kept for B's return.
+ */
+export async function bothAwayAfterHeldNotes(
+  gw: GraceGateway,
+  a: Socket,
+  b: Socket,
+): Promise<{ awayA: { comeBack(): Promise<Socket> }; awayB: { comeBack(): Promise<Socket> } }> {
+  const awayCount = () => gw.events.filter((event) => event.type === 'away').length;
+  const before = awayCount();
+  const awayA = dropAndHold(a);
+  await eventually(() => awayCount() === before + 1);
+  expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [1] })).toEqual([null]);
+  expect(await emitWithAck(b, 'P2P_EMIT', { event: 'note', args: [2] })).toEqual([null]);
+  const awayB = dropAndHold(b);
+  await eventually(() => awayCount() === before + 2);
+  return { awayA, awayB };
 }

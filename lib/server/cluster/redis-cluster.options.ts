@@ -1,3 +1,5 @@
+import { describeRedisTarget } from './redis.target.js';
+
 /**
  * What the module uses of an ioredis client given as `redis.client`: an ioredis `Redis` fits. Declared here rather than
  * imported, so the server's type declarations do not need ioredis for apps that never use Redis.
@@ -50,4 +52,38 @@ export interface P2pRedisOptions {
    * @default 5000
    */
   drainTimeoutMs?: number | undefined;
+}
+
+/**
+ * The `redis` option with its defaults applied, as plain data (no client, nothing live): what a cluster node reads.
+ * The Redis connections themselves are the cluster setup's (`P2P_CLUSTER`, redis-cluster.setup.ts).
+ */
+export interface ResolvedClusterOptions {
+  keyPrefix: string;
+  /** Where Redis is, for logs: the URL with its password hidden, or the given client's host and port. */
+  redisTarget: string;
+  /** As given: undefined means "sharded when the Redis answering at start is 7 or newer". */
+  sharded: boolean | undefined;
+  nodeTtlMs: number;
+  commandTimeoutMs: number;
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1_500;
+
+export function resolveClusterOptions(options: P2pRedisOptions): ResolvedClusterOptions {
+  return {
+    keyPrefix: options.keyPrefix ?? 'p2p',
+    redisTarget: describeRedisTarget(options),
+    sharded: options.sharded,
+    nodeTtlMs: options.nodeTtlMs ?? 5_000,
+    commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS),
+    drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 5_000),
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`P2pModule: redis.${name} must be a positive number of ms, got ${value}`);
+  return value;
 }

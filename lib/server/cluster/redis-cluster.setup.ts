@@ -1,33 +1,42 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ClusterPairingStore } from './cluster-store.interface.js';
 import { newNodeTag } from './node.address.js';
 import { NodeChannel } from './node.channel.js';
-import type { P2pRedisOptions } from './redis-cluster.options.js';
+import type { P2pRedisOptions, ResolvedClusterOptions } from './redis-cluster.options.js';
 import { loadRedisPackages } from './redis-packages.loader.js';
-import { DEFAULT_REDIS_URL, describeRedisTarget } from './redis.target.js';
+import { DEFAULT_REDIS_URL } from './redis.target.js';
 
 /** How long a node waits at start-up for its Redis connections to be ready. */
 const READY_TIMEOUT_MS = 10_000;
 
-/** What a cluster node needs beyond a single one: the shared store, the adapter, and how to let go of Redis. */
-export interface ClusterSetup {
-  store: ClusterPairingStore;
-  /** Socket.IO adapter constructor for the gateway's server (the host app's broadcasts and rooms across nodes). */
-  adapter: (namespace: unknown) => unknown;
-  /** This node's own channel: messages other nodes address to it, and its way to address them. */
-  channel: NodeChannel;
-  /** Whether Redis 7 sharded pub/sub is in use. */
-  sharded: boolean;
-  nodeTtlMs: number;
-  drainTimeoutMs: number;
-  /** Where Redis is, for logs: the URL with its password hidden, or the given client's host and port. */
-  redisTarget: string;
-  keyPrefix: string;
-  /** Closes the Redis connections the setup opened. */
-  close(): Promise<void>;
-}
+/**
+ * What a cluster node has beyond a single one, all live: the shared store, the adapter, this node's channel, and the
+ * Redis connections behind them. Provided by P2pModule as `P2P_CLUSTER` (when `redis` is set); closes its connections
+ * at application shutdown, after the gateway drained.
+ */
+export class ClusterSetup implements OnApplicationShutdown {
+  constructor(
+    readonly store: ClusterPairingStore,
+    /** Socket.IO adapter constructor for the gateway's server (the host app's broadcasts and rooms across nodes). */
+    readonly adapter: (namespace: unknown) => unknown,
+    /** This node's own channel: messages other nodes address to it, and its way to address them. */
+    readonly channel: NodeChannel,
+    /** Whether Redis 7 sharded pub/sub is in use (as asked, or as the Redis answering at start allows). */
+    readonly sharded: boolean,
+    /** The Redis connections the setup opened (never a client the app gave: only its duplicates). */
+    private readonly clients: RedisConnection[],
+  ) {}
 
-export const DEFAULT_COMMAND_TIMEOUT_MS = 1_500;
+  /** Closes the Redis connections the setup opened. */
+  close(): Promise<void> {
+    return closeAll(this.clients);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
 
 /**
  * Opens the Redis connections of a cluster node: the store's, one for publishing (node channels and the adapter), and
@@ -35,14 +44,11 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 1_500;
  * dependencies, loaded only here (an error says what to install when they are missing). Start-up fails, naming where
  * Redis was looked for, when the connections are not ready within 10 s.
  */
-export async function setupRedisCluster(options: P2pRedisOptions): Promise<ClusterSetup> {
+export async function setupRedisCluster(options: P2pRedisOptions, resolved: ResolvedClusterOptions): Promise<ClusterSetup> {
   const { ioredis, adapter: adapters } = await loadRedisPackages();
   const { RedisPairingStore } = await import('../stores/redis/index.js');
   const RedisClient = ioredis.Redis;
-  const redisTarget = describeRedisTarget(options);
-  const keyPrefix = options.keyPrefix ?? 'p2p';
-  const commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
-  const drainTimeoutMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5_000);
+  const { redisTarget, keyPrefix, commandTimeoutMs } = resolved;
   // Store commands fail fast while Redis is away, so clients get a code instead of a wait; the store and the node
   // channel bound every call (commandTimeoutMs), so a Redis that hangs does too.
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
@@ -55,9 +61,6 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
   const adapterSub = open({});
   const nodeSub = open({});
   const clients = [storeClient, pub, adapterSub, nodeSub];
-  const close = async () => {
-    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-  };
   // An unhandled 'error' event would crash the process; ioredis reconnects by itself. The last one explains a start-up
   // that timed out.
   let lastError: Error | undefined;
@@ -84,27 +87,21 @@ export async function setupRedisCluster(options: P2pRedisOptions): Promise<Clust
     const adapter = sharded
       ? adapters.createShardedAdapter(pub, adapterSub, { channelPrefix: `${keyPrefix}#sio`, subscriptionMode: 'dynamic' })
       : adapters.createAdapter(pub, adapterSub, { key: `${keyPrefix}#sio` });
-    return {
-      store: new RedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs }),
-      adapter,
-      channel,
-      sharded,
-      nodeTtlMs: options.nodeTtlMs ?? 5_000,
-      drainTimeoutMs,
-      redisTarget,
-      keyPrefix,
-      close,
-    };
+    return new ClusterSetup(new RedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs }), adapter, channel, sharded, clients);
   } catch (error) {
-    await close();
+    await closeAll(clients);
     throw error;
   }
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`P2pModule: redis.${name} must be a positive number of ms, got ${value}`);
-  return value;
+/** What closing uses of an ioredis connection (declared structurally: the server's declarations never import ioredis). */
+interface RedisConnection {
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+async function closeAll(clients: RedisConnection[]): Promise<void> {
+  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
 }
 
 /**

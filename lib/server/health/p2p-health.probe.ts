@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { runBounded } from '../auth/bounded-hook.runner.js';
-import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import { P2P_RESOLVED_OPTIONS, P2P_STORE } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import type { PairingStore } from '../stores/pairing-store.interface.js';
 import { P2pDrainState } from './p2p-drain.state.js';
 
 /** Default bound of each check: a store that hangs (Redis paused, a network black hole) is reported down after it. */
@@ -35,11 +36,12 @@ export class P2pHealthProbe {
   constructor(
     @Inject(P2P_RESOLVED_OPTIONS) private readonly options: ResolvedP2pOptions,
     @Inject(P2pDrainState) private readonly drain: P2pDrainState,
+    @Inject(P2P_STORE) private readonly pairingStore: PairingStore,
   ) {}
 
   async check(timeoutMs: number = DEFAULT_HEALTH_TIMEOUT_MS): Promise<P2pHealthReport> {
     const { nodeId, cluster } = this.options;
-    const store = this.options.store as ProbeableStore;
+    const store = this.pairingStore as ProbeableStore;
     const report: P2pHealthReport = { store: 'down', nodeId, draining: this.drain.isDraining };
     const pinged = await runBounded(() => (store.ping ? store.ping() : store.counts()), timeoutMs);
     if (!pinged.ok) {

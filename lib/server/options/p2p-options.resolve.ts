@@ -3,15 +3,17 @@ import type { ServerOptions } from 'socket.io';
 import type { P2pAuthenticateHook, P2pCanPairHook } from '../auth/p2p-auth.types.js';
 import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages } from '../limits/p2p-limits.options.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
-import type { ClusterSetup } from '../cluster/redis-cluster.setup.js';
+import { type ResolvedClusterOptions, resolveClusterOptions } from '../cluster/redis-cluster.options.js';
 import { type ResolvedControlCenterOptions, resolveControlCenter } from '../control-center/control-center.options.js';
 import { type ResolvedMetricsOptions, resolveMetrics } from '../metrics/p2p-metrics.options.js';
-import { InMemoryPairingStore } from '../stores/in-memory-pairing.store.js';
 import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from '../discovery/discovery.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from '../stores/pairing-store.interface.js';
 import { type ResolvedWebRtcOptions, resolveWebRtcOptions } from '../webrtc/webrtc.options.js';
 
-/** Options with every default applied; what the gateway and the pairing logic read. */
+/**
+ * Options with every default applied; what the gateway and the pairing logic read. Plain data: nothing here is opened
+ * or closed (the Redis connections of a cluster node are `P2P_CLUSTER`'s, the store in use is `P2P_STORE`).
+ */
 export interface ResolvedP2pOptions {
   namespace: string;
   port: number;
@@ -23,7 +25,8 @@ export interface ResolvedP2pOptions {
   duplicateClientId: DuplicateClientIdPolicy;
   reconnectGraceMs: number;
   reconnectBufferSize: number;
-  store: PairingStore;
+  /** The store the app gave (`store` option); without one, the module makes its own (`P2P_STORE`). */
+  store?: PairingStore;
   nodeId: string;
   authenticate?: P2pAuthenticateHook;
   authenticateTimeoutMs: number;
@@ -34,7 +37,7 @@ export interface ResolvedP2pOptions {
   listPageSize: number;
   limits: ResolvedP2pLimits;
   /** Set when the gateway runs as a cluster node (`redis` option). */
-  cluster?: ClusterSetup;
+  cluster?: ResolvedClusterOptions;
   /** Set when the control center is on. */
   controlCenter?: ResolvedControlCenterOptions;
   /** Set when the Prometheus metrics are on. */
@@ -62,6 +65,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('P2pModule: clientId.maxLength must be >= 1');
   const limits = resolveP2pLimits(options.limits);
   const controlCenter = resolveControlCenter(options.controlCenter);
+  if (options.store && options.redis) throw new TypeError('P2pModule: give either `store` or `redis`, not both');
   return {
     namespace: options.namespace ?? '/',
     port: options.port ?? 0,
@@ -73,7 +77,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     duplicateClientId: options.duplicateClientId ?? 'refuse',
     reconnectGraceMs: nonNegativeInteger('reconnectGraceMs', options.reconnectGraceMs, 5_000),
     reconnectBufferSize: nonNegativeInteger('reconnectBufferSize', options.reconnectBufferSize, 100),
-    store: options.store ?? new InMemoryPairingStore(),
+    store: options.store,
     nodeId: options.nodeId ?? randomUUID(),
     authenticate: options.authenticate,
     authenticateTimeoutMs: positiveMs('authenticateTimeoutMs', options.authenticateTimeoutMs, 5_000),
@@ -83,6 +87,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     discoveryTimeoutMs: positiveMs('discoveryTimeoutMs', options.discoveryTimeoutMs, 5_000),
     listPageSize: resolveListPageSize(options.listPageSize),
     limits,
+    cluster: options.redis ? resolveClusterOptions(options.redis) : undefined,
     controlCenter,
     metrics: resolveMetrics(options.metrics, controlCenter !== undefined),
     webrtc: resolveWebRtcOptions(options.webrtc),

@@ -82,20 +82,20 @@ export class PairingEngine {
     const outcome = await this.store.registerClient(record, this.options.duplicateClientId);
     if (!outcome.ok) return outcome;
     if (outcome.displaced) {
-      // A displaced record may have been held (reconnect grace): its timer has nothing left to end.
-      clearTimeout(this.graceTimers.get(outcome.displaced.record.connectionId));
-      this.graceTimers.delete(outcome.displaced.record.connectionId);
+      // A displaced record may have been held (reconnect grace): its grace has nothing left to end.
+      this.endGrace(outcome.displaced.record.connectionId);
       this.settleDeparture(outcome.displaced, P2pDisconnectReason.REPLACED);
       this.wire.disconnect(outcome.displaced.record.connectionId);
     }
     if (outcome.resumed) {
       const { previousConnectionId: previous, peer } = outcome.resumed;
-      clearTimeout(this.graceTimers.get(previous));
-      this.graceTimers.delete(previous);
+      // The session is back: the grace stops here, and what the transport kept for the previous connection goes to
+      // this one as it is admitted (so the transport is not told that the grace ended).
+      this.stopGraceTimer(previous);
       // Until `activate` points it at the new connection, the peer holds its relays rather than sending them to the
       // connection being replaced.
       if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
-      this.wire.disconnect(previous);
+      this.wire.disconnect(previous, true);
     } else {
       this.emit({ type: 'connected', clientId: record.clientId });
     }
@@ -120,6 +120,13 @@ export class PairingEngine {
    * peer's relays are held meanwhile); anyone else leaves at once.
    */
   async drop(clientId: string, connectionId: string, reason: string): Promise<void> {
+    await this.hold(clientId, connectionId, reason);
+    // No grace began on this node (the store did not hold the record, or the node shuts down): it ends at once. A drop
+    // the store could not record (it threw) ends with whoever settles that departure.
+    if (!this.graceTimers.has(connectionId)) this.transport?.graceEnded?.(connectionId);
+  }
+
+  private async hold(clientId: string, connectionId: string, reason: string): Promise<void> {
     const graceMs = this.options.reconnectGraceMs;
     if (graceMs <= 0) {
       await this.leave(clientId, connectionId, reason);
@@ -133,18 +140,30 @@ export class PairingEngine {
     if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId });
     // A node shutting down (drain) leaves the end of the hold to the store: the other nodes' sweep, or the comeback.
     if (this.closed) return;
+    // The grace's one clock: when it runs out, the record leaves and the transport drops what it kept for it.
     const timer = setTimeout(() => {
-      this.graceTimers.delete(connectionId);
+      this.endGrace(connectionId);
       this.retryWhileStoreAway(() => this.leave(clientId, connectionId, reason));
     }, graceMs);
     this.graceTimers.set(connectionId, timer);
     this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
-  /** Ends the hold of a record kept for reconnect grace whose pairing is gone: its timer, then the record. */
+  /** Stops the grace timer of a dropped connection (its session came back); a no-op for any other connection. */
+  private stopGraceTimer(connectionId: string): void {
+    clearTimeout(this.graceTimers.get(connectionId));
+    this.graceTimers.delete(connectionId);
+  }
+
+  /** Ends the reconnect grace of a dropped connection: its timer, and what the transport kept for it. */
+  private endGrace(connectionId: string): void {
+    this.stopGraceTimer(connectionId);
+    this.transport?.graceEnded?.(connectionId);
+  }
+
+  /** Ends the hold of a record kept for reconnect grace whose pairing is gone: its grace, then the record. */
   private async releaseHeld(record: ClientRecord, reason: string): Promise<void> {
-    clearTimeout(this.graceTimers.get(record.connectionId));
-    this.graceTimers.delete(record.connectionId);
+    this.endGrace(record.connectionId);
     await this.leave(record.clientId, record.connectionId, reason).catch(() => undefined);
   }
 
@@ -276,8 +295,7 @@ export class PairingEngine {
   /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
   close(): void {
     this.closed = true;
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
-    this.graceTimers.clear();
+    for (const connectionId of [...this.graceTimers.keys()]) this.endGrace(connectionId);
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
     }

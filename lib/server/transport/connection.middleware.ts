@@ -5,6 +5,7 @@ import { failureOf } from './handlers/handler.replies.js';
 import { authenticateHandshake } from '../auth/handshake.authenticator.js';
 import { ClientCapacity } from '../limits/client.capacity.js';
 import { ConnectionLimits } from '../limits/connection.limits.js';
+import type { GraceOutboxes } from './grace.outboxes.js';
 
 type Next = (err?: Error) => void;
 
@@ -15,9 +16,10 @@ function refusal(error: P2pError): Error {
 
 /**
  * Admits a connection: validates its identity and registers it in the store, atomically refusing a taken clientId.
- * Runs as a Socket.IO middleware, because Nest guards do not cover connections.
+ * A connection that resumes its session takes over what the previous one held for its peer (`outboxes`). Runs as a
+ * Socket.IO middleware, because Nest guards do not cover connections.
  */
-export function createConnectionMiddleware(gateway: GatewayContext) {
+export function createConnectionMiddleware(gateway: GatewayContext, outboxes: GraceOutboxes) {
   const capacity = new ClientCapacity(gateway, gateway.options.limits.maxClients);
   const admit = (socket: P2pSocket, next: Next, authenticatedId?: string): void => {
     let identity;
@@ -45,6 +47,8 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
       })
       .then((outcome) => {
         if (!outcome.ok) return next(refusal(new P2pError(outcome.code)));
+        // Taken at once, so that it is never left behind: it goes with this connection should it not complete.
+        const outbox = outcome.resumed && outboxes.take(outcome.resumed.previousConnectionId);
         const release = () =>
           void gateway.engine
             .leave(clientId, connectionId, 'DISCONNECTED')
@@ -61,6 +65,7 @@ export function createConnectionMiddleware(gateway: GatewayContext) {
           canResume: sessionTokenHash !== undefined,
           releaseIfNeverConnected: release,
           ...(outcome.resumed ? { resumed: outcome.resumed } : {}),
+          ...(outbox ? { outbox } : {}),
           limits: ConnectionLimits.for(socket, gateway.options.limits),
         };
         next();
