@@ -115,6 +115,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   /** `emitWithAck`s over the reliable channel awaiting the peer's reply, by message number. */
   private readonly pendingReplies = new Map<number, PendingReply>();
   private readonly drainWaiters: Array<() => void> = [];
+  /** Waiters for every message of this side to be confirmed (unpair), woken as the channel confirms or ends. */
+  private readonly confirmedWaiters: Array<() => void> = [];
   /** The relay rates of the current connection, from its P2P_SESSION. */
   private relayRates?: RelayRates;
   private readonly gatewayWatch: GatewayWatch;
@@ -449,6 +451,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       for (const resolve of this.drainWaiters.splice(0)) resolve();
       this.emitLocal('drain');
     },
+    confirmed: () => {
+      for (const done of this.confirmedWaiters.slice()) done();
+    },
   };
 
   private refuseLocally(event: string): P2pError | undefined {
@@ -477,12 +482,15 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     const channel = this.channel;
     if (!channel || channel.unconfirmed === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const deadline = Date.now() + timeoutMs;
-      const check = () => {
-        if (this.channel !== channel || channel.unconfirmed === 0 || Date.now() >= deadline) return resolve();
-        setTimeout(check, 10);
-      };
-      check();
+      const timer = setTimeout(done, timeoutMs);
+      const waiters = this.confirmedWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        const at = waiters.indexOf(done);
+        if (at >= 0) waiters.splice(at, 1);
+        resolve();
+      }
+      waiters.push(done);
     });
   }
 
@@ -556,6 +564,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       pending.reject(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE));
     }
     for (const resolve of this.drainWaiters.splice(0)) resolve();
+    for (const done of this.confirmedWaiters.slice()) done();
     if (unconfirmed.length > 0) this.emitLocal('undelivered', unconfirmed.map(toUndelivered), error);
   }
 

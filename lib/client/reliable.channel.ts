@@ -32,6 +32,8 @@ export interface ReliableChannelHost {
   refused(message: OutgoingMessage, error: P2pError): void;
   /** The unconfirmed messages are back under the send window after `send` returned false. */
   drain(): void;
+  /** The peer confirmed every message of this side: none is left unconfirmed. */
+  confirmed(): void;
 }
 
 /** The longest pause between probes while the server refuses frames for a passing cause. */
@@ -270,6 +272,7 @@ export class ReliableChannel {
       this.needDrain = false;
       this.host.drain();
     }
+    if (this.outgoing.length === 0) this.host.confirmed();
     this.pump();
   }
 
