@@ -13,6 +13,7 @@ import type { ClientTransport, PeerRef } from '../pairing/client-transport.inter
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './socket-decoder.hooks.js';
+import { takeOverConnectionEvents } from './connection-events.binding.js';
 import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { GatewayContext, P2pConnection, P2pSocket } from './p2p-connection.state.js';
 import { P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
@@ -77,6 +78,7 @@ export class P2pGatewayBase
 
   afterInit(server: Server | Namespace): void {
     this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
+    takeOverConnectionEvents(server, this);
     const { maxBufferedBytes, slowConsumerTimeoutMs } = this.options.limits;
     if (maxBufferedBytes !== undefined) {
       this.slowConsumers = new SlowConsumerMonitor(maxBufferedBytes, slowConsumerTimeoutMs, (socket) =>
