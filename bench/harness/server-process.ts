@@ -93,7 +93,11 @@ export class ServerProcess {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     this.output = '';
-    const nodeArgs = ['--expose-gc', '--import', PROBE_URL, ...(this.options.nodeFlags ?? []), script];
+    // BENCH_SERVER_PROFILE_DIR (e.g. for bench:cluster, whose nodes have no --profile of their own): every server
+    // process runs under `node --cpu-prof`, its profile written there.
+    const profileDir = process.env.BENCH_SERVER_PROFILE_DIR;
+    const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = ['--expose-gc', '--import', PROBE_URL, ...profiling, ...(this.options.nodeFlags ?? []), script];
     const [command, args] = this.options.pinned === false ? [process.execPath, nodeArgs] : onCore(SERVER_CORE, nodeArgs);
     const child = spawn(command, args, {
       env: { ...process.env, PORT: String(port), NO_COLOR: '1', ...this.options.env },

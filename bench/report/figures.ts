@@ -54,6 +54,9 @@ function perSecond(cpuMs: number | null | undefined): number | null | undefined 
 const AT_LEAST_095: Target = { ratio: 0.95, text: '>= 0.95x bare' };
 const AT_MOST_110: Target = { ratio: 1.1, text: '<= 1.1x bare' };
 const AT_MOST_120: Target = { ratio: 1.2, text: '<= 1.2x bare' };
+/** Issue 13's targets for relays with ack and for the heap per client. */
+const AT_LEAST_100: Target = { ratio: 1.0, text: '>= 1.0x bare' };
+const AT_MOST_115: Target = { ratio: 1.15, text: '<= 1.15x bare' };
 
 function relayDefs(name: string, title: string, offered: number): FigureDef[] {
   const relay = (r: Record<string, WorkloadResult>) => (r[name]?.kind === 'relay' ? r[name] : undefined);
@@ -133,7 +136,7 @@ function clientDefs(name: string, count: number): FigureDef[] {
       unit: 'KB',
       better: 'lower',
       read: (r) => clients(r)?.heapPerClientKb,
-      target: AT_MOST_120,
+      target: AT_MOST_115,
     },
     {
       key: `${name}.errors`,
@@ -161,7 +164,7 @@ function definitions(names: string[], offered: number): FigureDef[] {
           unit: '/s',
           better: 'higher',
           read: (r) => ack(r)?.roundTripsPerSec,
-          target: AT_LEAST_095,
+          target: AT_LEAST_100,
         },
         { key: 'ack.p50', label: 'relay with ack: p50', unit: 'ms', better: 'lower', read: (r) => ack(r)?.p50Ms },
         { key: 'ack.p99', label: 'relay with ack: p99', unit: 'ms', better: 'lower', read: (r) => ack(r)?.p99Ms, target: AT_MOST_110 },

@@ -205,7 +205,8 @@ export class ClusterLink {
     if (!pending) return;
     this.pendingAcks.delete(ackId);
     if (error) pending.onOutcome(P2pError.fromPayload(error), NO_RESULTS);
-    else pending.onOutcome(undefined, Array.isArray(results) ? results : NO_RESULTS);
+    // The results are handed over (the sender's side may put its `null` in front of them in place).
+    else pending.onOutcome(undefined, Array.isArray(results) ? results : []);
   }
 
   /** A frame of this node's that did not reach its node: what waits on it is told, the rest is lost. */

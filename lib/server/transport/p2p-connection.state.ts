@@ -4,8 +4,12 @@ import type { PairingEngine } from '../pairing/pairing.engine.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import type { P2pError, P2pErrorCode } from '../../protocol/index.js';
 import type { ResumedClient } from '../stores/pairing-store.interface.js';
+import type { OwedAcks } from './owed-acks.queue.js';
 
-/** Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. */
+/**
+ * Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. Without an error, `results` is
+ * the outcome's own array, handed over: the receiver may change it (never a shared constant).
+ */
 export type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
 
 /** Why a relay could not be handed to the peer's connection. */
@@ -56,8 +60,8 @@ export interface P2pConnection {
   readonly gateway: GatewayContext;
   /** The current peer, mirrored from the store by the pairing logic; read by the relay path. */
   peer?: PeerRef;
-  /** Relay acks this connection owes to senders; settled with PEER_DISCONNECTED if it leaves first. */
-  owedAcks?: Set<(error: P2pError) => void>;
+  /** Relay acks this connection owes to senders, oldest first; failed with PEER_DISCONNECTED if it leaves first. */
+  owedAcks?: OwedAcks;
   /** Whether this connection's session may come back to it (it has a session token or an authenticated identity). */
   readonly canResume: boolean;
   /** Relays held for the peer while it is away (reconnect grace), in order. */

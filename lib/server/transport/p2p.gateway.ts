@@ -5,6 +5,7 @@ import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, type RelayRates, type Sessio
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './socket-decoder.hooks.js';
+import { takeOverConnectionEvents } from './connection-events.binding.js';
 import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { P2pSocket } from './p2p-connection.state.js';
 import { P2P_CLUSTER, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
@@ -65,6 +66,7 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
 
   afterInit(server: Server | Namespace): void {
     this.namespace = 'of' in server ? server.of(this.options.namespace) : server;
+    takeOverConnectionEvents(server, this);
     const { maxBufferedBytes, slowConsumerTimeoutMs } = this.options.limits;
     if (maxBufferedBytes !== undefined) {
       this.slowConsumers = new SlowConsumerMonitor(maxBufferedBytes, slowConsumerTimeoutMs, (socket) =>

@@ -1,39 +1,66 @@
 import { P2pError, type P2pErrorPayload, P2pEvent } from '../../protocol/index.js';
 import type { AckOutcome, HeldRelay, P2pConnection, P2pSocket, RelayRefusal } from './p2p-connection.state.js';
 import { OVERSIZED_ACK } from './socket-decoder.hooks.js';
+import { ackDeadlineSweeperOf } from './ack-deadline.sweeper.js';
+import { OwedAcks, ackTimeoutMessage } from './owed-acks.queue.js';
 
 const NO_ARGS: unknown[] = [];
 
 /**
- * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
- * ACK_TIMEOUT after `ackTimeoutMs`, or PEER_DISCONNECTED if the peer's connection ends first.
+ * Socket.IO internals the ack path reads (present through 4.x): the namespace's next ack id, and the socket's map of
+ * ack callbacks by id. With them, acks need no Socket.IO timer (`socket.timeout()`): the gateway's sweep times them
+ * and drops a timed-out callback from the map itself.
  */
-export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, onOutcome: AckOutcome): void {
-  const owed = (target.data.p2p.owedAcks ??= new Set());
-  let settled = false;
-  const settle = (error: P2pError | undefined, results: unknown[]) => {
-    if (settled) return;
-    settled = true;
-    owed.delete(onPeerGone);
-    onOutcome(error, results);
-  };
-  // The gateway settles every owed ack with one shared error; name this relay in it, as every other failure does.
-  const onPeerGone = (error: P2pError) => settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
-  owed.add(onPeerGone);
-  // Socket.IO's timeout also forgets the pending ack, so a peer that never answers leaves nothing behind.
-  target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
-    // An error's `event` is the protocol event that failed; the relayed event is named in the message.
-    if (timedOut) return settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(event), P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
-    if (results[0] === OVERSIZED_ACK) {
-      return settle(new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${event}")`, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
-    }
-    settle(undefined, results);
-  });
+interface SocketAckInternals {
+  nsp: { _ids?: unknown };
+  acks?: unknown;
 }
 
-/** ACK_TIMEOUT's message, naming the relayed event (its `event` field names `P2P_EMIT_ACKNOWLEDGE`). */
-export function ackTimeoutMessage(event: string): string {
-  return `the peer did not acknowledge "${event}" in time`;
+function owedAcksOf(target: P2pSocket, ackTimeoutMs: number): OwedAcks {
+  const acks = (target as unknown as SocketAckInternals).acks;
+  const forget = acks instanceof Map ? (ackId: number) => void acks.delete(ackId) : undefined;
+  return new OwedAcks(ackDeadlineSweeperOf(target.data.p2p.gateway, ackTimeoutMs), ackTimeoutMs, forget);
+}
+
+/** An answer too long to pass on (the arity guard replaced its values with OVERSIZED_ACK): INVALID_PAYLOAD instead. */
+function refusedAnswer(results: unknown[], event: string): P2pError | undefined {
+  if (results[0] !== OVERSIZED_ACK) return undefined;
+  return new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${event}")`, P2pEvent.EMIT_ACKNOWLEDGE);
+}
+
+/**
+ * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
+ * ACK_TIMEOUT after `ackTimeoutMs` (within a sweep period), or PEER_DISCONNECTED if the peer's connection ends first.
+ * Per relay this costs one record in the target's queue of owed acks and one callback for Socket.IO; the deadline is
+ * the gateway's sweep's business.
+ */
+export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, onOutcome: AckOutcome): void {
+  const conn = target.data.p2p;
+  const owed = (conn.owedAcks ??= owedAcksOf(target, ackTimeoutMs));
+  const ackId = (target as unknown as SocketAckInternals).nsp._ids;
+  if (typeof ackId !== 'number' || !owed.sweeps) {
+    // Without the internals, Socket.IO times the ack (and forgets its callback) itself.
+    const timed = owed.push(event, onOutcome, -1);
+    try {
+      target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
+        if (timedOut) owed.timedOut(timed);
+        else owed.answer(timed, refusedAnswer(results, event), results);
+      });
+    } catch (error) {
+      owed.withdraw(timed);
+      throw error;
+    }
+    return;
+  }
+  const record = owed.push(event, onOutcome, ackId);
+  try {
+    // Socket.IO takes the next id of the namespace (`ackId`) for this callback.
+    target.emit(event, ...args, (...results: unknown[]) => owed.answer(record, refusedAnswer(results, event), results));
+  } catch (error) {
+    // Not encodable: the caller answers the sender with INVALID_PAYLOAD; nothing is owed.
+    owed.withdraw(record);
+    throw error;
+  }
 }
 
 /** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
@@ -109,3 +136,4 @@ export function frameErrorPayload(error: P2pError, frame: unknown): P2pErrorPayl
 }
 
 export type { AckOutcome, HeldRelay, RelayRefusal };
+export { ackTimeoutMessage };
