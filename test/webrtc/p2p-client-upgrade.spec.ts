@@ -222,6 +222,7 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     const got = collect(bob.p2p, 'n');
     await pair(alice.p2p, bob.p2p);
     const relayedBefore = relayedByGateway(harness);
+    const statsBefore = harness.service.relayStats().relayedMessages;
     for (const n of range(1, 100)) alice.p2p.emit('n', n);
     await expect(alice.p2p.emitWithAck('ask', 1)).resolves.toBe(2);
     await until(() => got.length === 100, 'the 100 messages over the relay');
@@ -233,6 +234,8 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     expect(alice.p2p.transport).toBe('relay');
     expect(await transportOnServer()).toBe('relay');
     expect(relayedByGateway(harness)).toBeGreaterThanOrEqual(relayedBefore + 101);
+    // PairingService's own counter sees the reliable channel's frames too (they are the pair's application messages).
+    expect(harness.service.relayStats().relayedMessages).toBeGreaterThanOrEqual(statsBefore + 101);
   });
 
   it('stays on the relay when only one side enabled it', async () => {

@@ -4,7 +4,7 @@
  * message through the server any more.
  */
 export class RelayStats {
-  /** Application messages accepted for relaying (`P2P_EMIT`, `P2P_EMIT_ACKNOWLEDGE`): delivered, or held for the peer. */
+  /** Application messages accepted for relaying (`P2P_EMIT`, `P2P_EMIT_ACKNOWLEDGE`, and the reliable channel's `P2P_FRAME`): delivered, or held for the peer. */
   relayedMessages = 0;
   /** WebRTC signalling messages (`P2P_SIGNAL`) passed on to a peer. */
   signals = 0;

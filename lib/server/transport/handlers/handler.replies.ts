@@ -1,4 +1,4 @@
-import { P2pError, P2pEvent } from '../../../protocol/index.js';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
 import { isStoreUnavailable } from '../../stores/pairing-store.interface.js';
 
@@ -47,4 +47,36 @@ export function internalError(socket: P2pSocket, event: string, cause: unknown):
 
 export function failureOf(cause: unknown, event?: string): P2pError {
   return new P2pError(isStoreUnavailable(cause) ? 'STORE_UNAVAILABLE' : 'INTERNAL_ERROR', undefined, event);
+}
+
+/** An error-first request of protocol 3 (WebRTC config, signal, transport report), past its common checks. */
+export interface Protocol3Request {
+  /** The client's ack, when it gave one: `ack(null, ...)` on success. */
+  answer: AnyFunction | undefined;
+  /** Answers `ack(error)`, or P2P_ERROR when there is no ack. */
+  fail: (error: P2pError) => void;
+}
+
+/**
+ * The checks every protocol-3 request starts with, in this order: the message rate (these events share the relay's
+ * allowance), then the client's protocol version (UPGRADE_FORBIDDEN below 3, saying `needs`). Undefined once a check
+ * failed and the client was told.
+ */
+export function openProtocol3Request(
+  socket: P2pSocket,
+  args: ArrayLike<unknown>,
+  event: string,
+  needs: string,
+): Protocol3Request | undefined {
+  const conn = socket.data.p2p;
+  const answer = trailingAck(args);
+  const fail = (error: P2pError): void => (answer ? answer(error.toPayload()) : sendError(socket, error));
+  const refused =
+    conn.limits?.checkRelayRate(event) ??
+    (conn.protocolVersion < P2P_RELIABLE_PROTOCOL
+      ? new P2pError('UPGRADE_FORBIDDEN', `${needs} needs protocol ${P2P_RELIABLE_PROTOCOL}`, event)
+      : undefined);
+  if (!refused) return { answer, fail };
+  fail(refused);
+  return undefined;
 }

@@ -108,7 +108,10 @@ export function onFrame(this: P2pSocket, frameArgument: unknown): void {
   const frame = dataArgument(frameArgument);
   const refused = checkFrame(conn, frame);
   if (refused) conn.gateway.metrics?.refused(refused.code);
-  else conn.gateway.metrics?.relayed(conn, relayBytesOf(frame), 'frame');
+  else {
+    conn.gateway.metrics?.relayed(conn, relayBytesOf(frame), 'frame');
+    conn.gateway.engine.relayStats.relayedMessages++;
+  }
   const error = refused ?? deliverFrame(conn, frame as object);
   if (error) this.emit(P2pEvent.ERROR, frameErrorPayload(error, frame));
 }

@@ -1,8 +1,8 @@
-import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../../protocol/index.js';
+import { P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
 import { readSignal } from '../../webrtc/signal-payload.reader.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
-import { dataArgument, sendError, trailingAck } from './handler.replies.js';
+import { dataArgument, openProtocol3Request } from './handler.replies.js';
 
 const EVENT = P2pEvent.SIGNAL;
 
@@ -13,15 +13,10 @@ const EVENT = P2pEvent.SIGNAL;
  * error-first: `ack(null)` once passed on, `ack(error)` otherwise; without an ack, failures come as P2P_ERROR.
  */
 export function onSignal(this: P2pSocket, payloadArgument: unknown): void {
-  const socket = this;
-  const conn = socket.data.p2p;
-  const answer = trailingAck(arguments);
-  const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
-  const limited = conn.limits?.checkRelayRate(EVENT);
-  if (limited) return fail(limited);
-  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
-    return fail(new P2pError('UPGRADE_FORBIDDEN', `WebRTC signalling needs protocol ${P2P_RELIABLE_PROTOCOL}`, EVENT));
-  }
+  const request = openProtocol3Request(this, arguments, EVENT, 'WebRTC signalling');
+  if (!request) return;
+  const { answer, fail } = request;
+  const conn = this.data.p2p;
   const payload = dataArgument(payloadArgument);
   const signal = readSignal(payload);
   if (signal instanceof P2pError) return fail(signal);

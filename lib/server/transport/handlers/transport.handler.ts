@@ -1,6 +1,6 @@
-import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from '../../../protocol/index.js';
+import { P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { P2pSocket } from '../p2p-connection.state.js';
-import { dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
+import { dataArgument, internalError, openProtocol3Request } from './handler.replies.js';
 
 const EVENT = P2pEvent.TRANSPORT;
 
@@ -11,14 +11,10 @@ const EVENT = P2pEvent.TRANSPORT;
  */
 export function onTransportReport(this: P2pSocket, payloadArgument: unknown): void {
   const socket = this;
+  const request = openProtocol3Request(socket, arguments, EVENT, EVENT);
+  if (!request) return;
+  const { answer, fail } = request;
   const conn = socket.data.p2p;
-  const answer = trailingAck(arguments);
-  const fail = (error: P2pError) => (answer ? answer(error.toPayload()) : sendError(socket, error));
-  const limited = conn.limits?.checkRelayRate(EVENT);
-  if (limited) return fail(limited);
-  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) {
-    return fail(new P2pError('UPGRADE_FORBIDDEN', `${EVENT} needs protocol ${P2P_RELIABLE_PROTOCOL}`, EVENT));
-  }
   const payload = dataArgument(payloadArgument) as { transport?: unknown } | null | undefined;
   const transport = typeof payload === 'object' && payload !== null ? payload.transport : undefined;
   if (transport !== 'relay' && transport !== 'direct') {
