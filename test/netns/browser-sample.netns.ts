@@ -6,12 +6,12 @@ import type { ChildProcess } from 'node:child_process';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { P2pModule } from '../../lib/server/index.js';
 import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
 import { BrowserPageModule } from '../../sample/browser-page.module.js';
-import { CHROMIUM_PATH, buildBundlesForTest, watchForErrors } from '../support/chromium.js';
+import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
 import { type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { logShows, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
 import { SECRET, TURN_URL, startCoturn } from './coturn.js';
@@ -61,18 +61,7 @@ describe('Chromium: the browser sample upgrades to a data channel, shows direct,
       }),
       BrowserPageModule.register({ bundleDir }),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
+    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
     context = await browser.newContext();
     context.setDefaultTimeout(30_000);
     await context.addInitScript(recordWebRtc);

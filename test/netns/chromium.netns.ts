@@ -6,9 +6,9 @@ import { type Server, createServer } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
-import { CHROMIUM_PATH, buildBundlesForTest, watchForErrors } from '../support/chromium.js';
+import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
 import { SECRET, TURN_URL, startCoturn } from './coturn.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -93,18 +93,7 @@ describe('Chromium: two pages upgrade to a data channel signalled through the ga
     });
     await new Promise<void>((resolve) => statics.listen(0, '127.0.0.1', resolve));
     staticUrl = `http://127.0.0.1:${(statics.address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
+    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
   }, 120_000);
 
   afterAll(async () => {
