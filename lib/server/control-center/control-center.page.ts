@@ -27,7 +27,7 @@ code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .count span { display: block; font-size: 24px; font-weight: 700; }
 .count label { color: var(--muted); }
 main { display: grid; grid-template-columns: 3fr 2fr; gap: 16px; padding: 16px 24px; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; min-width: 0; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; min-width: 0; overflow-x: auto; }
 .card.wide { grid-column: 1 / -1; }
 .card-head { display: flex; justify-content: space-between; align-items: center; }
 table { width: 100%; border-collapse: collapse; margin-top: 8px; }
