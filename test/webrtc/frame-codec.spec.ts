@@ -68,6 +68,18 @@ describe('frame codec (data channel messages)', () => {
     );
   });
 
+  it('keeps an own "__proto__" key as a key, with binary values beside it, and never sets a prototype', () => {
+    // The property run above found it: {"__proto__": false, "": Uint8Array[]} came back without its "__proto__".
+    const frame = JSON.parse('{"__proto__": {"polluted": true}, "flag": false}') as Record<string, unknown>;
+    frame.bytes = new Uint8Array([1, 2]);
+    const decoded = decodeFrame(encodeFrame(frame)) as Record<string, unknown>;
+    expect(Object.keys(decoded).sort()).toEqual(['__proto__', 'bytes', 'flag']);
+    expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toEqual({ polluted: true });
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect((decoded as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(decoded.bytes).toEqual(new Uint8Array([1, 2]));
+  });
+
   it('refuses what is not a frame, and messages that lie about their lengths', () => {
     expect(() => decodeFrame('42')).toThrow(FrameCodecError);
     expect(() => decodeFrame(new Uint8Array([0, 0]))).toThrow(FrameCodecError);

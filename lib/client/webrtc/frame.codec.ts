@@ -76,7 +76,12 @@ function extract(value: unknown, bins: BinaryValue[], depth: number): unknown {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return extract(toJSON.call(value), bins, depth + 1);
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) copy[key] = extract((value as Record<string, unknown>)[key], bins, depth + 1);
+  for (const key of Object.keys(value)) {
+    const item = extract((value as Record<string, unknown>)[key], bins, depth + 1);
+    // An own "__proto__" key (JSON carries it as any other) stays a key: assigning it would set the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
   return copy;
 }
 
