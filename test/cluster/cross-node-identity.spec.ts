@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '../support/eventually.js';
 import { waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, expectHealthyPair, pairRaw, refusalOf, watchNothing, whenConnected } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
@@ -22,8 +23,9 @@ describe('cluster: client ids are unique across nodes', () => {
     expect(holder.connected).toBe(true);
     await expect(node2.call('getClient', aId)).resolves.toMatchObject({ clientId: aId, state: 'free' });
 
-    // Once the holder is gone, node 2 admits the id.
+    // Once the holder is gone (its departure recorded in the shared store, which node 2 reads), node 2 admits the id.
     holder.disconnect();
+    await eventually(async () => expect(await node2.call('getClient', aId)).toBeUndefined(), 10_000);
     await expect(whenConnected(cluster.socket(node2, { query: { clientId: aId } }))).resolves.toBeDefined();
   });
 
