@@ -2,19 +2,9 @@ import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from '../.
 import type { ConnectionLimitChecks, P2pSocket } from '../transport/p2p-connection.state.js';
 import type { ResolvedP2pLimits } from './p2p-limits.options.js';
 import { meterRelaySizes, relayBytesOf } from '../transport/socket-decoder.hooks.js';
-import { limitsClock } from './token.bucket.js';
+import { limitsClock, refilledTokens as refilled } from './token.bucket.js';
 
 const VIOLATION_WINDOW_MS = 60_000;
-
-/**
- * The tokens of a bucket that held `tokens` when read at `at`, refilled to `now` (lazily, as `TokenBucket` does: no
- * timer). A clock that did not move refills nothing.
- */
-function refilled(tokens: number, at: number, now: number, perMs: number, capacity: number): number {
-  if (now <= at) return tokens;
-  const refill = tokens + (now - at) * perMs;
-  return refill < capacity ? refill : capacity;
-}
 
 /**
  * One connection's rate and size limits. Each check returns the error to answer with, or undefined; a refusal counts

@@ -10,6 +10,16 @@ export interface LimitsClock {
 export const limitsClock: LimitsClock = { now: () => performance.now() };
 
 /**
+ * The refill rule of every bucket: the tokens of a bucket that held `tokens` when read at `at`, refilled to `now` at
+ * `perMs` up to `capacity`. A clock that goes backwards refills nothing.
+ */
+export function refilledTokens(tokens: number, at: number, now: number, perMs: number, capacity: number): number {
+  if (now <= at) return tokens;
+  const refill = tokens + (now - at) * perMs;
+  return refill < capacity ? refill : capacity;
+}
+
+/**
  * A token bucket refilled lazily: tokens are added when it is read, from the time elapsed since the last read, so a
  * bucket costs no timer. Times are milliseconds from one monotonic clock (`limitsClock`).
  */
@@ -29,8 +39,7 @@ export class TokenBucket {
   /** The tokens available at `now`, after refilling. */
   available(now: number): number {
     if (now > this.last) {
-      const refilled = this.tokens + (now - this.last) * this.perMs;
-      this.tokens = refilled < this.capacity ? refilled : this.capacity;
+      this.tokens = refilledTokens(this.tokens, this.last, now, this.perMs, this.capacity);
       this.last = now;
     }
     return this.tokens;
