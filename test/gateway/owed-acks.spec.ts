@@ -14,9 +14,11 @@ function queue() {
   const push = (event: string, ackId: number) =>
     owed.push(
       event,
-      (error, results) => {
-        outcomes.push([event, error?.code, results]);
-        if (error) failedEvents.push(error.event);
+      {
+        settle(error: P2pError | undefined, results: unknown[]) {
+          outcomes.push([event, error?.code, results]);
+          if (error) failedEvents.push(error.event);
+        },
       },
       ackId,
     );
@@ -45,22 +47,22 @@ describe('gateway: the queue of owed relay acks', () => {
     expect(forgotten).toEqual([1, 3]);
   });
 
-  it('fails every unsettled ack with the departure error, naming P2P_EMIT_ACKNOWLEDGE, and holds nothing after clear()', () => {
+  it('fails every unsettled ack with the departure error, naming P2P_EMIT_ACKNOWLEDGE, and holds nothing after failAll()', () => {
     const { owed, push, outcomes, failedEvents } = queue();
-    push('a', 1);
+    const first = push('a', 1);
     const answered = push('b', 2);
     push('c', 3);
     owed.answer(answered, undefined, []);
-    const gone = new P2pError('PEER_DISCONNECTED');
-    for (const fail of owed) fail(gone);
-    owed.clear();
+    owed.failAll(new P2pError('PEER_DISCONNECTED'));
     expect(outcomes.map(([event, code]) => [event, code])).toEqual([
       ['b', undefined],
       ['a', 'PEER_DISCONNECTED'],
       ['c', 'PEER_DISCONNECTED'],
     ]);
     expect(failedEvents).toEqual(['P2P_EMIT_ACKNOWLEDGE', 'P2P_EMIT_ACKNOWLEDGE']);
-    expect([...owed]).toEqual([]);
+    // Settled once: a late answer, a second departure and the sweep find nothing left.
+    owed.answer(first, undefined, ['late']);
+    owed.failAll(new P2pError('PEER_DISCONNECTED'));
     expect(owed.expire(pastEveryDeadline())).toBe(true);
     expect(outcomes).toHaveLength(3);
   });

@@ -11,7 +11,7 @@ import type { FrameFailure, NodeChannel } from './node.channel.js';
 /** What a node does when another node asks: the gateway's local operations. */
 export interface LocalNode {
   setLocalPeer(connectionId: string, peer: PeerRef | undefined): void;
-  relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean;
+  relayWithAckLocally(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): boolean;
   answerLocalRequest(request: PairingRequest, error?: P2pError): void;
   /** Closes a connection of this node. */
   disconnect(connectionId: string): void;
@@ -25,7 +25,7 @@ const NODE_HOP_MS = 2_000;
 const ACK_SWEEP_MS = 250;
 
 interface PendingAck {
-  onOutcome: AckOutcome;
+  outcome: AckOutcome;
   /** The connection that owes the ack. */
   connectionId: string;
   event: string;
@@ -33,6 +33,22 @@ interface PendingAck {
 }
 
 const NO_RESULTS: unknown[] = [];
+
+/** Posts a relay-with-ack's outcome back to the node of its sender (`ClusterLink.reply`). */
+type ReplyPoster = (replyTag: string, ackId: number, error: P2pError | undefined, results: unknown[]) => void;
+
+/** The sender's side of a relay with ack that came from another node: its outcome goes back to that node. */
+class RemoteAckOutcome implements AckOutcome {
+  constructor(
+    private readonly post: ReplyPoster,
+    private readonly replyTag: string,
+    private readonly ackId: number,
+  ) {}
+
+  settle(error: P2pError | undefined, results: unknown[]): void {
+    this.post(this.replyTag, this.ackId, error, results);
+  }
+}
 
 /**
  * Reaches connections held by other gateway nodes. Every connection id and request id names its node
@@ -88,7 +104,7 @@ export class ClusterLink {
     const pending = [...this.pendingAcks.values()];
     this.pendingAcks.clear();
     for (const ack of pending) {
-      ack.onOutcome(new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+      ack.outcome.settle(new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
     }
   }
 
@@ -135,9 +151,9 @@ export class ClusterLink {
     this.post(requestId, [ClusterMessage.REQUEST_DONE, requestId, sourceId, targetId, error?.toPayload() ?? null]);
   }
 
-  relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
+  relayWithAck(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): void {
     const ackId = ++this.nextAckId;
-    this.pendingAcks.set(ackId, { onOutcome, connectionId, event, deadline: Date.now() + this.ackTimeoutMs + NODE_HOP_MS });
+    this.pendingAcks.set(ackId, { outcome, connectionId, event, deadline: Date.now() + this.ackTimeoutMs + NODE_HOP_MS });
     this.ackSweep ??= setInterval(() => this.expireAcks(), ACK_SWEEP_MS);
     this.post(connectionId, [ClusterMessage.RELAY_WITH_ACK, connectionId, event, args, ackId, this.channel.tag]);
   }
@@ -185,28 +201,31 @@ export class ClusterLink {
   }
 
   private deliverWithAck(connectionId: string, event: string, args: unknown[], ackId: number, replyTag: string): void {
-    const reply = (error: P2pError | undefined, results: unknown[]) => {
-      const frame: ClusterFrame = [ClusterMessage.RELAY_REPLY, ackId, error?.toPayload() ?? null, error ? NO_RESULTS : results];
-      if (replyTag === this.channel.tag) return this.receive(frame);
-      this.local.metrics?.cluster('sent', ClusterMessage.RELAY_REPLY);
-      this.channel.post(replyTag, frame);
-    };
+    const outcome = new RemoteAckOutcome(this.reply, replyTag, ackId);
     let delivered = false;
     try {
-      delivered = this.local.relayWithAckLocally(connectionId, event, args, reply);
+      delivered = this.local.relayWithAckLocally(connectionId, event, args, outcome);
     } catch {
-      return reply(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', event), NO_RESULTS);
+      return outcome.settle(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', event), NO_RESULTS);
     }
-    if (!delivered) reply(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+    if (!delivered) outcome.settle(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
   }
+
+  /** Sends a relay-with-ack's outcome to the node its sender is on (`replyTag`); one function for every relay. */
+  private readonly reply: ReplyPoster = (replyTag, ackId, error, results) => {
+    const frame: ClusterFrame = [ClusterMessage.RELAY_REPLY, ackId, error?.toPayload() ?? null, error ? NO_RESULTS : results];
+    if (replyTag === this.channel.tag) return this.receive(frame);
+    this.local.metrics?.cluster('sent', ClusterMessage.RELAY_REPLY);
+    this.channel.post(replyTag, frame);
+  };
 
   private settleAck(ackId: number, error: P2pErrorPayload | null, results: unknown[]): void {
     const pending = this.pendingAcks.get(ackId);
     if (!pending) return;
     this.pendingAcks.delete(ackId);
-    if (error) pending.onOutcome(P2pError.fromPayload(error), NO_RESULTS);
+    if (error) pending.outcome.settle(P2pError.fromPayload(error), NO_RESULTS);
     // The results are handed over (the sender's side may put its `null` in front of them in place).
-    else pending.onOutcome(undefined, Array.isArray(results) ? results : []);
+    else pending.outcome.settle(undefined, Array.isArray(results) ? results : []);
   }
 
   /** A frame of this node's that did not reach its node: what waits on it is told, the rest is lost. */
@@ -232,7 +251,7 @@ export class ClusterLink {
       // The timeout is the same for all, so deadlines come in insertion order: stop at the first still running.
       if (pending.deadline > now) return;
       this.pendingAcks.delete(ackId);
-      pending.onOutcome(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(pending.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+      pending.outcome.settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(pending.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
     }
     clearInterval(this.ackSweep);
     this.ackSweep = undefined;
@@ -243,7 +262,7 @@ export class ClusterLink {
     for (const [ackId, pending] of this.pendingAcks) {
       if (!gone.has(pending.connectionId)) continue;
       this.pendingAcks.delete(ackId);
-      pending.onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+      pending.outcome.settle(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
     }
   }
 }

@@ -72,17 +72,17 @@ export class ConnectionRouter implements ClientTransport, GatewayContext, LocalN
     return undefined;
   }
 
-  relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void {
-    if (this.relayWithAckLocally(connectionId, event, args, onOutcome)) return;
-    if (this.cluster) return this.cluster.relayWithAck(connectionId, event, args, onOutcome);
-    onOutcome(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+  relayWithAck(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): void {
+    if (this.relayWithAckLocally(connectionId, event, args, outcome)) return;
+    if (this.cluster) return this.cluster.relayWithAck(connectionId, event, args, outcome);
+    outcome.settle(new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
   }
 
-  relayWithAckLocally(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): boolean {
+  relayWithAckLocally(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): boolean {
     const target = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
     if (!target) return false;
-    if (this.slowConsumers?.isSlow(target)) onOutcome(new P2pError('PEER_SLOW', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
-    else deliverWithAck(target, event, args, this.options.ackTimeoutMs, onOutcome);
+    if (this.slowConsumers?.isSlow(target)) outcome.settle(new P2pError('PEER_SLOW', undefined, P2pEvent.EMIT_ACKNOWLEDGE), []);
+    else deliverWithAck(target, event, args, this.options.ackTimeoutMs, outcome);
     return true;
   }
 

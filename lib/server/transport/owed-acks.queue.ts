@@ -1,15 +1,16 @@
 import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { AckDeadlineSweeper, DeadlineQueue } from './ack-deadline.sweeper.js';
+import type { AckOutcome } from './p2p-connection.state.js';
 
 const NO_RESULTS: unknown[] = [];
-
-/** Receives an owed ack's outcome exactly once (`AckOutcome`; declared here so the connection state can name this). */
-type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
 
 /** One relay with ack its target owes an answer to: a plain record (no closure, no timer of its own). */
 export interface OwedAck {
   readonly event: string;
-  readonly onOutcome: AckOutcome;
+  /** The sender's side, told the outcome once. */
+  readonly outcome: AckOutcome;
+  /** The queue it is in (Socket.IO's callback for the answer reaches the queue through the record). */
+  readonly queue: OwedAcks;
   /** `Date.now()` past which the sweep fails it with ACK_TIMEOUT (Infinity: Socket.IO times it, see `forget`). */
   readonly deadline: number;
   /** Socket.IO's ack id on the target socket, so a timed-out ack's callback can be dropped there. */
@@ -29,11 +30,8 @@ export function ackTimeoutMessage(event: string): string {
  * the connection's departure (the gateway fails them all with PEER_DISCONNECTED). Answered entries leave the queue as
  * soon as every older one has; none outlives its deadline by more than a sweep period, so the queue holds at most the
  * acks relayed to the connection within `ackTimeoutMs`.
- *
- * Iterating it gives one function per unsettled ack that fails it with the error it is given, as the `Set` of
- * callbacks it replaces did (the gateway's disconnect handling), then `clear()` empties it.
  */
-export class OwedAcks implements DeadlineQueue, Iterable<(error: P2pError) => void> {
+export class OwedAcks implements DeadlineQueue {
   private head: OwedAck | undefined;
   private tail: OwedAck | undefined;
   private watched = false;
@@ -46,9 +44,9 @@ export class OwedAcks implements DeadlineQueue, Iterable<(error: P2pError) => vo
   ) {}
 
   /** Records an ack owed from now on; `ackId` is Socket.IO's id for it on the target. */
-  push(event: string, onOutcome: AckOutcome, ackId: number): OwedAck {
+  push(event: string, outcome: AckOutcome, ackId: number): OwedAck {
     const deadline = this.forget ? Date.now() + this.ackTimeoutMs : Infinity;
-    const owed: OwedAck = { event, onOutcome, deadline, ackId, settled: false, next: undefined };
+    const owed: OwedAck = { event, outcome, queue: this, deadline, ackId, settled: false, next: undefined };
     if (this.tail) this.tail.next = owed;
     else this.head = owed;
     this.tail = owed;
@@ -71,14 +69,14 @@ export class OwedAcks implements DeadlineQueue, Iterable<(error: P2pError) => vo
   answer(owed: OwedAck, error: P2pError | undefined, results: unknown[]): void {
     if (owed.settled) return;
     this.settle(owed);
-    owed.onOutcome(error, error ? NO_RESULTS : results);
+    owed.outcome.settle(error, error ? NO_RESULTS : results);
   }
 
   /** Fails one owed ack now (Socket.IO's own timer ran out, when it times them). */
   timedOut(owed: OwedAck): void {
     if (owed.settled) return;
     this.settle(owed);
-    owed.onOutcome(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(owed.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+    owed.outcome.settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(owed.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
   }
 
   /** Withdraws an ack whose relay could not be sent (the emit threw): it is owed nothing, and answered by the caller. */
@@ -95,7 +93,7 @@ export class OwedAcks implements DeadlineQueue, Iterable<(error: P2pError) => vo
       if (!owed.settled) {
         owed.settled = true;
         this.forget?.(owed.ackId);
-        owed.onOutcome(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(owed.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+        owed.outcome.settle(new P2pError('ACK_TIMEOUT', ackTimeoutMessage(owed.event), P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
       }
       owed = this.head;
     }
@@ -105,23 +103,18 @@ export class OwedAcks implements DeadlineQueue, Iterable<(error: P2pError) => vo
     return true;
   }
 
-  *[Symbol.iterator](): Iterator<(error: P2pError) => void> {
-    for (let owed = this.head; owed; owed = owed.next) {
-      if (owed.settled) continue;
-      const current = owed;
-      // The gateway fails every owed ack with one shared error; name this relay's event in each, as every failure does.
-      yield (error: P2pError) => {
-        if (current.settled) return;
-        this.settle(current);
-        current.onOutcome(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
-      };
-    }
-  }
-
-  /** Forgets every entry (the connection is gone; its owed acks were failed by iterating). */
-  clear(): void {
-    for (let owed = this.head; owed; owed = owed.next) owed.settled = true;
+  /**
+   * The connection is gone: every ack it still owes fails with `error` (the code and message, naming each relay's
+   * event as every failure does), oldest first, and the queue is emptied.
+   */
+  failAll(error: P2pError): void {
+    let owed = this.head;
     this.head = this.tail = undefined;
+    for (; owed; owed = owed.next) {
+      if (owed.settled) continue;
+      owed.settled = true;
+      owed.outcome.settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_RESULTS);
+    }
   }
 
   /** Marks `owed` settled and drops the settled entries at the front (answers mostly come in order). */

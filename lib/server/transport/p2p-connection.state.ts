@@ -7,10 +7,16 @@ import type { ResumedClient } from '../stores/pairing-store.interface.js';
 import type { OwedAcks } from './owed-acks.queue.js';
 
 /**
- * Receives a relay-with-ack's outcome exactly once: the peer's results, or the error. Without an error, `results` is
- * the outcome's own array, handed over: the receiver may change it (never a shared constant).
+ * Receives a relay-with-ack's outcome exactly once (`settle`): the peer's results, or the error. Without an error,
+ * `results` is the outcome's own array, handed over: the receiver may change it (never a shared constant).
+ *
+ * An object with a method rather than a callback: the sender's side of a relay with ack is one record (the sender, its
+ * ack, its protocol) that travels through the router, the cluster link and the target's queue of owed acks as it is,
+ * with no closure made per relay to carry it.
  */
-export type AckOutcome = (error: P2pError | undefined, results: unknown[]) => void;
+export interface AckOutcome {
+  settle(error: P2pError | undefined, results: unknown[]): void;
+}
 
 /** Why a relay could not be handed to the peer's connection. */
 export type RelayRefusal = 'PEER_DISCONNECTED' | 'PEER_SLOW';
@@ -20,7 +26,7 @@ export interface HeldRelay {
   event: string;
   args: unknown[];
   /** Present for relays with ack. */
-  onOutcome?: AckOutcome;
+  outcome?: AckOutcome;
 }
 
 /**
@@ -48,8 +54,8 @@ export interface GatewayContext {
    * connection is nowhere, or it is over its buffered-bytes bound (a slow consumer).
    */
   relay(connectionId: string, event: string, args: unknown[]): RelayRefusal | undefined;
-  /** Delivers `event(...args, callback)` to a connection wherever it is; `onOutcome` gets the results or the error. */
-  relayWithAck(connectionId: string, event: string, args: unknown[], onOutcome: AckOutcome): void;
+  /** Delivers `event(...args, callback)` to a connection wherever it is; `outcome` gets the results or the error. */
+  relayWithAck(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): void;
 }
 
 /** Per-connection state, kept in `socket.data.p2p`. */

@@ -127,10 +127,7 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     const peer = conn.peer;
     conn.peer = undefined;
     const gone = new P2pError('PEER_DISCONNECTED');
-    if (conn.owedAcks) {
-      for (const settle of conn.owedAcks) settle(gone);
-      conn.owedAcks.clear();
-    }
+    conn.owedAcks?.failAll(gone);
     const dropped = reason !== undefined && (TRANSPORT_DROPS.has(reason) || (reason === 'forced close' && this.drain.isDraining));
     if (dropped && peer && conn.canResume && this.options.reconnectGraceMs > 0) {
       // Likely held (the store decides): the peer holds its relays from now on, not once the store has answered, and

@@ -2,7 +2,7 @@ import { P2pError, type P2pErrorPayload, P2pEvent } from '../../protocol/index.j
 import type { AckOutcome, HeldRelay, P2pConnection, P2pSocket, RelayRefusal } from './p2p-connection.state.js';
 import { OVERSIZED_ACK } from './socket-decoder.hooks.js';
 import { ackDeadlineSweeperOf } from './ack-deadline.sweeper.js';
-import { OwedAcks, ackTimeoutMessage } from './owed-acks.queue.js';
+import { type OwedAck, OwedAcks, ackTimeoutMessage } from './owed-acks.queue.js';
 
 const NO_ARGS: unknown[] = [];
 
@@ -22,29 +22,31 @@ function owedAcksOf(target: P2pSocket, ackTimeoutMs: number): OwedAcks {
   return new OwedAcks(ackDeadlineSweeperOf(target.data.p2p.gateway, ackTimeoutMs), ackTimeoutMs, forget);
 }
 
-/** An answer too long to pass on (the arity guard replaced its values with OVERSIZED_ACK): INVALID_PAYLOAD instead. */
-function refusedAnswer(results: unknown[], event: string): P2pError | undefined {
-  if (results[0] !== OVERSIZED_ACK) return undefined;
-  return new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${event}")`, P2pEvent.EMIT_ACKNOWLEDGE);
+/** What the peer's answer to an owed ack becomes: INVALID_PAYLOAD when too long to pass on, else its values. */
+function answerOwed(owed: OwedAck, results: unknown[]): void {
+  if (results[0] !== OVERSIZED_ACK) return owed.queue.answer(owed, undefined, results);
+  // The arity guard replaced the values of an answer that was too long with OVERSIZED_ACK.
+  const error = new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${owed.event}")`, P2pEvent.EMIT_ACKNOWLEDGE);
+  owed.queue.answer(owed, error, results);
 }
 
 /**
- * Emits `event(...args, callback)` to the peer's socket; `onOutcome` gets what the peer passed to the callback, or
+ * Emits `event(...args, callback)` to the peer's socket; `outcome` gets what the peer passed to the callback, or
  * ACK_TIMEOUT after `ackTimeoutMs` (within a sweep period), or PEER_DISCONNECTED if the peer's connection ends first.
- * Per relay this costs one record in the target's queue of owed acks and one callback for Socket.IO; the deadline is
- * the gateway's sweep's business.
+ * Per relay this costs one record in the target's queue of owed acks and the one callback Socket.IO needs; the
+ * deadline is the gateway's sweep's business.
  */
-export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, onOutcome: AckOutcome): void {
+export function deliverWithAck(target: P2pSocket, event: string, args: unknown[], ackTimeoutMs: number, outcome: AckOutcome): void {
   const conn = target.data.p2p;
   const owed = (conn.owedAcks ??= owedAcksOf(target, ackTimeoutMs));
   const ackId = (target as unknown as SocketAckInternals).nsp._ids;
   if (typeof ackId !== 'number' || !owed.sweeps) {
     // Without the internals, Socket.IO times the ack (and forgets its callback) itself.
-    const timed = owed.push(event, onOutcome, -1);
+    const timed = owed.push(event, outcome, -1);
     try {
       target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
         if (timedOut) owed.timedOut(timed);
-        else owed.answer(timed, refusedAnswer(results, event), results);
+        else answerOwed(timed, results);
       });
     } catch (error) {
       owed.withdraw(timed);
@@ -52,10 +54,10 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
     }
     return;
   }
-  const record = owed.push(event, onOutcome, ackId);
+  const record = owed.push(event, outcome, ackId);
   try {
     // Socket.IO takes the next id of the namespace (`ackId`) for this callback.
-    target.emit(event, ...args, (...results: unknown[]) => owed.answer(record, refusedAnswer(results, event), results));
+    target.emit(event, ...args, (...results: unknown[]) => answerOwed(record, results));
   } catch (error) {
     // Not encodable: the caller answers the sender with INVALID_PAYLOAD; nothing is owed.
     owed.withdraw(record);
@@ -64,13 +66,13 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
 }
 
 /** Holds a relay for the peer while it is away. False when the outbox is full (the sender gets BUFFER_FULL). */
-export function holdRelay(conn: P2pConnection, event: string, args: unknown[], onOutcome?: AckOutcome): boolean {
+export function holdRelay(conn: P2pConnection, event: string, args: unknown[], outcome?: AckOutcome): boolean {
   const outbox = (conn.outbox ??= []);
   if (outbox.length >= conn.gateway.options.reconnectBufferSize) {
     conn.gateway.metrics?.refused('BUFFER_FULL');
     return false;
   }
-  outbox.push(onOutcome ? { event, args, onOutcome } : { event, args });
+  outbox.push(outcome ? { event, args, outcome } : { event, args });
   return true;
 }
 
@@ -86,8 +88,8 @@ export function flushHeldRelays(conn: P2pConnection, sender: P2pSocket, targetCo
   let refusal: RelayRefusal | undefined;
   for (const held of outbox) {
     try {
-      if (held.onOutcome) {
-        conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.onOutcome);
+      if (held.outcome) {
+        conn.gateway.relayWithAck(targetConnectionId, held.event, held.args, held.outcome);
         continue;
       }
       const refusedNow = conn.gateway.relay(targetConnectionId, held.event, held.args);
@@ -97,7 +99,7 @@ export function flushHeldRelays(conn: P2pConnection, sender: P2pSocket, targetCo
       }
     } catch {
       // Not encodable (it was checked like any relay, but nesting depth only shows when encoding): that one is lost.
-      held.onOutcome?.(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+      held.outcome?.settle(new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded', P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
     }
   }
   if (refusal) reportUndelivered(refused, sender, new P2pError(refusal));
@@ -118,7 +120,7 @@ export function failHeldRelays(conn: P2pConnection, sender: P2pSocket, error: P2
 function reportUndelivered(relays: HeldRelay[], sender: P2pSocket, error: P2pError): void {
   let unacknowledged = 0;
   for (const held of relays) {
-    if (held.onOutcome) held.onOutcome(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
+    if (held.outcome) held.outcome.settle(new P2pError(error.code, error.message, P2pEvent.EMIT_ACKNOWLEDGE), NO_ARGS);
     else if (held.event === P2pEvent.FRAME) sender.emit(P2pEvent.ERROR, frameErrorPayload(error, held.args[0]));
     else unacknowledged++;
   }

@@ -1,18 +1,14 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, isReservedEventName } from '../../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.state.js';
-import { type AckOutcome, type RelayRefusal, frameErrorPayload, holdRelay } from '../peer.delivery.js';
-import { type AnyFunction, dataArgument, sendError, trailingAck } from './handler.replies.js';
+import { type RelayRefusal, frameErrorPayload, holdRelay } from '../peer.delivery.js';
+import { dataArgument, sendError, trailingAck } from './handler.replies.js';
+import { RelayAckOutcome, failRelayWithAck, unencodable } from './relay-ack.outcome.js';
 import { relayBytesOf } from '../socket-decoder.hooks.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
 /** Positional arguments of one relayed event; spreading far more would overflow the call stack. */
 const MAX_RELAY_ARGS = 256;
 const NO_ARGS: unknown[] = [];
-
-/** What a send that Socket.IO could not encode (nesting too deep for its encoder) is reported as. */
-function unencodable(relayEvent: string): P2pError {
-  return new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded (nested too deep)', relayEvent);
-}
 
 interface RelayRequest {
   event: string;
@@ -130,39 +126,6 @@ function deliverFrame(conn: P2pConnection, frame: object): P2pError | undefined 
 }
 
 /**
- * Reports a relay with ack's failure to its sender: through the ack for protocol 2 (error-first), as P2P_ERROR for
- * protocol 1 (whose ack carries only the peer's results) or when there is no ack.
- */
-function failRelayWithAck(sender: P2pSocket, answer: AnyFunction | undefined, errorFirst: boolean, error: P2pError): void {
-  if (answer && errorFirst) answer(error.toPayload());
-  else sendError(sender, error);
-}
-
-/**
- * Passes the outcome of a relay with ack to its sender: protocol 1 senders get `ack(...results)`, protocol 2 senders
- * `ack(null, ...results)`; failures as by `failRelayWithAck`. `results` is the outcome's own array (never shared when
- * there is no error), so the `null` goes in front of it in place, and the ack is applied to it once.
- */
-function answerRelayWithAck(
-  sender: P2pSocket,
-  answer: AnyFunction,
-  errorFirst: boolean,
-  startedAt: number | undefined,
-  error: P2pError | undefined,
-  results: unknown[],
-): void {
-  const metrics = sender.data.p2p.gateway.metrics;
-  if (startedAt !== undefined) metrics?.acked(startedAt, error);
-  if (error) return failRelayWithAck(sender, answer, errorFirst, error);
-  try {
-    if (errorFirst) results.unshift(null);
-    Reflect.apply(answer, undefined, results);
-  } catch {
-    failRelayWithAck(sender, answer, errorFirst, unencodable(P2pEvent.EMIT_ACKNOWLEDGE));
-  }
-}
-
-/**
  * `P2P_EMIT_ACKNOWLEDGE({targetClientId, event, args}, ack)`: delivers `event(...args, callback)` to the peer; what the
  * peer passes to the callback reaches `ack`. Protocol 1 senders get `ack(...results)` and failures as P2P_ERROR;
  * protocol 2 senders get `ack(null, ...results)` or `ack(error)`.
@@ -184,17 +147,17 @@ export function onRelayWithAck(this: P2pSocket, payloadArgument: unknown): void 
   }
   const startedAt = conn.gateway.metrics?.relayedWithAck(conn, relayBytesOf(payload));
   conn.gateway.engine.relayStats.relayedMessages++;
-  // The one closure of a relay with ack on this node (the target's side keeps a record and Socket.IO's callback).
-  const onOutcome: AckOutcome = (error, results) => answerRelayWithAck(sender, answer, errorFirst, startedAt, error, results);
+  // The sender's record (the target's side keeps one more, and Socket.IO its callback): no closure to carry it.
+  const outcome = new RelayAckOutcome(sender, answer, errorFirst, startedAt);
   const peerConnectionId = conn.peer!.connectionId;
   if (peerConnectionId === undefined) {
-    if (!holdRelay(conn, checked.event, checked.args, onOutcome)) {
+    if (!holdRelay(conn, checked.event, checked.args, outcome)) {
       failRelayWithAck(sender, answer, errorFirst, new P2pError('BUFFER_FULL', undefined, P2pEvent.EMIT_ACKNOWLEDGE));
     }
     return;
   }
   try {
-    conn.gateway.relayWithAck(peerConnectionId, checked.event, checked.args, onOutcome);
+    conn.gateway.relayWithAck(peerConnectionId, checked.event, checked.args, outcome);
   } catch {
     failRelayWithAck(sender, answer, errorFirst, unencodable(P2pEvent.EMIT_ACKNOWLEDGE));
   }
