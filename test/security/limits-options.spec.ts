@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_P2P_LIMITS, resolveP2pOptions } from '../../lib/server/index.js';
-import { TokenBucket } from '../../lib/server/limits/token.bucket.js';
+import { refilledTokens } from '../../lib/server/limits/token.bucket.js';
 
 describe('security: limit options', () => {
   it('applies the documented defaults', () => {
@@ -58,21 +58,18 @@ describe('security: limit options', () => {
   });
 });
 
-describe('security: TokenBucket', () => {
-  it('starts full, refuses what it does not hold, and refills with time up to its capacity', () => {
-    const bucket = new TokenBucket(0.002, 3, 0); // 2 per second
-    expect([bucket.take(1, 0), bucket.take(1, 0), bucket.take(1, 0), bucket.take(1, 0)]).toEqual([true, true, true, false]);
-    expect(bucket.take(1, 499)).toBe(false);
-    expect(bucket.take(1, 500)).toBe(true);
-    expect(bucket.available(100_000)).toBe(3);
-    expect(bucket.take(4, 100_000)).toBe(false);
-    expect(bucket.available(100_000)).toBe(3);
+describe('security: the token refill rule', () => {
+  it('refills with elapsed time at its rate, up to the capacity', () => {
+    const perMs = 0.002; // 2 per second
+    expect(refilledTokens(0, 0, 499, perMs, 3)).toBeCloseTo(0.998);
+    expect(refilledTokens(0, 0, 500, perMs, 3)).toBe(1);
+    expect(refilledTokens(2.5, 1000, 1250, perMs, 3)).toBe(3);
+    expect(refilledTokens(0, 0, 100_000, perMs, 3)).toBe(3);
   });
 
-  it('ignores a clock that goes backwards', () => {
-    const bucket = new TokenBucket(1, 10, 1000);
-    bucket.spend(10);
-    expect(bucket.available(500)).toBe(0);
-    expect(bucket.available(1005)).toBe(5);
+  it('refills nothing when the clock stands still or goes backwards', () => {
+    expect(refilledTokens(0, 1000, 1000, 1, 10)).toBe(0);
+    expect(refilledTokens(4, 1000, 500, 1, 10)).toBe(4);
+    expect(refilledTokens(0, 1000, 1005, 1, 10)).toBe(5);
   });
 });

@@ -11,7 +11,7 @@ const VIOLATION_WINDOW_MS = 60_000;
  * as a violation, and too many close the connection (after the refusal has been sent).
  *
  * The five token buckets (relay messages, relay bytes, pairing requests, list requests, violations) are numeric fields
- * of this one object, each a token count and the time it was last read, rather than five `TokenBucket` objects: this
+ * of this one object, each a token count and the time it was last read, rather than five bucket objects: this
  * is built for every connection, and the rates are the gateway's, read from its resolved limits. A bucket whose rate
  * is off is never read.
  */
