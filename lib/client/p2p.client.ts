@@ -122,8 +122,11 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private readonly gatewayWatch: GatewayWatch;
   /** Option `webrtc`; undefined when off. */
   private readonly webrtcOptions?: P2pClientWebRtcOptions;
-  /** The clientId this client declared (option, or `socket.auth`), for the direct path's roles. */
-  private readonly ownId?: string;
+  /**
+   * This client's clientId, for the direct path's roles: the one the gateway admitted its connection under (protocol 3
+   * P2P_SESSION), else the one it declared (option, or `socket.auth`).
+   */
+  private ownId?: string;
   /** The current pairing's transport, when `webrtc` is on and the pairing is reliable. */
   private transportSwitch?: TransportSwitch;
   private currentTransport: P2pTransport = 'relay';
@@ -688,7 +691,11 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   /** The server's word on each connection: whether it kept this client's pairing. */
   private readonly onSession = (payload: unknown): void => {
-    const { resumed, peerId, peerProtocol, rates } = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
+    const { resumed, clientId, peerId, peerProtocol, rates } = (
+      typeof payload === 'object' && payload !== null ? payload : {}
+    ) as SessionPayload;
+    // The id the gateway admitted this connection under (protocol 3) is the one the peer and the direct path know.
+    if (typeof clientId === 'string' && clientId.length > 0) this.ownId = clientId;
     // Each connection has rate limits of its own on the server, starting full.
     this.relayRates = typeof rates === 'object' && rates !== null ? rates : undefined;
     clearTimeout(this.resumeTimer);

@@ -56,6 +56,11 @@ export interface P2pHandshakeAuth {
 /** `P2P_SESSION`'s argument. */
 export interface SessionPayload {
   resumed: boolean;
+  /**
+   * Protocol 3: the clientId the gateway admitted this connection under (from `auth`, the `clientId` query, or the
+   * app's authenticator), so a client that did not declare it in `auth` still knows it.
+   */
+  clientId?: string;
   peerId?: string;
   /** Protocol 3: the resumed peer's protocol version. */
   peerProtocol?: number;

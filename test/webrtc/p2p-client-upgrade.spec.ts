@@ -2,7 +2,14 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
 import { Registry } from 'prom-client';
 import type { Socket } from 'socket.io-client';
-import type { P2pClient, P2pClientWebRtcOptions, P2pTransport, RTCPeerConnectionConstructor } from '../../lib/client/index.js';
+import { io } from 'socket.io-client';
+import {
+  P2pClient,
+  type P2pClientOptions,
+  type P2pClientWebRtcOptions,
+  type P2pTransport,
+  type RTCPeerConnectionConstructor,
+} from '../../lib/client/index.js';
 import type { P2pModuleOptions } from '../../lib/server/index.js';
 import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
 import { eventually } from '../support/eventually.js';
@@ -33,7 +40,11 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
   }
 
   /** A client on the gateway whose peer connections are recorded, with every transport change it reported. */
-  async function client(clientId: string, webrtc: Partial<P2pClientWebRtcOptions> | false = {}, reconnecting = false) {
+  async function client(
+    clientId: string,
+    webrtc: Partial<P2pClientWebRtcOptions> | false = {},
+    connect: 'option' | 'reconnecting' | 'query only' = 'option',
+  ) {
     const connections: RTCPeerConnection[] = [];
     class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
       constructor(config: RTCConfiguration) {
@@ -49,7 +60,12 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
         ...webrtc,
       },
     };
-    const p2p = reconnecting ? await reconnectingClient(harness, clientId, options) : await connectClient(harness, clientId, options);
+    const p2p =
+      connect === 'reconnecting'
+        ? await reconnectingClient(harness, clientId, options)
+        : connect === 'query only'
+          ? await queryOnlyClient(clientId, options)
+          : await connectClient(harness, clientId, options);
     const transports: P2pTransport[] = [];
     p2p.on('transport', (transport) => transports.push(transport));
     // The network rule: every candidate offered to this client must be on loopback.
@@ -60,9 +76,25 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     return { p2p, connections, transports, candidates };
   }
 
-  async function pair(a: P2pClient<Socket>, b: P2pClient<Socket>) {
+  /** A client whose id the gateway reads from the `?clientId=` query: neither the option nor `socket.auth` holds it. */
+  async function queryOnlyClient(clientId: string, options: P2pClientOptions) {
+    const socket = io(harness.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      autoConnect: false,
+      query: { clientId },
+    });
+    harness.sockets.push(socket);
+    const p2p = new P2pClient(socket, options);
+    socket.connect();
+    await waitFor(socket, 'connect');
+    return p2p;
+  }
+
+  async function pair(a: P2pClient<Socket>, b: P2pClient<Socket>, bId = (b.socket.auth as { clientId: string }).clientId) {
     const paired = waitFor(b, 'paired');
-    await a.pair((b.socket.auth as { clientId: string }).clientId);
+    await a.pair(bId);
     await paired;
   }
 
@@ -186,8 +218,8 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
 
   it("survives a cut of the offerer's connection while direct: resumes on the relay, loses nothing, upgrades again", async () => {
     await start({ webrtc: {}, reconnectGraceMs: 10_000 });
-    const alice = await client('A', {}, true);
-    const bob = await client('B', {}, true);
+    const alice = await client('A', {}, 'reconnecting');
+    const bob = await client('B', {}, 'reconnecting');
     const atBob = collect(bob.p2p, 'n');
     let resumed = 0;
     alice.p2p.on('resumed', () => resumed++);
@@ -250,6 +282,24 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
     expect(got).toEqual(range(1, 20));
     expect(alice.transports).toEqual([]);
     expect(bob.p2p.transport).toBe('relay');
+  });
+
+  it('upgrades a client whose clientId came only through the ?clientId= query: the gateway tells it in P2P_SESSION', async () => {
+    await start();
+    const errors: unknown[] = [];
+    const alice = await client('A', {}, 'query only');
+    alice.p2p.on('error', (error) => errors.push(error));
+    expect(alice.p2p.socket.auth).not.toHaveProperty('clientId');
+    const bob = await client('B');
+    const got = collect(alice.p2p, 'n');
+    await pair(bob.p2p, alice.p2p, 'A');
+    await until(() => alice.p2p.transport === 'direct' && bob.p2p.transport === 'direct', 'both sides direct', 30_000);
+    // 'A' offers (the smaller id): it could only pick that role knowing its own id.
+    expect(alice.connections.length).toBeGreaterThan(0);
+    for (const n of range(1, 20)) bob.p2p.emit('n', n);
+    await until(() => got.length === 20, 'the messages over the data channel');
+    expect(got).toEqual(range(1, 20));
+    expect(errors).toEqual([]);
   });
 
   it('stays on the relay when the gateway does not allow an upgrade, and tries nothing', async () => {

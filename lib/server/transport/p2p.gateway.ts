@@ -7,7 +7,7 @@ import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './socket-decoder.hooks.js';
 import { takeOverConnectionEvents } from './connection-events.binding.js';
 import { setGatewayMetadata } from './nest-metadata.helper.js';
-import type { P2pSocket } from './p2p-connection.state.js';
+import type { P2pConnection, P2pSocket } from './p2p-connection.state.js';
 import { P2P_CLUSTER, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { GatewayMeter } from '../metrics/gateway.meter.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -115,7 +115,7 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;
-    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn.protocolVersion, resumed, this.relayRates));
+    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn, resumed, this.relayRates));
     // What the previous connection of its session held for its peer came over as it was admitted (GraceOutboxes).
     if (resumed) this.engine.activate(socket.id, resumed);
   }
@@ -151,12 +151,13 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
  * `P2P_SESSION`'s argument. Protocol 3 clients also learn their relay rates and, when they resumed, their peer's
  * version.
  */
-function sessionPayload(protocolVersion: number, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
-  if (protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
-  if (!resumed) return { resumed: false, rates };
+function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
+  if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
+  const { clientId } = conn;
+  if (!resumed) return { resumed: false, clientId, rates };
   const peer = resumed.peer;
-  if (!peer) return { resumed: true, rates };
-  return { resumed: true, peerId: peer.clientId, peerProtocol: peer.protocolVersion, rates };
+  if (!peer) return { resumed: true, clientId, rates };
+  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol: peer.protocolVersion, rates };
 }
 
 function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {
