@@ -5,6 +5,7 @@ import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, type RelayRates, type Sessio
 import { createConnectionMiddleware } from './connection.middleware.js';
 import { P2P_EVENT_HANDLERS } from './handlers/index.js';
 import { guardInboundArity } from './socket-decoder.hooks.js';
+import { coalesceWebSocketWrites } from './websocket-writes.hooks.js';
 import { takeOverConnectionEvents } from './connection-events.binding.js';
 import { setGatewayMetadata } from './nest-metadata.helper.js';
 import type { P2pConnection, P2pSocket } from './p2p-connection.state.js';
@@ -112,6 +113,7 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     if (conn.releaseIfNeverConnected) socket.conn.off('close', conn.releaseIfNeverConnected);
     conn.releaseIfNeverConnected = undefined;
     guardInboundArity(socket);
+    coalesceWebSocketWrites(socket);
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;
