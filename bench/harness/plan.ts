@@ -52,8 +52,11 @@ function plan(rounds: number, warmupMs: number, measureMs: number, clientCounts:
   };
 }
 
-/** Many short rounds rather than a few long ones: on a shared machine, noise then hits both servers alike. */
-export const FULL_PLAN = plan(9, 500, 2000, [5000, 10_000], 3);
+/**
+ * Many short rounds rather than a few long ones: on a shared machine, noise then hits both servers alike. An even count,
+ * so that each server goes first in as many rounds as the other (run.ts alternates the order).
+ */
+export const FULL_PLAN = plan(10, 500, 2000, [5000, 10_000], 3);
 export const SHORT_PLAN = plan(1, 300, 1000, [1000, 2000], 1);
 
 /** How many measurements a plan makes, for the progress counter. */
