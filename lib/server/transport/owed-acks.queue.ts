@@ -1,8 +1,20 @@
 import { P2pError, P2pEvent } from '../../protocol/index.js';
 import type { AckDeadlineSweeper, DeadlineQueue } from './ack-deadline.sweeper.js';
-import type { AckOutcome } from './p2p-connection.state.js';
 
 const NO_RESULTS: unknown[] = [];
+
+/**
+ * Receives a relay-with-ack's outcome exactly once (`settle`): the peer's results, or the error. Without an error,
+ * `results` is the outcome's own array, handed over: the receiver may change it (never a shared constant).
+ *
+ * An object with a method rather than a callback: the sender's side of a relay with ack is one record (the sender, its
+ * ack, its protocol) that travels through the router, the cluster link and the target's queue of owed acks as it is,
+ * with no closure made per relay to carry it. Declared beside the queue that holds it, so that the connection state
+ * (which names the queue) stays a leaf.
+ */
+export interface AckOutcome {
+  settle(error: P2pError | undefined, results: unknown[]): void;
+}
 
 /** One relay with ack its target owes an answer to: a plain record (no closure, no timer of its own). */
 export interface OwedAck {

@@ -4,19 +4,9 @@ import type { PairingEngine } from '../pairing/pairing.engine.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import type { P2pError, P2pErrorCode } from '../../protocol/index.js';
 import type { ResumedClient } from '../stores/pairing-store.interface.js';
-import type { OwedAcks } from './owed-acks.queue.js';
+import type { AckOutcome, OwedAcks } from './owed-acks.queue.js';
 
-/**
- * Receives a relay-with-ack's outcome exactly once (`settle`): the peer's results, or the error. Without an error,
- * `results` is the outcome's own array, handed over: the receiver may change it (never a shared constant).
- *
- * An object with a method rather than a callback: the sender's side of a relay with ack is one record (the sender, its
- * ack, its protocol) that travels through the router, the cluster link and the target's queue of owed acks as it is,
- * with no closure made per relay to carry it.
- */
-export interface AckOutcome {
-  settle(error: P2pError | undefined, results: unknown[]): void;
-}
+export type { AckOutcome };
 
 /** Why a relay could not be handed to the peer's connection. */
 export type RelayRefusal = 'PEER_DISCONNECTED' | 'PEER_SLOW';
