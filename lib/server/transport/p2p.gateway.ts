@@ -128,16 +128,16 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     if (!conn) return;
     const peer = conn.peer;
     conn.peer = undefined;
-    const gone = new P2pError('PEER_DISCONNECTED');
-    conn.owedAcks?.failAll(gone);
+    // Errors only when something is owed or held: a P2pError captures a stack trace, and most departures owe nothing.
+    if (conn.owedAcks) conn.owedAcks.failAll(new P2pError('PEER_DISCONNECTED'));
     const dropped = reason !== undefined && (TRANSPORT_DROPS.has(reason) || (reason === 'forced close' && this.drain.isDraining));
     if (dropped && peer && conn.canResume && this.options.reconnectGraceMs > 0) {
       // Likely held (the store decides): the peer holds its relays from now on, not once the store has answered, and
       // what this connection held for its peer waits for the session to come back (until the engine ends the grace).
       if (peer.connectionId !== undefined) this.router?.setPeer(peer.connectionId, { clientId: conn.clientId });
       this.outboxes.keep(socket.id, conn);
-    } else {
-      failHeldRelays(conn, socket, gone);
+    } else if (conn.outbox) {
+      failHeldRelays(conn, socket, new P2pError('PEER_DISCONNECTED'));
     }
     this.departures.record(conn.clientId, socket.id, dropped, this.drain.isDraining);
   }
