@@ -2,7 +2,6 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
 import { Registry } from 'prom-client';
 import type { Socket } from 'socket.io-client';
-import { io } from 'socket.io-client';
 import {
   P2pClient,
   type P2pClientOptions,
@@ -13,7 +12,7 @@ import {
 import type { P2pModuleOptions } from '../../lib/server/index.js';
 import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
 import { eventually } from '../support/eventually.js';
-import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
+import { type GatewayHarness, connectClient, rawSocket, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { reconnectingClient } from '../grace/grace-support.js';
 import { cutConnection } from '../support/network-cut.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
@@ -78,14 +77,7 @@ describe('P2pClient option webrtc: a pairing upgraded to a direct data channel, 
 
   /** A client whose id the gateway reads from the `?clientId=` query: neither the option nor `socket.auth` holds it. */
   async function queryOnlyClient(clientId: string, options: P2pClientOptions) {
-    const socket = io(harness.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      autoConnect: false,
-      query: { clientId },
-    });
-    harness.sockets.push(socket);
+    const socket = rawSocket(harness, { clientId }, { autoConnect: false });
     const p2p = new P2pClient(socket, options);
     socket.connect();
     await waitFor(socket, 'connect');

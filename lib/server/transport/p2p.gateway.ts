@@ -150,8 +150,8 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
 }
 
 /**
- * `P2P_SESSION`'s argument. Protocol 3 clients also learn their relay rates and, when they resumed, their peer's
- * version.
+ * `P2P_SESSION`'s argument. Protocol 3 clients also learn the clientId they were admitted under, their relay rates
+ * and, when they resumed, their peer's version.
  */
 function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
   if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };

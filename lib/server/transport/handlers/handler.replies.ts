@@ -21,6 +21,11 @@ export function dataArgument(value: unknown): unknown {
   return typeof value === 'function' ? undefined : value;
 }
 
+/** What a send that Socket.IO could not encode (nesting too deep for its encoder) is reported as. */
+export function unencodable(relayEvent: string): P2pError {
+  return new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded (nested too deep)', relayEvent);
+}
+
 /** Tells the client of a failure that has no ack to travel on. */
 export function sendError(socket: P2pSocket, error: P2pError): void {
   socket.emit(P2pEvent.ERROR, error.toPayload());

@@ -1,11 +1,6 @@
 import { P2pError, P2pEvent } from '../../../protocol/index.js';
 import type { AckOutcome, P2pSocket } from '../p2p-connection.state.js';
-import { type AnyFunction, sendError } from './handler.replies.js';
-
-/** What a send that Socket.IO could not encode (nesting too deep for its encoder) is reported as. */
-export function unencodable(relayEvent: string): P2pError {
-  return new P2pError('INVALID_PAYLOAD', 'the arguments could not be encoded (nested too deep)', relayEvent);
-}
+import { type AnyFunction, sendError, unencodable } from './handler.replies.js';
 
 /**
  * Reports a relay with ack's failure to its sender: through the ack for protocol 2 (error-first), as P2P_ERROR for

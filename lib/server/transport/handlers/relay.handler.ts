@@ -1,8 +1,8 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, isReservedEventName } from '../../../protocol/index.js';
 import type { P2pConnection, P2pSocket } from '../p2p-connection.state.js';
 import { type RelayRefusal, frameErrorPayload, holdRelay } from '../peer.delivery.js';
-import { dataArgument, sendError, trailingAck } from './handler.replies.js';
-import { RelayAckOutcome, failRelayWithAck, unencodable } from './relay-ack.outcome.js';
+import { dataArgument, sendError, trailingAck, unencodable } from './handler.replies.js';
+import { RelayAckOutcome, failRelayWithAck } from './relay-ack.outcome.js';
 import { relayBytesOf } from '../socket-decoder.hooks.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
