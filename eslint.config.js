@@ -3,7 +3,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['**/dist/', '**/node_modules/', 'coverage/', 'packages/server/docs/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -31,7 +31,7 @@ export default defineConfig(
   {
     // Handlers find the ack as the last argument, wherever it falls; reading `arguments` spares the relay path a rest
     // array per message.
-    files: ['lib/server/transport/handlers/**/*.ts'],
+    files: ['packages/server/src/transport/handlers/**/*.ts'],
     rules: { 'prefer-rest-params': 'off' },
   },
 );

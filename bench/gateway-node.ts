@@ -12,9 +12,9 @@ import 'reflect-metadata';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
-import { type P2pLimitsOptions, P2pModule, type P2pModuleOptions, PairingService } from '../lib/server/index.js';
-import { P2pGatewayBase } from '../lib/server/transport/p2p.gateway.js';
-import { PairingEngine } from '../lib/server/pairing/pairing.engine.js';
+import { type P2pLimitsOptions, P2pModule, type P2pModuleOptions, PairingService } from '../packages/server/src/index.js';
+import { P2pGatewayBase } from '../packages/server/src/transport/p2p.gateway.js';
+import { PairingEngine } from '../packages/server/src/pairing/pairing.engine.js';
 import type { Inspection, NodeReply, NodeRequest } from './ipc.js';
 
 // As in gateway-server.ts (not importable: importing it starts its app).

@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
-import { type P2pLimitsOptions, P2pModule } from '../lib/server/index.js';
+import { type P2pLimitsOptions, P2pModule } from '../packages/server/src/index.js';
 
 const NOT_BINDING: P2pLimitsOptions = {
   relayMessages: { perSecond: 10_000_000 },

@@ -5,7 +5,7 @@
  *   npm run build && node dist/bench/meter-cost.js
  * The cost figure itself, relay throughput with metrics on against off, comes from `npm run bench`.
  */
-import { GatewayMeter } from '../lib/server/metrics/gateway.meter.js';
+import { GatewayMeter } from '../packages/server/src/metrics/gateway.meter.js';
 
 const CALLS = 10_000_000;
 const senders = Array.from({ length: 100 }, (_, i) => ({ clientId: `c${i}`, peer: { clientId: `p${i}`, connectionId: `s${i}` } }));

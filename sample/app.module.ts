@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { P2pModule } from '../lib/server/index.js';
-import { P2pHealthIndicator } from '../lib/server/health/index.js';
+import { P2pModule } from '../packages/server/src/index.js';
+import { P2pHealthIndicator } from '../packages/server/src/health/index.js';
 import { BrowserPageModule } from './browser-page.module.js';
 import { HealthController } from './health.controller.js';
 

@@ -1,4 +1,4 @@
-import { P2pEvent, type P2pClient } from '../lib/client/index.js';
+import { P2pEvent, type P2pClient } from '../packages/client/src/index.js';
 import {
   DEFAULT_SERVER_URL,
   type Log,

@@ -9,9 +9,14 @@ import nodeDataChannel from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { Registry } from 'prom-client';
 import { io } from 'socket.io-client';
-import { P2pClient, type P2pTransport, type RTCPeerConnectionConstructor, iceServersForNodeDataChannel } from '../lib/client/index.js';
-import { P2pModule } from '../lib/server/index.js';
-import { P2pMetricsService } from '../lib/server/metrics/p2p-metrics.service.js';
+import {
+  P2pClient,
+  type P2pTransport,
+  type RTCPeerConnectionConstructor,
+  iceServersForNodeDataChannel,
+} from '../packages/client/src/index.js';
+import { P2pModule } from '../packages/server/src/index.js';
+import { P2pMetricsService } from '../packages/server/src/metrics/p2p-metrics.service.js';
 import { describeError } from './sample-client.js';
 
 /** The whole demo must finish within this bound, or it fails. */

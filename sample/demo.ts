@@ -1,6 +1,6 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { P2pDisconnectReason, P2pEvent } from '../lib/client/index.js';
+import { P2pDisconnectReason, P2pEvent } from '../packages/client/src/index.js';
 import { runClientA } from './client-a.js';
 import { B_ACK_RESULT, B_REPLY, startClientB } from './client-b.js';
 import { startSampleServer } from './main.js';

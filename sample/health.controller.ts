@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { P2pHealthIndicator } from '../lib/server/health/index.js';
+import { P2pHealthIndicator } from '../packages/server/src/health/index.js';
 
 /**
  * Probes for a load balancer or Kubernetes: `/health` (liveness: the store answers within a second and, on a cluster

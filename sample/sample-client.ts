@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
-import { P2pClient, P2pError } from '../lib/client/index.js';
+import { P2pClient, P2pError } from '../packages/client/src/index.js';
 
 /** Where the sample clients connect when run on their own (override with SERVER_URL). */
 export const DEFAULT_SERVER_URL = 'http://localhost:9000';

@@ -1,9 +1,14 @@
 // Browser bundles of the client, for pages without a bundler: `<script type="module">` imports them by URL.
-//   p2p-client.js       P2pClient and the protocol (lib/client); needs no other module, you hand it a socket
+//   p2p-client.js       P2pClient and the protocol (packages/client); needs no other module, you hand it a socket
 //   socket.io-client.js socket.io-client's `io`, `Manager` and `Socket`, so a page needs no CDN
-// Run by `npm run build` into dist/browser/; the end-to-end tests call buildBrowserBundles() into a folder of their own.
-import { argv } from 'node:process';
+// Run by the client's and the server's package builds into their dist/browser/ (`node scripts/build-browser.mjs DIR
+// [--report]`, DIR relative to the current folder); the end-to-end tests call buildBrowserBundles() into a folder of
+// their own. --report prints the client bundle's size, gzipped: the figure docs/control-center.md keeps.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { argv, cwd, stdout } from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,15 +25,15 @@ const common = {
   absWorkingDir: root,
 };
 
-/** Writes p2p-client.js and socket.io-client.js (with source maps) into `outdir`. */
-export async function buildBrowserBundles(outdir = `${root}dist/browser`) {
+/** Writes p2p-client.js and socket.io-client.js (with source maps) into `outdir` (absolute). */
+export async function buildBrowserBundles(outdir = `${root}packages/client/dist/browser`) {
   await Promise.all([
     build({
       ...common,
-      entryPoints: ['lib/client/index.ts'],
+      entryPoints: ['packages/client/src/index.ts'],
       outfile: `${outdir}/p2p-client.js`,
       tsconfig: 'tsconfig.json',
-      // lib/client imports only socket.io-client's types; should that change, the page passes its own copy in.
+      // The client imports nothing of socket.io-client; should that change, the page passes its own copy in.
       external: ['socket.io-client'],
     }),
     build({
@@ -44,6 +49,15 @@ export async function buildBrowserBundles(outdir = `${root}dist/browser`) {
   return outdir;
 }
 
+/** The gzipped size in bytes of the client bundle in `outdir`. */
+export async function gzippedClientBundleBytes(outdir) {
+  return gzipSync(await readFile(`${outdir}/p2p-client.js`), { level: 9 }).length;
+}
+
 if (argv[1] === fileURLToPath(import.meta.url)) {
-  await buildBrowserBundles(argv[2]);
+  const outdir = await buildBrowserBundles(argv[2] ? resolve(cwd(), argv[2]) : undefined);
+  if (argv.includes('--report')) {
+    const bytes = await gzippedClientBundleBytes(outdir);
+    stdout.write(`browser bundle p2p-client.js: ${(bytes / 1024).toFixed(1)} KB gzipped\n`);
+  }
 }

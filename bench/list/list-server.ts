@@ -12,8 +12,8 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { InMemoryPairingStore, P2pModule, type PairingStore } from '../../lib/server/index.js';
-import { RedisPairingStore } from '../../lib/server/stores/redis/index.js';
+import { InMemoryPairingStore, P2pModule, type PairingStore } from '../../packages/server/src/index.js';
+import { RedisPairingStore } from '../../packages/server/src/stores/redis/index.js';
 
 const bulk = Number(process.env.LIST_BULK ?? 0);
 const store: PairingStore =

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { pinningEnabled } from '../harness/pinning.js';
 

@@ -35,7 +35,7 @@ const IDLE = new Set(['(idle)', '(program)']);
 
 function packageOf(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
-  if (url.includes('/dist/lib/')) return 'lib/ (this project)';
+  if (url.includes('/dist/packages/')) return 'packages/ (this project)';
   if (url.includes('/dist/bench/bare-relay')) return 'bare relay (bench)';
   if (url.includes('/dist/bench/')) return 'bench probe';
   if (url.includes('/dist/sample/')) return 'sample app';
@@ -99,7 +99,7 @@ export function summariseProfile(path: string, window?: ProfileWindow, top = 25)
   const countLib = (id: number, inLibFunction: Set<string>) => {
     const node = byId.get(id)!;
     let path = inLibFunction;
-    if (node.callFrame.url.includes('/dist/lib/')) {
+    if (node.callFrame.url.includes('/dist/packages/')) {
       const { name, where } = keyOf(node);
       const key = `${name} ${where}`;
       if (!inLibFunction.has(key)) {
@@ -126,7 +126,7 @@ export function summariseProfile(path: string, window?: ProfileWindow, top = 25)
       .sort((a, b) => b[1] - a[1])
       .map(([name, selfMs]) => ({ name, selfMs, shareOfBusy: share(selfMs) })),
     libSelf: [...selfByFunction.values()]
-      .filter((f) => f.where.startsWith('dist/lib/'))
+      .filter((f) => f.where.startsWith('dist/packages/'))
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, top)
       .map((f) => ({ ...f, shareOfBusy: share(f.selfMs) })),

@@ -5,8 +5,8 @@
  * arrive, in order; every notice the protocol promises must come.
  */
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type P2pClientEvents } from '../../lib/client/index.js';
-import type { P2pError } from '../../lib/protocol/index.js';
+import { P2pClient, type P2pClientEvents } from '../../packages/client/src/index.js';
+import type { P2pError } from '../../packages/protocol/src/index.js';
 import { sleep, until } from '../load/latency.js';
 import type { Ending, SoakCounters, SoakSpec } from './soak-types.js';
 

@@ -8,8 +8,8 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
-import { P2pModule } from '../../lib/server/index.js';
-import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
+import { P2pModule } from '../../packages/server/src/index.js';
+import { P2pMetricsService } from '../../packages/server/src/metrics/p2p-metrics.service.js';
 
 @Module({
   imports: [

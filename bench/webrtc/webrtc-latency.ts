@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import nodeDataChannel from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type RTCPeerConnectionConstructor, iceServersForNodeDataChannel } from '../../lib/client/index.js';
+import { P2pClient, type RTCPeerConnectionConstructor, iceServersForNodeDataChannel } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { pinningEnabled } from '../harness/pinning.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
-import { P2pClient, P2pError, randomSessionToken } from '../../lib/client/index.js';
+import { P2pClient, P2pError, randomSessionToken } from '../../packages/client/src/index.js';
 import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 
 describe('P2pClient: what a new user runs into', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { P2pClient, P2pError } from '../../lib/client/index.js';
+import { P2pClient, P2pError } from '../../packages/client/src/index.js';
 import { eventually } from '../support/eventually.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 

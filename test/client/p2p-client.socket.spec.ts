@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Server } from 'socket.io';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
 import { eventually } from '../support/eventually.js';
 import { type GatewayHarness, connectClient, connected, rawSocket, startGateway, waitFor } from '../support/gateway-harness.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
-import type { P2pAuthenticateHook, P2pCanPairHook, P2pModuleOptions } from '../../lib/server/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
+import type { P2pAuthenticateHook, P2pCanPairHook, P2pModuleOptions } from '../../packages/server/src/index.js';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, nextP2pError } from '../support/wire.js';
 import { connectWithAuth, wireError } from '../security/security-support.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { P2pModule } from '../../lib/server/index.js';
+import { P2pModule } from '../../packages/server/src/index.js';
 import { BrowserPageModule } from '../../sample/browser-page.module.js';
 import { buildBundlesForTest, launchChromium } from '../support/chromium.js';
 import { type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { P2pModule, type P2pModuleOptions } from '../../lib/server/index.js';
+import { P2pModule, type P2pModuleOptions } from '../../packages/server/src/index.js';
 import { ADMIN_TOKEN, type HttpAppHarness, openEventStream, startHttpApp } from '../support/control-center-app.js';
 import { connectClient } from '../support/gateway-harness.js';
 

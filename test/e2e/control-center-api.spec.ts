@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { P2pModule } from '../../lib/server/index.js';
+import { P2pModule } from '../../packages/server/src/index.js';
 import { ADMIN_TOKEN, type HttpAppHarness, openEventStream, startHttpApp } from '../support/control-center-app.js';
 import { connectClient, waitFor } from '../support/gateway-harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { P2pModule } from '../../lib/server/index.js';
+import { P2pModule } from '../../packages/server/src/index.js';
 import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { connectClient } from '../support/gateway-harness.js';

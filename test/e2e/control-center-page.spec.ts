@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { P2pModule } from '../../lib/server/index.js';
+import { P2pModule } from '../../packages/server/src/index.js';
 import { BrowserPageModule } from '../../sample/browser-page.module.js';
 import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';

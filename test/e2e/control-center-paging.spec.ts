@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
-import { InMemoryPairingStore, P2pModule } from '../../lib/server/index.js';
+import { InMemoryPairingStore, P2pModule } from '../../packages/server/src/index.js';
 import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { connectClient } from '../support/gateway-harness.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { isP2pErrorCode } from '../../lib/protocol/index.js';
+import { isP2pErrorCode } from '../../packages/protocol/src/index.js';
 import { FuzzArena } from '../support/fuzz-arena.js';
 import { GENEROUS_LIMITS } from '../support/fuzz-gateway-options.js';
 import { assertProperty, fuzzRuns, fuzzTimeout } from '../support/fuzz-guards.js';

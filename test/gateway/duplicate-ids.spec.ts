@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
 import { type GatewayHarness, connectClient, rawSocket, startGateway, waitFor } from '../support/gateway-harness.js';
 import {
   connectRaw,

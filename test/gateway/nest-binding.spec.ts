@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Test } from '@nestjs/testing';
 import type { Socket } from 'socket.io-client';
-import { P2pModule, PairingService } from '../../lib/server/index.js';
+import { P2pModule, PairingService } from '../../packages/server/src/index.js';
 import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
 import { connectRaw, eventually, expectHealthyPair, pairRaw, recordEvents, roundTrip } from '../support/wire.js';
 

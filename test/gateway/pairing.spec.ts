@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { P2pError } from '../../lib/protocol/index.js';
+import { P2pError } from '../../packages/protocol/src/index.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 import {
   askRaw,

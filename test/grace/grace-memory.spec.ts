@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { P2P_GATEWAY } from '../../lib/server/p2p.constants.js';
-import { PairingEngine } from '../../lib/server/pairing/pairing.engine.js';
-import type { P2pGatewayBase } from '../../lib/server/transport/p2p.gateway.js';
+import { P2P_GATEWAY } from '../../packages/server/src/p2p.constants.js';
+import { PairingEngine } from '../../packages/server/src/pairing/pairing.engine.js';
+import type { P2pGatewayBase } from '../../packages/server/src/transport/p2p.gateway.js';
 import { eventually, pairRaw } from '../support/wire.js';
 import { type GraceGateway, bothAwayAfterHeldNotes, connectWithToken, startGraceGateway } from './grace-support.js';
 

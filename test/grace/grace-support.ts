@@ -1,8 +1,8 @@
 import { expect } from '@jest/globals';
 import type { Subscription } from 'rxjs';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type P2pClientOptions } from '../../lib/client/index.js';
-import type { P2pLifecycleEvent, P2pModuleOptions } from '../../lib/server/index.js';
+import { P2pClient, type P2pClientOptions } from '../../packages/client/src/index.js';
+import type { P2pLifecycleEvent, P2pModuleOptions } from '../../packages/server/src/index.js';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, eventually, whenConnected } from '../support/wire.js';
 

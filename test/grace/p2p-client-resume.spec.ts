@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { P2pClient, P2pClientState } from '../../lib/client/index.js';
+import type { P2pClient, P2pClientState } from '../../packages/client/src/index.js';
 import { waitFor } from '../support/gateway-harness.js';
 import { eventually, expectNoEvent } from '../support/wire.js';
 import {

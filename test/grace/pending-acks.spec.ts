@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { P2pError } from '../../lib/protocol/index.js';
+import { P2pError } from '../../packages/protocol/src/index.js';
 import { waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, expectHealthyPair, pairRaw } from '../support/wire.js';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { P2pModule } from '../../lib/server/index.js';
+import { P2pModule } from '../../packages/server/src/index.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { eventually } from '../support/eventually.js';
 import { connectClient } from '../support/gateway-harness.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { P2pModule, type P2pModuleOptions } from '../../lib/server/index.js';
+import { P2pModule, type P2pModuleOptions } from '../../packages/server/src/index.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { connectClient, rawSocket, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PairingTrafficTable } from '../../lib/server/metrics/pairing-traffic.table.js';
-import { TrafficHistory } from '../../lib/server/metrics/traffic.history.js';
+import { PairingTrafficTable } from '../../packages/server/src/metrics/pairing-traffic.table.js';
+import { TrafficHistory } from '../../packages/server/src/metrics/traffic.history.js';
 
 describe('PairingTrafficTable: per-pairing counters stay bounded', () => {
   it('counts each direction, resets on a new peer, drops on unpair and on leaving', () => {

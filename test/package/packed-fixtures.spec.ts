@@ -1,47 +1,27 @@
 /**
- * The package as a user gets it: built from the current sources into a staging folder, packed with `npm pack`, and
- * installed (`npm install --prefer-offline`, registry only) into fresh copies of the projects under
- * test/package/fixtures/: an ESM Nest 12 app, a CommonJS one made as `nest new --type cjs` makes it, and a client-only
- * project on socket.io-client 4.7.5. Each is typechecked with the README's snippets; the CommonJS app is also built and
- * run. Everything happens in a temp dir: nothing in the repository (dist/ included) is written.
+ * The packages as a user gets them: each built from the current sources into a staging folder, packed with `npm pack`,
+ * and installed (`npm install --prefer-offline`, registry only) into fresh copies of the projects under
+ * test/package/fixtures/: an ESM Nest 12 app and a CommonJS one made as `nest new --type cjs` makes it (both with the
+ * server, `nest-p2p-gateway`), and a client-only project on socket.io-client 4.7.5 with the client package alone. Each
+ * is typechecked with the README's snippets; the CommonJS app is also built and run. Everything happens in a temp dir:
+ * nothing in the repository (dist/ included) is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, STEP_TIMEOUT_MS, installTarballs, packPackages, run, type PackageDir } from './packed-packages.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = join(ROOT, 'test/package/fixtures');
 const FIXTURE_NAMES = ['esm-app', 'cjs-app', 'client-475'] as const;
 type FixtureName = (typeof FIXTURE_NAMES)[number];
 
 /** Installs and typechecks on a loaded 2-core machine take minutes, not seconds. */
-const SETUP_TIMEOUT_MS = 8 * 60_000;
-const STEP_TIMEOUT_MS = 4 * 60_000;
+const SETUP_TIMEOUT_MS = 10 * 60_000;
 
-/** The environment of `npm test` minus its npm_* variables, so the child npm and node see a plain shell's. */
-const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-delete CHILD_ENV.NODE_OPTIONS;
-
-interface Run {
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { cwd, env: CHILD_ENV, timeout: STEP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
-      } else {
-        resolvePromise({ stdout, stderr });
-      }
-    });
-  });
-}
+/** What a client-only install may add beyond the app's own socket.io-client (issue: at most 1 MB). */
+const CLIENT_ONLY_BUDGET_BYTES = 1024 * 1024;
 
 const tsc = (project: string, tsconfig: string, ...extra: string[]) =>
   run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, ...extra], project);
@@ -51,47 +31,55 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const file of await filesUnder(dir)) total += (await stat(file)).size;
+  return total;
+}
+
+/** Every package folder installed under `nodeModules`, nested ones included, by package name. */
+async function installedPackages(nodeModules: string): Promise<Array<{ name: string; dir: string }>> {
+  const found: Array<{ name: string; dir: string }> = [];
+  for (const file of await filesUnder(nodeModules)) {
+    if (!file.endsWith('/package.json')) continue;
+    const dir = dirname(file);
+    const rel = relative(nodeModules, dir).split('/');
+    // A package's own folder is node_modules/<name> or node_modules/@scope/<name>, nested or not.
+    const last = rel.lastIndexOf('node_modules');
+    const tail = rel.slice(last + 1);
+    const isPackageRoot = tail.length === 1 ? !tail[0]!.startsWith('@') : tail.length === 2 && tail[0]!.startsWith('@');
+    if (!isPackageRoot) continue;
+    found.push({ name: tail.join('/'), dir });
+  }
+  return found;
+}
+
 describe('the packed package in fresh projects', () => {
   let tmp: string;
-  let extracted: string;
+  let tarballs: Record<PackageDir, string>;
+  const extracted = {} as Record<PackageDir, string>;
   const projects = {} as Record<FixtureName, string>;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'p2p-packed-'));
-    // Stage the package: package.json, README, LICENSE and a fresh build of lib/ (never the repository's dist/).
-    const stage = join(tmp, 'stage');
-    await mkdir(stage);
-    for (const file of ['package.json', 'README.md', 'LICENSE']) await cp(join(ROOT, file), join(stage, file));
-    const buildConfig = join(tmp, 'tsconfig.pack.json');
-    await writeFile(
-      buildConfig,
-      JSON.stringify({
-        extends: join(ROOT, 'tsconfig.build.json'),
-        // Type roots are looked up from the config's folder: this one lives in the temp dir.
-        compilerOptions: { outDir: join(stage, 'dist'), typeRoots: [join(ROOT, 'node_modules/@types')] },
-        include: [join(ROOT, 'lib')],
-      }),
-    );
-    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', buildConfig], ROOT);
-    await run(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), join(stage, 'dist/browser')], ROOT);
-
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', tmp], stage);
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    const tarball = join(tmp, filename);
-    extracted = join(tmp, 'extracted');
-    await mkdir(extracted);
-    await run('tar', ['-xzf', tarball, '-C', extracted], tmp);
-
-    // Fresh copies of the fixtures, each depending on the tarball; installed side by side.
+    tarballs = await packPackages(tmp);
+    for (const dir of Object.keys(tarballs) as PackageDir[]) {
+      extracted[dir] = join(tmp, 'extracted', dir);
+      await run('mkdir', ['-p', extracted[dir]], tmp);
+      await run('tar', ['-xzf', tarballs[dir], '-C', extracted[dir]], tmp);
+    }
+    const server = {
+      'nest-p2p-gateway': tarballs.server,
+      'nest-p2p-gateway-client': tarballs.client,
+      'nest-p2p-gateway-protocol': tarballs.protocol,
+    };
+    const clientOnly = { 'nest-p2p-gateway-client': tarballs.client, 'nest-p2p-gateway-protocol': tarballs.protocol };
+    // Fresh copies of the fixtures, installed side by side: the apps with the server, client-475 with the client alone.
     await Promise.all(
       FIXTURE_NAMES.map(async (name) => {
         const project = join(tmp, name);
         await cp(join(FIXTURES, name), project, { recursive: true });
-        const manifestPath = join(project, 'package.json');
-        const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { dependencies: Record<string, string> };
-        manifest.dependencies['nest-p2p-gateway'] = `file:${tarball}`;
-        await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-        await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
+        await installTarballs(project, name === 'client-475' ? clientOnly : server);
         projects[name] = project;
       }),
     );
@@ -101,39 +89,55 @@ describe('the packed package in fresh projects', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  describe('the tarball', () => {
-    it('holds the MIT LICENSE that package.json names', async () => {
-      const manifest = JSON.parse(await readFile(join(extracted, 'package/package.json'), 'utf8')) as { license: string };
-      expect(manifest.license).toBe('MIT');
-      expect(await readFile(join(extracted, 'package/LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+  describe('the tarballs', () => {
+    it('each holds the MIT LICENSE that its package.json names, and a README', async () => {
+      for (const dir of Object.keys(extracted) as PackageDir[]) {
+        const manifest = JSON.parse(await readFile(join(extracted[dir], 'package/package.json'), 'utf8')) as { license: string };
+        expect(manifest.license).toBe('MIT');
+        expect(await readFile(join(extracted[dir], 'package/LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+        expect(existsSync(join(extracted[dir], 'package/README.md'))).toBe(true);
+      }
+    });
+
+    it("the server's README ships with the docs it links to", async () => {
+      const readme = await readFile(join(extracted.server, 'package/README.md'), 'utf8');
+      const docLinks = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map(([, target]) => target!);
+      expect(docLinks.length).toBeGreaterThan(5);
+      expect(docLinks.filter((target) => !existsSync(join(extracted.server, 'package', target)))).toEqual([]);
     });
 
     it('has no dangling source map: every map referenced is shipped, and every map carries its sources', async () => {
-      const files = await filesUnder(join(extracted, 'package'));
-      const scripts = files.filter((file) => file.endsWith('.js'));
-      expect(scripts.length).toBeGreaterThan(20);
       const dangling: string[] = [];
-      for (const script of scripts) {
-        const reference = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(await readFile(script, 'utf8'))?.[1];
-        if (reference && !existsSync(resolve(dirname(script), reference))) dangling.push(`${relative(extracted, script)} -> ${reference}`);
+      let scriptCount = 0;
+      for (const dir of Object.keys(extracted) as PackageDir[]) {
+        const root = join(extracted[dir], 'package');
+        const files = await filesUnder(root);
+        const scripts = files.filter((file) => file.endsWith('.js'));
+        scriptCount += scripts.length;
+        for (const script of scripts) {
+          const reference = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(await readFile(script, 'utf8'))?.[1];
+          if (reference && !existsSync(resolve(dirname(script), reference))) dangling.push(`${relative(root, script)} -> ${reference}`);
+        }
+        for (const map of files.filter((file) => file.endsWith('.map'))) {
+          const { sources, sourcesContent = [] } = JSON.parse(await readFile(map, 'utf8')) as {
+            sources: string[];
+            sourcesContent?: Array<string | null>;
+          };
+          sources.forEach((source, i) => {
+            if (typeof sourcesContent[i] !== 'string' && !existsSync(resolve(dirname(map), source)))
+              dangling.push(`${relative(root, map)}: ${source}`);
+          });
+        }
       }
-      for (const map of files.filter((file) => file.endsWith('.map'))) {
-        const { sources, sourcesContent = [] } = JSON.parse(await readFile(map, 'utf8')) as {
-          sources: string[];
-          sourcesContent?: Array<string | null>;
-        };
-        sources.forEach((source, i) => {
-          if (typeof sourcesContent[i] !== 'string' && !existsSync(resolve(dirname(map), source)))
-            dangling.push(`${relative(extracted, map)}: ${source}`);
-        });
-      }
+      expect(scriptCount).toBeGreaterThan(20);
       expect(dangling).toEqual([]);
     });
 
     it("the server entry's type declarations never import ioredis", async () => {
-      const declarations = (await filesUnder(join(extracted, 'package/dist/lib'))).filter((file) => file.endsWith('.d.ts'));
+      const dist = join(extracted.server, 'package/dist');
+      const declarations = (await filesUnder(dist)).filter((file) => file.endsWith('.d.ts'));
       const reached = new Set<string>();
-      const queue = [join(extracted, 'package/dist/lib/server/index.d.ts')];
+      const queue = [join(dist, 'index.d.ts')];
       const bare: string[] = [];
       while (queue.length > 0) {
         const file = queue.pop()!;
@@ -146,6 +150,20 @@ describe('the packed package in fresh projects', () => {
       }
       expect(declarations.length).toBeGreaterThan(reached.size);
       expect(bare.filter((specifier) => /redis/.test(specifier))).toEqual([]);
+    });
+
+    it('the protocol has no dependencies, and the client depends on the protocol alone', async () => {
+      const manifest = async (dir: PackageDir) =>
+        JSON.parse(await readFile(join(extracted[dir], 'package/package.json'), 'utf8')) as {
+          dependencies?: Record<string, string>;
+          peerDependencies?: Record<string, string>;
+        };
+      const protocol = await manifest('protocol');
+      const client = await manifest('client');
+      expect(protocol.dependencies ?? {}).toEqual({});
+      expect(protocol.peerDependencies ?? {}).toEqual({});
+      expect(Object.keys(client.dependencies ?? {})).toEqual(['nest-p2p-gateway-protocol']);
+      expect(Object.keys(client.peerDependencies ?? {})).toEqual(['socket.io-client']);
     });
   });
 
@@ -209,5 +227,22 @@ describe('the packed package in fresh projects', () => {
       },
       STEP_TIMEOUT_MS,
     );
+
+    it('installs nothing of Nest or the server, no second socket.io-client, and at most 1 MB beyond its own', async () => {
+      const nodeModules = join(projects['client-475'], 'node_modules');
+      const packages = await installedPackages(nodeModules);
+      const names = packages.map(({ name }) => name);
+      expect(names.filter((name) => name.startsWith('@nestjs/') || name === 'socket.io' || name === 'engine.io')).toEqual([]);
+      expect(names.filter((name) => name === 'nest-p2p-gateway')).toEqual([]);
+      expect(names.filter((name) => name === 'socket.io-client')).toHaveLength(1);
+      // What the client package adds is itself and the protocol: the only packages no other dependency brought.
+      const added = packages.filter(({ name }) => name.startsWith('nest-p2p-gateway-'));
+      expect(added.map(({ name }) => name).sort()).toEqual(['nest-p2p-gateway-client', 'nest-p2p-gateway-protocol']);
+      let bytes = 0;
+      for (const { dir } of added) bytes += await bytesUnder(dir);
+      // The figure docs/design-notes.md quotes.
+      process.stdout.write(`client-only install adds ${(bytes / 1024).toFixed(0)} KB (budget ${CLIENT_ONLY_BUDGET_BYTES / 1024} KB)\n`);
+      expect(bytes).toBeLessThanOrEqual(CLIENT_ONLY_BUDGET_BYTES);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { P2pError } from '../../lib/protocol/index.js';
+import { P2pError } from '../../packages/protocol/src/index.js';
 import { codeOf, eventually, outcomes } from '../support/eventually.js';
 import { type GatewayHarness, connectClient, connected, rawSocket, startGateway } from '../support/gateway-harness.js';
 

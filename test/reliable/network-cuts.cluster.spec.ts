@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
 import { eventually } from '../support/eventually.js';
 import { whenConnected } from '../support/wire.js';
 import { cutConnection, recordStream, sendNumbered, sequence } from '../support/network-cut.js';

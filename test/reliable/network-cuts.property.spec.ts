@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { P2pClient } from '../../lib/client/index.js';
+import type { P2pClient } from '../../packages/client/src/index.js';
 import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { cutConnection, sequence } from '../support/network-cut.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { P2pClient } from '../../lib/client/index.js';
+import type { P2pClient } from '../../packages/client/src/index.js';
 import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { cutConnection, recordStream, sendNumbered, sequence } from '../support/network-cut.js';

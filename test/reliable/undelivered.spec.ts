@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { UndeliveredMessage } from '../../lib/client/index.js';
-import { P2pError } from '../../lib/protocol/index.js';
+import type { UndeliveredMessage } from '../../packages/client/src/index.js';
+import { P2pError } from '../../packages/protocol/src/index.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { connectRawV2, emitWithAck } from '../support/wire.js';

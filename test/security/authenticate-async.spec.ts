@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import { type Socket, io } from 'socket.io-client';
-import { P2pModule, type P2pHandshake, PairingService } from '../../lib/server/index.js';
+import { P2pModule, type P2pHandshake, PairingService } from '../../packages/server/src/index.js';
 import { type RunningApp, startApp } from '../support/nest-app.js';
 import { emitWithAck, refusalOf, whenConnected } from '../support/wire.js';
 

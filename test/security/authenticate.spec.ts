@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
-import { P2pClient } from '../../lib/client/index.js';
-import type { P2pAuthenticateHook, P2pHandshake } from '../../lib/server/index.js';
+import { P2pClient } from '../../packages/client/src/index.js';
+import type { P2pAuthenticateHook, P2pHandshake } from '../../packages/server/src/index.js';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
 import { eventually, expectHealthyPair, listClients, pairRaw, refusalOf, whenConnected } from '../support/wire.js';
 import { authSocket, collect, connectWithAuth } from './security-support.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { P2pError } from '../../lib/protocol/index.js';
-import type { P2pCanPairHook, P2pLifecycleEvent, P2pPairParty } from '../../lib/server/index.js';
+import { P2pError } from '../../packages/protocol/src/index.js';
+import type { P2pCanPairHook, P2pLifecycleEvent, P2pPairParty } from '../../packages/server/src/index.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 import { connectRaw, emitWithAck, expectHealthyPair, pairRaw, states, watchNothing } from '../support/wire.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_P2P_LIMITS, resolveP2pOptions } from '../../lib/server/index.js';
-import { refilledTokens } from '../../lib/server/limits/token.bucket.js';
+import { DEFAULT_P2P_LIMITS, resolveP2pOptions } from '../../packages/server/src/index.js';
+import { refilledTokens } from '../../packages/server/src/limits/token.bucket.js';
 
 describe('security: limit options', () => {
   it('applies the documented defaults', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import type { P2pAuthenticateHook } from '../../lib/server/index.js';
+import type { P2pAuthenticateHook } from '../../packages/server/src/index.js';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
 import {
   connectRaw,

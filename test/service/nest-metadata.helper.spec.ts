@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { describe, expect, it } from '@jest/globals';
-import { setControllerPath, setGatewayMetadata } from '../../lib/server/transport/nest-metadata.helper.js';
+import { setControllerPath, setGatewayMetadata } from '../../packages/server/src/transport/nest-metadata.helper.js';
 
 /** Every metadata entry Reflect holds on `target` itself, by key. */
 function metadataOf(target: object): Map<unknown, unknown> {
@@ -10,7 +10,7 @@ function metadataOf(target: object): Map<unknown, unknown> {
 }
 
 /**
- * The gateway and the control center set Nest's internal decorator metadata at run time (lib/server/nest-metadata.helper.ts).
+ * The gateway and the control center set Nest's internal decorator metadata at run time (packages/server/src/nest-metadata.helper.ts).
  * If a Nest upgrade renames those keys or changes what its decorators store, these comparisons fail, before the
  * gateway quietly listens on the wrong namespace or port, or the control center on the wrong path.
  */

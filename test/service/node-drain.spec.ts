@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Inject, Injectable, Module } from '@nestjs/common';
-import { NodeDrainService, P2pModule } from '../../lib/server/index.js';
+import { NodeDrainService, P2pModule } from '../../packages/server/src/index.js';
 import { eventually } from '../support/eventually.js';
 import { startApp } from '../support/nest-app.js';
 

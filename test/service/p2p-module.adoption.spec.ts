@@ -9,9 +9,9 @@ import {
   type P2pOptionsFactory,
   PairingService,
   type ResolvedP2pOptions,
-} from '../../lib/server/index.js';
-import { loadOptionalPackage } from '../../lib/server/cluster/redis-packages.loader.js';
-import { redactRedisUrl } from '../../lib/server/cluster/redis.target.js';
+} from '../../packages/server/src/index.js';
+import { loadOptionalPackage } from '../../packages/server/src/cluster/redis-packages.loader.js';
+import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
 import { REDIS_URL, closedPort, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 
 /** Every line the app logs, with its context, for assertions on what a user sees at start-up. */

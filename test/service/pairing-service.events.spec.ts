@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type Subscription, filter, firstValueFrom } from 'rxjs';
-import type { P2pLifecycleEvent } from '../../lib/server/index.js';
+import type { P2pLifecycleEvent } from '../../packages/server/src/index.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 
 describe('PairingService.events$', () => {

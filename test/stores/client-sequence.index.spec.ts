@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ClientSequenceIndex } from '../../lib/server/stores/client-sequence.index.js';
+import { ClientSequenceIndex } from '../../packages/server/src/stores/client-sequence.index.js';
 
 /** What the index must answer, computed from a plain sorted list. */
 function referencePage(entries: Map<number, string>, after: number, until: number, limit: number) {

@@ -5,7 +5,7 @@ import type {
   DetachOutcome,
   PairingRequest,
   PairingStore,
-} from '../../lib/server/stores/pairing-store.interface.js';
+} from '../../packages/server/src/stores/pairing-store.interface.js';
 import { clientRecord, pairingRequest, uniqueIds } from './pairing-store.fixtures.js';
 
 /**

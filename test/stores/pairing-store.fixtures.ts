@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientRecord, PairingRequest } from '../../lib/server/stores/pairing-store.interface.js';
+import type { ClientRecord, PairingRequest } from '../../packages/server/src/stores/pairing-store.interface.js';
 
 /** Ids unique across tests and runs, so a shared store (Redis) never sees a previous test's clients. */
 export function uniqueIds(...names: string[]): string[] {

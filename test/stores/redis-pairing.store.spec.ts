@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { RedisPairingStore, RedisStoreUnavailableError } from '../../lib/server/stores/redis/index.js';
-import type { PairingStore } from '../../lib/server/stores/pairing-store.interface.js';
+import { RedisPairingStore, RedisStoreUnavailableError } from '../../packages/server/src/stores/redis/index.js';
+import type { PairingStore } from '../../packages/server/src/stores/pairing-store.interface.js';
 import { eventually } from '../support/eventually.js';
 import { closedPort, keysOf, REDIS_URL, uniqueKeyPrefix } from '../support/redis.js';
 import { useRedisStores } from '../support/redis-store-suite.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { Socket } from 'socket.io-client';
-import { PairingService } from '../../lib/server/index.js';
+import { PairingService } from '../../packages/server/src/index.js';
 import type { GatewayHarness } from './gateway-harness.js';
 import { startApp } from './nest-app.js';
 

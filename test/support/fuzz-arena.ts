@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import type { P2pModuleOptions } from '../../lib/server/index.js';
+import type { P2pModuleOptions } from '../../packages/server/src/index.js';
 import { type GatewayHarness, startGateway, waitFor } from './gateway-harness.js';
 import { type CrashWatch, expectPrototypesClean, prototypeSnapshot, watchForCrashes } from './fuzz-guards.js';
 import { connectRaw, connectRawV2, emitWithAck, pairRaw, recordEvents } from './wire.js';

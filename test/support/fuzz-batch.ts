@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
-import { type P2pErrorCode, isP2pErrorCode } from '../../lib/protocol/index.js';
+import { type P2pErrorCode, isP2pErrorCode } from '../../packages/protocol/src/index.js';
 import { abbreviate, overTheWire, wireBytes, wireForm } from './fuzz-wire.js';
 
 /** One inbound message as the attacker sends it: `socket.emit(event, ...args[, ack])`. */

@@ -1,4 +1,4 @@
-import type { P2pModuleOptions } from '../../lib/server/index.js';
+import type { P2pModuleOptions } from '../../packages/server/src/index.js';
 
 /**
  * Limits far above anything the fuzz suites send, so a RATE_LIMITED or PAYLOAD_TOO_LARGE never stands in for the

@@ -1,4 +1,4 @@
-import type { P2pErrorCode } from '../../lib/protocol/index.js';
+import type { P2pErrorCode } from '../../packages/protocol/src/index.js';
 import type { Delivery, Expected, FuzzInput } from './fuzz-batch.js';
 import { HANDLED_EVENTS, isReservedName } from './fuzz-inputs.js';
 import { overTheWire } from './fuzz-wire.js';

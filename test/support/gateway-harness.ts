@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type P2pClientOptions } from '../../lib/client/index.js';
-import { P2pModule, type P2pModuleOptions, PairingService } from '../../lib/server/index.js';
+import { P2pClient, type P2pClientOptions } from '../../packages/client/src/index.js';
+import { P2pModule, type P2pModuleOptions, PairingService } from '../../packages/server/src/index.js';
 
 /** A real Nest app with the gateway on an ephemeral port. */
 export interface GatewayHarness {

@@ -1,4 +1,4 @@
-import { limitsClock } from '../../lib/server/limits/token.bucket.js';
+import { limitsClock } from '../../packages/server/src/limits/token.bucket.js';
 
 /**
  * Stops the clock the gateway's rate limits read: from now on their buckets refill only when the test calls

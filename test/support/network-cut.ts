@@ -1,6 +1,6 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'socket.io-client';
-import type { P2pClient } from '../../lib/client/index.js';
+import type { P2pClient } from '../../packages/client/src/index.js';
 
 /** Reads paused before the reset, as on a link that stalls and then dies. */
 export const CUT_STALL_MS = 150;

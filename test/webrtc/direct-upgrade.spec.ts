@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
 import type { Socket } from 'socket.io-client';
-import { DirectUpgrade, type DirectUpgradeOptions } from '../../lib/client/index.js';
+import { DirectUpgrade, type DirectUpgradeOptions } from '../../packages/client/src/index.js';
 import { eventually } from '../support/eventually.js';
 import { type GatewayHarness, startGateway } from '../support/gateway-harness.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, pairSockets, protocol3Socket, until } from './webrtc-support.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { FrameCodecError, RetryBackoff, decodeFrame, encodeFrame } from '../../lib/client/index.js';
+import { FrameCodecError, RetryBackoff, decodeFrame, encodeFrame } from '../../packages/client/src/index.js';
 
 describe('frame codec (data channel messages)', () => {
   it('sends a frame without binary values as JSON text, with JSON semantics', () => {

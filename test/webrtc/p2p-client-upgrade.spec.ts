@@ -8,9 +8,9 @@ import {
   type P2pClientWebRtcOptions,
   type P2pTransport,
   type RTCPeerConnectionConstructor,
-} from '../../lib/client/index.js';
-import type { P2pModuleOptions } from '../../lib/server/index.js';
-import { P2pMetricsService } from '../../lib/server/metrics/p2p-metrics.service.js';
+} from '../../packages/client/src/index.js';
+import type { P2pModuleOptions } from '../../packages/server/src/index.js';
+import { P2pMetricsService } from '../../packages/server/src/metrics/p2p-metrics.service.js';
 import { eventually } from '../support/eventually.js';
 import { type GatewayHarness, connectClient, rawSocket, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { reconnectingClient } from '../grace/grace-support.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { firstValueFrom, filter } from 'rxjs';
-import type { P2pErrorPayload, WebRtcConfigPayload } from '../../lib/protocol/index.js';
-import { type P2pModuleOptions, turnPassword } from '../../lib/server/index.js';
+import type { P2pErrorPayload, WebRtcConfigPayload } from '../../packages/protocol/src/index.js';
+import { type P2pModuleOptions, turnPassword } from '../../packages/server/src/index.js';
 import { type GatewayHarness, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { pairSockets, protocol3Socket } from './webrtc-support.js';
 
@@ -211,7 +211,7 @@ describe('WebRTC signalling through the gateway', () => {
     });
 
     it('refuses options that would hand out something broken', async () => {
-      const { resolveP2pOptions } = await import('../../lib/server/index.js');
+      const { resolveP2pOptions } = await import('../../packages/server/src/index.js');
       expect(() => resolveP2pOptions({ webrtc: { turn: { urls: 'stun:x', secret: 's' } } })).toThrow(TypeError);
       expect(() => resolveP2pOptions({ webrtc: { turn: { urls: 'turn:x', secret: '' } } })).toThrow(TypeError);
       expect(() => resolveP2pOptions({ webrtc: { turn: { urls: 'turn:x', secret: 's', ttlSeconds: 0 } } })).toThrow(TypeError);

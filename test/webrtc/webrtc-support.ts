@@ -7,8 +7,8 @@ import {
   type RTCPeerConnectionConstructor,
   type SignallingChannel,
   socketSignalling,
-} from '../../lib/client/index.js';
-import type { P2pError, SignalPayload } from '../../lib/protocol/index.js';
+} from '../../packages/client/src/index.js';
+import type { P2pError, SignalPayload } from '../../packages/protocol/src/index.js';
 import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
 
 /**

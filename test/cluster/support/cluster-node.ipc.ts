@@ -1,4 +1,4 @@
-import type { P2pLifecycleEvent } from '../../../lib/server/index.js';
+import type { P2pLifecycleEvent } from '../../../packages/server/src/index.js';
 
 /** test -> node */
 export type NodeRequest = { type: 'call'; id: number; method: string; args: unknown[] } | { type: 'close' };

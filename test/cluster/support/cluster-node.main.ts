@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { P2pModule, type P2pModuleOptions, PairingService } from '../../../lib/server/index.js';
+import { P2pModule, type P2pModuleOptions, PairingService } from '../../../packages/server/src/index.js';
 import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 
 const send = (message: NodeReply) => process.send?.(message);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { P2pLifecycleEvent, P2pModuleOptions } from '../../../lib/server/index.js';
+import type { P2pLifecycleEvent, P2pModuleOptions } from '../../../packages/server/src/index.js';
 import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));

@@ -2,7 +2,8 @@
  * Node module hooks that run the project's TypeScript sources as they are (no build step): a cluster node process
  * started by the tests imports `.ts` files, transpiled one by one with the project's TypeScript (no type check; the
  * typecheck and Jest do that). Relative `.js` imports resolve to the `.ts` file next to them, as in the sources.
- * Transpiled files are cached under node_modules/.cache, keyed by path, size and mtime, so later starts skip the work.
+ * The workspace's package names resolve to their sources too. Transpiled files are cached under node_modules/.cache,
+ * keyed by path, size and mtime, so later starts skip the work.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -31,8 +32,18 @@ async function typescript() {
   return compiler;
 }
 
+/** The workspace's packages run from their sources, as in Jest (jest.config.js) and the typecheck (tsconfig.json). */
+const WORKSPACE_SOURCES = {
+  'nest-p2p-gateway-protocol': '../../../packages/protocol/src/index.ts',
+  'nest-p2p-gateway-client': '../../../packages/client/src/index.ts',
+  'nest-p2p-gateway': '../../../packages/server/src/index.ts',
+};
+
 export async function resolve(specifier, context, nextResolve) {
   const { parentURL } = context;
+  if (Object.hasOwn(WORKSPACE_SOURCES, specifier)) {
+    return { url: new URL(WORKSPACE_SOURCES[specifier], import.meta.url).href, shortCircuit: true };
+  }
   if (parentURL?.startsWith('file:') && !parentURL.includes('/node_modules/') && /^\.{1,2}\/.*\.js$/.test(specifier)) {
     const candidate = new URL(specifier.replace(/\.js$/, '.ts'), parentURL);
     if (!existsSync(new URL(specifier, parentURL)) && existsSync(candidate)) {

@@ -1,0 +1,408 @@
+import { P2pError, type P2pErrorCode, type P2pFrame, isP2pErrorCode } from 'nest-p2p-gateway-protocol';
+import type { FramePath } from './frame-path.interface.js';
+import { estimateBytes } from './payload-size.estimate.js';
+import type { ResolvedReliableOptions } from './reliable-channel.options.js';
+import type { SendPacer } from './send.pacer.js';
+
+/** What a frame adds to its message on the wire (packet type, event name, keys, numbers), roughly. */
+const FRAME_OVERHEAD_BYTES = 48;
+
+/** One message of this side, from the moment the app hands it over until the peer confirms it. */
+export interface OutgoingMessage {
+  readonly seq: number;
+  /** The app's event; absent for replies and skipped numbers. */
+  readonly event?: string;
+  readonly args: unknown[];
+  /** The message asks the peer for a reply (emitWithAck). */
+  readonly wantsReply: boolean;
+  /** For a reply: the peer's message it answers. */
+  readonly replyTo?: number;
+  /** Set when the server refused the message for good: the number is sent as skipped instead. */
+  skipped?: P2pErrorCode;
+  bytes: number;
+}
+
+/** What the channel needs from its owner (P2pClient). */
+export interface ReliableChannelHost {
+  /** Hands a peer's message to the app, once; `reply` is present when the peer awaits an answer. */
+  deliver(event: string, args: unknown[], reply: ((...results: unknown[]) => void) | undefined): void;
+  /** The peer answered this side's message `seq`. */
+  replied(seq: number, results: unknown[]): void;
+  /** The server refused this side's message for good (too large, not encodable): it will never be delivered. */
+  refused(message: OutgoingMessage, error: P2pError): void;
+  /** The unconfirmed messages are back under the send window after `send` returned false. */
+  drain(): void;
+  /** The peer confirmed every message of this side: none is left unconfirmed. */
+  confirmed(): void;
+}
+
+/** The longest pause between probes while the server refuses frames for a passing cause. */
+const MAX_REFUSAL_BACKOFF_MS = 2_000;
+
+/** Codes of refusals that sending again cannot cure; any other (peer away or slow, a rate, Redis) passes. */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set<P2pErrorCode>(['PAYLOAD_TOO_LARGE', 'INVALID_PAYLOAD', 'RESERVED_EVENT']);
+
+/**
+ * The reliable channel between two paired protocol-3 clients, one instance per pairing and side. It makes delivery
+ * exactly once and in order over any path that may lose frames (a connection cut, a server that refuses, a node that
+ * dies), without the server holding anything that only it holds:
+ * - every message of a direction gets the next sequence number, and stays here until the peer confirms it;
+ * - the receiver delivers only the next number in order, drops duplicates and gaps, and confirms cumulatively
+ *   (every `ackEvery` messages, or `ackDelayMs` after the first unconfirmed one, or on its next frame);
+ * - the sender sends again from the first unconfirmed message after a resume (`y` sync), after a refusal from the
+ *   server (with backoff), or when nothing was confirmed for `retransmitMs` (Go-Back-N: the receiver keeps no gaps);
+ * - at most `window` messages and bytes are in flight; beyond it messages wait here, up to `queue` more.
+ */
+export class ReliableChannel {
+  /** Unconfirmed messages in sequence order; the first `sentCount` went out on the current path. */
+  private outgoing: OutgoingMessage[] = [];
+  private sentCount = 0;
+  private inFlightBytes = 0;
+  private totalBytes = 0;
+  private nextSeq = 1;
+  /** The last message from the peer delivered in order. */
+  private received = 0;
+  /** Messages delivered since this side last told the peer `received`. */
+  private ackOwed = 0;
+  private path?: FramePath;
+  /** Keeps frames under the server's relay rates on the current path, when it has any. */
+  private pacer?: SendPacer;
+  private paceTimer?: ReturnType<typeof setTimeout>;
+  /** Waiting for the peer's answer to this side's sync (`y: 1`): nothing new is sent meanwhile. */
+  private syncing = false;
+  private needDrain = false;
+  private closed = false;
+  private ackTimer?: ReturnType<typeof setTimeout>;
+  private retransmitTimer?: ReturnType<typeof setTimeout>;
+  private retransmitMs: number;
+  /**
+   * Set after the server refused a frame for a passing cause, until the peer confirms something again: only one frame
+   * (a probe) goes out per backoff period, so a peer that is away or slow costs a few refusals, not a window of them.
+   */
+  private congested = false;
+  /** While congested: the pause before the next probe. */
+  private backoffTimer?: ReturnType<typeof setTimeout>;
+  private backoffMs: number;
+
+  constructor(
+    private readonly host: ReliableChannelHost,
+    private readonly options: ResolvedReliableOptions,
+  ) {
+    this.retransmitMs = options.retransmitMs;
+    this.backoffMs = options.refusalBackoffMs;
+  }
+
+  /** Unconfirmed messages (sent or waiting), replies included. */
+  get unconfirmed(): number {
+    return this.outgoing.length;
+  }
+
+  /** Whether a new message would still fit in the send window. */
+  get writable(): boolean {
+    return this.outgoing.length < this.options.windowMessages && this.totalBytes < this.options.windowBytes;
+  }
+
+  /**
+   * Takes a message of the app. Returns its sequence number and whether the unconfirmed messages are still within the
+   * send window (false: wait for `drain`), or BUFFER_FULL when even the queue behind the window is full.
+   */
+  send(event: string, args: unknown[], wantsReply: boolean): { seq: number; belowWindow: boolean } | P2pError {
+    const bytes = event.length + estimateBytes(args);
+    const { windowMessages, windowBytes, queueMessages, queueBytes } = this.options;
+    if (this.outgoing.length >= windowMessages + queueMessages || this.totalBytes + bytes > windowBytes + queueBytes) {
+      this.needDrain = true;
+      return new P2pError('BUFFER_FULL', 'the send queue is full: wait for the drain event before sending more', event);
+    }
+    const seq = this.enqueue({ seq: this.nextSeq, event, args, wantsReply, bytes });
+    const belowWindow = this.writable;
+    if (!belowWindow) this.needDrain = true;
+    return { seq, belowWindow };
+  }
+
+  /**
+   * The path to the peer is up (again), with the pacer of its rates. With `sync`, the peer is asked what it lacks
+   * before anything is resent.
+   */
+  attach(path: FramePath, sync: boolean, pacer?: SendPacer): void {
+    if (this.closed) return;
+    this.path = path;
+    this.pacer = pacer;
+    this.goBack(0);
+    if (sync) this.startSync();
+    else this.pump();
+  }
+
+  /** The path went down (connection lost): nothing is sent until `attach`. What was in flight will be sent again. */
+  detach(): void {
+    this.path = undefined;
+    this.syncing = false;
+    this.goBack(0);
+    this.clearTimers();
+  }
+
+  /** A frame from the peer. */
+  receive(frame: P2pFrame): void {
+    if (this.closed || typeof frame !== 'object' || frame === null) return;
+    if (typeof frame.c === 'number') this.confirmUpTo(frame.c);
+    if (typeof frame.s === 'number') this.receiveNumbered(frame);
+    if (frame.y === 1) {
+      // The peer resumed: it has nothing in flight from this side any more, so everything unconfirmed goes again.
+      this.sendControl({ y: 2 });
+      if (this.syncing) this.endSync();
+      this.endCongestion();
+      this.goBack(0);
+      this.pump();
+    } else if (frame.y === 2 && this.syncing) {
+      this.endSync();
+      this.endCongestion();
+      this.goBack(0);
+      this.pump();
+    }
+  }
+
+  /**
+   * The server refused one of this side's frames. Lasting causes (too large, not encodable) turn the message into a
+   * skipped number and tell the app; passing ones (peer away or slow, rates, Redis) send it again after a backoff.
+   */
+  refusedByServer(seq: number | undefined, code: P2pErrorCode, message: string): void {
+    if (this.closed || seq === undefined) {
+      // A control frame (ack or sync) was refused: the retransmit timer recovers from it.
+      this.armRetransmit();
+      return;
+    }
+    const index = seq - (this.outgoing[0]?.seq ?? seq + 1);
+    if (index < 0 || index >= this.outgoing.length) return;
+    const refused = this.outgoing[index]!;
+    this.goBack(index);
+    if (PERMANENT_REFUSALS.has(code) && refused.skipped === undefined) {
+      refused.skipped = code;
+      this.totalBytes -= refused.bytes;
+      refused.bytes = 0;
+      this.host.refused(refused, new P2pError(code, message, refused.event));
+      this.pump();
+      return;
+    }
+    this.congested = true;
+    this.holdOff(true);
+  }
+
+  /** Tells the peer at once what arrived, rather than after `ackDelayMs` (before this side unpairs, say). */
+  flushAck(): void {
+    if (this.ackOwed > 0 || this.ackTimer) this.sendControl({});
+  }
+
+  /**
+   * Ends the channel (the pairing ended). Returns the messages the peer never confirmed, in order: the caller reports
+   * them. Replies and skipped numbers are left out.
+   */
+  close(): OutgoingMessage[] {
+    if (this.closed) return [];
+    this.closed = true;
+    this.path = undefined;
+    this.clearTimers();
+    const unconfirmed = this.outgoing.filter((message) => message.event !== undefined && message.skipped === undefined);
+    this.outgoing = [];
+    this.totalBytes = this.inFlightBytes = this.sentCount = 0;
+    return unconfirmed;
+  }
+
+  /** Sends the app's reply to the peer's message `replyTo`, as a numbered message of its own. */
+  private reply(replyTo: number, results: unknown[]): void {
+    if (this.closed) return;
+    this.enqueue({ seq: this.nextSeq, args: results, wantsReply: false, replyTo, bytes: estimateBytes(results) });
+  }
+
+  private enqueue(message: OutgoingMessage): number {
+    this.nextSeq++;
+    this.outgoing.push(message);
+    this.totalBytes += message.bytes;
+    this.pump();
+    return message.seq;
+  }
+
+  private receiveNumbered(frame: P2pFrame): void {
+    const seq = frame.s!;
+    if (seq !== this.received + 1) {
+      // A duplicate (sent again before our ack reached the peer) or a gap (an earlier frame was lost): either way,
+      // tell the peer where this side stands, soon, once for a whole run of them.
+      this.scheduleAck(false);
+      return;
+    }
+    this.received = seq;
+    this.ackOwed++;
+    this.scheduleAck(this.ackOwed >= this.options.ackEvery);
+    if (frame.x !== undefined) return;
+    const args = Array.isArray(frame.a) ? frame.a : [];
+    if (typeof frame.r === 'number') return this.host.replied(frame.r, args);
+    if (typeof frame.e !== 'string') return;
+    let answered = false;
+    const reply =
+      frame.w === 1
+        ? (...results: unknown[]) => {
+            if (answered) return;
+            answered = true;
+            this.reply(seq, results);
+          }
+        : undefined;
+    this.host.deliver(frame.e, args, reply);
+  }
+
+  /** The peer has every message of this side up to `seq`: they leave the window. */
+  private confirmUpTo(seq: number): void {
+    const first = this.outgoing[0];
+    if (!first || seq < first.seq) return;
+    const count = Math.min(seq - first.seq + 1, this.outgoing.length);
+    let bytes = 0;
+    for (let i = 0; i < count; i++) bytes += this.outgoing[i]!.bytes;
+    this.outgoing.splice(0, count);
+    this.totalBytes -= bytes;
+    if (count >= this.sentCount) {
+      this.sentCount = 0;
+      this.inFlightBytes = 0;
+    } else {
+      this.sentCount -= count;
+      this.inFlightBytes -= bytes;
+    }
+    // Progress: the peer and the path are alive, so the timers start over from their shortest.
+    this.retransmitMs = this.options.retransmitMs;
+    this.endCongestion();
+    clearTimeout(this.retransmitTimer);
+    this.retransmitTimer = undefined;
+    if (this.needDrain && this.writable) {
+      this.needDrain = false;
+      this.host.drain();
+    }
+    if (this.outgoing.length === 0) this.host.confirmed();
+    this.pump();
+  }
+
+  /** Sends what the window allows, in order, each frame carrying this side's acknowledgement. */
+  private pump(): void {
+    const path = this.path;
+    if (!path || this.syncing || this.backoffTimer || this.paceTimer || this.closed) return;
+    const { windowMessages, windowBytes } = this.options;
+    const limit = this.congested ? Math.min(this.sentCount + 1, windowMessages) : windowMessages;
+    while (this.sentCount < this.outgoing.length) {
+      if (this.sentCount >= limit || (this.sentCount > 0 && this.inFlightBytes >= windowBytes)) break;
+      const message = this.outgoing[this.sentCount]!;
+      const wait = this.pacer?.take(message.bytes + FRAME_OVERHEAD_BYTES) ?? 0;
+      if (wait > 0) {
+        this.paceTimer = setTimeout(() => {
+          this.paceTimer = undefined;
+          this.pump();
+        }, wait);
+        break;
+      }
+      if (!path.send(this.frameOf(message))) break;
+      this.sentCount++;
+      this.inFlightBytes += message.bytes;
+      this.ackSent();
+    }
+    if (this.sentCount > 0) this.armRetransmit();
+    // A probe went out: the next one waits a backoff period, whether or not this one is refused.
+    if (this.congested && this.sentCount === limit) this.holdOff(false);
+  }
+
+  private frameOf(message: OutgoingMessage): P2pFrame {
+    const c = this.received;
+    if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped };
+    if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args };
+    return message.wantsReply
+      ? { s: message.seq, c, e: message.event, a: message.args, w: 1 }
+      : { s: message.seq, c, e: message.event, a: message.args };
+  }
+
+  /** Forget that the messages from `index` on were sent: they go out again. */
+  private goBack(index: number): void {
+    if (index >= this.sentCount) return;
+    this.sentCount = index;
+    let bytes = 0;
+    for (let i = 0; i < index; i++) bytes += this.outgoing[i]!.bytes;
+    this.inFlightBytes = bytes;
+  }
+
+  private startSync(): void {
+    this.syncing = true;
+    this.sendControl({ y: 1 });
+    this.armRetransmit();
+  }
+
+  private endSync(): void {
+    this.syncing = false;
+    clearTimeout(this.retransmitTimer);
+    this.retransmitTimer = undefined;
+  }
+
+  private sendControl(frame: P2pFrame): void {
+    if (!this.path) return;
+    if (!this.path.send({ ...frame, c: this.received })) return;
+    this.pacer?.spend(FRAME_OVERHEAD_BYTES);
+    this.ackSent();
+  }
+
+  private ackSent(): void {
+    this.ackOwed = 0;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+  }
+
+  private scheduleAck(now: boolean): void {
+    if (now) return this.sendControl({});
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      this.sendControl({});
+    }, this.options.ackDelayMs);
+  }
+
+  /**
+   * Nothing confirmed for a while with messages in flight (or a sync unanswered): send again from the first
+   * unconfirmed one. The wait doubles each time nothing moves, up to `maxRetransmitMs`.
+   */
+  private armRetransmit(): void {
+    if (this.retransmitTimer || this.closed || !this.path) return;
+    this.retransmitTimer = setTimeout(() => {
+      this.retransmitTimer = undefined;
+      this.retransmitMs = Math.min(this.retransmitMs * 2, this.options.maxRetransmitMs);
+      if (this.syncing) return this.startSync();
+      this.goBack(0);
+      this.pump();
+    }, this.retransmitMs);
+  }
+
+  /** While congested: send nothing for a backoff period (longer after each refusal), then one probe. */
+  private holdOff(refused: boolean): void {
+    if (refused) this.backoffMs = Math.min(this.backoffMs * 2, MAX_REFUSAL_BACKOFF_MS);
+    if (this.backoffTimer) return;
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = undefined;
+      this.pump();
+    }, this.backoffMs);
+  }
+
+  private endCongestion(): void {
+    this.congested = false;
+    this.backoffMs = this.options.refusalBackoffMs;
+    clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.ackTimer);
+    clearTimeout(this.retransmitTimer);
+    clearTimeout(this.backoffTimer);
+    clearTimeout(this.paceTimer);
+    this.ackTimer = this.retransmitTimer = this.backoffTimer = this.paceTimer = undefined;
+  }
+}
+
+/** Reads a `P2P_ERROR` payload about a refused frame: its code, message and the frame's number. */
+export function frameRefusal(payload: unknown): { seq?: number; code: P2pErrorCode; message: string } | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const { code, message, seq } = payload as Record<string, unknown>;
+  if (!isP2pErrorCode(code)) return undefined;
+  return {
+    code,
+    message: typeof message === 'string' ? message : code,
+    ...(typeof seq === 'number' ? { seq } : {}),
+  };
+}

@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { Subject } from 'rxjs';
+import {
+  P2P_RELIABLE_PROTOCOL,
+  P2pDisconnectReason,
+  P2pError,
+  type P2pErrorCode,
+  P2pEvent,
+  type PeerInfo,
+  type P2pTransport,
+} from 'nest-p2p-gateway-protocol';
+import type { ClientTransport } from './client-transport.interface.js';
+import { checkPairPolicy } from '../auth/pair.policy.js';
+import { RelayStats } from './relay.stats.js';
+import { mayDiscover } from '../discovery/client-visibility.policy.js';
+import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
+import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import {
+  type ClientRecord,
+  type PairingRequest,
+  type PairingStore,
+  type RegisterOutcome,
+  type RemovedClient,
+  type ResumedClient,
+  isStoreUnavailable,
+} from '../stores/pairing-store.interface.js';
+
+/** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
+const STORE_RETRY_MS = 1_000;
+
+/** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
+export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo) => void;
+
+interface OpenRequest {
+  request: PairingRequest;
+  targetConnectionId: string;
+  /** The target's protocol version, told to the source when the pairing begins. */
+  targetProtocol: number;
+  callback: PairRequestCallback;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
+ * Knows sockets only as connection ids behind a ClientTransport.
+ */
+export class PairingEngine {
+  readonly events$ = new Subject<P2pLifecycleEvent>();
+  /** What this node relayed between peers; counted by the handlers. */
+  readonly relayStats = new RelayStats();
+  /** Requests opened by sources connected to this node, by request id. */
+  private readonly openRequests = new Map<string, OpenRequest>();
+  /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private transport?: ClientTransport;
+  private closed = false;
+
+  /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
+  heldCounts(): { openRequests: number; graceTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  }
+
+  constructor(
+    readonly store: PairingStore,
+    readonly options: ResolvedP2pOptions,
+  ) {}
+
+  attachTransport(transport: ClientTransport): void {
+    this.transport = transport;
+  }
+
+  private get wire(): ClientTransport {
+    if (!this.transport) throw new Error('P2pModule: the gateway has not been initialised yet');
+    return this.transport;
+  }
+
+  /**
+   * Registers a new connection. A connection it displaces is ended as if it had left; a pairing it resumes (same
+   * session) is completed by `activate` once Socket.IO has connected the socket.
+   */
+  async connect(record: ClientRecord): Promise<RegisterOutcome> {
+    const outcome = await this.store.registerClient(record, this.options.duplicateClientId);
+    if (!outcome.ok) return outcome;
+    if (outcome.displaced) {
+      // A displaced record may have been held (reconnect grace): its grace has nothing left to end.
+      this.endGrace(outcome.displaced.record.connectionId);
+      this.settleDeparture(outcome.displaced, P2pDisconnectReason.REPLACED);
+      this.wire.disconnect(outcome.displaced.record.connectionId);
+    }
+    if (outcome.resumed) {
+      const { previousConnectionId: previous, peer } = outcome.resumed;
+      // The session is back: the grace stops here, and what the transport kept for the previous connection goes to
+      // this one as it is admitted (so the transport is not told that the grace ended).
+      this.stopGraceTimer(previous);
+      // Until `activate` points it at the new connection, the peer holds its relays rather than sending them to the
+      // connection being replaced.
+      if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
+      this.wire.disconnect(previous, true);
+    } else {
+      this.emit({ type: 'connected', clientId: record.clientId });
+    }
+    return outcome;
+  }
+
+  /**
+   * Points a resumed connection and its peer at each other, which delivers what the peer's relays held meanwhile.
+   * Called once the socket is connected, so nothing is sent to a socket that cannot receive yet.
+   */
+  activate(connectionId: string, resumed: ResumedClient): void {
+    const { record, peer } = resumed;
+    if (record.state.kind !== 'paired' || !peer) return;
+    const peerConnectionId = peer.detachedUntil === undefined ? peer.connectionId : undefined;
+    this.wire.setPeer(connectionId, { clientId: peer.clientId, connectionId: peerConnectionId });
+    if (peerConnectionId !== undefined) this.wire.setPeer(peerConnectionId, { clientId: record.clientId, connectionId });
+    this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
+  }
+
+  /**
+   * A connection dropped without saying goodbye. A paired client with a session is held for `reconnectGraceMs` (its
+   * peer's relays are held meanwhile); anyone else leaves at once.
+   */
+  async drop(clientId: string, connectionId: string, reason: string): Promise<void> {
+    await this.hold(clientId, connectionId, reason);
+    // No grace began on this node (the store did not hold the record, or the node shuts down): it ends at once. A drop
+    // the store could not record (it threw) ends with whoever settles that departure.
+    if (!this.graceTimers.has(connectionId)) this.transport?.graceEnded?.(connectionId);
+  }
+
+  private async hold(clientId: string, connectionId: string, reason: string): Promise<void> {
+    const graceMs = this.options.reconnectGraceMs;
+    if (graceMs <= 0) {
+      await this.leave(clientId, connectionId, reason);
+      return;
+    }
+    const until = Date.now() + graceMs;
+    const outcome = await this.store.detachClient(clientId, connectionId, until);
+    if (!outcome) return;
+    if (outcome.removed) return this.settleDeparture(outcome.removed, reason);
+    const { peer } = outcome;
+    if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId });
+    // A node shutting down (drain) leaves the end of the hold to the store: the other nodes' sweep, or the comeback.
+    if (this.closed) return;
+    // The grace's one clock: when it runs out, the record leaves and the transport drops what it kept for it.
+    const timer = setTimeout(() => {
+      this.endGrace(connectionId);
+      this.retryWhileStoreAway(() => this.leave(clientId, connectionId, reason));
+    }, graceMs);
+    this.graceTimers.set(connectionId, timer);
+    this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
+  }
+
+  /** Stops the grace timer of a dropped connection (its session came back); a no-op for any other connection. */
+  private stopGraceTimer(connectionId: string): void {
+    clearTimeout(this.graceTimers.get(connectionId));
+    this.graceTimers.delete(connectionId);
+  }
+
+  /** Ends the reconnect grace of a dropped connection: its timer, and what the transport kept for it. */
+  private endGrace(connectionId: string): void {
+    this.stopGraceTimer(connectionId);
+    this.transport?.graceEnded?.(connectionId);
+  }
+
+  /** Ends the hold of a record kept for reconnect grace whose pairing is gone: its grace, then the record. */
+  private async releaseHeld(record: ClientRecord, reason: string): Promise<void> {
+    this.endGrace(record.connectionId);
+    await this.leave(record.clientId, record.connectionId, reason).catch(() => undefined);
+  }
+
+  /** Removes a connection that left; a no-op when that connection no longer holds the id. */
+  async leave(clientId: string, connectionId: string, reason: string): Promise<boolean> {
+    const removed = await this.store.removeClient(clientId, connectionId);
+    if (!removed) return false;
+    this.settleDeparture(removed, reason);
+    return true;
+  }
+
+  /** Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. */
+  async requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    const { canPair, canPairTimeoutMs } = this.options;
+    if (canPair && sourceId !== targetId) {
+      const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
+      if (forbidden) {
+        this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
+        callback(forbidden);
+        return;
+      }
+    }
+    const { discovery, discoveryTimeoutMs } = this.options;
+    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
+    if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
+      // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
+      this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
+      callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
+      return;
+    }
+    const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
+    const reserved = await this.store.reservePairing(request);
+    if (!reserved.ok) {
+      const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
+      this.emit({ type: 'pair-refused', sourceId, targetId, code });
+      callback(new P2pError(code, undefined, P2pEvent.REGISTER));
+      return;
+    }
+    const { source, target } = reserved;
+    const targetConnectionId = target.connectionId;
+    const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
+    this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
+    this.emit({ type: 'pair-requested', sourceId, targetId });
+    // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
+    if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
+      const info: PeerInfo = { peerProtocol: source.protocolVersion };
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, info);
+    } else {
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
+    }
+  }
+
+  /**
+   * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
+   * Resolves to the error to report to the target, or undefined when its answer took effect.
+   */
+  async answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+    const target = await this.store.getClient(targetId);
+    const state = target?.state;
+    if (state?.kind !== 'asked' || (claimedSourceId !== undefined && claimedSourceId !== state.otherId)) {
+      return new P2pError('NO_PENDING_REQUEST');
+    }
+    const request: PairingRequest = { requestId: state.requestId, sourceId: state.otherId, targetId };
+    if (!consent) {
+      if (!(await this.store.cancelPairing(request))) return new P2pError('NO_PENDING_REQUEST');
+      this.closeRequest(request, new P2pError('PAIR_REFUSED', undefined, P2pEvent.REGISTER));
+      return undefined;
+    }
+    const confirmed = await this.store.confirmPairing(request);
+    if (!confirmed.ok) return new P2pError('NO_PENDING_REQUEST');
+    const { source, target: paired } = confirmed;
+    this.wire.setPeer(source.connectionId, { clientId: paired.clientId, connectionId: paired.connectionId });
+    this.wire.setPeer(paired.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
+    this.closeRequest(request);
+    return undefined;
+  }
+
+  /**
+   * Ends the pairing of `clientId`. The peer is told why; with `notifyBoth` (the host app acting), so is the client.
+   * False when it was not paired.
+   */
+  async unpair(clientId: string, reason: string, notifyBoth: boolean): Promise<boolean> {
+    const ended = await this.store.unpair(clientId);
+    if (!ended) return false;
+    const { record, peer } = ended;
+    this.wire.setPeer(record.connectionId, undefined);
+    this.wire.setPeer(peer.connectionId, undefined);
+    this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+    if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
+    this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    // A side that was away only stayed for its pairing: with the pairing gone, so is it.
+    for (const side of [record, peer]) {
+      if (side.detachedUntil !== undefined) await this.releaseHeld(side, reason);
+    }
+    return true;
+  }
+
+  /**
+   * Records the path a paired client reports for its traffic (`P2P_TRANSPORT`), in the store first. False when that
+   * connection does not hold a paired client.
+   */
+  async reportTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
+    if (!(await this.store.setTransport(clientId, connectionId, transport))) return false;
+    const record = await this.store.getClient(clientId);
+    if (record?.state.kind === 'paired') this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
+    return true;
+  }
+
+  /** Removes a client on the host app's behalf, tells whoever it was bound to why, then closes its connection. */
+  async disconnect(clientId: string, reason: string): Promise<boolean> {
+    const record = await this.store.getClient(clientId);
+    if (!record) return false;
+    const left = await this.leave(clientId, record.connectionId, reason);
+    this.wire.disconnect(record.connectionId);
+    return left;
+  }
+
+  /**
+   * Runs a timer's store update. While the store cannot be reached (Redis away) it tries again every second: given up,
+   * a request or a held client would stay reserved in the store for good. Anything else is dropped, as before.
+   */
+  private retryWhileStoreAway(update: () => Promise<unknown>): void {
+    update().catch((cause: unknown) => {
+      if (this.closed || !isStoreUnavailable(cause)) return;
+      setTimeout(() => this.retryWhileStoreAway(update), STORE_RETRY_MS).unref();
+    });
+  }
+
+  /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
+  close(): void {
+    this.closed = true;
+    for (const connectionId of [...this.graceTimers.keys()]) this.endGrace(connectionId);
+    for (const open of this.openRequests.values()) {
+      this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
+    }
+    this.events$.complete();
+  }
+
+  private async expire(request: PairingRequest): Promise<void> {
+    const open = this.openRequests.get(request.requestId);
+    if (!open) return;
+    if (!(await this.store.cancelPairing(request))) return;
+    this.closeRequest(request, new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
+    this.wire.send(open.targetConnectionId, P2pEvent.DISCONNECT, request.sourceId, P2pDisconnectReason.PAIR_TIMEOUT);
+  }
+
+  /** Settles a request opened on this node: clears its timer and answers its source. */
+  private closeRequest(request: PairingRequest, error?: P2pError): void {
+    if (!this.openRequests.has(request.requestId)) {
+      // Opened on another node (its source is connected there): that node answers the source.
+      this.wire.requestDone?.(request, error);
+      return;
+    }
+    this.answerLocalRequest(request, error);
+  }
+
+  /** Answers the source of a request opened on this node; a no-op for any other request. */
+  answerLocalRequest(request: PairingRequest, error?: P2pError): void {
+    const open = this.openRequests.get(request.requestId);
+    if (!open) return;
+    this.openRequests.delete(request.requestId);
+    clearTimeout(open.timer);
+    const { sourceId, targetId } = request;
+    if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
+    else this.emit({ type: 'paired', sourceId, targetId });
+    open.callback(error, error ? undefined : { peerProtocol: open.targetProtocol });
+  }
+
+  /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */
+  settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
+    const clientId = record.clientId;
+    this.emit({ type: 'disconnected', clientId, reason });
+    if (leftState.kind === 'free') return;
+    if (leftState.kind === 'paired') {
+      if (!other) return;
+      this.wire.setPeer(other.connectionId, undefined);
+      this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+      this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      // A peer that was away only stayed for this pairing: with the pairing gone, so is it.
+      if (other.detachedUntil !== undefined) void this.releaseHeld(other, reason);
+      return;
+    }
+    const request: PairingRequest =
+      leftState.kind === 'asking'
+        ? { requestId: leftState.requestId, sourceId: clientId, targetId: leftState.otherId }
+        : { requestId: leftState.requestId, sourceId: leftState.otherId, targetId: clientId };
+    this.closeRequest(request, new P2pError('PEER_DISCONNECTED', undefined, P2pEvent.REGISTER));
+    // The target of a withdrawn request is told, so an original client that assumed the pairing forgets it.
+    if (leftState.kind === 'asking' && other) this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
+  }
+
+  private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
+    // Nobody listening (the common case without a control center): skip building the event.
+    if (!this.events$.observed) return;
+    this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

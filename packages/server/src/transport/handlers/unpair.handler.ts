@@ -1,0 +1,16 @@
+import { P2pDisconnectReason, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
+import type { P2pSocket } from '../p2p-connection.state.js';
+import { answerControl, internalError, trailingAck } from './handler.replies.js';
+
+const EVENT = P2pEvent.UNREGISTER;
+
+/** `P2P_UNREGISTER([ack])`: leave the current pairing; the peer gets `P2P_DISCONNECT(clientId, 'UNREGISTERED')`. */
+export function onUnpair(this: P2pSocket): void {
+  const socket = this;
+  const answer = trailingAck(arguments);
+  const { clientId, gateway } = socket.data.p2p;
+  gateway.engine
+    .unpair(clientId, P2pDisconnectReason.UNREGISTERED, false)
+    .then((ended) => answerControl(socket, answer, ended ? undefined : new P2pError('NOT_PAIRED', undefined, EVENT)))
+    .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
+}
