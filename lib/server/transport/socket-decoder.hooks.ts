@@ -130,11 +130,13 @@ export function guardInboundArity(socket: P2pSocket): void {
 
 /**
  * Socket.IO could not decode a packet of the connection and closes it next (its `Client.onerror`, which emits `error`
- * on the socket first): the client gets the reason, written before the close.
+ * on the socket first): the client gets the reason, written before the close (engine.io flushes before closing).
  */
 function onUndecodable(this: P2pSocket, cause: unknown): void {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  const message = `the server could not decode a packet (${reason}); the connection closes`;
+  // A client's own event named "error" reaches this listener too (Socket.IO does not reserve the name), with values
+  // decoded from JSON: never an Error.
+  if (!(cause instanceof Error)) return;
+  const message = `the server could not decode a packet (${cause.message}); the connection closes`;
   if (this.connected) this.emit(P2pEvent.ERROR, new P2pError('INVALID_PAYLOAD', message).toPayload());
 }
 
