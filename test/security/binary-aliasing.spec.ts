@@ -205,6 +205,19 @@ describe('security: aliased and numerous binary values', () => {
     expect(victim.connected()).toBe(true);
   });
 
+  it('with every limit off, still refuses aliases past 10 and says why before Socket.IO closes on 11 attachments', async () => {
+    const { attacker, victim, received } = await attackerPairedWith('v2', { limits: false });
+    expect(await relayRaw(attacker, 'bin', aliasedArgs(11), [Buffer.alloc(16)])).toMatchObject({ code: 'TOO_MANY_ATTACHMENTS' });
+    // Without maxMessageBytes nothing bounds what attachments would hold: Socket.IO's own cap of 10 stays.
+    const values = Array.from({ length: 11 }, (_, n) => Buffer.alloc(16, n));
+    attacker.emit('P2P_EMIT', [{ event: 'bin', args: distinctArgs(11) }], values);
+    const told = await attacker.next((p) => p.data[0] === 'P2P_ERROR');
+    expect(told.data[1]).toMatchObject({ code: 'INVALID_PAYLOAD', message: expect.stringContaining('too many attachments') });
+    await eventually(() => attacker.closed);
+    expect(victim.connected()).toBe(true);
+    expect(received).toEqual([]);
+  });
+
   it('drops the bytes of attachments past maxMessageBytes as they arrive and still answers with the code', async () => {
     const { attacker, victim, received } = await attackerPairedWith('v4');
     const values = Array.from({ length: 10 }, (_, n) => Buffer.alloc(60 * KIB, n));
