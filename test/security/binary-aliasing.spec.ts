@@ -1,7 +1,10 @@
 /// <reference path="../support/socket.io-client-v2.d.ts" />
 import { afterEach, describe, expect, it } from '@jest/globals';
 import ioV2, { type V2Socket } from 'socket.io-client-v2';
+import type { EventEmitter } from 'node:events';
 import type { P2pModuleOptions } from '../../lib/server/index.js';
+import { P2P_GATEWAY } from '../../lib/server/p2p.constants.js';
+import type { P2pGatewayBase } from '../../lib/server/transport/p2p.gateway.js';
 import { type GatewayHarness, rawSocket, startGateway, waitFor } from '../support/gateway-harness.js';
 import { RawEngineSocket, placeholder } from '../support/raw-engine-socket.js';
 import { eventually, whenConnected } from '../support/wire.js';
@@ -218,10 +221,21 @@ describe('security: aliased and numerous binary values', () => {
     expect(received).toEqual([]);
   });
 
-  it('drops the bytes of attachments past maxMessageBytes as they arrive and still answers with the code', async () => {
+  it('keeps no attachment bytes past maxMessageBytes and still answers with the code', async () => {
     const { attacker, victim, received } = await attackerPairedWith('v4');
+    // What the server's decoder hands on for the attacker's packets (its `decoded` listeners run in order).
+    const { namespace } = gw.app.get<P2pGatewayBase>(P2P_GATEWAY);
+    const attackerSide = [...namespace.sockets.values()].find((socket) => socket.data.p2p?.clientId === 'ATK')!;
+    const decoder = (attackerSide.client as unknown as { decoder: EventEmitter }).decoder;
+    const kept: number[][] = [];
+    decoder.on('decoded', (packet: { data: unknown[] }) => {
+      const args = (packet.data[1] as { args?: unknown[] } | undefined)?.args;
+      if (Array.isArray(args?.[0])) kept.push((args[0] as Buffer[]).map((value) => value.byteLength));
+    });
     const values = Array.from({ length: 10 }, (_, n) => Buffer.alloc(60 * KIB, n));
     expect(await relayRaw(attacker, 'bin', distinctArgs(10), values)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // 60 KiB fits in the 64 KiB limit; every attachment after it pushes the packet past the limit and is not kept.
+    expect(kept).toEqual([[60 * KIB, 0, 0, 0, 0, 0, 0, 0, 0, 0]]);
     await expectVictimUnharmed(attacker, victim);
     expect(received).toEqual([]);
   });
