@@ -42,7 +42,7 @@ const ACK = 3;
 const BINARY_EVENT = 5;
 const BINARY_ACK = 6;
 
-/** What the hooks keep on a connection's decoder: which of them run, and the bytes of the packet being decoded. */
+/** What the hooks keep on a connection's decoder: which of them run, and the engine.io packets of the one being decoded. */
 interface HookedDecoder extends EventEmitter {
   /** socket.io-parser's options (4.x); `maxAttachments` is raised while the meter runs. */
   opts?: { maxAttachments?: number };
@@ -56,9 +56,12 @@ interface HookedDecoder extends EventEmitter {
 }
 
 /**
- * The one `decoded` listener of every hooked decoder, shared by all connections (the decoder is `this`): the arity
- * guard and the relay-size meter, each when enabled on that decoder. Runs after Socket.IO's own listener has queued
- * the dispatch on the same arguments array, before any handler runs.
+ * The one `decoded` listener of every hooked decoder, shared by all connections (the decoder is `this`): measures relay
+ * packets as delivered (their size and binary values, tagged on the payload for the handler), refuses
+ * acknowledgements that could not be passed on, and runs the arity guard when enabled on that decoder. Runs after
+ * Socket.IO's own listener has queued the dispatch (`process.nextTick`) on the same packet, before any handler runs.
+ * socket.io-parser has already turned BINARY_EVENT and BINARY_ACK into EVENT and ACK here: the attachment count comes
+ * from the engine.io packets instead.
  */
 function onDecoded(this: HookedDecoder, packet: { type: number; data?: unknown }): void {
   const type = packet.type;
@@ -102,7 +105,10 @@ export function tooManyAttachmentsMessage(count: number, what: string): string {
   return `the ${what} holds ${count} binary values as delivered (each reference counted); a client accepts at most ${MAX_DELIVERED_BINARIES}`;
 }
 
-/** The connection's decoder, with the shared `decoded` listener added once; undefined if Socket.IO has none. */
+/**
+ * The connection's decoder, with the shared `decoded` listener and the engine.io `packet` listener added once (every
+ * connection: the binary census holds whether limits are on or off); undefined if Socket.IO has none.
+ */
 function hookedDecoder(socket: P2pSocket): HookedDecoder | undefined {
   const decoder = (socket.client as unknown as { decoder?: HookedDecoder }).decoder;
   if (typeof decoder?.on !== 'function') return undefined;
