@@ -40,7 +40,12 @@ export interface ReliableChannelHost {
 const MAX_REFUSAL_BACKOFF_MS = 2_000;
 
 /** Codes of refusals that sending again cannot cure; any other (peer away or slow, a rate, Redis) passes. */
-const PERMANENT_REFUSALS: ReadonlySet<string> = new Set<P2pErrorCode>(['PAYLOAD_TOO_LARGE', 'INVALID_PAYLOAD', 'RESERVED_EVENT']);
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set<P2pErrorCode>([
+  'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_ATTACHMENTS',
+  'INVALID_PAYLOAD',
+  'RESERVED_EVENT',
+]);
 
 /**
  * The reliable channel between two paired protocol-3 clients, one instance per pairing and side. It makes delivery

@@ -29,6 +29,7 @@ export const P2pErrorCode = {
   NO_GATEWAY: 'NO_GATEWAY',
   LIST_FORBIDDEN: 'LIST_FORBIDDEN',
   UPGRADE_FORBIDDEN: 'UPGRADE_FORBIDDEN',
+  TOO_MANY_ATTACHMENTS: 'TOO_MANY_ATTACHMENTS',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -64,6 +65,7 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   NO_GATEWAY: 'connected, but no P2P gateway answered on this namespace',
   LIST_FORBIDDEN: 'the server discovery policy does not let this client list clients',
   UPGRADE_FORBIDDEN: 'the server does not allow a direct (WebRTC) connection for this pairing',
+  TOO_MANY_ATTACHMENTS: 'the message holds more binary values than a Socket.IO client accepts (10)',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -39,7 +39,7 @@ export class ConnectionLimits implements ConnectionLimitChecks {
     this.listRequestTokens = limits.listRequests?.burst ?? 0;
     this.violationTokens = limits.disconnectAfterViolations ?? 0;
     this.relayMessagesAt = this.relayBytesAt = this.pairRequestsAt = this.listRequestsAt = this.violationsAt = now;
-    if (limits.maxMessageBytes !== undefined || limits.relayBytes) meterRelaySizes(socket);
+    if (limits.maxMessageBytes !== undefined || limits.relayBytes) meterRelaySizes(socket, limits.maxMessageBytes);
   }
 
   /** Limits for a new connection, or undefined when every per-connection limit is off. */
@@ -67,12 +67,15 @@ export class ConnectionLimits implements ConnectionLimitChecks {
     return undefined;
   }
 
-  /** A relay that is about to be delivered: its size, then its bytes from the byte rate. */
+  /**
+   * A relay that is about to be delivered: its size, then its bytes from the byte rate. Both as it will be delivered:
+   * an attachment the sender's placeholders name several times counts each time (Socket.IO sends it that often).
+   */
   checkRelaySize(payload: unknown, event: string): P2pError | undefined {
     const bytes = relayBytesOf(payload);
     const maxMessageBytes = this.limits.maxMessageBytes;
     if (maxMessageBytes !== undefined && bytes > maxMessageBytes) {
-      return this.violation('PAYLOAD_TOO_LARGE', event, `the message is ${bytes} bytes; the limit is ${maxMessageBytes}`);
+      return this.violation('PAYLOAD_TOO_LARGE', event, `the message is ${bytes} bytes as delivered; the limit is ${maxMessageBytes}`);
     }
     const rate = this.limits.relayBytes;
     if (!rate) return undefined;

@@ -24,9 +24,11 @@ export interface P2pLimitsOptions {
    */
   maxClients?: number | false | undefined;
   /**
-   * Largest relayed message (`P2P_EMIT` / `P2P_EMIT_ACKNOWLEDGE`), in bytes of the Socket.IO packet as received,
-   * binary attachments included; a larger one is refused with PAYLOAD_TOO_LARGE. Socket.IO's `maxHttpBufferSize` is
-   * raised to at least twice this, so a message somewhat over the limit gets the code instead of a dropped connection.
+   * Largest relayed message (`P2P_EMIT` / `P2P_EMIT_ACKNOWLEDGE`, frames and signals), and largest acknowledgement a
+   * peer sends back, in bytes as delivered: the Socket.IO packet as received, binary attachments included, each
+   * attachment counted as often as the packet names it; a larger one is refused with PAYLOAD_TOO_LARGE. Socket.IO's
+   * `maxHttpBufferSize` is raised to at least twice this, so a message somewhat over the limit gets the code instead of
+   * a dropped connection. While it is on, a packet may have up to 256 attachments (TOO_MANY_ATTACHMENTS past 10).
    * @default 65536 (64 KiB)
    */
   maxMessageBytes?: number | false | undefined;

@@ -1,6 +1,6 @@
 import { P2pError, type P2pErrorPayload, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { AckOutcome, HeldRelay, P2pConnection, P2pSocket, RelayRefusal } from './p2p-connection.state.js';
-import { OVERSIZED_ACK } from './socket-decoder.hooks.js';
+import { RefusedAck } from './socket-decoder.hooks.js';
 import { ackDeadlineSweeperOf } from './ack-deadline.sweeper.js';
 import { type OwedAck, OwedAcks, ackTimeoutMessage } from './owed-acks.queue.js';
 
@@ -22,12 +22,20 @@ function owedAcksOf(target: P2pSocket, ackTimeoutMs: number): OwedAcks {
   return new OwedAcks(ackDeadlineSweeperOf(target.data.p2p.gateway, ackTimeoutMs), ackTimeoutMs, forget);
 }
 
-/** What the peer's answer to an owed ack becomes: INVALID_PAYLOAD when too long to pass on, else its values. */
-function answerOwed(owed: OwedAck, results: unknown[]): void {
-  if (results[0] !== OVERSIZED_ACK) return owed.queue.answer(owed, undefined, results);
-  // The arity guard replaced the values of an answer that was too long with OVERSIZED_ACK.
-  const error = new P2pError('INVALID_PAYLOAD', `${OVERSIZED_ACK.message} (answering "${owed.event}")`, P2pEvent.EMIT_ACKNOWLEDGE);
-  owed.queue.answer(owed, error, results);
+/**
+ * What the peer's answer to an owed ack becomes: its values, or the code the decoder hook put in their place (too many
+ * values, too many binary values as delivered, or too many bytes) for the sender, and the same code to the peer.
+ */
+function answerOwed(target: P2pSocket, owed: OwedAck, results: unknown[]): void {
+  const refused = results[0];
+  if (!(refused instanceof RefusedAck)) return owed.queue.answer(owed, undefined, results);
+  const message = `${refused.message} (answering "${owed.event}")`;
+  if (!owed.settled) {
+    // The peer's callback returns nothing to it: it learns that its answer went nowhere by P2P_ERROR.
+    const toPeer = new P2pError(refused.code, `your answer was not delivered: ${message}`, P2pEvent.EMIT_ACKNOWLEDGE);
+    target.emit(P2pEvent.ERROR, toPeer.toPayload());
+  }
+  owed.queue.answer(owed, new P2pError(refused.code, message, P2pEvent.EMIT_ACKNOWLEDGE), results);
 }
 
 /**
@@ -46,7 +54,7 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
     try {
       target.timeout(ackTimeoutMs).emit(event, ...args, (timedOut: Error | null, ...results: unknown[]) => {
         if (timedOut) owed.timedOut(timed);
-        else answerOwed(timed, results);
+        else answerOwed(target, timed, results);
       });
     } catch (error) {
       owed.withdraw(timed);
@@ -57,7 +65,7 @@ export function deliverWithAck(target: P2pSocket, event: string, args: unknown[]
   const record = owed.push(event, outcome, ackId);
   try {
     // Socket.IO takes the next id of the namespace (`ackId`) for this callback.
-    target.emit(event, ...args, (...results: unknown[]) => answerOwed(record, results));
+    target.emit(event, ...args, (...results: unknown[]) => answerOwed(target, record, results));
   } catch (error) {
     // Not encodable: the caller answers the sender with INVALID_PAYLOAD; nothing is owed.
     owed.withdraw(record);

@@ -3,7 +3,7 @@ import type { P2pConnection, P2pSocket } from '../p2p-connection.state.js';
 import { type RelayRefusal, frameErrorPayload, holdRelay } from '../peer.delivery.js';
 import { dataArgument, sendError, trailingAck, unencodable } from './handler.replies.js';
 import { RelayAckOutcome, failRelayWithAck } from './relay-ack.outcome.js';
-import { relayBytesOf } from '../socket-decoder.hooks.js';
+import { relayBytesOf, tooManyAttachments } from '../socket-decoder.hooks.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
 /** Positional arguments of one relayed event; spreading far more would overflow the call stack. */
@@ -40,6 +40,8 @@ function checkRelay(conn: P2pConnection, payload: unknown, relayEvent: string): 
   if (targetClientId !== undefined && targetClientId !== conn.peer.clientId) {
     return new P2pError('TARGET_NOT_PEER', `"${targetClientId}" is not the current peer`, relayEvent);
   }
+  const undecodable = tooManyAttachments(payload, relayEvent);
+  if (undecodable) return undecodable;
   const oversized = conn.limits?.checkRelaySize(payload, relayEvent);
   if (oversized) return oversized;
   return { event, args: (args as unknown[] | undefined) ?? NO_ARGS };
@@ -91,7 +93,7 @@ function checkFrame(conn: P2pConnection, frame: unknown): P2pError | undefined {
     return new P2pError('INVALID_PAYLOAD', 'P2P_FRAME takes (frame), an object', P2pEvent.FRAME);
   }
   if (!conn.peer) return new P2pError('NOT_PAIRED', undefined, P2pEvent.FRAME);
-  return conn.limits?.checkRelaySize(frame, P2pEvent.FRAME);
+  return tooManyAttachments(frame, P2pEvent.FRAME) ?? conn.limits?.checkRelaySize(frame, P2pEvent.FRAME);
 }
 
 /**

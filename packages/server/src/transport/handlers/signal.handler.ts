@@ -3,6 +3,7 @@ import type { P2pSocket } from '../p2p-connection.state.js';
 import { readSignal } from '../../webrtc/signal-payload.reader.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { dataArgument, openProtocol3Request } from './handler.replies.js';
+import { tooManyAttachments } from '../socket-decoder.hooks.js';
 
 const EVENT = P2pEvent.SIGNAL;
 
@@ -25,7 +26,7 @@ export function onSignal(this: P2pSocket, payloadArgument: unknown): void {
   if (signal.targetClientId !== undefined && signal.targetClientId !== peer.clientId) {
     return fail(new P2pError('TARGET_NOT_PEER', `"${signal.targetClientId}" is not the current peer`, EVENT));
   }
-  const oversized = conn.limits?.checkRelaySize(payload, EVENT);
+  const oversized = tooManyAttachments(payload, EVENT) ?? conn.limits?.checkRelaySize(payload, EVENT);
   if (oversized) return fail(oversized);
   const webrtc = conn.gateway.options.webrtc;
   if (!webrtc) return fail(new P2pError('UPGRADE_FORBIDDEN', 'this server has WebRTC turned off', EVENT));
