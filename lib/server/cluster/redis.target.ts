@@ -9,15 +9,29 @@ export function describeRedisTarget(options: { url?: string | undefined; client?
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`; anything unparsable loses its credentials. */
+/** Query parameters that carry a credential: ioredis reads the password from `?password=` as well as the user info. */
+const SECRET_PARAM = /pass|secret|token|auth/i;
+
+/**
+ * `redis://user:secret@host:6379/0?password=secret` -> `redis://user:***@host:6379/0?password=***`: the password of
+ * the user info and every credential query parameter hidden (ioredis takes the password from either); anything
+ * unparsable loses its user info and the values of such parameters.
+ */
 export function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
+    for (const name of new Set(parsed.searchParams.keys())) {
+      if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
+    }
+    // URLSearchParams writes '*' as is; the trailing '/' is the parser's, not the app's.
+    return parsed.toString().replace(/\/$/, '').replace(/\/\?/, '?');
   } catch {
-    // Not a URL the WHATWG parser takes: drop whatever comes before an '@' (after the scheme, if any).
-    return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, '$1***@');
+    // Not a URL the WHATWG parser takes: drop whatever comes before an '@' (after the scheme, if any), then the values
+    // of credential parameters.
+    return url
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/?#]*@/i, '$1***@')
+      .replace(/((?:^|[?&;\s])[^=&;#\s]*(?:pass|secret|token|auth)[^=&;#\s]*=)[^&;#\s]*/gi, '$1***');
   }
 }
 

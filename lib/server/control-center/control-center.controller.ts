@@ -19,6 +19,7 @@ import { type Observable, interval, map, merge, of } from 'rxjs';
 import { setControllerPath } from '../transport/nest-metadata.helper.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import { clientIdProblem } from '../options/client-id.rule.js';
 import { decodeCursor } from '../discovery/client-list.cursor.js';
 import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing/pairing.service.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
@@ -145,10 +146,7 @@ export class ControlCenterControllerBase {
   }
 
   private checkedId(clientId: string): string {
-    const { clientIdMaxLength, clientIdPattern } = this.options;
-    if (clientId.length > clientIdMaxLength || !clientIdPattern.test(clientId)) {
-      throw new BadRequestException('not a valid clientId');
-    }
+    if (clientIdProblem(clientId, this.options)) throw new BadRequestException('not a valid clientId');
     return clientId;
   }
 
