@@ -13,7 +13,13 @@ describe('control center: clientIds in the query string (`.` and `..` included)'
   afterEach(() => app.close());
 
   const request = (method: string, route: string, clientId?: string | string[], body?: unknown) => {
-    const query = clientId === undefined ? '' : `?${[clientId].flat().map((id) => `clientId=${encodeURIComponent(id)}`).join('&')}`;
+    const query =
+      clientId === undefined
+        ? ''
+        : `?${[clientId]
+            .flat()
+            .map((id) => `clientId=${encodeURIComponent(id)}`)
+            .join('&')}`;
     return app.request(`/p2p-admin/${route}${query}`, { method, token: ADMIN_TOKEN, body });
   };
 

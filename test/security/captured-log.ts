@@ -54,5 +54,5 @@ export async function startLoggedGateway(options: P2pModuleOptions): Promise<Gat
   return harness;
 }
 
-/** Raw control characters (newlines, ANSI escapes, ...), line separators and bidirectional overrides. */
-export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** Raw control characters (newlines, ANSI escapes, ...), line separators and bidirectional marks. */
+export const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}]/u;

@@ -156,7 +156,16 @@ describe('security: event names socket.io-client 2.x or 4.x treats as its own ar
     expect(await emitWithAck(a, 'P2P_REGISTER', 'B')).toEqual([true]);
     const lifecycle = ['connect_timeout', 'connecting', 'connect', 'connect_error', 'disconnect', 'error'];
     const fired: unknown[][] = [];
-    for (const name of [...lifecycle, 'reconnect', 'reconnecting', 'reconnect_attempt', 'reconnect_failed', 'reconnect_error', 'ping', 'pong']) {
+    for (const name of [
+      ...lifecycle,
+      'reconnect',
+      'reconnecting',
+      'reconnect_attempt',
+      'reconnect_failed',
+      'reconnect_error',
+      'ping',
+      'pong',
+    ]) {
       b.on(name, (...args: unknown[]) => fired.push([name, ...args]));
     }
     for (const name of [...lifecycle, 'reconnecting', 'reconnect_error', 'disconnecting', 'newListener', 'removeListener']) {

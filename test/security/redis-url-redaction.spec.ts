@@ -38,7 +38,12 @@ describe('security: a Redis password never reaches the log', () => {
     // Read the way ioredis reads them: without a scheme, as a redis URL; with a leading '/', as a unix socket path.
     expect(redactRedisUrl(`bob:${SECRET}@h:6379?password=${SECRET}`)).toBe('bob:***@h:6379?password=***');
     expect(redactRedisUrl(`/tmp/redis.sock?db=2&password=${SECRET}`)).toBe('/tmp/redis.sock?db=2&password=***');
-    for (const unparsable of [`h:6379?password=${SECRET}`, `not a url password=${SECRET}`, `bob:${SECRET}@h?pass=${SECRET}`, `//u:${SECRET}@[bad`]) {
+    for (const unparsable of [
+      `h:6379?password=${SECRET}`,
+      `not a url password=${SECRET}`,
+      `bob:${SECRET}@h?pass=${SECRET}`,
+      `//u:${SECRET}@[bad`,
+    ]) {
       expect(redactRedisUrl(unparsable)).not.toContain(SECRET);
     }
   });
