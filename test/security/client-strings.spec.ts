@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import ioV2, { type V2Socket } from 'socket.io-client-v2';
 import { isReservedEventName } from '../../lib/protocol/index.js';
 import type { P2pLifecycleEvent, P2pPairParty } from '../../lib/server/index.js';
-import { printable } from '../../lib/server/transport/gateway.logger.js';
+import { printable, reportFailure } from '../../lib/server/transport/gateway.logger.js';
 import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
 import { connectRaw, connectRawV2, emitWithAck, expectHealthyPair, pairRaw, recordEvents, roundTrip, states } from '../support/wire.js';
 import { type CapturingLogger, UNPRINTABLE, startLoggedGateway } from './captured-log.js';
@@ -111,6 +111,18 @@ describe('security: strings from clients are checked before hooks, events and lo
     expect(line).toContain('\\u{1b}[31mred');
     expect(line.length).toBeLessThan(1000);
     expect(line).toMatch(/more characters\); the pairing is refused$/);
+  });
+
+  it('logs a failure with its message printable and its stack frames as they are', async () => {
+    gw = await startLoggedGateway({});
+    events = [];
+    reportFailure('connection', new Error('store said: x\n[Nest] 1  - LOG [P2pGateway] forged\u001b[0m'));
+    const [line = '', ...more] = gw.logger.lines.filter((entry) => entry.level === 'error').map((entry) => entry.message);
+    expect(more).toEqual([]);
+    const [first, ...frames] = line.split('\n');
+    expect(first).toBe('connection failed: Error: store said: x\\u{a}[Nest] 1  - LOG [P2pGateway] forged\\u{1b}[0m');
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((frame) => frame.startsWith('    at '))).toBe(true);
   });
 
   it('printable() escapes every control character and leaves other text as it is', () => {

@@ -22,5 +22,13 @@ export function printable(text: string): string {
 
 /** Logs a failure nobody is waiting for (a disconnect the store did not record, a cluster liveness outage, ...). */
 export function reportFailure(event: string, error: unknown): void {
-  gatewayLogger.error(`${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  gatewayLogger.error(`${event} failed: ${describeError(error)}`);
+}
+
+/** An error for the log: its name and message printable (they may quote outside text), then its stack frames as they are. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return printable(String(error));
+  const stack = error.stack ?? '';
+  const frames = stack.indexOf('\n    at ');
+  return printable(`${error.name}: ${error.message}`) + (frames >= 0 ? stack.slice(frames) : '');
 }
