@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { redactRedisUrl } from '../packages/server/src/cluster/redis.target.js';
 import type { ServerStats } from './ipc.js';
 import { describeMachine } from './harness/machine.js';
 import { watchOtherWork } from './harness/machine-load.js';
@@ -70,7 +71,7 @@ async function checkRedis(): Promise<Redis> {
     return client;
   } catch (cause) {
     client.disconnect();
-    throw new Error(`bench:cluster needs Redis at ${REDIS_URL} (${(cause as Error).message}); start it or set REDIS_URL`);
+    throw new Error(`bench:cluster needs Redis at ${redactRedisUrl(REDIS_URL)} (${(cause as Error).message}); start it or set REDIS_URL`);
   }
 }
 
@@ -211,7 +212,7 @@ async function main(): Promise<number> {
   const other = otherCpuShare === null ? '' : ` · other work took ${Math.round(otherCpuShare * 100)}% of the CPU`;
   const subtitle =
     `${command} · ${p.rounds} round(s), medians · ${machine.nproc} cores ${machine.cpuModel} · node ${machine.node} · ` +
-    `Redis ${redisVersion} at ${REDIS_URL} · not pinned${other}`;
+    `Redis ${redisVersion} at ${redactRedisUrl(REDIS_URL)} · not pinned${other}`;
   const stem = short ? 'cluster-short' : option('--rounds') ? 'cluster-partial' : 'cluster';
   mkdirSync(RESULTS_DIR, { recursive: true });
   const report = {

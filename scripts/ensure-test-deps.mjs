@@ -8,11 +8,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import process from 'node:process';
+import { URL } from 'node:url';
 import { Redis } from 'ioredis';
 
 const DEBIAN_CHROMIUM = process.env.P2P_TEST_DEPS_DEBIAN_CHROMIUM ?? '/usr/bin/chromium';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const START_REDIS = 'apt-get install -y redis-server, or redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""';
+
+/** REDIS_URL for a message: its password, in the user info or a credential query parameter, as `***`. */
+function redactedRedisUrl() {
+  try {
+    const url = new URL(REDIS_URL);
+    if (url.password) url.password = '***';
+    for (const name of new Set(url.searchParams.keys())) if (/pass|secret|token|auth/i.test(name)) url.searchParams.set(name, '***');
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(REDIS_URL)';
+  }
+}
 
 function fail(line) {
   process.stderr.write(`npm test: ${line}\n`);
@@ -71,7 +84,7 @@ function aptInstall(pkg, why) {
 async function checkRedis() {
   const problem = await redisAnswers();
   if (problem) {
-    fail(`Redis must answer at ${REDIS_URL} (set REDIS_URL to use another) and does not (${problem}): ${START_REDIS}`);
+    fail(`Redis must answer at ${redactedRedisUrl()} (set REDIS_URL to use another) and does not (${problem}): ${START_REDIS}`);
   }
 }
 

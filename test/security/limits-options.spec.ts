@@ -7,6 +7,7 @@ describe('security: limit options', () => {
     const { limits, serverOptions } = resolveP2pOptions();
     expect(limits).toEqual({
       maxClients: 100_000,
+      maxPendingConnections: 1000,
       maxMessageBytes: 65_536,
       relayMessages: { perMs: 1, burst: 2000 },
       relayBytes: { perMs: (4 * 1024 * 1024) / 1000, burst: 8 * 1024 * 1024 },
@@ -19,6 +20,7 @@ describe('security: limit options', () => {
     expect(DEFAULT_P2P_LIMITS.maxMessageBytes).toBe(65_536);
     // 64 KiB is well under Socket.IO's own 1 MB, which is kept.
     expect(serverOptions.maxHttpBufferSize).toBeUndefined();
+    expect(serverOptions.connectTimeout).toBe(10_000);
   });
 
   it('turns one limit off with false or 0, all of them with limits: false; a burst defaults to twice the rate', () => {

@@ -1,4 +1,5 @@
 import type { P2pErrorCode } from '../../packages/protocol/src/index.js';
+import { DEFAULT_CLIENT_ID_PATTERN } from '../../packages/server/src/index.js';
 import type { Delivery, Expected, FuzzInput } from './fuzz-batch.js';
 import { HANDLED_EVENTS, isReservedName } from './fuzz-inputs.js';
 import { overTheWire } from './fuzz-wire.js';
@@ -10,6 +11,8 @@ import { overTheWire } from './fuzz-wire.js';
  */
 
 const MAX_EVENT_NAME_LENGTH = 256;
+/** The default `clientId.maxLength` (the fuzzed gateways keep the default clientId rules). */
+const DEFAULT_CLIENT_ID_MAX_LENGTH = 128;
 /** The gateway's bound on a relay's positional arguments (relay.handler.ts MAX_RELAY_ARGS; not yet in the README). */
 const MAX_RELAY_ARGS = 256;
 
@@ -88,6 +91,10 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       if (!input.withAck) return { expected: refused('p2p-error', ['INVALID_PAYLOAD']) };
       const [target] = args;
       if (typeof target !== 'string' || target.length === 0) return { expected: refused('control-ack', ['INVALID_PAYLOAD']) };
+      // A target no connection could hold (outside the default clientId rules) is refused before anything else.
+      if (target.length > DEFAULT_CLIENT_ID_MAX_LENGTH || !DEFAULT_CLIENT_ID_PATTERN.test(target)) {
+        return { expected: refused('control-ack', ['INVALID_CLIENT_ID']) };
+      }
       const codes: P2pErrorCode[] = [];
       const targetState = state.clients.get(target);
       if (target === state.selfId) codes.push('SELF_PAIRING');

@@ -156,6 +156,8 @@ export const wireValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown; arra
 export const SOCKET_IO_NAMES = [
   'connect',
   'connect_error',
+  'connect_timeout',
+  'connecting',
   'disconnect',
   'disconnecting',
   'error',

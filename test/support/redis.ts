@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
 
 /** Where the Redis suites find Redis: env REDIS_URL, else the local default. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,7 +32,7 @@ export async function connectTestRedis(options: RedisOptions = {}): Promise<Redi
   } catch (cause) {
     client.disconnect();
     throw new Error(
-      `The Redis suite needs Redis at ${REDIS_URL} (127.0.0.1:6379 unless REDIS_URL says otherwise), ` +
+      `The Redis suite needs Redis at ${redactRedisUrl(REDIS_URL)} (127.0.0.1:6379 unless REDIS_URL says otherwise), ` +
         `and could not reach it (${(cause as Error).message}). Start it with: ${HOW_TO_START}`,
     );
   }

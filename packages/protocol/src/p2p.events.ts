@@ -45,10 +45,16 @@ export const P2pEvent = {
 
 export type P2pEventName = (typeof P2pEvent)[keyof typeof P2pEvent];
 
-/** Names Socket.IO itself uses on either side; relaying one of them would confuse the peer's socket. */
+/**
+ * Names Socket.IO itself uses on either side; relaying one of them would fire the peer's own lifecycle handlers. The
+ * union of socket.io-client 2.x's Socket `events` (connect_timeout and connecting included), 4.x's `RESERVED_EVENTS`
+ * and the server's own names.
+ */
 const SOCKET_IO_RESERVED_EVENTS = [
   'connect',
   'connect_error',
+  'connect_timeout',
+  'connecting',
   'disconnect',
   'disconnecting',
   'error',

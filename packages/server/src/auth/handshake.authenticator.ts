@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { P2pError } from 'nest-p2p-gateway-protocol';
 import type { P2pAuthenticateHook, P2pHandshake } from './p2p-auth.types.js';
 import { runBounded } from './bounded-hook.runner.js';
+import { printable } from '../transport/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 
@@ -23,7 +24,7 @@ export async function authenticateHandshake(
   const outcome = await runBounded(() => authenticate(handshake), timeoutMs);
   if (!outcome.ok) {
     if (outcome.timedOut) logger.warn(`authenticate did not answer within ${timeoutMs} ms; the connection is refused`);
-    else logger.debug(`authenticate threw: ${String(outcome.error)}`);
+    else logger.debug(`authenticate threw: ${printable(String(outcome.error))}`);
     return new P2pError('UNAUTHORIZED');
   }
   const clientId = clientIdOf(outcome.value);

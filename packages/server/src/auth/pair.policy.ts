@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { P2pCanPairHook } from './p2p-auth.types.js';
 import { runBounded } from './bounded-hook.runner.js';
+import { printable } from '../transport/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 
@@ -15,8 +16,8 @@ export async function checkPairPolicy(
   const outcome = await runBounded(() => canPair({ clientId: sourceId }, { clientId: targetId }), timeoutMs);
   if (outcome.ok && outcome.value === true) return undefined;
   if (!outcome.ok) {
-    const why = outcome.timedOut ? `did not answer within ${timeoutMs} ms` : `threw: ${String(outcome.error)}`;
-    logger.warn(`canPair(${sourceId}, ${targetId}) ${why}; the pairing is refused`);
+    const why = outcome.timedOut ? `did not answer within ${timeoutMs} ms` : `threw: ${printable(String(outcome.error))}`;
+    logger.warn(`canPair(${printable(sourceId)}, ${printable(targetId)}) ${why}; the pairing is refused`);
   }
   return new P2pError('PAIR_FORBIDDEN', undefined, P2pEvent.REGISTER);
 }

@@ -19,6 +19,7 @@ import { type Observable, interval, map, merge, of } from 'rxjs';
 import { setControllerPath } from '../transport/nest-metadata.helper.js';
 import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
+import { clientIdProblem } from '../options/client-id.rule.js';
 import { decodeCursor } from '../discovery/client-list.cursor.js';
 import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing/pairing.service.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
@@ -86,10 +87,18 @@ export class ControlCenterControllerBase {
   /** One client, to find it by id among more than a page. */
   @Get('clients/:clientId')
   @Header('Cache-Control', 'no-store')
-  async client(@Param('clientId') clientId: string): Promise<P2pClientInfo> {
-    const client = await this.service.getClient(this.checkedId(clientId));
-    if (!client) throw new NotFoundException(`${clientId} is not connected`);
-    return client;
+  client(@Param('clientId') clientId: string): Promise<P2pClientInfo> {
+    return this.findClient(clientId);
+  }
+
+  /**
+   * The same, the id in the query string: every valid id works there, `.` and `..` included, which a path segment
+   * cannot carry (URLs collapse dot segments before they are sent). The page uses these `?clientId=` routes.
+   */
+  @Get('client')
+  @Header('Cache-Control', 'no-store')
+  clientByQuery(@Query('clientId') clientId?: unknown): Promise<P2pClientInfo> {
+    return this.findClient(clientId);
   }
 
   @Get('pairings')
@@ -115,21 +124,46 @@ export class ControlCenterControllerBase {
 
   @Post('pairings/:clientId/unpair')
   @HttpCode(200)
-  async unpair(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ unpaired: true }> {
-    const reason = this.reasonOf(body);
-    if (!(await this.service.unpair(this.checkedId(clientId), reason))) {
-      throw new NotFoundException(`${clientId} is not paired`);
-    }
-    return { unpaired: true };
+  unpair(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ unpaired: true }> {
+    return this.unpairClient(clientId, body);
+  }
+
+  /** `POST /pairings/:clientId/unpair`, the id in the query string (see `GET /client`). */
+  @Post('unpair')
+  @HttpCode(200)
+  unpairByQuery(@Query('clientId') clientId?: unknown, @Body() body?: unknown): Promise<{ unpaired: true }> {
+    return this.unpairClient(clientId, body);
   }
 
   @Post('clients/:clientId/disconnect')
   @HttpCode(200)
-  async disconnect(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ disconnected: true }> {
-    const reason = this.reasonOf(body);
-    if (!(await this.service.disconnect(this.checkedId(clientId), reason))) {
-      throw new NotFoundException(`${clientId} is not connected`);
-    }
+  disconnect(@Param('clientId') clientId: string, @Body() body?: unknown): Promise<{ disconnected: true }> {
+    return this.disconnectClient(clientId, body);
+  }
+
+  /** `POST /clients/:clientId/disconnect`, the id in the query string (see `GET /client`). */
+  @Post('disconnect')
+  @HttpCode(200)
+  disconnectByQuery(@Query('clientId') clientId?: unknown, @Body() body?: unknown): Promise<{ disconnected: true }> {
+    return this.disconnectClient(clientId, body);
+  }
+
+  private async findClient(clientId: unknown): Promise<P2pClientInfo> {
+    const id = this.checkedId(clientId);
+    const client = await this.service.getClient(id);
+    if (!client) throw new NotFoundException(`${id} is not connected`);
+    return client;
+  }
+
+  private async unpairClient(clientId: unknown, body: unknown): Promise<{ unpaired: true }> {
+    const id = this.checkedId(clientId);
+    if (!(await this.service.unpair(id, this.reasonOf(body)))) throw new NotFoundException(`${id} is not paired`);
+    return { unpaired: true };
+  }
+
+  private async disconnectClient(clientId: unknown, body: unknown): Promise<{ disconnected: true }> {
+    const id = this.checkedId(clientId);
+    if (!(await this.service.disconnect(id, this.reasonOf(body)))) throw new NotFoundException(`${id} is not connected`);
     return { disconnected: true };
   }
 
@@ -144,11 +178,8 @@ export class ControlCenterControllerBase {
     );
   }
 
-  private checkedId(clientId: string): string {
-    const { clientIdMaxLength, clientIdPattern } = this.options;
-    if (clientId.length > clientIdMaxLength || !clientIdPattern.test(clientId)) {
-      throw new BadRequestException('not a valid clientId');
-    }
+  private checkedId(clientId: unknown): string {
+    if (typeof clientId !== 'string' || clientIdProblem(clientId, this.options)) throw new BadRequestException('not a valid clientId');
     return clientId;
   }
 

@@ -99,6 +99,9 @@ const SCRIPT = String.raw`
     return response.json();
   }
 
+  // Ids go in the query string: a path segment '.' or '..' would be collapsed by the URL before it is sent.
+  const byId = (route, clientId) => route + '?clientId=' + encodeURIComponent(clientId);
+
   function showError(error) {
     $('error').textContent = String(error && error.message ? error.message : error);
     $('error').hidden = false;
@@ -156,8 +159,8 @@ const SCRIPT = String.raw`
       time(client.connectedAt),
       String(client.protocolVersion),
       actions(
-        client.state === 'paired' ? action('Unpair ' + client.clientId, 'pairings/' + encodeURIComponent(client.clientId) + '/unpair') : '',
-        action('Disconnect ' + client.clientId, 'clients/' + encodeURIComponent(client.clientId) + '/disconnect'),
+        client.state === 'paired' ? action('Unpair ' + client.clientId, byId('unpair', client.clientId)) : '',
+        action('Disconnect ' + client.clientId, byId('disconnect', client.clientId)),
       ),
     ]);
     $('no-clients').hidden = clients.length > 0;
@@ -174,7 +177,7 @@ const SCRIPT = String.raw`
     const wanted = $('find').value.trim();
     if (wanted) {
       nextCursor = null;
-      const found = await api('clients/' + encodeURIComponent(wanted)).catch((error) => {
+      const found = await api(byId('client', wanted)).catch((error) => {
         if (error.status === 404 || error.status === 400) return null;
         throw error;
       });
@@ -195,7 +198,7 @@ const SCRIPT = String.raw`
     syncRows($('pairings'), pairings, (pairing) => pairing.clientIds.join(' '), ({ clientIds: [a, b], since, ab, ba, transport }) => {
       const pair = node('span');
       pair.append(node('code', a), ' \u2194 ', node('code', b));
-      return [pair, time(since), direction(ab), direction(ba), node('span', transport || 'relay', 'transport ' + (transport || 'relay')), action('Unpair ' + a + ' and ' + b, 'pairings/' + encodeURIComponent(a) + '/unpair')];
+      return [pair, time(since), direction(ab), direction(ba), node('span', transport || 'relay', 'transport ' + (transport || 'relay')), action('Unpair ' + a + ' and ' + b, byId('unpair', a))];
     });
     $('no-pairings').hidden = pairings.length > 0;
   }

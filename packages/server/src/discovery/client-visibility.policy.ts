@@ -3,6 +3,7 @@ import type { P2pPairParty } from '../auth/p2p-auth.types.js';
 import { runBounded } from '../auth/bounded-hook.runner.js';
 import type { ResolvedDiscovery } from './discovery.options.js';
 import type { P2pVisibleTo } from './p2p-discovery.types.js';
+import { printable } from '../transport/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 
@@ -22,7 +23,7 @@ class ThrownTally {
 
   report(viewerId: string): void {
     if (this.count > 0) {
-      logger.warn(`discovery for ${viewerId} threw for ${this.count} client(s), hidden: ${String(this.first)}`);
+      logger.warn(`discovery for ${viewerId} threw for ${this.count} client(s), hidden: ${printable(String(this.first))}`);
     }
   }
 }
@@ -47,7 +48,7 @@ export async function visibleAmong(
       const why = !prepared.ok
         ? prepared.timedOut
           ? `did not answer within ${timeoutMs} ms`
-          : `threw: ${String(prepared.error)}`
+          : `threw: ${printable(String(prepared.error))}`
         : 'did not return a function';
       logger.warn(`discovery forViewer(${viewerId}) ${why}; the listing is refused`);
       return undefined;

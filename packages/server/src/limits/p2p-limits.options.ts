@@ -24,6 +24,13 @@ export interface P2pLimitsOptions {
    */
   maxClients?: number | false | undefined;
   /**
+   * engine.io connections this node holds that have not joined a namespace yet (a raw handshake going no further, a
+   * client still being admitted or refused); past it, engine.io refuses new handshakes (HTTP 403) until some join or
+   * close. Socket.IO's `connectTimeout` (10 s by default here, see `serverOptions`) closes each of them in time.
+   * @default 1000
+   */
+  maxPendingConnections?: number | false | undefined;
+  /**
    * Largest relayed message (`P2P_EMIT` / `P2P_EMIT_ACKNOWLEDGE`, frames and signals), and largest acknowledgement a
    * peer sends back, in bytes as delivered: the Socket.IO packet as received, binary attachments included, each
    * attachment counted as often as the packet names it; a larger one is refused with PAYLOAD_TOO_LARGE. Socket.IO's
@@ -84,6 +91,7 @@ export interface ResolvedRate {
 /** Limits with defaults applied; `undefined` means off. */
 export interface ResolvedP2pLimits {
   maxClients?: number;
+  maxPendingConnections?: number;
   maxMessageBytes?: number;
   relayMessages?: ResolvedRate;
   relayBytes?: ResolvedRate;
@@ -96,6 +104,7 @@ export interface ResolvedP2pLimits {
 
 export const DEFAULT_P2P_LIMITS = {
   maxClients: 100_000,
+  maxPendingConnections: 1000,
   maxMessageBytes: 64 * 1024,
   relayMessages: { perSecond: 1000, burst: 2000 },
   relayBytes: { perSecond: 4 * 1024 * 1024, burst: 8 * 1024 * 1024 },
@@ -131,6 +140,7 @@ export function resolveP2pLimits(options: P2pLimitsOptions | false | undefined):
   const d = DEFAULT_P2P_LIMITS;
   const limits: ResolvedP2pLimits = {
     maxClients: count('maxClients', options?.maxClients, d.maxClients),
+    maxPendingConnections: count('maxPendingConnections', options?.maxPendingConnections, d.maxPendingConnections),
     maxMessageBytes: count('maxMessageBytes', options?.maxMessageBytes, d.maxMessageBytes),
     relayMessages: rate('relayMessages', options?.relayMessages, d.relayMessages),
     relayBytes: rate('relayBytes', options?.relayBytes, d.relayBytes),

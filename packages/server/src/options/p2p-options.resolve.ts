@@ -60,16 +60,29 @@ function nonNegativeInteger(name: string, value: number | undefined, fallback: n
   return value;
 }
 
+/**
+ * Socket.IO's `connectTimeout` unless the app sets its own: how long an engine.io connection may stay without joining a
+ * namespace before Socket.IO closes it. Socket.IO's 45 s default would let sessions that never join pile up; 10 s is
+ * plenty for a handshake, and never less than `authenticateTimeoutMs` plus 5 s, so a slow `authenticate` still decides.
+ */
+export function connectTimeoutFor(authenticateTimeoutMs: number): number {
+  return Math.max(10_000, authenticateTimeoutMs + 5_000);
+}
+
 export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOptions {
   const maxLength = options.clientId?.maxLength ?? 128;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('P2pModule: clientId.maxLength must be >= 1');
   const limits = resolveP2pLimits(options.limits);
   const controlCenter = resolveControlCenter(options.controlCenter);
+  const authenticateTimeoutMs = positiveMs('authenticateTimeoutMs', options.authenticateTimeoutMs, 5_000);
   if (options.store && options.redis) throw new TypeError('P2pModule: give either `store` or `redis`, not both');
   return {
     namespace: options.namespace ?? '/',
     port: options.port ?? 0,
-    serverOptions: withRoomForOversizedMessages({ allowEIO3: true, ...options.serverOptions }, limits),
+    serverOptions: withRoomForOversizedMessages(
+      { allowEIO3: true, connectTimeout: connectTimeoutFor(authenticateTimeoutMs), ...options.serverOptions },
+      limits,
+    ),
     pairTimeoutMs: positiveMs('pairTimeoutMs', options.pairTimeoutMs, 10_000),
     ackTimeoutMs: positiveMs('ackTimeoutMs', options.ackTimeoutMs, 10_000),
     clientIdMaxLength: maxLength,
@@ -80,7 +93,7 @@ export function resolveP2pOptions(options: P2pModuleOptions = {}): ResolvedP2pOp
     store: options.store,
     nodeId: options.nodeId ?? randomUUID(),
     authenticate: options.authenticate,
-    authenticateTimeoutMs: positiveMs('authenticateTimeoutMs', options.authenticateTimeoutMs, 5_000),
+    authenticateTimeoutMs,
     canPair: options.canPair,
     canPairTimeoutMs: positiveMs('canPairTimeoutMs', options.canPairTimeoutMs, 5_000),
     discovery: resolveDiscovery(options.discovery),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import { P2pError } from 'nest-p2p-gateway-protocol';
 import { authenticatedSessionHash } from '../auth/authenticated-session.hash.js';
+import { clientIdProblem } from '../options/client-id.rule.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 
 export interface ClientIdentity {
@@ -38,12 +39,8 @@ export function readClientIdentity(handshake: Socket['handshake'], options: Reso
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw new P2pError('INVALID_CLIENT_ID', 'clientId is required (auth.clientId or ?clientId=)');
   }
-  if (clientId.length > options.clientIdMaxLength) {
-    throw new P2pError('INVALID_CLIENT_ID', `clientId is longer than ${options.clientIdMaxLength} characters`);
-  }
-  if (!options.clientIdPattern.test(clientId)) {
-    throw new P2pError('INVALID_CLIENT_ID', `clientId must match ${options.clientIdPattern}`);
-  }
+  const problem = clientIdProblem(clientId, options);
+  if (problem) throw new P2pError('INVALID_CLIENT_ID', `clientId ${problem}`);
   const token = auth.sessionToken;
   if (token !== undefined && (typeof token !== 'string' || token.length === 0 || token.length > MAX_SESSION_TOKEN_LENGTH)) {
     throw new P2pError('INVALID_CLIENT_ID', `sessionToken must be a string of 1 to ${MAX_SESSION_TOKEN_LENGTH} characters`);

@@ -17,6 +17,7 @@ import { failHeldRelays } from './peer.delivery.js';
 import { SlowConsumerMonitor } from '../limits/slow-consumer.monitor.js';
 import { ClusterMembership } from '../cluster/cluster.membership.js';
 import { ConnectionDrain } from '../cluster/connection.drain.js';
+import { PendingConnectionsBound } from '../limits/pending-connections.bound.js';
 import { NodeDrainService } from '../cluster/node-drain.service.js';
 import type { ClusterSetup } from '../cluster/redis-cluster.setup.js';
 import type { ResumedClient } from '../stores/pairing-store.interface.js';
@@ -78,6 +79,8 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     this.router = router;
     this.connectionDrain = new ConnectionDrain(this.namespace);
     this.namespace.use(createConnectionMiddleware(router, this.outboxes));
+    const { maxPendingConnections } = this.options.limits;
+    if (maxPendingConnections !== undefined) new PendingConnectionsBound(maxPendingConnections).install(this.namespace.server);
     this.engine.attachTransport(router);
     const { cluster } = this;
     if (cluster && this.options.cluster) {

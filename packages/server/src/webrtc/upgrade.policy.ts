@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { runBounded } from '../auth/bounded-hook.runner.js';
 import type { P2pConnection } from '../transport/p2p-connection.state.js';
 import type { ResolvedWebRtcOptions } from './webrtc.options.js';
+import { printable } from '../transport/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 
@@ -29,7 +30,7 @@ export function upgradeAllowed(conn: P2pConnection, peerId: string, webrtc: Reso
 async function askPolicy({ canUpgrade, canUpgradeTimeoutMs }: ResolvedWebRtcOptions, clientId: string, peerId: string): Promise<boolean> {
   const outcome = await runBounded(() => canUpgrade!({ clientId }, { clientId: peerId }), canUpgradeTimeoutMs);
   if (outcome.ok) return outcome.value === true;
-  const why = outcome.timedOut ? `did not answer within ${canUpgradeTimeoutMs} ms` : `threw: ${String(outcome.error)}`;
+  const why = outcome.timedOut ? `did not answer within ${canUpgradeTimeoutMs} ms` : `threw: ${printable(String(outcome.error))}`;
   logger.warn(`canUpgrade(${clientId}, ${peerId}) ${why}; the upgrade is refused`);
   return false;
 }
