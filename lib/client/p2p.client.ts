@@ -11,7 +11,7 @@ import {
   type SessionPayload,
   isReservedEventName,
 } from '../protocol/index.js';
-import { type ClientWalkOptions, walkClientList } from './client-list.pager.js';
+import { type ClientWalkOptions, readClientListPage, walkClientList } from './client-list.pager.js';
 import type { FramePath } from './frame-path.interface.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable.channel.js';
@@ -280,8 +280,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   /** The connected clientIds; with `{available: true}` only those free to pair. */
   async listClients(filter?: ListClientsFilter): Promise<string[]> {
-    const [clients] = await this.call(P2pEvent.LIST_CLIENTS, filter ? [filter] : [], this.requestTimeoutMs);
-    return clients as string[];
+    // Asked as a page (protocol 2): the original answer, a bare `string[]`, has no room for a refusal (the server sends
+    // it as P2P_ERROR, and the ack would wait out the timeout); a page's ack carries `{error}` with its code.
+    const page = { ...filter, cursor: filter?.cursor ?? null };
+    return readClientListPage(await this.call(P2pEvent.LIST_CLIENTS, [page], this.requestTimeoutMs)).clients;
   }
 
   /** Every clientId the server lets this client see, page after page: `for await (const id of client.clients())`. */
