@@ -10,7 +10,6 @@ import {
   PairingService,
   type ResolvedP2pOptions,
 } from '../../lib/server/index.js';
-import { loadOptionalPackage } from '../../lib/server/cluster/redis-packages.loader.js';
 import { redactRedisUrl } from '../../lib/server/cluster/redis.target.js';
 import { REDIS_URL, closedPort, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 
@@ -167,21 +166,6 @@ describe('P2pModule as a Nest module', () => {
       );
       await expect(attempt).rejects.not.toThrow(/hunter2/);
     }, 30_000);
-  });
-
-  describe('the optional Redis packages', () => {
-    it('a missing package is named, with the command that installs both', async () => {
-      const missing = 'nest-p2p-gateway-no-such-package';
-      const attempt = loadOptionalPackage(missing, () => import(missing));
-      await expect(attempt).rejects.toThrow(
-        `P2pModule: the \`redis\` option needs the optional peer dependencies ioredis and @socket.io/redis-adapter, and ${missing} is not installed: npm install ioredis @socket.io/redis-adapter`,
-      );
-    });
-
-    it('an installed package loads', async () => {
-      const ioredis = await loadOptionalPackage('ioredis', () => import('ioredis'));
-      expect(typeof ioredis.Redis).toBe('function');
-    });
   });
 
   it('redactRedisUrl hides the password and nothing else', () => {

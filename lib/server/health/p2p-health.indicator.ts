@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type * as Terminus from '@nestjs/terminus';
+import { loadOptionalPackage } from '../options/optional-package.loader.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS, type P2pHealthReport, P2pHealthProbe } from './p2p-health.probe.js';
+
+type HealthIndicatorResult<Key extends string> = Terminus.HealthIndicatorResult<Key>;
+
+// Loaded, not imported: without the package, importing nest-p2p-gateway/health says what to install.
+const { HealthIndicatorService } = await loadOptionalPackage<typeof Terminus>('@nestjs/terminus');
 
 export interface P2pHealthCheckOptions {
   /**
@@ -22,7 +28,7 @@ export interface P2pHealthCheckOptions {
 @Injectable()
 export class P2pHealthIndicator {
   constructor(
-    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(HealthIndicatorService) private readonly indicators: Terminus.HealthIndicatorService,
     @Inject(P2pHealthProbe) private readonly probe: P2pHealthProbe,
   ) {}
 
