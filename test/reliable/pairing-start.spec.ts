@@ -35,7 +35,7 @@ describe('reliable channel: the first messages of a fresh pairing', () => {
     await gw.close();
   });
 
-  it('frames that reach the target in the same read as its pairing ack are delivered, each sent once', async () => {
+  it('frames that reach the target in the same read as its pairing ack are delivered, each sent once (a whole window)', async () => {
     gw = await startGateway();
     const source = await connectClient(gw, 'source', NO_RETRANSMIT);
     // The target stops reading as it consents: its ack and the source's first frames then arrive in one read.
@@ -50,14 +50,17 @@ describe('reliable channel: the first messages of a fresh pairing', () => {
     const got = received(target, 'm');
     const relayedBefore = gw.service.relayStats().relayedMessages;
     await source.pair('target');
-    for (let n = 0; n < 10; n++) source.emit('m', n);
-    await eventually(() => expect(gw.service.relayStats().relayedMessages - relayedBefore).toBe(10));
+    // The default window, as many as a sender has in flight before any confirmation.
+    const count = 1024;
+    for (let n = 0; n < count; n++) source.emit('m', n);
+    await eventually(() => expect(gw.service.relayStats().relayedMessages - relayedBefore).toBe(count), 10_000);
     expect(target.state).toBe('asked'); // it has not read its ack yet
     resumeReading(target.socket);
 
-    await eventually(() => expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), 10_000);
+    await eventually(() => expect(got).toHaveLength(count), 10_000);
+    expect(got).toEqual(Array.from({ length: count }, (_, n) => n));
     await eventually(() => expect(source.unconfirmed).toBe(0));
-    expect(frames.count).toBe(10);
+    expect(frames.count).toBe(count);
   });
 
   it('frames that reach the source before its own pairing ack (the target wrote first) are delivered, each sent once', async () => {
