@@ -50,9 +50,4 @@ describe('optional peer dependencies: a missing one says what needs it and what 
     expect(registry.getSingleMetric('p2p_clients')).toBeDefined();
     exporter.unregister();
   });
-
-  it('the health indicator loads @nestjs/terminus through the loader', async () => {
-    const { P2pHealthIndicator } = await import('../../lib/server/health/index.js');
-    expect(typeof P2pHealthIndicator).toBe('function');
-  });
 });
