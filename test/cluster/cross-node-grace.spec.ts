@@ -153,3 +153,38 @@ describe('cluster: reconnect grace across nodes', () => {
     await expectHealthyPair(a, newB, bId);
   }, 30_000);
 });
+
+describe('cluster: a session taken by another node frees what its first node kept for it', () => {
+  // A grace far longer than the test: only the takeover can free what node 1 kept.
+  const cluster = useCluster('grace-takeover', { reconnectGraceMs: 120_000, redis: { nodeTtlMs: 1500 } });
+  let node1: ClusterNodeProcess;
+  let node2: ClusterNodeProcess;
+  beforeAll(async () => {
+    [node1, node2] = await Promise.all([cluster.node('node1'), cluster.node('node2')]);
+  }, NODES_START_TIMEOUT_MS);
+
+  const token = (id: string) => `token-${id}`;
+
+  it("A's held relays for an away B stay on node 1 while A is away; A resumes on node 2: node 1 frees them", async () => {
+    const [aId, bId] = cluster.ids('A', 'B');
+    const [a, b] = await Promise.all([cluster.connectV2(node1, aId, token(aId)), cluster.connectV2(node1, bId, token(bId))]);
+    await pairRaw(a, b, bId);
+    const away = (clientId: string) => node1.events.filter((event) => event.type === 'away' && event.clientId === clientId).length;
+    b.io.reconnection(false);
+    b.io.engine.close();
+    await eventually(() => expect(away(bId)).toBe(1), 5000);
+    // Held on A's connection for B, then kept for A's session when A drops too.
+    expect(await emitWithAck(a, 'P2P_EMIT', { event: 'note', args: [1] })).toEqual([null]);
+    a.io.reconnection(false);
+    a.io.engine.close();
+    await eventually(() => expect(away(aId)).toBe(1), 5000);
+    const before = await node1.call<{ keptOutboxes: number; graceTimers: number }>('heldCounts');
+    expect(before).toMatchObject({ keptOutboxes: 1, graceTimers: 2 });
+
+    const resumed = cluster.socket(node2, { auth: { clientId: aId, sessionToken: token(aId), p2pProtocol: 2 } });
+    const [session] = await waitFor<[unknown]>(resumed, 'P2P_SESSION');
+    expect(session).toEqual({ resumed: true, peerId: bId });
+    // Node 2 tells node 1 that A's old connection is closed (it took the session): its grace on node 1 ends there.
+    await eventually(async () => expect(await node1.call('heldCounts')).toMatchObject({ keptOutboxes: 0, graceTimers: 1 }), 10_000);
+  }, 30_000);
+});

@@ -26,14 +26,17 @@ export async function* walkClientList(
   do {
     const filter: ListClientsFilter = { cursor, ...(options.available ? { available: true } : {}) };
     if (options.pageSize !== undefined) filter.limit = options.pageSize;
-    const page: ClientListPage = readPage(await request(filter));
+    const page: ClientListPage = readClientListPage(await request(filter));
     yield* page.clients;
     cursor = page.next;
   } while (cursor !== null);
 }
 
-/** One page from the ack's arguments. A server without paging answers `string[]`: that is the whole walk. */
-function readPage([answer]: unknown[]): ClientListPage {
+/**
+ * One page from the ack's arguments; a refusal (`{error}`) is thrown as its P2pError. A server without paging answers
+ * `string[]`: that is the whole walk.
+ */
+export function readClientListPage([answer]: unknown[]): ClientListPage {
   if (Array.isArray(answer)) return { clients: answer as string[], next: null };
   if (typeof answer === 'object' && answer !== null) {
     const { clients, next, error } = answer as { clients?: unknown; next?: unknown; error?: unknown };

@@ -11,7 +11,7 @@ import {
   type SessionPayload,
   isReservedEventName,
 } from 'nest-p2p-gateway-protocol';
-import { type ClientWalkOptions, walkClientList } from './client-list.pager.js';
+import { type ClientWalkOptions, readClientListPage, walkClientList } from './client-list.pager.js';
 import type { FramePath } from './frame-path.interface.js';
 import type { P2pClientOptions } from './p2p-client.options.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable.channel.js';
@@ -21,6 +21,7 @@ import type { P2pClientSocket } from './client-socket.interface.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway.watch.js';
 import { randomSessionToken } from './session.token.js';
 import { TypedEmitter } from './typed.emitter.js';
+import { EarlyFrames } from './early-frames.buffer.js';
 import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
 import { TransportSwitch } from './webrtc/transport.switch.js';
 
@@ -112,6 +113,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private readonly reliableOptions?: ResolvedReliableOptions;
   /** The current pairing's reliable channel, when both sides speak protocol 3. */
   private channel?: ReliableChannel;
+  /** The peer's frames that arrive before this client has read the server's answer to its pairing. */
+  private readonly earlyFrames?: EarlyFrames;
   /** `emitWithAck`s over the reliable channel awaiting the peer's reply, by message number. */
   private readonly pendingReplies = new Map<number, PendingReply>();
   private readonly drainWaiters: Array<() => void> = [];
@@ -143,6 +146,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.resumeTimeoutMs = options.resumeTimeoutMs ?? 30_000;
     this.consent = options.consent ?? (() => true);
     this.reliableOptions = options.reliable === false ? undefined : resolveReliableOptions(options.reliable);
+    this.earlyFrames = this.reliableOptions && new EarlyFrames(this.reliableOptions);
     this.gatewayWatch = new GatewayWatch(socket, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, (e) => this.emitLocal('error', e));
     this.webrtcOptions = options.webrtc || undefined;
     this.ownId = options.clientId ?? declaredClientId(socket);
@@ -202,6 +206,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
+      this.earlyFrames?.take();
       throw error;
     } finally {
       if (this.pendingTarget === targetId) this.pendingTarget = undefined;
@@ -275,8 +280,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   /** The connected clientIds; with `{available: true}` only those free to pair. */
   async listClients(filter?: ListClientsFilter): Promise<string[]> {
-    const [clients] = await this.call(P2pEvent.LIST_CLIENTS, filter ? [filter] : [], this.requestTimeoutMs);
-    return clients as string[];
+    // Asked as a page (protocol 2): the original answer, a bare `string[]`, has no room for a refusal (the server sends
+    // it as P2P_ERROR, and the ack would wait out the timeout); a page's ack carries `{error}` with its code.
+    const page = { ...filter, cursor: filter?.cursor ?? null };
+    return readClientListPage(await this.call(P2pEvent.LIST_CLIENTS, [page], this.requestTimeoutMs)).clients;
   }
 
   /** Every clientId the server lets this client see, page after page: `for await (const id of client.clients())`. */
@@ -400,7 +407,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       this.channel.attach(this.relayPath, false, this.pacer());
       this.startDirect(peerId);
     }
+    const early = this.earlyFrames?.take() ?? [];
     this.emitLocal('paired', peerId);
+    // The peer's first frames, when they came before the server's answer was read: delivered now, not resent.
+    for (const frame of early) this.channel?.receive(frame);
   }
 
   private becomeIdle(peerId: string | undefined, reason: string): void {
@@ -411,6 +421,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.currentPeer = undefined;
     this.asked = undefined;
     this.currentState = 'idle';
+    this.earlyFrames?.take();
     this.closeChannel(new P2pError('PEER_DISCONNECTED', `the pairing with ${peerId} ended (${reason || 'DISCONNECTED'})`));
     if (wasPaired) this.emitLocal('unpaired', peerId, reason);
   }
@@ -572,7 +583,14 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   }
 
   private readonly onFrame = (frame: unknown): void => {
-    if (typeof frame === 'object' && frame !== null) this.channel?.receive(frame as P2pFrame);
+    if (typeof frame !== 'object' || frame === null) return;
+    if (this.channel) this.channel.receive(frame as P2pFrame);
+    // Paired by the server, this client has not read its answer yet: the only peer the frame can come from is that one.
+    else if (
+      (this.currentState === 'pairing' && this.pendingTarget !== undefined) ||
+      (this.currentState === 'asked' && this.consentingTo !== undefined)
+    )
+      this.earlyFrames?.hold(frame as P2pFrame);
   };
 
   private readonly onPairRequest = (sourceId: unknown, info?: unknown): void => {

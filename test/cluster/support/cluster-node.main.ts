@@ -8,6 +8,9 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { P2pModule, type P2pModuleOptions, PairingService } from '../../../packages/server/src/index.js';
+import { P2P_GATEWAY } from '../../../packages/server/src/p2p.constants.js';
+import { PairingEngine } from '../../../packages/server/src/pairing/pairing.engine.js';
+import type { P2pGatewayBase } from '../../../packages/server/src/transport/p2p.gateway.js';
 import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 
 const send = (message: NodeReply) => process.send?.(message);
@@ -30,6 +33,12 @@ async function main(): Promise<void> {
   process.on('message', (request: NodeRequest) => {
     if (request.type === 'close') {
       void close().then(() => process.exit(0));
+      return;
+    }
+    if (request.method === 'heldCounts') {
+      // Not PairingService: what the node holds beside its connections (kept outboxes, grace timers, ...).
+      const value = { ...app.get(PairingEngine).heldCounts(), ...app.get<P2pGatewayBase>(P2P_GATEWAY).heldCounts() };
+      send({ type: 'reply', id: request.id, value });
       return;
     }
     if (!CALLABLE.has(request.method)) {

@@ -86,7 +86,10 @@ export class ClusterNodeProcess {
     if (!this.running) throw this.failure(`is not running (exit code ${this.child?.exitCode}, signal ${this.child?.signalCode})`);
   }
 
-  /** Calls a PairingService method on the node; resolves with its (structured-clone) result. */
+  /**
+   * Calls a PairingService method on the node, or `heldCounts` (what the node holds beside its connections: kept
+   * outboxes, grace timers, ...); resolves with its (structured-clone) result.
+   */
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
     const child = this.child;
     if (!child?.connected) return Promise.reject(this.failure('is not running'));

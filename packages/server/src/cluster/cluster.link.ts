@@ -15,6 +15,11 @@ export interface LocalNode {
   answerLocalRequest(request: PairingRequest, error?: P2pError): void;
   /** Closes a connection of this node. */
   disconnect(connectionId: string): void;
+  /**
+   * Another node closed a connection of this node that had dropped already: its session resumed there, or it was
+   * displaced or removed there. Its reconnect grace on this node ends now, and what it held for its peer is freed.
+   */
+  takenElsewhere(connectionId: string): void;
   /** Counts the frames between nodes, when metrics or the control center are on. */
   readonly metrics?: RelayMetrics;
 }
@@ -138,6 +143,9 @@ export class ClusterLink {
   }
 
   disconnect(connectionId: string): void {
+    // A connection of this node whose socket is gone: this node settles its grace itself (a resume here takes what
+    // it held), so there is nothing to tell.
+    if (nodeTagOf(connectionId) === this.channel.tag) return;
     this.post(connectionId, [ClusterMessage.DISCONNECT, connectionId]);
   }
 
@@ -182,6 +190,7 @@ export class ClusterLink {
       }
       case ClusterMessage.DISCONNECT:
         if (this.namespace.sockets.has(frame[1])) this.local.disconnect(frame[1]);
+        else this.local.takenElsewhere(frame[1]);
         return;
       case ClusterMessage.SET_PEER:
         this.local.setLocalPeer(frame[1], frame[2] ?? undefined);

@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ClusterPairingStore } from './cluster-store.interface.js';
 import { newNodeTag } from './node.address.js';
@@ -9,6 +9,8 @@ import { DEFAULT_REDIS_URL } from './redis.target.js';
 
 /** How long a node waits at start-up for its Redis connections to be ready. */
 const READY_TIMEOUT_MS = 10_000;
+
+const logger = new Logger('P2pModule');
 
 /**
  * What a cluster node has beyond a single one, all live: the shared store, the adapter, this node's channel, and the
@@ -62,18 +64,27 @@ export async function setupRedisCluster(options: P2pRedisOptions, resolved: Reso
   const nodeSub = open({});
   const clients = [storeClient, pub, adapterSub, nodeSub];
   // An unhandled 'error' event would crash the process; ioredis reconnects by itself. The last one explains a start-up
-  // that timed out.
+  // that timed out; the first is told at once, with what start-up waits for and until when, rather than 10 s of silence.
   let lastError: Error | undefined;
-  for (const client of clients) client.on('error', (error: Error) => (lastError = error));
+  let starting = true;
+  const readyBy = new Date(Date.now() + READY_TIMEOUT_MS);
+  for (const client of clients) {
+    client.on('error', (error: Error) => {
+      if (starting && !lastError) logger.warn(waitingForRedisMessage(redisTarget, error, readyBy));
+      lastError = error;
+    });
+  }
   for (const client of [pub, adapterSub, nodeSub]) handleEveryCommand(client);
   try {
     await Promise.all(clients.map((client) => (client.status === 'ready' ? undefined : waitReady(client))));
   } catch {
+    starting = false;
     // Without this, ioredis would go on reconnecting and keep the failed process alive.
     for (const client of clients) client.disconnect();
     const why = lastError ? ` (last error: ${lastError.message})` : '';
     throw new Error(`P2pModule: Redis at ${redisTarget} did not become ready within ${READY_TIMEOUT_MS / 1000} s${why}`);
   }
+  starting = false;
   try {
     const major = Number(/redis_version:(\d+)/.exec(await pub.info('server'))?.[1] ?? 0);
     if (options.sharded === true && major < 7) {
@@ -92,6 +103,14 @@ export async function setupRedisCluster(options: P2pRedisOptions, resolved: Reso
     await closeAll(clients);
     throw error;
   }
+}
+
+/** The warning at a cluster node's first failed attempt to reach Redis at start-up. */
+export function waitingForRedisMessage(redisTarget: string, error: Error, readyBy: Date): string {
+  return (
+    `Redis at ${redisTarget} is not reachable yet (${error.message}): start-up waits for it to be ready, ` +
+    `retrying, until ${readyBy.toISOString()} (${READY_TIMEOUT_MS / 1000} s), then fails`
+  );
 }
 
 /** What closing uses of an ioredis connection (declared structurally: the server's declarations never import ioredis). */

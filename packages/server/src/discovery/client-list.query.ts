@@ -18,6 +18,14 @@ export interface ClientListQuery {
   paged: boolean;
 }
 
+/**
+ * Whether a `LIST_CLIENTS` filter asks for a page, answered `{clients, next}` or `{error}`. Protocol 1 clients are the
+ * original plugin's: they get its answer, the first page, whatever else they send.
+ */
+export function asksForPage(filter: unknown, protocolVersion: number): boolean {
+  return protocolVersion >= 2 && typeof filter === 'object' && filter !== null && ('cursor' in filter || 'limit' in filter);
+}
+
 /** Reads `LIST_CLIENTS`' optional filter; INVALID_PAYLOAD for a malformed one. */
 export function parseClientListQuery(filter: unknown, protocolVersion: number, pageSize: number): ClientListQuery | P2pError {
   if (filter === undefined || filter === null) return { available: false, limit: pageSize, paged: false };
@@ -26,8 +34,7 @@ export function parseClientListQuery(filter: unknown, protocolVersion: number, p
   }
   const { available, cursor, limit } = filter as { available?: unknown; cursor?: unknown; limit?: unknown };
   const first = { available: available === true, limit: pageSize, paged: false };
-  // Protocol 1 clients are the original plugin's: they get its answer, the first page, whatever else they send.
-  if (protocolVersion < 2 || !('cursor' in filter || 'limit' in filter)) return first;
+  if (!asksForPage(filter, protocolVersion)) return first;
   let from: ClientListPosition | undefined;
   if (cursor !== undefined && cursor !== null) {
     from = typeof cursor === 'string' ? decodeCursor(cursor) : undefined;

@@ -1,6 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type * as Terminus from '@nestjs/terminus';
+import { loadOptionalPackage } from '../options/optional-package.loader.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS, type P2pHealthReport, P2pHealthProbe } from './p2p-health.probe.js';
+
+type HealthIndicatorResult<Key extends string> = Terminus.HealthIndicatorResult<Key>;
 
 export interface P2pHealthCheckOptions {
   /**
@@ -20,11 +24,27 @@ export interface P2pHealthCheckOptions {
  * ```
  */
 @Injectable()
-export class P2pHealthIndicator {
+export class P2pHealthIndicator implements OnModuleInit {
+  private terminus?: Terminus.HealthIndicatorService;
+
   constructor(
-    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @Inject(P2pHealthProbe) private readonly probe: P2pHealthProbe,
   ) {}
+
+  /**
+   * Terminus is loaded here, not imported: without it, the app's start-up fails saying what to install (and the
+   * package keeps no top-level `await`, which `require(esm)` apps need).
+   */
+  async onModuleInit(): Promise<void> {
+    const { HealthIndicatorService } = await loadOptionalPackage<typeof Terminus>('@nestjs/terminus');
+    this.terminus = this.moduleRef.get(HealthIndicatorService, { strict: false });
+  }
+
+  private get indicators(): Terminus.HealthIndicatorService {
+    if (!this.terminus) throw new Error('P2pHealthIndicator: used before its module was initialised');
+    return this.terminus;
+  }
 
   /** Up when the store answers in time and (cluster node) this node is registered alive. Draining does not matter. */
   async isHealthy<const Key extends string>(key: Key, options: P2pHealthCheckOptions = {}): Promise<HealthIndicatorResult<Key>> {

@@ -1,4 +1,6 @@
+import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
+import { loadOptionalPackage } from '../options/optional-package.loader.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import type { GatewayMeter } from './gateway.meter.js';
 import type { P2pMetricsRegistry } from './p2p-metrics.options.js';
@@ -17,14 +19,16 @@ const ACK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 /**
  * Registers the gateway's metrics (the public contract documented in docs/operations.md) in `registry`. Counters are
  * read from the meter's plain numbers when scraped, so the relay path never touches prom-client. `prom-client` is an
- * optional peer dependency, loaded only here. Returns a function that unregisters them (module shutdown).
+ * optional peer dependency, loaded only here (from `promClient`, a test's stand-in for a missing one); without it,
+ * start-up fails saying what to install. Returns a function that unregisters them (module shutdown).
  */
 export async function registerPrometheusMetrics(
   meter: GatewayMeter,
   registry: P2pMetricsRegistry | undefined,
   sources: PrometheusSources,
+  promClient = 'prom-client',
 ): Promise<{ registry: Registry; unregister(): void }> {
-  const client = await import('prom-client');
+  const client = await loadOptionalPackage<typeof PromClient>('prom-client', promClient);
   // The option is typed structurally (see P2pMetricsRegistry); resolveMetrics checked that it is a registry.
   const target = (registry as Registry | undefined) ?? client.register;
   const names: string[] = [];

@@ -155,8 +155,11 @@ export class PairingEngine {
     this.graceTimers.delete(connectionId);
   }
 
-  /** Ends the reconnect grace of a dropped connection: its timer, and what the transport kept for it. */
-  private endGrace(connectionId: string): void {
+  /**
+   * Ends the reconnect grace of a dropped connection: its timer, and what the transport kept for it. Also when its
+   * session was taken by another node (the transport tells).
+   */
+  endGrace(connectionId: string): void {
     this.stopGraceTimer(connectionId);
     this.transport?.graceEnded?.(connectionId);
   }

@@ -102,6 +102,11 @@ export class ConnectionRouter implements ClientTransport, GatewayContext, LocalN
     this.outboxes.forget(connectionId);
   }
 
+  takenElsewhere(connectionId: string): void {
+    // Ends the grace timer too: with the session gone from here, it has nothing left to end (graceEnded follows).
+    this.engine.endGrace(connectionId);
+  }
+
   requestDone(request: PairingRequest, error?: P2pError): void {
     this.cluster?.requestDone(request, error);
   }
