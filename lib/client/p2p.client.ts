@@ -117,8 +117,12 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private readonly drainWaiters: Array<() => void> = [];
   /** Waiters for every message of this side to be confirmed (unpair), woken as the channel confirms or ends. */
   private readonly confirmedWaiters: Array<() => void> = [];
-  /** The relay rates of the current connection, from its P2P_SESSION. */
-  private relayRates?: RelayRates;
+  /**
+   * The pacer of the current connection, under the relay rates of its P2P_SESSION. One per connection, as the server
+   * keeps one set of buckets per connection: every relayed frame of the pairing draws on it, across falls back from a
+   * direct path too (a fresh, full pacer at each fallback would spend again what the server's buckets no longer hold).
+   */
+  private relayPacer?: SendPacer;
   private readonly gatewayWatch: GatewayWatch;
   /** Option `webrtc`; undefined when off. */
   private readonly webrtcOptions?: P2pClientWebRtcOptions;
@@ -497,9 +501,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     });
   }
 
-  /** A pacer for the reliable channel on the current connection: under its relay rates, from a full allowance. */
+  /** The pacer for the reliable channel on the current connection (undefined when the server announced no rates). */
   private pacer(): SendPacer | undefined {
-    return this.relayRates && new SendPacer(this.relayRates);
+    return this.relayPacer;
   }
 
   /**
@@ -696,8 +700,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     ) as SessionPayload;
     // The id the gateway admitted this connection under (protocol 3) is the one the peer and the direct path know.
     if (typeof clientId === 'string' && clientId.length > 0) this.ownId = clientId;
-    // Each connection has rate limits of its own on the server, starting full.
-    this.relayRates = typeof rates === 'object' && rates !== null ? rates : undefined;
+    // Each connection has rate limits of its own on the server, starting full: so does its pacer.
+    this.relayPacer = typeof rates === 'object' && rates !== null ? new SendPacer(rates as RelayRates) : undefined;
     clearTimeout(this.resumeTimer);
     this.resumeTimer = undefined;
     if (resumed === true && typeof peerId === 'string') {
