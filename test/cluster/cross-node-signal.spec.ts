@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
-import { type Socket, io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { P2pClient, type RTCPeerConnectionConstructor } from '../../lib/client/index.js';
 import { settle, waitFor } from '../support/gateway-harness.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from '../webrtc/webrtc-support.js';
