@@ -71,6 +71,7 @@ type Ack = (...args: unknown[]) => void;
 interface IncomingRequest {
   sourceId: string;
   peerProtocol: number;
+  peerWebRtc: boolean | undefined;
 }
 
 interface PendingReply {
@@ -82,6 +83,12 @@ interface PendingReply {
 function peerProtocolOf(info: unknown): number {
   const declared = (typeof info === 'object' && info !== null ? (info as { peerProtocol?: unknown }).peerProtocol : undefined) ?? 1;
   return typeof declared === 'number' ? declared : 1;
+}
+
+/** Whether the peer enabled WebRTC too; undefined when the gateway did not say (one older than the field). */
+function peerWebRtcOf(info: unknown): boolean | undefined {
+  const told = typeof info === 'object' && info !== null ? (info as { peerWebRtc?: unknown }).peerWebRtc : undefined;
+  return typeof told === 'boolean' ? told : undefined;
 }
 
 /**
@@ -120,8 +127,12 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private readonly drainWaiters: Array<() => void> = [];
   /** Waiters for every message of this side to be confirmed (unpair), woken as the channel confirms or ends. */
   private readonly confirmedWaiters: Array<() => void> = [];
-  /** The relay rates of the current connection, from its P2P_SESSION. */
-  private relayRates?: RelayRates;
+  /**
+   * The pacer of the current connection, under the relay rates of its P2P_SESSION. One per connection, as the server
+   * keeps one set of buckets per connection: every relayed frame of the pairing draws on it, across falls back from a
+   * direct path too (a fresh, full pacer at each fallback would spend again what the server's buckets no longer hold).
+   */
+  private relayPacer?: SendPacer;
   private readonly gatewayWatch: GatewayWatch;
   /** Option `webrtc`; undefined when off. */
   private readonly webrtcOptions?: P2pClientWebRtcOptions;
@@ -133,6 +144,11 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   /** The current pairing's transport, when `webrtc` is on and the pairing is reliable. */
   private transportSwitch?: TransportSwitch;
   private currentTransport: P2pTransport = 'relay';
+  /**
+   * Whether the current peer enabled WebRTC, as the gateway told (PeerInfo's `peerWebRtc`): false, and no direct path
+   * is tried; undefined (a gateway that does not tell), and the offerer tries as it did before the field existed.
+   */
+  private peerWebRtc?: boolean;
 
   /** `socket`: a socket.io-client 4.x `Socket` (any 4.x, ESM or CommonJS build); `client.socket` keeps its type. */
   constructor(
@@ -202,7 +218,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       const [ok, error, info] = await this.call(P2pEvent.REGISTER, [targetId], this.pairTimeoutMs);
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
-      this.becomePaired(targetId, peerProtocolOf(info));
+      this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
       if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
@@ -364,7 +380,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   private declareIdentity(clientId: string | undefined, sessionToken: string): void {
     const p2pProtocol = this.reliableOptions ? P2P_PROTOCOL_VERSION : P2P_RELIABLE_PROTOCOL - 1;
-    const ours = { ...(clientId === undefined ? {} : { clientId }), sessionToken, p2pProtocol };
+    // Option webrtc is declared too, so that the peer learns it (PeerInfo's `peerWebRtc`) and tries only when both did.
+    const p2pWebRtc = this.reliableOptions && this.webrtcOptions ? { p2pWebRtc: true } : {};
+    const ours = { ...(clientId === undefined ? {} : { clientId }), sessionToken, p2pProtocol, ...p2pWebRtc };
     const auth = this.socket.auth;
     if (typeof auth === 'function') {
       this.socket.auth = (cb) => auth((data) => cb({ ...data, ...ours }));
@@ -398,9 +416,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     });
   }
 
-  private becomePaired(peerId: string, peerProtocol: number): void {
+  private becomePaired(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     this.asked = undefined;
     this.currentPeer = peerId;
+    this.peerWebRtc = peerWebRtc;
     this.currentState = 'paired';
     if (this.reliableOptions && peerProtocol >= P2P_RELIABLE_PROTOCOL) {
       this.channel = new ReliableChannel(this.channelHost, this.reliableOptions);
@@ -508,9 +527,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     });
   }
 
-  /** A pacer for the reliable channel on the current connection: under its relay rates, from a full allowance. */
+  /** The pacer for the reliable channel on the current connection (undefined when the server announced no rates). */
   private pacer(): SendPacer | undefined {
-    return this.relayRates && new SendPacer(this.relayRates);
+    return this.relayPacer;
   }
 
   /**
@@ -520,7 +539,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    */
   private startDirect(peerId: string): void {
     this.stopDirect();
-    if (!this.webrtcOptions || !this.channel) return;
+    // A peer that did not enable WebRTC would never answer: no offer at all, rather than retries forever.
+    if (!this.webrtcOptions || !this.channel || this.peerWebRtc === false) return;
     if (this.ownId === undefined) {
       queueMicrotask(() =>
         this.emitLocal(
@@ -599,7 +619,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       this.socket.emit(P2pEvent.REGISTER_FAILED, sourceId);
       return;
     }
-    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info) };
+    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info), peerWebRtc: peerWebRtcOf(info) };
     this.currentState = 'asked';
     this.asked = request;
     this.emitLocal('request', sourceId);
@@ -629,7 +649,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       ([ok, error]) => {
         const ended = accepted ? this.takeConsentOutcome(sourceId) : undefined;
         if (accepted && ok === true && this.asked === request) {
-          this.becomePaired(sourceId, request.peerProtocol);
+          this.becomePaired(sourceId, request.peerProtocol, request.peerWebRtc);
           if (ended) this.becomeIdle(sourceId, ended.reason);
           return;
         }
@@ -709,25 +729,26 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   /** The server's word on each connection: whether it kept this client's pairing. */
   private readonly onSession = (payload: unknown): void => {
-    const { resumed, clientId, peerId, peerProtocol, rates } = (
+    const { resumed, clientId, peerId, peerProtocol, peerWebRtc, rates } = (
       typeof payload === 'object' && payload !== null ? payload : {}
     ) as SessionPayload;
     // The id the gateway admitted this connection under (protocol 3) is the one the peer and the direct path know.
     if (typeof clientId === 'string' && clientId.length > 0) this.ownId = clientId;
-    // Each connection has rate limits of its own on the server, starting full.
-    this.relayRates = typeof rates === 'object' && rates !== null ? rates : undefined;
+    // Each connection has rate limits of its own on the server, starting full: so does its pacer.
+    this.relayPacer = typeof rates === 'object' && rates !== null ? new SendPacer(rates as RelayRates) : undefined;
     clearTimeout(this.resumeTimer);
     this.resumeTimer = undefined;
     if (resumed === true && typeof peerId === 'string') {
       if (this.currentState === 'resuming' && this.currentPeer === peerId) {
         this.currentState = 'paired';
+        this.peerWebRtc = peerWebRtcOf({ peerWebRtc });
         // Frames in flight on the lost connection may be gone either way: both sides resend what the other lacks.
         this.channel?.attach(this.relayPath, true, this.pacer());
         this.startDirect(peerId);
         this.emitLocal('resumed', peerId);
       } else {
         if (this.currentState === 'resuming') this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
-        this.becomePaired(peerId, peerProtocolOf({ peerProtocol }));
+        this.becomePaired(peerId, peerProtocolOf({ peerProtocol }), peerWebRtcOf({ peerWebRtc }));
       }
     } else if (this.currentState === 'resuming') {
       this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);

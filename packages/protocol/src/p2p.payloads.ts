@@ -64,6 +64,8 @@ export interface SessionPayload {
   peerId?: string;
   /** Protocol 3: the resumed peer's protocol version. */
   peerProtocol?: number;
+  /** Protocol 3, to a client that declared `p2pWebRtc`: whether the resumed peer did too (see PeerInfo). */
+  peerWebRtc?: boolean;
   /**
    * Protocol 3: this connection's relay rates (absent: no limit), so the reliable channel paces itself under them
    * rather than have its frames refused with RATE_LIMITED.
@@ -84,6 +86,11 @@ export interface RelayRates {
  */
 export interface PeerInfo {
   peerProtocol: number;
+  /**
+   * Only to a client that declared WebRTC at handshake (`auth.p2pWebRtc: true`): whether the peer declared it too. The
+   * client tries a direct path only when it did; without the field (an older gateway) it tries as before.
+   */
+  peerWebRtc?: boolean;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
+import { peerInfoOf } from './peer-info.of.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -34,8 +35,8 @@ export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo)
 interface OpenRequest {
   request: PairingRequest;
   targetConnectionId: string;
-  /** The target's protocol version, told to the source when the pairing begins. */
-  targetProtocol: number;
+  /** What the source is told of the target when the pairing begins. */
+  targetInfo: PeerInfo;
   callback: PairRequestCallback;
   timer: NodeJS.Timeout;
 }
@@ -208,12 +209,11 @@ export class PairingEngine {
     const { source, target } = reserved;
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
+    this.openRequests.set(request.requestId, { request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
     if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
-      const info: PeerInfo = { peerProtocol: source.protocolVersion };
-      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, info);
+      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, peerInfoOf(target, source));
     } else {
       this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
     }
@@ -332,7 +332,7 @@ export class PairingEngine {
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });
-    open.callback(error, error ? undefined : { peerProtocol: open.targetProtocol });
+    open.callback(error, error ? undefined : open.targetInfo);
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */

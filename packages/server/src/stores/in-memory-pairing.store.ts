@@ -45,6 +45,8 @@ export class InMemoryPairingStore implements PairingStore {
         holder.connectionId = record.connectionId;
         holder.nodeId = record.nodeId;
         holder.protocolVersion = record.protocolVersion;
+        if (record.webrtc === undefined) delete holder.webrtc;
+        else holder.webrtc = record.webrtc;
         delete holder.detachedUntil;
         const peer = this.clients.get(holder.state.peerId);
         return { ok: true, resumed: { record: copy(holder), previousConnectionId, ...(peer ? { peer: copy(peer) } : {}) } };

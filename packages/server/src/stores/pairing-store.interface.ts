@@ -21,6 +21,8 @@ export interface ClientRecord {
   nodeId: string;
   /** The relay protocol version the client declared at handshake. */
   protocolVersion: number;
+  /** Protocol 3: the client declared at handshake that it upgrades pairings to WebRTC (`auth.p2pWebRtc`). */
+  webrtc?: boolean;
   connectedAt: number;
   state: PairingState;
   /** Set while the connection is gone but its pairing is held for it to resume (reconnect grace): until when. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import { P2pError } from 'nest-p2p-gateway-protocol';
+import { P2P_RELIABLE_PROTOCOL, P2pError } from 'nest-p2p-gateway-protocol';
 import { authenticatedSessionHash } from '../auth/authenticated-session.hash.js';
 import { clientIdProblem } from '../options/client-id.rule.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -9,6 +9,8 @@ export interface ClientIdentity {
   clientId: string;
   sessionTokenHash?: string;
   protocolVersion: number;
+  /** Protocol 3: the client upgrades pairings to WebRTC (`auth.p2pWebRtc: true`). */
+  webrtc?: boolean;
 }
 
 const MAX_SESSION_TOKEN_LENGTH = 256;
@@ -56,5 +58,6 @@ export function readClientIdentity(handshake: Socket['handshake'], options: Reso
           ? createHash('sha256').update(token).digest('hex')
           : undefined,
     protocolVersion,
+    ...(protocolVersion >= P2P_RELIABLE_PROTOCOL && auth.p2pWebRtc === true ? { webrtc: true } : {}),
   };
 }

@@ -28,7 +28,7 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
     } catch (error) {
       return next(refusal(error instanceof P2pError ? error : new P2pError('INVALID_CLIENT_ID')));
     }
-    const { clientId, sessionTokenHash, protocolVersion } = identity;
+    const { clientId, sessionTokenHash, protocolVersion, webrtc } = identity;
     const connectionId = socket.id;
     capacity
       .reserve(clientId, sessionTokenHash, next)
@@ -40,6 +40,7 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
           connectionId,
           sessionTokenHash,
           protocolVersion,
+          ...(webrtc ? { webrtc } : {}),
           nodeId: gateway.options.nodeId,
           connectedAt: Date.now(),
           state: { kind: 'free' },

@@ -13,6 +13,7 @@ import { P2P_CLUSTER, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.j
 import type { GatewayMeter } from '../metrics/gateway.meter.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { PairingEngine } from '../pairing/pairing.engine.js';
+import { peerInfoOf } from '../pairing/peer-info.of.js';
 import { failHeldRelays } from './peer.delivery.js';
 import { SlowConsumerMonitor } from '../limits/slow-consumer.monitor.js';
 import { ClusterMembership } from '../cluster/cluster.membership.js';
@@ -162,7 +163,8 @@ function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined,
   if (!resumed) return { resumed: false, clientId, rates };
   const peer = resumed.peer;
   if (!peer) return { resumed: true, clientId, rates };
-  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol: peer.protocolVersion, rates };
+  const { peerProtocol, peerWebRtc } = peerInfoOf(resumed.record, peer);
+  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol, ...(peerWebRtc === undefined ? {} : { peerWebRtc }), rates };
 }
 
 function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {

@@ -22,6 +22,7 @@ if holder then
     holder.connectionId = fresh.connectionId
     holder.nodeId = fresh.nodeId
     holder.protocolVersion = fresh.protocolVersion
+    holder.webrtc = fresh.webrtc
     holder.detachedUntil = nil
     save(holder)
     local resumed = { record = holder, previousConnectionId = previousConnectionId, peer = counterpart(holder) }

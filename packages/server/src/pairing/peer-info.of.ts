@@ -1,0 +1,14 @@
+import type { PeerInfo } from 'nest-p2p-gateway-protocol';
+import type { ClientRecord } from '../stores/pairing-store.interface.js';
+
+/**
+ * What a pairing tells `recipient` of its `peer` (protocol 3): the peer's version and, when the recipient itself
+ * declared WebRTC (`auth.p2pWebRtc`), whether the peer did too, so that a direct path is tried only when both did.
+ * Only a client that declares the capability knows the field: no other client ever sees it. Read from the store's
+ * records, so it holds whichever node either side is connected to.
+ */
+export function peerInfoOf(recipient: ClientRecord, peer: ClientRecord): PeerInfo {
+  return recipient.webrtc === true
+    ? { peerProtocol: peer.protocolVersion, peerWebRtc: peer.webrtc === true }
+    : { peerProtocol: peer.protocolVersion };
+}
