@@ -5,6 +5,7 @@ export {
   type DirectPathOptions,
   type DirectPathRole,
   type DirectPathState,
+  type PeerConnectionLike,
   type RTCPeerConnectionConstructor,
 } from './direct.path.js';
 export { FrameCodecError, decodeFrame, encodeFrame } from './frame.codec.js';
