@@ -6,50 +6,15 @@
  * run. Everything happens in a temp dir: nothing in the repository (dist/ included) is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, SETUP_TIMEOUT_MS, STEP_TIMEOUT_MS, filesUnder, installFixture, packPackages, run, tsc } from '../support/packed-package.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = join(ROOT, 'test/package/fixtures');
 const FIXTURE_NAMES = ['esm-app', 'cjs-app', 'client-475'] as const;
 type FixtureName = (typeof FIXTURE_NAMES)[number];
-
-/** Installs and typechecks on a loaded 2-core machine take minutes, not seconds. */
-const SETUP_TIMEOUT_MS = 8 * 60_000;
-const STEP_TIMEOUT_MS = 4 * 60_000;
-
-/** The environment of `npm test` minus its npm_* variables, so the child npm and node see a plain shell's. */
-const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-delete CHILD_ENV.NODE_OPTIONS;
-
-interface Run {
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { cwd, env: CHILD_ENV, timeout: STEP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
-      } else {
-        resolvePromise({ stdout, stderr });
-      }
-    });
-  });
-}
-
-const tsc = (project: string, tsconfig: string, ...extra: string[]) =>
-  run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, ...extra], project);
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-}
 
 describe('the packed package in fresh projects', () => {
   let tmp: string;
@@ -58,41 +23,12 @@ describe('the packed package in fresh projects', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'p2p-packed-'));
-    // Stage the package: package.json, README, LICENSE and a fresh build of lib/ (never the repository's dist/).
-    const stage = join(tmp, 'stage');
-    await mkdir(stage);
-    for (const file of ['package.json', 'README.md', 'LICENSE']) await cp(join(ROOT, file), join(stage, file));
-    const buildConfig = join(tmp, 'tsconfig.pack.json');
-    await writeFile(
-      buildConfig,
-      JSON.stringify({
-        extends: join(ROOT, 'tsconfig.build.json'),
-        // Type roots are looked up from the config's folder: this one lives in the temp dir.
-        compilerOptions: { outDir: join(stage, 'dist'), typeRoots: [join(ROOT, 'node_modules/@types')] },
-        include: [join(ROOT, 'lib')],
-      }),
-    );
-    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', buildConfig], ROOT);
-    await run(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), join(stage, 'dist/browser')], ROOT);
-
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', tmp], stage);
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    const tarball = join(tmp, filename);
-    extracted = join(tmp, 'extracted');
-    await mkdir(extracted);
-    await run('tar', ['-xzf', tarball, '-C', extracted], tmp);
-
+    const packages = await packPackages(tmp);
+    extracted = dirname(packages['nest-p2p-gateway']!.extracted);
     // Fresh copies of the fixtures, each depending on the tarball; installed side by side.
     await Promise.all(
       FIXTURE_NAMES.map(async (name) => {
-        const project = join(tmp, name);
-        await cp(join(FIXTURES, name), project, { recursive: true });
-        const manifestPath = join(project, 'package.json');
-        const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { dependencies: Record<string, string> };
-        manifest.dependencies['nest-p2p-gateway'] = `file:${tarball}`;
-        await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-        await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
-        projects[name] = project;
+        projects[name] = await installFixture(join(FIXTURES, name), join(tmp, name), packages);
       }),
     );
   }, SETUP_TIMEOUT_MS);
@@ -102,6 +38,25 @@ describe('the packed package in fresh projects', () => {
   });
 
   describe('the tarball', () => {
+    it('ships docs/: every file the README and the docs pages link to (so they resolve on the registry too)', async () => {
+      const pages = [
+        'README.md',
+        ...(await readdir(join(extracted, 'package/docs'))).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`),
+      ];
+      expect(pages.length).toBeGreaterThan(10);
+      const missing: string[] = [];
+      for (const page of pages) {
+        const text = await readFile(join(extracted, 'package', page), 'utf8');
+        for (const [, target] of text.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+          if (/^[a-z]+:/i.test(target!)) continue; // absolute: https://, mailto:
+          // The benchmarks page cites the benchmark sources and results: repository files, not part of the package.
+          if (page.startsWith('docs/') && target!.startsWith('../bench/')) continue;
+          if (!existsSync(resolve(dirname(join(extracted, 'package', page)), target!))) missing.push(`${page} -> ${target}`);
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+
     it('holds the MIT LICENSE that package.json names', async () => {
       const manifest = JSON.parse(await readFile(join(extracted, 'package/package.json'), 'utf8')) as { license: string };
       expect(manifest.license).toBe('MIT');
