@@ -71,6 +71,7 @@ describe('the TypeScript blocks of README.md and docs/', () => {
     expect(pages).toContain('README.md');
     expect(pages).toContain('docs/webrtc.md');
     expect(snippets.length).toBeGreaterThanOrEqual(30);
+    expect(snippets.filter((snippet) => snippet.compileFail).length).toBeGreaterThanOrEqual(1);
   });
 
   describe.each(Object.keys(PROJECTS) as ProjectName[])('in the %s project', (name) => {

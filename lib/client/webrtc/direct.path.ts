@@ -1,4 +1,4 @@
-import type { DeliveredSignal, SignalPayload } from '../../protocol/index.js';
+import type { DeliveredSignal, P2pIceServer, SignalPayload } from '../../protocol/index.js';
 import type { FramePath } from '../frame-path.interface.js';
 import { TypedEmitter } from '../typed.emitter.js';
 import { decodeFrame, encodeFrame } from './frame.codec.js';
@@ -52,7 +52,7 @@ export interface DirectPathOptions {
    */
   RTCPeerConnection?: RTCPeerConnectionConstructor | undefined;
   /** From the gateway's `P2P_WEBRTC_CONFIG`. @default [] */
-  iceServers?: RTCIceServer[] | undefined;
+  iceServers?: P2pIceServer[] | undefined;
   /** `'relay'` uses TURN only. @default 'all' */
   iceTransportPolicy?: RTCIceTransportPolicy | undefined;
   /**
