@@ -3,7 +3,8 @@
  * installed (`npm install --prefer-offline`, registry only) into fresh copies of the projects under
  * test/package/fixtures/: an ESM Nest 12 app, a CommonJS one made as `nest new --type cjs` makes it, and a client-only
  * project on socket.io-client 4.7.5. Each is typechecked with the README's snippets; the CommonJS app is also built and
- * run. Everything happens in a temp dir: nothing in the repository (dist/ included) is written.
+ * run. Everything happens in a temp dir: nothing in the repository (dist/ included) is written. Packing and installing
+ * are test/support/packed-package.ts, shared with the snippet test (test/docs/snippets.spec.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';

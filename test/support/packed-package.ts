@@ -47,11 +47,17 @@ export const tsc = (project: string, tsconfig: string, ...extra: string[]): Prom
 export function tscDiagnostics(project: string, tsconfig: string): Promise<string> {
   const args = [join(project, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--noEmit', '--pretty', 'false'];
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, args, { cwd: project, env: CHILD_ENV, timeout: STEP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      // tsc exits 2 when it reports errors (stdout holds them); anything else (killed, no tsc) is a failure of the run.
-      if (error && error.code !== 2) reject(new Error(`tsc -p ${tsconfig} (in ${project}) failed: ${error.message}\n${stdout}\n${stderr}`));
-      else resolvePromise(stdout);
-    });
+    execFile(
+      process.execPath,
+      args,
+      { cwd: project, env: CHILD_ENV, timeout: STEP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // tsc exits 2 when it reports errors (stdout holds them); anything else (killed, no tsc) is a failure of the run.
+        if (error && error.code !== 2)
+          reject(new Error(`tsc -p ${tsconfig} (in ${project}) failed: ${error.message}\n${stdout}\n${stderr}`));
+        else resolvePromise(stdout);
+      },
+    );
   });
 }
 
