@@ -2,8 +2,9 @@
  * Docs that cannot rot: every TypeScript block of README.md and docs/*.md, with its hidden context lines (the
  * `<!-- snippet` convention of test/docs/markdown-snippets.ts), is compiled under `strict` and
  * `exactOptionalPropertyTypes` against the packed package, in an ESM and a CommonJS Nest 12 project
- * (test/docs/fixtures/). One tsc program per project holds every snippet as a module of its own, beside the option
- * type test (every optional option accepts undefined). A block flagged `compile-fail:TSxxxx` must fail with that code.
+ * (test/docs/fixtures/). One tsc program per project holds every snippet as a module of its own, beside the type
+ * tests of test/docs/fixtures/shared/ (every optional option accepts undefined; the DOM's and node-datachannel's
+ * RTCPeerConnection fit the `RTCPeerConnection` option). A block flagged `compile-fail:TSxxxx` must fail with that code.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -83,7 +84,7 @@ describe('the TypeScript blocks of README.md and docs/', () => {
     };
 
     it(
-      'compiles every block but the compile-fail ones, and the option type test',
+      'compiles every block but the compile-fail ones, and the type tests beside them (options, peer connections)',
       () => {
         const failing = new Set(snippets.filter((snippet) => snippet.compileFail).map((snippet) => `src/snippets/${snippet.fileName}`));
         expect(diagnostics[name].filter((diagnostic) => !failing.has(diagnostic.file)).map(located)).toEqual([]);
