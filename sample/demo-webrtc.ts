@@ -9,12 +9,7 @@ import nodeDataChannel from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { Registry } from 'prom-client';
 import { io } from 'socket.io-client';
-import {
-  P2pClient,
-  type P2pTransport,
-  type RTCPeerConnectionConstructor,
-  iceServersForNodeDataChannel,
-} from '../packages/client/src/index.js';
+import { P2pClient, type P2pTransport, iceServersForNodeDataChannel } from '../packages/client/src/index.js';
 import { P2pModule } from '../packages/server/src/index.js';
 import { P2pMetricsService } from '../packages/server/src/metrics/p2p-metrics.service.js';
 import { describeError } from './sample-client.js';
@@ -47,8 +42,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 /** A client whose peer connections are kept, so that the demo can kill one. */
 function demoClient(url: string, clientId: string) {
   const connections: RTCPeerConnection[] = [];
-  const Base = RTCPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection;
-  class Kept extends Base {
+  class Kept extends RTCPeerConnection {
     constructor(config: RTCConfiguration) {
       super(config);
       connections.push(this);
@@ -57,7 +51,7 @@ function demoClient(url: string, clientId: string) {
   const client = new P2pClient(io(url, { transports: ['websocket'], reconnection: false, autoConnect: false }), {
     clientId,
     webrtc: {
-      RTCPeerConnection: Kept as unknown as RTCPeerConnectionConstructor,
+      RTCPeerConnection: Kept,
       adaptIceServers: iceServersForNodeDataChannel,
       peerConnectionConfig: { bindAddress: '127.0.0.1' },
       backoff: { initialDelayMs: 500, maxDelayMs: 2_000 },

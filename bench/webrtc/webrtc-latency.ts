@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import nodeDataChannel from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type RTCPeerConnectionConstructor, iceServersForNodeDataChannel } from '../../packages/client/src/index.js';
+import { P2pClient, iceServersForNodeDataChannel } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { pinningEnabled } from '../harness/pinning.js';
 
@@ -44,7 +44,7 @@ async function connect(url: string, clientId: string, mode: Mode): Promise<P2pCl
   const client = new P2pClient(socket, {
     clientId,
     webrtc: mode === 'direct' && {
-      RTCPeerConnection: RTCPeerConnection as unknown as RTCPeerConnectionConstructor,
+      RTCPeerConnection,
       adaptIceServers: iceServersForNodeDataChannel,
       peerConnectionConfig: { bindAddress: '127.0.0.1' },
     },

@@ -7,29 +7,31 @@
  * nothing in the repository (dist/ included) is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cp, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ROOT, STEP_TIMEOUT_MS, installTarballs, packPackages, run, type PackageDir } from './packed-packages.js';
+import {
+  PACKAGES,
+  ROOT,
+  SETUP_TIMEOUT_MS,
+  STEP_TIMEOUT_MS,
+  filesUnder,
+  installFixture,
+  onlyPackages,
+  packPackages,
+  run,
+  tsc,
+} from '../support/packed-package.js';
+
+type PackageDir = (typeof PACKAGES)[number]['dir'];
 
 const FIXTURES = join(ROOT, 'test/package/fixtures');
 const FIXTURE_NAMES = ['esm-app', 'cjs-app', 'client-475'] as const;
 type FixtureName = (typeof FIXTURE_NAMES)[number];
 
-/** Installs and typechecks on a loaded 2-core machine take minutes, not seconds. */
-const SETUP_TIMEOUT_MS = 10 * 60_000;
-
 /** What a client-only install may add beyond the app's own socket.io-client (issue: at most 1 MB). */
 const CLIENT_ONLY_BUDGET_BYTES = 1024 * 1024;
-
-const tsc = (project: string, tsconfig: string, ...extra: string[]) =>
-  run(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, ...extra], project);
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-}
 
 async function bytesUnder(dir: string): Promise<number> {
   let total = 0;
@@ -56,31 +58,20 @@ async function installedPackages(nodeModules: string): Promise<Array<{ name: str
 
 describe('the packed package in fresh projects', () => {
   let tmp: string;
-  let tarballs: Record<PackageDir, string>;
   const extracted = {} as Record<PackageDir, string>;
   const projects = {} as Record<FixtureName, string>;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'p2p-packed-'));
-    tarballs = await packPackages(tmp);
-    for (const dir of Object.keys(tarballs) as PackageDir[]) {
-      extracted[dir] = join(tmp, 'extracted', dir);
-      await run('mkdir', ['-p', extracted[dir]], tmp);
-      await run('tar', ['-xzf', tarballs[dir], '-C', extracted[dir]], tmp);
-    }
-    const server = {
-      'nest-p2p-gateway': tarballs.server,
-      'nest-p2p-gateway-client': tarballs.client,
-      'nest-p2p-gateway-protocol': tarballs.protocol,
-    };
-    const clientOnly = { 'nest-p2p-gateway-client': tarballs.client, 'nest-p2p-gateway-protocol': tarballs.protocol };
+    const packages = await packPackages(tmp);
+    // The extracted tarballs' roots (their package/ folders' parents), by folder under packages/.
+    for (const { dir, name } of PACKAGES) extracted[dir] = dirname(packages[name]!.extracted);
+    const clientOnly = onlyPackages(packages, 'nest-p2p-gateway-client', 'nest-p2p-gateway-protocol');
     // Fresh copies of the fixtures, installed side by side: the apps with the server, client-475 with the client alone.
     await Promise.all(
       FIXTURE_NAMES.map(async (name) => {
-        const project = join(tmp, name);
-        await cp(join(FIXTURES, name), project, { recursive: true });
-        await installTarballs(project, name === 'client-475' ? clientOnly : server);
-        projects[name] = project;
+        const chosen = name === 'client-475' ? clientOnly : packages;
+        projects[name] = await installFixture(join(FIXTURES, name), join(tmp, name), chosen);
       }),
     );
   }, SETUP_TIMEOUT_MS);
@@ -99,11 +90,24 @@ describe('the packed package in fresh projects', () => {
       }
     });
 
-    it("the server's README ships with the docs it links to", async () => {
-      const readme = await readFile(join(extracted.server, 'package/README.md'), 'utf8');
-      const docLinks = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map(([, target]) => target!);
-      expect(docLinks.length).toBeGreaterThan(5);
-      expect(docLinks.filter((target) => !existsSync(join(extracted.server, 'package', target)))).toEqual([]);
+    it('the server ships docs/: every file the README and the docs pages link to (so they resolve on the registry too)', async () => {
+      const root = join(extracted.server, 'package');
+      const pages = [
+        'README.md',
+        ...(await readdir(join(root, 'docs'))).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`),
+      ];
+      expect(pages.length).toBeGreaterThan(10);
+      const missing: string[] = [];
+      for (const page of pages) {
+        const text = await readFile(join(root, page), 'utf8');
+        for (const [, target] of text.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+          if (/^[a-z]+:/i.test(target!)) continue; // absolute: https://, mailto:
+          // The benchmarks page cites the benchmark sources and results: repository files, not part of the package.
+          if (page.startsWith('docs/') && target!.startsWith('../bench/')) continue;
+          if (!existsSync(resolve(dirname(join(root, page)), target!))) missing.push(`${page} -> ${target}`);
+        }
+      }
+      expect(missing).toEqual([]);
     });
 
     it('has no dangling source map: every map referenced is shipped, and every map carries its sources', async () => {

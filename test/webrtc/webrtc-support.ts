@@ -15,7 +15,7 @@ import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
  * node-datachannel's W3C RTCPeerConnection, ICE bound to 127.0.0.1: the network rule (loopback only) holds without a
  * namespace. Every candidate it offers is checked by the tests (`candidateAddresses`).
  */
-export const LoopbackPeerConnection = RTCPeerConnection as unknown as RTCPeerConnectionConstructor;
+export const LoopbackPeerConnection: RTCPeerConnectionConstructor = RTCPeerConnection;
 export const LOOPBACK_CONFIG = { bindAddress: '127.0.0.1' } as const;
 
 /** A raw protocol 3 socket of a client, connected (the lead's P2pClient speaks protocol 3 later; the wire is the same). */

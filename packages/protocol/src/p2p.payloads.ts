@@ -136,8 +136,8 @@ export type DeliveredSignal = SignalPayload & { sourceClientId: string };
 /** One ICE server, as `RTCPeerConnection` takes it. */
 export interface P2pIceServer {
   urls: string | string[];
-  username?: string;
-  credential?: string;
+  username?: string | undefined;
+  credential?: string | undefined;
 }
 
 /** The answer to `P2P_WEBRTC_CONFIG`. `allowed` false: the server policy (or its options) rule a direct path out. */

@@ -8,7 +8,7 @@ export interface P2pModuleExtras {
    * without importing P2pModule again. Otherwise only the module that imports `P2pModule.forRoot(...)` sees them.
    * @default false
    */
-  isGlobal: boolean;
+  isGlobal: boolean | undefined;
 }
 
 export const {
@@ -19,7 +19,7 @@ export const {
 } = new ConfigurableModuleBuilder<P2pModuleOptions>()
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createP2pOptions')
-  .setExtras<P2pModuleExtras>({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<P2pModuleExtras>({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal === true }))
   .build();
 
 /**

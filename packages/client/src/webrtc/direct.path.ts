@@ -1,7 +1,8 @@
-import type { DeliveredSignal, SignalPayload } from 'nest-p2p-gateway-protocol';
+import type { DeliveredSignal, P2pIceServer, SignalPayload } from 'nest-p2p-gateway-protocol';
 import type { FramePath } from '../frame-path.interface.js';
 import { TypedEmitter } from '../typed.emitter.js';
 import { decodeFrame, encodeFrame } from './frame.codec.js';
+import type { RTCPeerConnectionConstructor } from './peer-connection.interface.js';
 import type { SignallingChannel } from './socket.signalling.js';
 
 /** The side that makes the offer; the other answers. Both sides must agree: see `directPathRole`. */
@@ -24,9 +25,6 @@ export interface DirectPathEvents {
   frame: (frame: object) => void;
 }
 
-/** A W3C `RTCPeerConnection` constructor: the browser's, node-datachannel's polyfill, or any compatible one. */
-export type RTCPeerConnectionConstructor = new (configuration: RTCConfiguration) => RTCPeerConnection;
-
 export interface DirectPathOptions {
   role: DirectPathRole;
   signalling: SignallingChannel;
@@ -34,30 +32,30 @@ export interface DirectPathOptions {
    * The RTCPeerConnection to use. In Node, `RTCPeerConnection` from `node-datachannel/polyfill`.
    * @default globalThis.RTCPeerConnection
    */
-  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  RTCPeerConnection?: RTCPeerConnectionConstructor | undefined;
   /** From the gateway's `P2P_WEBRTC_CONFIG`. @default [] */
-  iceServers?: RTCIceServer[];
+  iceServers?: P2pIceServer[] | undefined;
   /** `'relay'` uses TURN only. @default 'all' */
-  iceTransportPolicy?: RTCIceTransportPolicy;
+  iceTransportPolicy?: RTCIceTransportPolicy | undefined;
   /**
    * More fields for the RTCPeerConnection configuration, passed as they are: node-datachannel takes
    * `bindAddress: '127.0.0.1'` (ICE on loopback only), `portRangeBegin`, `portRangeEnd`, ...
    */
-  peerConnectionConfig?: Record<string, unknown>;
+  peerConnectionConfig?: Record<string, unknown> | undefined;
   /** Receives each frame from the peer (also emitted as `frame`). */
-  onFrame?: (frame: object) => void;
+  onFrame?: ((frame: object) => void) | undefined;
   /** Longest negotiation: not open by then, the path fails with `timeout`. @default 15000 */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** How long an ICE `disconnected` state may last before the path counts as gone. @default 3000 */
-  disconnectedTimeoutMs?: number;
+  disconnectedTimeoutMs?: number | undefined;
   /** The data channel's label; both sides must use the same. @default 'p2p-frames' */
-  label?: string;
+  label?: string | undefined;
   /**
    * The offerer's name for this negotiation attempt, sent with each of its signals; the answerer takes the one of the
    * offer it answers. Signals naming another attempt (late ones of an earlier attempt) are ignored.
    * @default a random id (offerer)
    */
-  pathId?: string;
+  pathId?: string | undefined;
 }
 
 /** The usual role choice: the side with the smaller clientId offers. */
@@ -140,11 +138,12 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     if (!PeerConnection) return this.end('negotiation: no RTCPeerConnection in this runtime (pass one in the options)', false);
     this.connectTimer = setTimeout(() => this.end('timeout', true), this.options.connectTimeoutMs ?? 15_000);
     try {
+      // The option's type checks only the methods (see PeerConnectionLike); the object is a W3C peer connection.
       this.pc = new PeerConnection({
         iceServers: this.options.iceServers ?? [],
         iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
         ...this.options.peerConnectionConfig,
-      } as RTCConfiguration);
+      } as RTCConfiguration) as unknown as RTCPeerConnection;
     } catch (error) {
       return this.end(`negotiation: ${describe(error)}`, true);
     }

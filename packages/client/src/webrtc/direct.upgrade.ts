@@ -24,11 +24,11 @@ export interface DirectUpgradeOptions extends Pick<
   /** Receives every frame that comes over a direct path. */
   onFrame: (frame: object) => void;
   /** Adapts the gateway's ICE servers to the runtime: `iceServersForNodeDataChannel` with node-datachannel. */
-  adaptIceServers?: (iceServers: RTCIceServer[]) => RTCIceServer[];
+  adaptIceServers?: ((iceServers: RTCIceServer[]) => RTCIceServer[]) | undefined;
   /** Spacing of the offerer's attempts after a failure or a loss. */
-  backoff?: RetryBackoffOptions;
+  backoff?: RetryBackoffOptions | undefined;
   /** Tells the gateway each change (`P2P_TRANSPORT`), for PairingService and the control center. @default true */
-  reportTransport?: boolean;
+  reportTransport?: boolean | undefined;
 }
 
 /** Signals kept while no path takes them (an offer arriving while this side asks for its ICE servers). */

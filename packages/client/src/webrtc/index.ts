@@ -5,8 +5,8 @@ export {
   type DirectPathOptions,
   type DirectPathRole,
   type DirectPathState,
-  type RTCPeerConnectionConstructor,
 } from './direct.path.js';
+export type { PeerConnectionLike, RTCPeerConnectionConstructor } from './peer-connection.interface.js';
 export { FrameCodecError, decodeFrame, encodeFrame } from './frame.codec.js';
 export { RetryBackoff, type RetryBackoffOptions } from './retry.backoff.js';
 export { type SignallingChannel, type SignallingSocket, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';

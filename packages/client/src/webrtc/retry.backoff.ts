@@ -1,18 +1,18 @@
 /** How `RetryBackoff` spaces attempts. */
 export interface RetryBackoffOptions {
   /** @default 1000 */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** @default 30000 */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** @default 2 */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * Each delay is spread by up to this fraction either way, so two peers that failed together do not retry in step.
    * @default 0.2
    */
-  jitter?: number;
+  jitter?: number | undefined;
   /** Where the jitter comes from; a test passes its own. @default Math.random */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /**

@@ -18,14 +18,14 @@ export interface P2pMetricsOptions {
    * The prom-client registry the metrics are registered in: the host app's own, to serve them with its other metrics.
    * @default prom-client's default registry (`register`)
    */
-  registry?: P2pMetricsRegistry;
+  registry?: P2pMetricsRegistry | undefined;
   /**
    * Where `GET` serves the registry in Prometheus text format, under the control center's access rules (its `token` as
    * `Authorization: Bearer`, or its `guard`), so it needs `controlCenter`. `false`: not served (the host app serves
    * its registry itself).
    * @default '/metrics'
    */
-  path?: string | false;
+  path?: string | false | undefined;
 }
 
 /** The metrics as the module runs them; absent from the resolved options when they are off. */

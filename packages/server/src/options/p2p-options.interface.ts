@@ -119,21 +119,21 @@ export interface P2pModuleOptions {
    * Not applied to `PairingService` or the control center.
    * @default 'all'
    */
-  discovery?: P2pDiscoveryOption;
+  discovery?: P2pDiscoveryOption | undefined;
 
   /**
    * Longest wait for the discovery hook (for a whole page) or `forViewer`; past it the listing is refused with
    * LIST_FORBIDDEN, and a pairing request with TARGET_OFFLINE.
    * @default 5000
    */
-  discoveryTimeoutMs?: number;
+  discoveryTimeoutMs?: number | undefined;
 
   /**
    * The most clients one `LIST_CLIENTS` examines and returns: protocol 1 clients get the first page; protocol 2+
    * clients may page on with a cursor. From 1 to 100000.
    * @default 1000
    */
-  listPageSize?: number;
+  listPageSize?: number | undefined;
 
   /**
    * Rate, size and connection limits; see `P2pLimitsOptions` for each and its default. `false` turns them all off.

@@ -18,7 +18,7 @@ export interface P2pTurnOptions {
    * How long a minted credential stays valid, in seconds.
    * @default 3600
    */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
 }
 
 /** The `webrtc` option: lets paired protocol 3 clients upgrade to a direct data channel. */
@@ -28,23 +28,23 @@ export interface P2pWebRtcOptions {
    * ever added by default.
    * @default []
    */
-  iceServers?: P2pIceServer[];
+  iceServers?: P2pIceServer[] | undefined;
   /**
    * A TURN server for which each client gets its own short-lived credential:
    * `username = <unix expiry>:<clientId>`, `credential = base64(HMAC-SHA1(secret, username))`.
    * @default none
    */
-  turn?: P2pTurnOptions;
+  turn?: P2pTurnOptions | undefined;
   /**
    * Upgrade policy, like `canPair`.
    * @default none (every paired protocol 3 client may upgrade)
    */
-  canUpgrade?: P2pCanUpgradeHook;
+  canUpgrade?: P2pCanUpgradeHook | undefined;
   /**
    * Longest wait for `canUpgrade`; past it the upgrade is refused.
    * @default 5000
    */
-  canUpgradeTimeoutMs?: number;
+  canUpgradeTimeoutMs?: number | undefined;
 }
 
 export interface ResolvedTurnOptions {
