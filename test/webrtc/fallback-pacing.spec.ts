@@ -2,7 +2,12 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
 import { Registry } from 'prom-client';
 import type { Socket } from 'socket.io-client';
-import { P2pClient, type P2pTransport, type RTCPeerConnectionConstructor, type UndeliveredMessage } from '../../packages/client/src/index.js';
+import {
+  P2pClient,
+  type P2pTransport,
+  type RTCPeerConnectionConstructor,
+  type UndeliveredMessage,
+} from '../../packages/client/src/index.js';
 import { P2pMetricsService } from '../../packages/server/src/metrics/p2p-metrics.service.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
