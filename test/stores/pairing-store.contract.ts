@@ -402,6 +402,49 @@ export function describePairingStoreContract(
         await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
       });
 
+      it("pairs at once a request that crosses the target's own open request to the source", async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const opened = await reserve(a!, b!);
+        const crossing = pairingRequest(b!, a!);
+        const outcome = await store.reservePairing(crossing);
+        expect(outcome).toEqual({
+          ok: true,
+          source: expect.objectContaining({ clientId: b, state: { kind: 'paired', peerId: a, since: expect.any(Number) } }),
+          target: expect.objectContaining({ clientId: a, state: { kind: 'paired', peerId: b, since: expect.any(Number) } }),
+          crossed: opened,
+        });
+        const [stateA, stateB] = [await stateOf(a!), await stateOf(b!)];
+        expect(stateA).toEqual({ kind: 'paired', peerId: b, since: expect.any(Number) });
+        expect(stateB).toEqual({ kind: 'paired', peerId: a, since: (stateA as { since: number }).since });
+        // Nothing is left open: neither request can be confirmed or cancelled now, and no pending request is counted.
+        for (const request of [opened, crossing]) {
+          await expect(store.confirmPairing(request)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+          await expect(store.cancelPairing(request)).resolves.toBe(false);
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+        await expect(store.listPairings()).resolves.toEqual([expect.objectContaining({ since: (stateA as { since: number }).since })]);
+        expect(await store.listClients({ available: true })).toEqual([]);
+        // Once paired, the same two asking again are busy, whichever side asks.
+        await expect(store.reservePairing(pairingRequest(a!, b!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, a!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+      });
+
+      it('crosses only a request from the target itself: a third client asking either side is still refused', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        for (const id of [a, b, c]) await connect(id!);
+        const opened = await reserve(a!, b!);
+        // The source of the open request asking its own target again is not a crossing (SOURCE_BUSY), nor is the
+        // target asking a third client, nor a third client asking the target's source.
+        await expect(store.reservePairing(pairingRequest(a!, b!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(c!, a!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'asking', requestId: opened.requestId, otherId: b });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'asked', requestId: opened.requestId, otherId: a });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
+      });
+
       it('counts asking and asked clients as busy', async () => {
         const [a, b, c] = uniqueIds('a', 'b', 'c');
         for (const id of [a, b, c]) await connect(id!);
@@ -657,15 +700,24 @@ export function describePairingStoreContract(
         await expect(store.counts()).resolves.toMatchObject({ clients: 40, pendingRequests: 0 });
       });
 
-      it('opens at most one of two clients asking each other at once', async () => {
-        const [a, b] = uniqueIds('a', 'b');
-        await connect(a!);
-        await connect(b!);
-        const [ab, ba] = await Promise.all([store.reservePairing(pairingRequest(a!, b!)), store.reservePairing(pairingRequest(b!, a!))]);
-        expect([ab.ok, ba.ok].filter(Boolean)).toHaveLength(1);
-        const loser = ab.ok ? ba : ab;
-        expect(loser).toEqual({ ok: false, code: 'SOURCE_BUSY' });
-        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 1 });
+      it('pairs two clients asking each other at once: one request opens, the other crosses it', async () => {
+        for (let round = 0; round < 20; round++) {
+          const [a, b] = uniqueIds(`a${round}`, `b${round}`);
+          await connect(a!);
+          await connect(b!);
+          const [ab, ba] = [pairingRequest(a!, b!), pairingRequest(b!, a!)];
+          const outcomes = await Promise.all([store.reservePairing(ab), store.reservePairing(ba)]);
+          expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+          // Exactly one crossed, and what it names is the other request, the one that opened.
+          const crossing = outcomes.filter((outcome) => outcome.ok && outcome.crossed);
+          expect(crossing).toHaveLength(1);
+          const opened = crossing[0] === outcomes[0] ? ba : ab;
+          expect(crossing[0]).toMatchObject({ crossed: opened });
+          await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', peerId: b });
+          await expect(stateOf(b!)).resolves.toMatchObject({ kind: 'paired', peerId: a });
+          await expect(store.cancelPairing(opened)).resolves.toBe(false);
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 40, pairings: 20, pendingRequests: 0 });
       });
 
       it('admits exactly one of concurrent registrations of one id under refuse', async () => {

@@ -203,6 +203,7 @@ export class PairingEngine {
       return;
     }
     const { source, target } = reserved;
+    if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
     this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
@@ -217,12 +218,27 @@ export class PairingEngine {
   }
 
   /**
+   * The store paired `source` with `target` at once: its request crossed `crossed`, the target's own request to it,
+   * which consents to it. Both requests are answered as consented; the 'paired' event is the crossed request's, so one
+   * pairing makes one event. No P2P_REGISTER goes to the target: the one `crossed` sent to the source is settled by
+   * the source's own `pair()` resolving (a late consent to it is acknowledged, see `answerRequest`).
+   */
+  private pairCrossing(source: ClientRecord, target: ClientRecord, crossed: PairingRequest, callback: PairRequestCallback): void {
+    this.wire.setPeer(source.connectionId, { clientId: target.clientId, connectionId: target.connectionId });
+    this.wire.setPeer(target.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
+    this.closeRequest(crossed);
+    callback(undefined, { peerProtocol: target.protocolVersion });
+  }
+
+  /**
    * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
    * Resolves to the error to report to the target, or undefined when its answer took effect.
    */
   async answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
     const target = await this.store.getClient(targetId);
     const state = target?.state;
+    // A consent from a client paired with that source already: late, for the request its own crossing request settled.
+    if (consent && state?.kind === 'paired' && (claimedSourceId ?? state.peerId) === state.peerId) return undefined;
     if (state?.kind !== 'asked' || (claimedSourceId !== undefined && claimedSourceId !== state.otherId)) {
       return new P2pError('NO_PENDING_REQUEST');
     }
