@@ -1,49 +1,110 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { P2pError } from '../../lib/protocol/index.js';
-import { codeOf, eventually, outcomes } from '../support/eventually.js';
+import type { P2pLifecycleEvent } from '../../lib/server/index.js';
+import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches } from '../support/crossing-trials.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
+import { eventually } from '../support/eventually.js';
+import { connectRaw, roundTrip } from '../support/wire.js';
 
-describe('races: two clients asking each other at once', () => {
+const TRIALS = 200;
+
+/**
+ * Two clients asking each other at once: the request the store takes second crosses the first, which pairs them
+ * (docs/protocol.md, "Crossing requests"). Every trial must pair; none may tell a client it failed.
+ */
+describe('races: two clients asking each other at once (one node)', () => {
   let gw: GatewayHarness;
+  let events: P2pLifecycleEvent[];
   beforeEach(async () => {
-    gw = await startGateway({ pairTimeoutMs: 3000 });
+    gw = await startGateway({ pairTimeoutMs: 10_000 });
+    events = [];
+    gw.service.events$.subscribe((event) => events.push(event));
   });
   afterEach(() => gw.close());
 
-  it('never deadlocks and ends with both sides agreeing with the store', async () => {
-    for (let round = 0; round < 10; round++) {
-      const a = await connectClient(gw, `a${round}`);
-      const b = await connectClient(gw, `b${round}`);
-      const { fulfilled, rejected } = await outcomes([a.pair(`b${round}`), b.pair(`a${round}`)]);
-      for (const reason of rejected) expect(reason).toBeInstanceOf(P2pError);
-      // Exactly one of the documented outcomes. The request the store takes second finds its source being asked
-      // already (SOURCE_BUSY); the first request reaches a P2pClient that is itself asking, and a busy client refuses
-      // without consulting (PAIR_REFUSED). Only if the second asker heard SOURCE_BUSY before the first request
-      // reached it is it free again to consent: then one pair() succeeds.
-      const codes = rejected.map(codeOf).sort();
-      expect([
-        { fulfilled: 0, codes: ['PAIR_REFUSED', 'SOURCE_BUSY'] },
-        { fulfilled: 1, codes: ['SOURCE_BUSY'] },
-      ]).toContainEqual({ fulfilled: fulfilled.length, codes });
-
-      const serverPeerOfA = await eventually(async () => {
-        const peerA = await gw.service.peerOf(`a${round}`);
-        const peerB = await gw.service.peerOf(`b${round}`);
-        expect(a.peerId).toBe(peerA);
-        expect(b.peerId).toBe(peerB);
-        expect(a.state).toBe(peerA ? 'paired' : 'idle');
-        expect(b.state).toBe(peerB ? 'paired' : 'idle');
-        return peerA;
-      });
-      expect([undefined, `b${round}`]).toContain(serverPeerOfA);
-      const { pendingRequests, pairings } = await gw.service.counts();
-      expect(pendingRequests).toBe(0);
-      expect(pairings).toBe(round + (serverPeerOfA ? 1 : 0));
-
-      // Whatever happened, the two can end up paired afterwards.
-      if (!serverPeerOfA) await a.pair(`b${round}`);
-      await expect(gw.service.peerOf(`b${round}`)).resolves.toBe(`a${round}`);
+  /** After the trials: every client paired with its own partner, nothing pending, one request and one pairing each. */
+  async function expectAllPaired(pairs: [string, string][]): Promise<void> {
+    for (const [aId, bId] of pairs) {
+      await expect(gw.service.peerOf(aId)).resolves.toBe(bId);
+      await expect(gw.service.peerOf(bId)).resolves.toBe(aId);
     }
-    await expect(gw.service.listPairings()).resolves.toHaveLength(10);
+    await expect(gw.service.counts()).resolves.toEqual({ clients: 2 * pairs.length, pairings: pairs.length, pendingRequests: 0 });
+    const count = (type: string) => events.filter((event) => event.type === type).length;
+    expect({ requested: count('pair-requested'), paired: count('paired'), refused: count('pair-refused') }).toEqual({
+      requested: pairs.length,
+      paired: pairs.length,
+      refused: 0,
+    });
+  }
+
+  it(`pairs P2pClients in ${TRIALS} of ${TRIALS} trials, both pair() resolving, no prompt shown`, async () => {
+    const pairs: [string, string][] = [];
+    const started = Date.now();
+    const passed = await inBatches(TRIALS, CROSSING_BATCH, async (i) => {
+      const [aId, bId] = [`a${i}`, `b${i}`];
+      const consulted: string[] = [];
+      const consent = (sourceId: string) => {
+        consulted.push(sourceId);
+        return true;
+      };
+      const [a, b] = await Promise.all([connectClient(gw, aId, { consent }), connectClient(gw, bId, { consent })]);
+      await crossP2pClients(a, aId, b, bId);
+      expect(consulted).toEqual([]);
+      pairs.push([aId, bId]);
+    });
+    expect(passed).toBe(TRIALS);
+    await expectAllPaired(pairs);
+    process.stdout.write(`crossing P2pClients, one node: ${passed}/${TRIALS} in ${Date.now() - started} ms\n`);
+  });
+
+  it(`pairs original protocol 1 clients in ${TRIALS} of ${TRIALS} trials, both acks [true], no P2P_ERROR`, async () => {
+    const pairs: [string, string][] = [];
+    const started = Date.now();
+    const passed = await inBatches(TRIALS, CROSSING_BATCH, async (i) => {
+      const [aId, bId] = [`ra${i}`, `rb${i}`];
+      const [a, b] = await Promise.all([connectRaw(gw, aId), connectRaw(gw, bId)]);
+      await crossRawSockets(a, aId, b, bId);
+      pairs.push([aId, bId]);
+    });
+    expect(passed).toBe(TRIALS);
+    await expectAllPaired(pairs);
+    process.stdout.write(`crossing protocol 1 sockets, one node: ${passed}/${TRIALS} in ${Date.now() - started} ms\n`);
+  });
+
+  it('pairs a client that calls pair() on the source of a request it was asked, the prompt settled by `paired`', async () => {
+    let release!: (answer: boolean) => void;
+    const answer = new Promise<boolean>((resolve) => (release = resolve));
+    const a = await connectClient(gw, 'A');
+    const b = await connectClient(gw, 'B', { consent: () => answer });
+    const asked = new Promise<string>((resolve) => b.once('request', resolve));
+    const fromA = a.pair('B');
+    expect(await asked).toBe('A');
+    expect(b.state).toBe('asked');
+    // B's app asks A itself rather than answering the prompt: its request crosses A's, and both resolve.
+    await Promise.all([fromA, b.pair('A')]);
+    expect([a.peerId, b.peerId, b.state]).toEqual(['B', 'A', 'paired']);
+    // The prompt's answer, given late, is not sent: it changes nothing and reports no error.
+    const errors: unknown[] = [];
+    b.on('error', (error) => errors.push(error));
+    release(false);
+    await answer;
+    await roundTrip(b.socket);
+    expect(errors).toEqual([]);
+    expect(b.state).toBe('paired');
+    await expectAllPaired([['A', 'B']]);
+  });
+
+  it('a crossing request still goes through canPair: refused, the first request is asked as usual', async () => {
+    await gw.close();
+    gw = await startGateway({ pairTimeoutMs: 10_000, canPair: (source) => source.clientId !== 'B' });
+    const a = await connectClient(gw, 'A');
+    const b = await connectClient(gw, 'B');
+    const asked = new Promise<string>((resolve) => b.once('request', resolve));
+    const [fromA, fromB] = await Promise.allSettled([a.pair('B'), b.pair('A')]);
+    // B may not ask; A may. B's refused request leaves A's open, and B consents to it once its own pair() failed.
+    expect(fromB).toMatchObject({ status: 'rejected', reason: { code: 'PAIR_FORBIDDEN' } });
+    expect(fromA.status).toBe('fulfilled');
+    expect(await asked).toBe('A');
+    await eventually(() => expect([a.peerId, b.peerId]).toEqual(['B', 'A']));
+    await expect(gw.service.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
   });
 });
