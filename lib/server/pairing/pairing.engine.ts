@@ -40,6 +40,11 @@ interface OpenRequest {
   timer: NodeJS.Timeout;
 }
 
+/** How a request ended when another node settled it before this node read the store's answer to opening it. */
+interface EarlyOutcome {
+  settled?: { error?: P2pError };
+}
+
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
  * Knows sockets only as connection ids behind a ClientTransport.
@@ -50,6 +55,8 @@ export class PairingEngine {
   readonly relayStats = new RelayStats();
   /** Requests opened by sources connected to this node, by request id. */
   private readonly openRequests = new Map<string, OpenRequest>();
+  /** Requests of this node whose reservation the store has not answered yet, with an outcome reported meanwhile. */
+  private readonly reserving = new Map<string, EarlyOutcome>();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
@@ -195,7 +202,10 @@ export class PairingEngine {
       return;
     }
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
-    const reserved = await this.store.reservePairing(request);
+    // Until the store's answer is read here, another node may settle the request already (a crossing request there).
+    const early: EarlyOutcome = {};
+    this.reserving.set(request.requestId, early);
+    const reserved = await this.store.reservePairing(request).finally(() => this.reserving.delete(request.requestId));
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
       this.emit({ type: 'pair-refused', sourceId, targetId, code });
@@ -208,6 +218,8 @@ export class PairingEngine {
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
     this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
+    // Settled before it could be sent: the target needs no asking.
+    if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
     if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
       const info: PeerInfo = { peerProtocol: source.protocolVersion };
@@ -339,7 +351,12 @@ export class PairingEngine {
   /** Answers the source of a request opened on this node; a no-op for any other request. */
   answerLocalRequest(request: PairingRequest, error?: P2pError): void {
     const open = this.openRequests.get(request.requestId);
-    if (!open) return;
+    if (!open) {
+      // Its reservation is still on its way back from the store: answered as soon as it is read.
+      const early = this.reserving.get(request.requestId);
+      if (early) early.settled = error ? { error } : {};
+      return;
+    }
     this.openRequests.delete(request.requestId);
     clearTimeout(open.timer);
     const { sourceId, targetId } = request;
