@@ -12,6 +12,7 @@ import {
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
+import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -25,25 +26,10 @@ import {
   isStoreUnavailable,
 } from '../stores/pairing-store.interface.js';
 
+export type { PairRequestCallback } from './open-requests.registry.js';
+
 /** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
 const STORE_RETRY_MS = 1_000;
-
-/** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
-export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo) => void;
-
-interface OpenRequest {
-  request: PairingRequest;
-  targetConnectionId: string;
-  /** The target's protocol version, told to the source when the pairing begins. */
-  targetProtocol: number;
-  callback: PairRequestCallback;
-  timer: NodeJS.Timeout;
-}
-
-/** How a request ended when another node settled it before this node read the store's answer to opening it. */
-interface EarlyOutcome {
-  settled?: { error?: P2pError };
-}
 
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
@@ -53,10 +39,8 @@ export class PairingEngine {
   readonly events$ = new Subject<P2pLifecycleEvent>();
   /** What this node relayed between peers; counted by the handlers. */
   readonly relayStats = new RelayStats();
-  /** Requests opened by sources connected to this node, by request id. */
-  private readonly openRequests = new Map<string, OpenRequest>();
-  /** Requests of this node whose reservation the store has not answered yet, with an outcome reported meanwhile. */
-  private readonly reserving = new Map<string, EarlyOutcome>();
+  /** Requests opened (or being opened) by sources connected to this node. */
+  private readonly openRequests = new OpenRequests();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
@@ -202,10 +186,8 @@ export class PairingEngine {
       return;
     }
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
-    // Until the store's answer is read here, another node may settle the request already (a crossing request there).
-    const early: EarlyOutcome = {};
-    this.reserving.set(request.requestId, early);
-    const reserved = await this.store.reservePairing(request).finally(() => this.reserving.delete(request.requestId));
+    // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
+    const { reserved, early } = await this.openRequests.opened(request.requestId, () => this.store.reservePairing(request));
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
       this.emit({ type: 'pair-refused', sourceId, targetId, code });
@@ -216,7 +198,7 @@ export class PairingEngine {
     if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.set(request.requestId, { request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
+    this.openRequests.add({ request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
     if (early.settled) return this.answerLocalRequest(request, early.settled.error);
@@ -340,7 +322,7 @@ export class PairingEngine {
 
   /** Settles a request opened on this node: clears its timer and answers its source. */
   private closeRequest(request: PairingRequest, error?: P2pError): void {
-    if (!this.openRequests.has(request.requestId)) {
+    if (!this.openRequests.isLocal(request.requestId)) {
       // Opened on another node (its source is connected there): that node answers the source.
       this.wire.requestDone?.(request, error);
       return;
@@ -350,15 +332,9 @@ export class PairingEngine {
 
   /** Answers the source of a request opened on this node; a no-op for any other request. */
   answerLocalRequest(request: PairingRequest, error?: P2pError): void {
-    const open = this.openRequests.get(request.requestId);
-    if (!open) {
-      // Its reservation is still on its way back from the store: answered as soon as it is read.
-      const early = this.reserving.get(request.requestId);
-      if (early) early.settled = error ? { error } : {};
-      return;
-    }
-    this.openRequests.delete(request.requestId);
-    clearTimeout(open.timer);
+    // A request whose opening is still on its way back from the store is answered as soon as that is read.
+    const open = this.openRequests.take(request.requestId, error);
+    if (!open) return;
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });
