@@ -88,6 +88,10 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       if (!input.withAck) return { expected: refused('p2p-error', ['INVALID_PAYLOAD']) };
       const [target] = args;
       if (typeof target !== 'string' || target.length === 0) return { expected: refused('control-ack', ['INVALID_PAYLOAD']) };
+      // Crossing requests: asking the client that asks it pairs the two at once (this request is the consent).
+      if (state.kind === 'asked' && target === state.otherId) {
+        return { expected: { kind: 'accepted', ack: { exactly: [true] } }, change: 'consented' };
+      }
       const codes: P2pErrorCode[] = [];
       const targetState = state.clients.get(target);
       if (target === state.selfId) codes.push('SELF_PAIRING');
@@ -101,6 +105,11 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       const [claimed] = args;
       if (claimed !== undefined && claimed !== null && typeof claimed !== 'string') {
         return { expected: refused(ackVia, ['INVALID_PAYLOAD']) };
+      }
+      // A consent to the peer it is paired with already (the late answer to a request its own crossing request settled).
+      const claimsPeer = claimed === undefined || claimed === null || claimed === state.otherId;
+      if (input.event === 'P2P_REGISTER_SUCCESS' && state.kind === 'paired' && claimsPeer) {
+        return { expected: { kind: 'accepted', ...(input.withAck ? { ack: { exactly: [true] } } : {}) } };
       }
       if (state.kind !== 'asked' || (typeof claimed === 'string' && claimed !== state.otherId)) {
         return { expected: refused(ackVia, ['NO_PENDING_REQUEST']) };
