@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { P2pLifecycleEvent } from '../../lib/server/index.js';
+import type { P2pLifecycleEvent, P2pModuleOptions } from '../../lib/server/index.js';
 import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches } from '../support/crossing-trials.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
-import { connectRaw, roundTrip } from '../support/wire.js';
+import { connectRaw, emitWithAck, roundTrip } from '../support/wire.js';
 
 const TRIALS = 200;
 
@@ -14,11 +14,12 @@ const TRIALS = 200;
 describe('races: two clients asking each other at once (one node)', () => {
   let gw: GatewayHarness;
   let events: P2pLifecycleEvent[];
-  beforeEach(async () => {
-    gw = await startGateway({ pairTimeoutMs: 10_000 });
+  async function start(options: P2pModuleOptions = {}): Promise<void> {
+    gw = await startGateway({ pairTimeoutMs: 10_000, ...options });
     events = [];
     gw.service.events$.subscribe((event) => events.push(event));
-  });
+  }
+  beforeEach(() => start());
   afterEach(() => gw.close());
 
   /** After the trials: every client paired with its own partner, nothing pending, one request and one pairing each. */
@@ -93,9 +94,39 @@ describe('races: two clients asking each other at once (one node)', () => {
     await expectAllPaired([['A', 'B']]);
   });
 
+  it("an original client's consent sent behind its own request waiting on canPair takes effect after it", async () => {
+    await gw.close();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await start({ canPair: async (source) => (source.clientId === 'Y' ? gate.then(() => true) : true) });
+    const [x, y] = await Promise.all([connectRaw(gw, 'X'), connectRaw(gw, 'Y')]);
+    const errors: unknown[] = [];
+    for (const socket of [x, y]) socket.on('P2P_ERROR', (error: unknown) => errors.push(error));
+    const asked = new Promise<void>((resolve) =>
+      y.on('P2P_REGISTER', () => {
+        y.emit('P2P_REGISTER_SUCCESS');
+        resolve();
+      }),
+    );
+    // Y's request waits on canPair; X's opens and asks Y, who consents at once, behind its own request.
+    const fromY = emitWithAck(y, 'P2P_REGISTER', 'X');
+    await roundTrip(y);
+    const fromX = emitWithAck(x, 'P2P_REGISTER', 'Y');
+    await asked;
+    await roundTrip(y);
+    // The consent was not acted on before Y's request: nobody is paired yet, X's request is still open.
+    await expect(gw.service.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 1 });
+    open();
+    // Y's request crosses X's (both answered success); Y's consent, read after it, is acknowledged with nothing.
+    await expect(Promise.all([fromX, fromY])).resolves.toEqual([[true], [true]]);
+    await roundTrip(y);
+    expect(errors).toEqual([]);
+    await expectAllPaired([['X', 'Y']]);
+  });
+
   it('a crossing request still goes through canPair: refused, the first request is asked as usual', async () => {
     await gw.close();
-    gw = await startGateway({ pairTimeoutMs: 10_000, canPair: (source) => source.clientId !== 'B' });
+    await start({ canPair: (source) => source.clientId !== 'B' });
     const a = await connectClient(gw, 'A');
     const b = await connectClient(gw, 'B');
     const asked = new Promise<string>((resolve) => b.once('request', resolve));

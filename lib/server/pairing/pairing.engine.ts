@@ -13,6 +13,7 @@ import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
 import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
+import { ClientTurns } from './client-turns.queue.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -41,6 +42,7 @@ export class PairingEngine {
   readonly relayStats = new RelayStats();
   /** Requests opened (or being opened) by sources connected to this node. */
   private readonly openRequests = new OpenRequests();
+  private readonly turns = new ClientTurns();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
@@ -166,8 +168,15 @@ export class PairingEngine {
     return true;
   }
 
-  /** Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. */
-  async requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+  /**
+   * Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. Each client's
+   * requests and answers take effect in the order they came (ClientTurns).
+   */
+  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback));
+  }
+
+  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
     const { canPair, canPairTimeoutMs } = this.options;
     if (canPair && sourceId !== targetId) {
       const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
@@ -228,7 +237,11 @@ export class PairingEngine {
    * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
    * Resolves to the error to report to the target, or undefined when its answer took effect.
    */
-  async answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+    return this.turns.run(targetId, () => this.answer(targetId, consent, claimedSourceId));
+  }
+
+  private async answer(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
     const target = await this.store.getClient(targetId);
     const state = target?.state;
     // A consent from a client paired with that source already: late, for the request its own crossing request settled.
