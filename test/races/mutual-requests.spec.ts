@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { P2pLifecycleEvent, P2pModuleOptions } from '../../lib/server/index.js';
+import { PairingEngine } from '../../lib/server/pairing/pairing.engine.js';
 import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches } from '../support/crossing-trials.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
@@ -29,6 +30,8 @@ describe('races: two clients asking each other at once (one node)', () => {
       await expect(gw.service.peerOf(bId)).resolves.toBe(aId);
     }
     await expect(gw.service.counts()).resolves.toEqual({ clients: 2 * pairs.length, pairings: pairs.length, pendingRequests: 0 });
+    // Nor in the engine: no request of this node is left open, none waits for its opening to be read.
+    expect(gw.app.get(PairingEngine).heldCounts()).toEqual({ openRequests: 0, graceTimers: 0 });
     const count = (type: string) => events.filter((event) => event.type === type).length;
     expect({ requested: count('pair-requested'), paired: count('paired'), refused: count('pair-refused') }).toEqual({
       requested: pairs.length,
