@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { P2pLifecycleEvent, P2pModuleOptions } from '../../lib/server/index.js';
 import { PairingEngine } from '../../lib/server/pairing/pairing.engine.js';
-import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches } from '../support/crossing-trials.js';
+import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches, watchClient } from '../support/crossing-trials.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { connectRaw, emitWithAck, roundTrip } from '../support/wire.js';
@@ -94,6 +94,23 @@ describe('races: two clients asking each other at once (one node)', () => {
     await roundTrip(b.socket);
     expect(errors).toEqual([]);
     expect(b.state).toBe('paired');
+    await expectAllPaired([['A', 'B']]);
+  });
+
+  it('a client that calls pair() on a source it has just consented to is answered success, paired once', async () => {
+    const a = await connectClient(gw, 'A');
+    const b = await connectClient(gw, 'B');
+    const [watchA, watchB] = [watchClient(a), watchClient(b)];
+    // B's consent goes out first; its app then asks A as well, before the answer to either came back.
+    const fromB = new Promise<void>((resolve, reject) => b.once('request', () => setImmediate(() => b.pair('A').then(resolve, reject))));
+    await a.pair('B');
+    await fromB;
+    expect([a.peerId, b.peerId, b.state]).toEqual(['B', 'A', 'paired']);
+    await roundTrip(b.socket);
+    expect([watchA, watchB]).toEqual([
+      { requests: [], errors: [], paired: ['B'] },
+      { requests: ['A'], errors: [], paired: ['A'] },
+    ]);
     await expectAllPaired([['A', 'B']]);
   });
 

@@ -379,9 +379,10 @@ export function describePairingStoreContract(
       });
 
       it('refuses with the first failing check, in the documented order', async () => {
-        const [a, b, c, d, ghost, ghost2] = uniqueIds('a', 'b', 'c', 'd', 'ghost', 'ghost2');
-        for (const id of [a, b, c, d]) await connect(id!);
+        const [a, b, c, d, e, f, ghost, ghost2] = uniqueIds('a', 'b', 'c', 'd', 'e', 'f', 'ghost', 'ghost2');
+        for (const id of [a, b, c, d, e, f]) await connect(id!);
         await pair(c!, d!);
+        await pair(e!, f!);
         const refuse = (sourceId: string, targetId: string) => store.reservePairing(pairingRequest(sourceId, targetId));
         // SELF_PAIRING comes before any lookup, even for an unknown id.
         await expect(refuse(ghost!, ghost!)).resolves.toEqual({ ok: false, code: 'SELF_PAIRING' });
@@ -393,13 +394,13 @@ export function describePairingStoreContract(
         await expect(refuse(c!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
         await expect(refuse(a!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
         // SOURCE_BUSY before TARGET_BUSY.
-        await expect(refuse(c!, d!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(refuse(c!, e!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
         await expect(refuse(c!, a!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
         await expect(refuse(a!, c!)).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
         // None of them changed anything.
         await expect(stateOf(a!)).resolves.toEqual({ kind: 'free' });
         await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
-        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
+        await expect(store.counts()).resolves.toEqual({ clients: 6, pairings: 2, pendingRequests: 0 });
       });
 
       it("pairs at once a request that crosses the target's own open request to the source", async () => {
@@ -426,9 +427,28 @@ export function describePairingStoreContract(
         await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
         await expect(store.listPairings()).resolves.toEqual([expect.objectContaining({ since: (stateA as { since: number }).since })]);
         expect(await store.listClients({ available: true })).toEqual([]);
-        // Once paired, the same two asking again are busy, whichever side asks.
-        await expect(store.reservePairing(pairingRequest(a!, b!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
-        await expect(store.reservePairing(pairingRequest(b!, a!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        // Once paired, either asking the other again (or the crossing request read twice) is told so, and nothing changes.
+        for (const request of [pairingRequest(a!, b!), pairingRequest(b!, a!), crossing]) {
+          await expect(store.reservePairing(request)).resolves.toMatchObject({ ok: true, already: true });
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+        await expect(stateOf(a!)).resolves.toEqual(stateA);
+        await expect(stateOf(b!)).resolves.toEqual(stateB);
+      });
+
+      it('answers `already` only for the two of a pairing: a third client is refused, asking or asked', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        for (const id of [a, b, c]) await connect(id!);
+        await pair(a!, b!);
+        await expect(store.reservePairing(pairingRequest(a!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(c!, a!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, a!))).resolves.toMatchObject({
+          ok: true,
+          already: true,
+          source: { clientId: b, state: { kind: 'paired', peerId: a } },
+          target: { clientId: a, state: { kind: 'paired', peerId: b } },
+        });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
       });
 
       it('crosses only a request from the target itself: a third client asking either side is still refused', async () => {

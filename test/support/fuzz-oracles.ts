@@ -92,6 +92,8 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       if (state.kind === 'asked' && target === state.otherId) {
         return { expected: { kind: 'accepted', ack: { exactly: [true] } }, change: 'consented' };
       }
+      // Asking its own peer: the pairing is there already, so the answer is yes and nothing changes.
+      if (state.kind === 'paired' && target === state.otherId) return { expected: { kind: 'accepted', ack: { exactly: [true] } } };
       const codes: P2pErrorCode[] = [];
       const targetState = state.clients.get(target);
       if (target === state.selfId) codes.push('SELF_PAIRING');

@@ -205,6 +205,8 @@ export class PairingEngine {
     }
     const { source, target } = reserved;
     if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
+    // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
+    if (reserved.already) return callback(undefined, { peerProtocol: target.protocolVersion });
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
     this.openRequests.add({ request, targetConnectionId, targetProtocol: target.protocolVersion, callback, timer });

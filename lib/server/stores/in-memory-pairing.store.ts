@@ -115,6 +115,9 @@ export class InMemoryPairingStore implements PairingStore {
         return { ok: true, source: copy(source), target: copy(target), crossed };
       }
     }
+    if (source.state.kind === 'paired' && source.state.peerId === targetId && target.state.kind === 'paired') {
+      return { ok: true, source: copy(source), target: copy(target), already: true };
+    }
     if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
     if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
     this.setState(source, { kind: 'asking', requestId, otherId: targetId });

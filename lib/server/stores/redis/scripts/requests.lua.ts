@@ -19,6 +19,10 @@ if target.state.kind == 'asking' and isOpenRequest(target, source, target.state.
   pairBoth(source, target)
   return cjson.encode({ ok = true, source = source, target = target, crossed = crossed })
 end
+-- Paired with each other already (the source's consent to the target's request was read first; or a resent crossing).
+if source.state.kind == 'paired' and counterpart(source) and source.state.peerId == targetId then
+  return cjson.encode({ ok = true, source = source, target = target, already = true })
+end
 if source.state.kind ~= 'free' then return refuse('SOURCE_BUSY') end
 if target.state.kind ~= 'free' then return refuse('TARGET_BUSY') end
 source.state = { kind = 'asking', requestId = requestId, otherId = targetId }
