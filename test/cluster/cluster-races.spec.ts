@@ -1,10 +1,14 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
+import { P2pClient } from '../../packages/client/src/index.js';
+import { CROSSING_BATCH, crossP2pClients, crossRawSockets, inBatches } from '../support/crossing-trials.js';
+import { waitFor } from '../support/gateway-harness.js';
 import { emitWithAck, expectHealthyPair } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
 import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
 const SOURCES = 100;
+const TRIALS = 200;
 
 describe('cluster: races decided atomically in Redis', () => {
   const cluster = useCluster('races', { limits: { pairRequests: false } });
@@ -76,23 +80,60 @@ describe('cluster: races decided atomically in Redis', () => {
     await expect(nodes[2]!.call('getClient', bId)).resolves.toMatchObject({ state: 'free' });
   });
 
-  it('two clients on different nodes asking each other at once: at most one request opens, never a half pairing', async () => {
-    for (let round = 0; round < 10; round++) {
-      const [aId, bId] = [`${cluster.ids('A')[0]}-${round}`, `${cluster.ids('B')[0]}-${round}`];
-      const [a, b] = await Promise.all([cluster.connectV1(nodes[0]!, aId), cluster.connectV1(nodes[1]!, bId)]);
-      for (const socket of [a, b]) socket.on('P2P_REGISTER', (sourceId: string) => socket.emit('P2P_REGISTER_SUCCESS', sourceId));
-      const [fromA, fromB] = await Promise.all([emitWithAck(a, 'P2P_REGISTER', bId), emitWithAck(b, 'P2P_REGISTER', aId)]);
-      const successes = [fromA, fromB].filter(([ok]) => ok === true);
-      expect(successes.length).toBeLessThanOrEqual(1);
-      const [stateA, stateB] = await Promise.all([
-        nodes[2]!.call<{ state: string }>('getClient', aId),
-        nodes[2]!.call<{ state: string }>('getClient', bId),
-      ]);
-      expect(stateA.state).toBe(stateB.state);
-      expect(['paired', 'free']).toContain(stateA.state);
-      expect(stateA.state === 'paired').toBe(successes.length === 1);
-      a.disconnect();
-      b.disconnect();
+  /** After crossing trials: every pair paired in the store as seen from a third node, nothing pending, nobody refused. */
+  async function expectAllPaired(pairs: [string, string][]): Promise<void> {
+    for (const [aId, bId] of pairs) {
+      await expect(nodes[2]!.call('peerOf', aId)).resolves.toBe(bId);
+      await expect(nodes[2]!.call('peerOf', bId)).resolves.toBe(aId);
     }
+    await expect(nodes[2]!.call('counts')).resolves.toMatchObject({ pairings: pairs.length, pendingRequests: 0 });
+    const ids = new Set(pairs.flat());
+    const events = nodes.flatMap((node) => node.events).filter((event) => 'sourceId' in event && ids.has(event.sourceId));
+    const count = (type: string) => events.filter((event) => event.type === type).length;
+    expect({ requested: count('pair-requested'), paired: count('paired'), refused: count('pair-refused') }).toEqual({
+      requested: pairs.length,
+      paired: pairs.length,
+      refused: 0,
+    });
+  }
+
+  it(`two original clients on different nodes asking each other at once pair in ${TRIALS} of ${TRIALS} trials`, async () => {
+    const [prefixA, prefixB] = cluster.ids('A', 'B');
+    const pairs: [string, string][] = [];
+    const started = Date.now();
+    const passed = await inBatches(TRIALS, CROSSING_BATCH, async (i) => {
+      const [aId, bId] = [`${prefixA}-${i}`, `${prefixB}-${i}`];
+      const [a, b] = await Promise.all([cluster.connectV1(nodes[0]!, aId), cluster.connectV1(nodes[1]!, bId)]);
+      await crossRawSockets(a, aId, b, bId);
+      pairs.push([aId, bId]);
+    });
+    expect(passed).toBe(TRIALS);
+    await expectAllPaired(pairs);
+    process.stdout.write(`crossing protocol 1 sockets, two nodes: ${passed}/${TRIALS} in ${Date.now() - started} ms\n`);
   });
+
+  it(`two P2pClients on different nodes asking each other at once pair in ${TRIALS} of ${TRIALS} trials`, async () => {
+    const [prefixA, prefixB] = cluster.ids('A', 'B');
+    const pairs: [string, string][] = [];
+    const started = Date.now();
+    const passed = await inBatches(TRIALS, CROSSING_BATCH, async (i) => {
+      const [aId, bId] = [`${prefixA}-${i}`, `${prefixB}-${i}`];
+      const [a, b] = await Promise.all([p2pClient(nodes[0]!, aId), p2pClient(nodes[1]!, bId)]);
+      await crossP2pClients(a, aId, b, bId);
+      pairs.push([aId, bId]);
+    });
+    expect(passed).toBe(TRIALS);
+    await expectAllPaired(pairs);
+    process.stdout.write(`crossing P2pClients, two nodes: ${passed}/${TRIALS} in ${Date.now() - started} ms\n`);
+  });
+
+  /** A P2pClient connected to `node`; its socket is closed after the test. */
+  async function p2pClient(node: ClusterNodeProcess, clientId: string): Promise<P2pClient<Socket>> {
+    const socket = cluster.socket(node, { autoConnect: false });
+    const client = new P2pClient(socket, { clientId, consent: () => false });
+    const up = waitFor(socket, 'connect', 15_000);
+    socket.connect();
+    await up;
+    return client;
+  }
 });

@@ -58,6 +58,38 @@ describe('original protocol over socket.io-client 2.x (allowEIO3)', () => {
     await expect(gw.service.counts()).resolves.toMatchObject({ clients: 1 });
   });
 
+  it('two original clients asking each other at once both get ack(true), and no P2P_ERROR (crossing requests)', async () => {
+    for (let i = 0; i < 20; i++) {
+      const [aId, bId] = [`xa${i}`, `xb${i}`];
+      const [a, b] = await Promise.all([connectV2(aId), connectV2(bId)]);
+      const unexpected: unknown[] = [];
+      for (const socket of [a, b]) {
+        socket.on('P2P_REGISTER', () => socket.emit('P2P_REGISTER_SUCCESS'));
+        socket.on('P2P_ERROR', (error: unknown) => unexpected.push(error));
+        socket.on('P2P_DISCONNECT', (...args: unknown[]) => unexpected.push(args));
+      }
+      const answers = await Promise.all([emitWithAck(a, 'P2P_REGISTER', bId), emitWithAck(b, 'P2P_REGISTER', aId)]);
+      expect(answers).toEqual([[true], [true]]);
+      // A round trip each: a late consent's answer, had there been one, has arrived.
+      await Promise.all([emitWithAck(a, 'LIST_CLIENTS'), emitWithAck(b, 'LIST_CLIENTS')]);
+      expect(unexpected).toEqual([]);
+      await expect(gw.service.peerOf(aId)).resolves.toBe(bId);
+      await expect(gw.service.peerOf(bId)).resolves.toBe(aId);
+    }
+    await expect(gw.service.counts()).resolves.toEqual({ clients: 40, pairings: 20, pendingRequests: 0 });
+  });
+
+  it('an original client and a P2pClient asking each other at once pair, both answered success', async () => {
+    const old = await connectV2('old');
+    const modern = await connectClient(gw, 'modern', { consent: () => false });
+    old.on('P2P_REGISTER', () => old.emit('P2P_REGISTER_SUCCESS'));
+    const [fromOld] = await Promise.all([emitWithAck(old, 'P2P_REGISTER', 'modern'), modern.pair('old')]);
+    expect(fromOld).toEqual([true]);
+    expect([modern.state, modern.peerId]).toEqual(['paired', 'old']);
+    await expect(gw.service.peerOf('old')).resolves.toBe('modern');
+    await expect(gw.service.counts()).resolves.toMatchObject({ pairings: 1, pendingRequests: 0 });
+  });
+
   it('pairs with a P2pClient either way and relays both ways', async () => {
     const old = await connectV2('old');
     const modern = await connectClient(gw, 'modern');

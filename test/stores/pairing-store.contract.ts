@@ -379,9 +379,10 @@ export function describePairingStoreContract(
       });
 
       it('refuses with the first failing check, in the documented order', async () => {
-        const [a, b, c, d, ghost, ghost2] = uniqueIds('a', 'b', 'c', 'd', 'ghost', 'ghost2');
-        for (const id of [a, b, c, d]) await connect(id!);
+        const [a, b, c, d, e, f, ghost, ghost2] = uniqueIds('a', 'b', 'c', 'd', 'e', 'f', 'ghost', 'ghost2');
+        for (const id of [a, b, c, d, e, f]) await connect(id!);
         await pair(c!, d!);
+        await pair(e!, f!);
         const refuse = (sourceId: string, targetId: string) => store.reservePairing(pairingRequest(sourceId, targetId));
         // SELF_PAIRING comes before any lookup, even for an unknown id.
         await expect(refuse(ghost!, ghost!)).resolves.toEqual({ ok: false, code: 'SELF_PAIRING' });
@@ -393,13 +394,75 @@ export function describePairingStoreContract(
         await expect(refuse(c!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
         await expect(refuse(a!, ghost!)).resolves.toEqual({ ok: false, code: 'TARGET_OFFLINE' });
         // SOURCE_BUSY before TARGET_BUSY.
-        await expect(refuse(c!, d!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(refuse(c!, e!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
         await expect(refuse(c!, a!)).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
         await expect(refuse(a!, c!)).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
         // None of them changed anything.
         await expect(stateOf(a!)).resolves.toEqual({ kind: 'free' });
         await expect(stateOf(b!)).resolves.toEqual({ kind: 'free' });
-        await expect(store.counts()).resolves.toEqual({ clients: 4, pairings: 1, pendingRequests: 0 });
+        await expect(store.counts()).resolves.toEqual({ clients: 6, pairings: 2, pendingRequests: 0 });
+      });
+
+      it("pairs at once a request that crosses the target's own open request to the source", async () => {
+        const [a, b] = uniqueIds('a', 'b');
+        await connect(a!);
+        await connect(b!);
+        const opened = await reserve(a!, b!);
+        const crossing = pairingRequest(b!, a!);
+        const outcome = await store.reservePairing(crossing);
+        expect(outcome).toEqual({
+          ok: true,
+          source: expect.objectContaining({ clientId: b, state: { kind: 'paired', peerId: a, since: expect.any(Number) } }),
+          target: expect.objectContaining({ clientId: a, state: { kind: 'paired', peerId: b, since: expect.any(Number) } }),
+          crossed: opened,
+        });
+        const [stateA, stateB] = [await stateOf(a!), await stateOf(b!)];
+        expect(stateA).toEqual({ kind: 'paired', peerId: b, since: expect.any(Number) });
+        expect(stateB).toEqual({ kind: 'paired', peerId: a, since: (stateA as { since: number }).since });
+        // Nothing is left open: neither request can be confirmed or cancelled now, and no pending request is counted.
+        for (const request of [opened, crossing]) {
+          await expect(store.confirmPairing(request)).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+          await expect(store.cancelPairing(request)).resolves.toBe(false);
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+        await expect(store.listPairings()).resolves.toEqual([expect.objectContaining({ since: (stateA as { since: number }).since })]);
+        expect(await store.listClients({ available: true })).toEqual([]);
+        // Once paired, either asking the other again (or the crossing request read twice) is told so, and nothing changes.
+        for (const request of [pairingRequest(a!, b!), pairingRequest(b!, a!), crossing]) {
+          await expect(store.reservePairing(request)).resolves.toMatchObject({ ok: true, already: true });
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
+        await expect(stateOf(a!)).resolves.toEqual(stateA);
+        await expect(stateOf(b!)).resolves.toEqual(stateB);
+      });
+
+      it('answers `already` only for the two of a pairing: a third client is refused, asking or asked', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        for (const id of [a, b, c]) await connect(id!);
+        await pair(a!, b!);
+        await expect(store.reservePairing(pairingRequest(a!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(c!, a!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, a!))).resolves.toMatchObject({
+          ok: true,
+          already: true,
+          source: { clientId: b, state: { kind: 'paired', peerId: a } },
+          target: { clientId: a, state: { kind: 'paired', peerId: b } },
+        });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
+      });
+
+      it('crosses only a request from the target itself: a third client asking either side is still refused', async () => {
+        const [a, b, c] = uniqueIds('a', 'b', 'c');
+        for (const id of [a, b, c]) await connect(id!);
+        const opened = await reserve(a!, b!);
+        // The source of the open request asking its own target again is not a crossing (SOURCE_BUSY), nor is the
+        // target asking a third client, nor a third client asking the target's source.
+        await expect(store.reservePairing(pairingRequest(a!, b!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(b!, c!))).resolves.toEqual({ ok: false, code: 'SOURCE_BUSY' });
+        await expect(store.reservePairing(pairingRequest(c!, a!))).resolves.toEqual({ ok: false, code: 'TARGET_BUSY' });
+        await expect(stateOf(a!)).resolves.toEqual({ kind: 'asking', requestId: opened.requestId, otherId: b });
+        await expect(stateOf(b!)).resolves.toEqual({ kind: 'asked', requestId: opened.requestId, otherId: a });
+        await expect(stateOf(c!)).resolves.toEqual({ kind: 'free' });
       });
 
       it('counts asking and asked clients as busy', async () => {
@@ -657,15 +720,24 @@ export function describePairingStoreContract(
         await expect(store.counts()).resolves.toMatchObject({ clients: 40, pendingRequests: 0 });
       });
 
-      it('opens at most one of two clients asking each other at once', async () => {
-        const [a, b] = uniqueIds('a', 'b');
-        await connect(a!);
-        await connect(b!);
-        const [ab, ba] = await Promise.all([store.reservePairing(pairingRequest(a!, b!)), store.reservePairing(pairingRequest(b!, a!))]);
-        expect([ab.ok, ba.ok].filter(Boolean)).toHaveLength(1);
-        const loser = ab.ok ? ba : ab;
-        expect(loser).toEqual({ ok: false, code: 'SOURCE_BUSY' });
-        await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 0, pendingRequests: 1 });
+      it('pairs two clients asking each other at once: one request opens, the other crosses it', async () => {
+        for (let round = 0; round < 20; round++) {
+          const [a, b] = uniqueIds(`a${round}`, `b${round}`);
+          await connect(a!);
+          await connect(b!);
+          const [ab, ba] = [pairingRequest(a!, b!), pairingRequest(b!, a!)];
+          const outcomes = await Promise.all([store.reservePairing(ab), store.reservePairing(ba)]);
+          expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+          // Exactly one crossed, and what it names is the other request, the one that opened.
+          const crossing = outcomes.filter((outcome) => outcome.ok && outcome.crossed);
+          expect(crossing).toHaveLength(1);
+          const opened = crossing[0] === outcomes[0] ? ba : ab;
+          expect(crossing[0]).toMatchObject({ crossed: opened });
+          await expect(stateOf(a!)).resolves.toMatchObject({ kind: 'paired', peerId: b });
+          await expect(stateOf(b!)).resolves.toMatchObject({ kind: 'paired', peerId: a });
+          await expect(store.cancelPairing(opened)).resolves.toBe(false);
+        }
+        await expect(store.counts()).resolves.toEqual({ clients: 40, pairings: 20, pendingRequests: 0 });
       });
 
       it('admits exactly one of concurrent registrations of one id under refuse', async () => {

@@ -95,6 +95,12 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       if (target.length > DEFAULT_CLIENT_ID_MAX_LENGTH || !DEFAULT_CLIENT_ID_PATTERN.test(target)) {
         return { expected: refused('control-ack', ['INVALID_CLIENT_ID']) };
       }
+      // Crossing requests: asking the client that asks it pairs the two at once (this request is the consent).
+      if (state.kind === 'asked' && target === state.otherId) {
+        return { expected: { kind: 'accepted', ack: { exactly: [true] } }, change: 'consented' };
+      }
+      // Asking its own peer: the pairing is there already, so the answer is yes and nothing changes.
+      if (state.kind === 'paired' && target === state.otherId) return { expected: { kind: 'accepted', ack: { exactly: [true] } } };
       const codes: P2pErrorCode[] = [];
       const targetState = state.clients.get(target);
       if (target === state.selfId) codes.push('SELF_PAIRING');
@@ -108,6 +114,11 @@ export function expectControl(input: FuzzInput, state: ControlState): ControlOut
       const [claimed] = args;
       if (claimed !== undefined && claimed !== null && typeof claimed !== 'string') {
         return { expected: refused(ackVia, ['INVALID_PAYLOAD']) };
+      }
+      // A consent to the peer it is paired with already (the late answer to a request its own crossing request settled).
+      const claimsPeer = claimed === undefined || claimed === null || claimed === state.otherId;
+      if (input.event === 'P2P_REGISTER_SUCCESS' && state.kind === 'paired' && claimsPeer) {
+        return { expected: { kind: 'accepted', ...(input.withAck ? { ack: { exactly: [true] } } : {}) } };
       }
       if (state.kind !== 'asked' || (typeof claimed === 'string' && claimed !== state.otherId)) {
         return { expected: refused(ackVia, ['NO_PENDING_REQUEST']) };

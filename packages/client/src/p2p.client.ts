@@ -35,7 +35,11 @@ export interface P2pClientEvents {
   resumed: (peerId: string) => void;
   /** The pairing ended; `reason` is a P2pDisconnectReason or the host app's own. */
   unpaired: (peerId: string, reason: string) => void;
-  /** A pairing request arrived (before the consent hook decides). */
+  /**
+   * A pairing request arrived (before the consent hook decides). Settled by `request-withdrawn`, or by `paired` with
+   * `sourceId` (this client consented, or its own `pair(sourceId)` crossed the request). A request from the client this
+   * one is asking (crossing requests: the gateway pairs the two) is not announced unless that `pair()` fails.
+   */
   request: (sourceId: string) => void;
   /**
    * The request from `sourceId` ended before this client answered it: `PAIR_TIMEOUT` (not answered within the
@@ -102,6 +106,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
   private asked?: IncomingRequest;
   /** The target of this client's own request while its answer is awaited. */
   private pendingTarget?: string;
+  /** A request from `pendingTarget` that crossed this client's own (the gateway pairs the two): asked if pair() fails. */
+  private crossingRequest?: IncomingRequest;
   /** The source whose request this client has consented to, while the server's ack is awaited. */
   private consentingTo?: string;
   /**
@@ -218,7 +224,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       const [ok, error, info] = await this.call(P2pEvent.REGISTER, [targetId], this.pairTimeoutMs);
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
-      this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
+      // Paired with the target already (this client consented to its request meanwhile): nothing begins twice.
+      if (this.currentState !== 'paired' || this.currentPeer !== targetId) this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
       if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
@@ -226,6 +233,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       throw error;
     } finally {
       if (this.pendingTarget === targetId) this.pendingTarget = undefined;
+      // Crossing requests paired the two, or this request failed: then the target's own request is asked as usual.
+      const crossing = this.crossingRequest;
+      this.crossingRequest = undefined;
+      if (crossing?.sourceId === targetId && this.currentState === 'idle') this.askConsent(crossing);
     }
   }
 
@@ -615,11 +626,17 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   private readonly onPairRequest = (sourceId: unknown, info?: unknown): void => {
     if (typeof sourceId !== 'string') return;
-    if (this.currentState !== 'idle') {
-      this.socket.emit(P2pEvent.REGISTER_FAILED, sourceId);
-      return;
-    }
     const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info), peerWebRtc: peerWebRtcOf(info) };
+    // Crossing requests: this client's own request to `sourceId` is its consent, and the gateway pairs the two as the
+    // requests meet. The late request of a pairing made so (from another node) needs no answer either.
+    if (this.currentState === 'pairing' && sourceId === this.pendingTarget) this.crossingRequest = request;
+    else if (this.currentState === 'paired' && sourceId === this.currentPeer) return;
+    else if (this.currentState !== 'idle') this.socket.emit(P2pEvent.REGISTER_FAILED, sourceId);
+    else this.askConsent(request);
+  };
+
+  private askConsent(request: IncomingRequest): void {
+    const { sourceId } = request;
     this.currentState = 'asked';
     this.asked = request;
     this.emitLocal('request', sourceId);
@@ -627,7 +644,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       .then(() => this.consent(sourceId))
       .catch(() => false)
       .then((accepted) => this.answerRequest(request, accepted === true));
-  };
+  }
 
   /**
    * Sends this client's answer to `request`. Each request is its own object: the outcome of one answer only ever
@@ -670,6 +687,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       this.becomeIdle(this.currentPeer, why);
     } else if (typeof peerId !== 'string') {
       return;
+    } else if (this.currentState === 'pairing' && peerId === this.crossingRequest?.sourceId) {
+      // The crossing request was withdrawn before the two requests met (a pairing would have been acked first).
+      this.crossingRequest = undefined;
     } else if (this.currentState === 'pairing' && peerId === this.pendingTarget) {
       this.endedBeforeAck = { peerId, reason: why };
     } else if (this.currentState === 'asked' && peerId === this.asked?.sourceId) {

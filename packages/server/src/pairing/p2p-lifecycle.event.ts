@@ -5,6 +5,7 @@ export type P2pLifecycleEvent =
   | { type: 'connected'; clientId: string; at: number }
   | { type: 'disconnected'; clientId: string; reason: string; at: number }
   | { type: 'pair-requested'; sourceId: string; targetId: string; at: number }
+  /** One per pairing: two crossing requests make one, reported as the first request (its source, its target). */
   | { type: 'paired'; sourceId: string; targetId: string; at: number }
   | { type: 'pair-refused'; sourceId: string; targetId: string; code: P2pErrorCode; at: number }
   | { type: 'unpaired'; clientId: string; peerId: string; reason: string; at: number }

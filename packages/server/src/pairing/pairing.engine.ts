@@ -13,6 +13,8 @@ import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
 import { peerInfoOf } from './peer-info.of.js';
+import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
+import { ClientTurns } from './client-turns.queue.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -26,20 +28,10 @@ import {
   isStoreUnavailable,
 } from '../stores/pairing-store.interface.js';
 
+export type { PairRequestCallback } from './open-requests.registry.js';
+
 /** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
 const STORE_RETRY_MS = 1_000;
-
-/** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
-export type PairRequestCallback = (error: P2pError | undefined, peer?: PeerInfo) => void;
-
-interface OpenRequest {
-  request: PairingRequest;
-  targetConnectionId: string;
-  /** What the source is told of the target when the pairing begins. */
-  targetInfo: PeerInfo;
-  callback: PairRequestCallback;
-  timer: NodeJS.Timeout;
-}
 
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
@@ -49,8 +41,9 @@ export class PairingEngine {
   readonly events$ = new Subject<P2pLifecycleEvent>();
   /** What this node relayed between peers; counted by the handlers. */
   readonly relayStats = new RelayStats();
-  /** Requests opened by sources connected to this node, by request id. */
-  private readonly openRequests = new Map<string, OpenRequest>();
+  /** Requests opened (or being opened) by sources connected to this node. */
+  private readonly openRequests = new OpenRequests();
+  private readonly turns = new ClientTurns();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
@@ -179,8 +172,15 @@ export class PairingEngine {
     return true;
   }
 
-  /** Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. */
-  async requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+  /**
+   * Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. Each client's
+   * requests and answers take effect in the order they came (ClientTurns).
+   */
+  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback));
+  }
+
+  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
     const { canPair, canPairTimeoutMs } = this.options;
     if (canPair && sourceId !== targetId) {
       const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
@@ -199,7 +199,8 @@ export class PairingEngine {
       return;
     }
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
-    const reserved = await this.store.reservePairing(request);
+    // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
+    const { reserved, early } = await this.openRequests.opened(request.requestId, () => this.store.reservePairing(request));
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
       this.emit({ type: 'pair-refused', sourceId, targetId, code });
@@ -207,10 +208,15 @@ export class PairingEngine {
       return;
     }
     const { source, target } = reserved;
+    if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
+    // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
+    if (reserved.already) return callback(undefined, peerInfoOf(source, target));
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.set(request.requestId, { request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
+    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
+    // Settled before it could be sent: the target needs no asking.
+    if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
     if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
       this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, peerInfoOf(target, source));
@@ -220,12 +226,31 @@ export class PairingEngine {
   }
 
   /**
+   * The store paired `source` with `target` at once: its request crossed `crossed`, the target's own request to it,
+   * which consents to it. Both requests are answered as consented; the 'paired' event is the crossed request's, so one
+   * pairing makes one event. No P2P_REGISTER goes to the target: the one `crossed` sent to the source is settled by
+   * the source's own `pair()` resolving (a late consent to it is acknowledged, see `answerRequest`).
+   */
+  private pairCrossing(source: ClientRecord, target: ClientRecord, crossed: PairingRequest, callback: PairRequestCallback): void {
+    this.wire.setPeer(source.connectionId, { clientId: target.clientId, connectionId: target.connectionId });
+    this.wire.setPeer(target.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
+    this.closeRequest(crossed);
+    callback(undefined, peerInfoOf(source, target));
+  }
+
+  /**
    * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
    * Resolves to the error to report to the target, or undefined when its answer took effect.
    */
-  async answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+    return this.turns.run(targetId, () => this.answer(targetId, consent, claimedSourceId));
+  }
+
+  private async answer(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
     const target = await this.store.getClient(targetId);
     const state = target?.state;
+    // A consent from a client paired with that source already: late, for the request its own crossing request settled.
+    if (consent && state?.kind === 'paired' && (claimedSourceId ?? state.peerId) === state.peerId) return undefined;
     if (state?.kind !== 'asked' || (claimedSourceId !== undefined && claimedSourceId !== state.otherId)) {
       return new P2pError('NO_PENDING_REQUEST');
     }
@@ -315,7 +340,7 @@ export class PairingEngine {
 
   /** Settles a request opened on this node: clears its timer and answers its source. */
   private closeRequest(request: PairingRequest, error?: P2pError): void {
-    if (!this.openRequests.has(request.requestId)) {
+    if (!this.openRequests.isLocal(request.requestId)) {
       // Opened on another node (its source is connected there): that node answers the source.
       this.wire.requestDone?.(request, error);
       return;
@@ -325,10 +350,9 @@ export class PairingEngine {
 
   /** Answers the source of a request opened on this node; a no-op for any other request. */
   answerLocalRequest(request: PairingRequest, error?: P2pError): void {
-    const open = this.openRequests.get(request.requestId);
+    // A request whose opening is still on its way back from the store is answered as soon as that is read.
+    const open = this.openRequests.take(request.requestId, error);
     if (!open) return;
-    this.openRequests.delete(request.requestId);
-    clearTimeout(open.timer);
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });

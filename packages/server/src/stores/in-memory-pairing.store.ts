@@ -108,6 +108,18 @@ export class InMemoryPairingStore implements PairingStore {
     if (!source) return { ok: false, code: 'NOT_CONNECTED' };
     const target = this.clients.get(targetId);
     if (!target) return { ok: false, code: 'TARGET_OFFLINE' };
+    // Crossing requests: the target asks the source already, and this request is its consent. They pair at once.
+    if (target.state.kind === 'asking' && target.state.otherId === sourceId) {
+      const crossed: PairingRequest = { requestId: target.state.requestId, sourceId: targetId, targetId: sourceId };
+      const pair = this.openRequest(crossed);
+      if (pair) {
+        this.pair(pair.source, pair.target);
+        return { ok: true, source: copy(source), target: copy(target), crossed };
+      }
+    }
+    if (source.state.kind === 'paired' && source.state.peerId === targetId && target.state.kind === 'paired') {
+      return { ok: true, source: copy(source), target: copy(target), already: true };
+    }
     if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
     if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
     this.setState(source, { kind: 'asking', requestId, otherId: targetId });
@@ -118,9 +130,7 @@ export class InMemoryPairingStore implements PairingStore {
   async confirmPairing(request: PairingRequest): Promise<ConfirmOutcome> {
     const pair = this.openRequest(request);
     if (!pair) return { ok: false, code: 'NO_PENDING_REQUEST' };
-    const since = Date.now();
-    this.setState(pair.source, { kind: 'paired', peerId: pair.target.clientId, since });
-    this.setState(pair.target, { kind: 'paired', peerId: pair.source.clientId, since });
+    this.pair(pair.source, pair.target);
     return { ok: true, source: copy(pair.source), target: copy(pair.target) };
   }
 
@@ -167,6 +177,12 @@ export class InMemoryPairingStore implements PairingStore {
       else if (state.kind === 'asking') asking++;
     }
     return { clients: this.clients.size, pairings: paired / 2, pendingRequests: asking };
+  }
+
+  private pair(source: ClientRecord, target: ClientRecord): void {
+    const since = Date.now();
+    this.setState(source, { kind: 'paired', peerId: target.clientId, since });
+    this.setState(target, { kind: 'paired', peerId: source.clientId, since });
   }
 
   private openRequest({ requestId, sourceId, targetId }: PairingRequest) {

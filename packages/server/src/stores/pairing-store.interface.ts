@@ -57,7 +57,15 @@ export type RegisterOutcome = { ok: true; displaced?: RemovedClient; resumed?: R
 export type DetachOutcome = { detached: ClientRecord; peer?: ClientRecord; removed?: never } | { removed: RemovedClient; detached?: never };
 
 export type ReserveOutcome =
-  | { ok: true; source: ClientRecord; target: ClientRecord }
+  /** The request is open: the source is `asking`, the target `asked`. */
+  | { ok: true; source: ClientRecord; target: ClientRecord; crossed?: undefined; already?: undefined }
+  /**
+   * The request crossed `crossed`, the target's own open request to the source: the two are paired now (both records
+   * in state `paired`), and `crossed` is closed as consented.
+   */
+  | { ok: true; source: ClientRecord; target: ClientRecord; crossed: PairingRequest; already?: undefined }
+  /** The source is paired with the target already (its consent to the target's request was read first): no change. */
+  | { ok: true; source: ClientRecord; target: ClientRecord; crossed?: undefined; already: true }
   | { ok: false; code: 'TARGET_OFFLINE' | 'SOURCE_BUSY' | 'TARGET_BUSY' | 'SELF_PAIRING' | 'NOT_CONNECTED' };
 
 export type ConfirmOutcome = { ok: true; source: ClientRecord; target: ClientRecord } | { ok: false; code: 'NO_PENDING_REQUEST' };
@@ -157,7 +165,10 @@ export interface PairingStore {
 
   /**
    * Opens a pairing request when both clients are connected and free: the source becomes `asking`, the target `asked`.
-   * Refuses with the first failing check: SELF_PAIRING, NOT_CONNECTED (source), TARGET_OFFLINE, SOURCE_BUSY, TARGET_BUSY.
+   * When the target is asking the source already (crossing requests), pairs the two at once instead and returns that
+   * request as `crossed`; when the two are paired with each other already, answers `already` and changes nothing.
+   * Refuses with the first failing check: SELF_PAIRING, NOT_CONNECTED (source), TARGET_OFFLINE,
+   * SOURCE_BUSY, TARGET_BUSY.
    */
   reservePairing(request: PairingRequest): Promise<ReserveOutcome>;
 

@@ -50,8 +50,8 @@ type Stored = Record<string, any>;
  *
  * A command the client resends after a reconnection (`autoResendUnfulfilledCommands`) may run twice: registering the
  * same connection again and reserving the same request again answer as the first run did; confirm, cancel, unpair
- * and remove answer "nothing to do" the second time. Create the client with `autoResendUnfulfilledCommands: false`
- * to rule that out.
+ * and remove answer "nothing to do" the second time (a reserve that paired crossing requests answers `already`). Create
+ * the client with `autoResendUnfulfilledCommands: false` to rule that out.
  *
  * Node liveness (for the cluster layer; not part of PairingStore): `heartbeat` keeps a node alive, `sweepDeadNodes`
  * removes the clients of nodes that stopped, `forgetNode` those of a node shutting down. A node should send its first
@@ -142,7 +142,9 @@ export class RedisPairingStore implements PairingStore {
   async reservePairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ReserveOutcome> {
     const reply = await this.json('reserve', requestId, sourceId, targetId);
     if (!reply.ok) return { ok: false, code: reply.code };
-    return { ok: true, source: decodeRecord(reply.source), target: decodeRecord(reply.target) };
+    const [source, target] = [decodeRecord(reply.source), decodeRecord(reply.target)];
+    if (reply.crossed) return { ok: true, source, target, crossed: reply.crossed as PairingRequest };
+    return reply.already ? { ok: true, source, target, already: true } : { ok: true, source, target };
   }
 
   async confirmPairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ConfirmOutcome> {

@@ -88,4 +88,15 @@ local function isOpenRequest(source, target, requestId)
     and target.state.kind == 'asked' and target.state.requestId == requestId
     and target.state.otherId == source.clientId
 end
+
+-- Pairs a and b (both saved). Pairings start at Redis's clock, one clock for every node; as a string of milliseconds,
+-- like every number.
+local function pairBoth(a, b)
+  local time = redis.call('TIME')
+  local since = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
+  a.state = { kind = 'paired', peerId = b.clientId, since = since }
+  b.state = { kind = 'paired', peerId = a.clientId, since = since }
+  save(a)
+  save(b)
+end
 `;

@@ -13,6 +13,16 @@ if not target then return refuse('TARGET_OFFLINE') end
 if isOpenRequest(source, target, requestId) then
   return cjson.encode({ ok = true, source = source, target = target })
 end
+-- Crossing requests: the target asks the source already, and this request is its consent. They pair at once.
+if target.state.kind == 'asking' and isOpenRequest(target, source, target.state.requestId) then
+  local crossed = { requestId = target.state.requestId, sourceId = targetId, targetId = sourceId }
+  pairBoth(source, target)
+  return cjson.encode({ ok = true, source = source, target = target, crossed = crossed })
+end
+-- Paired with each other already (the source's consent to the target's request was read first; or a resent crossing).
+if source.state.kind == 'paired' and counterpart(source) and source.state.peerId == targetId then
+  return cjson.encode({ ok = true, source = source, target = target, already = true })
+end
 if source.state.kind ~= 'free' then return refuse('SOURCE_BUSY') end
 if target.state.kind ~= 'free' then return refuse('TARGET_BUSY') end
 source.state = { kind = 'asking', requestId = requestId, otherId = targetId }
@@ -22,19 +32,13 @@ save(target)
 return cjson.encode({ ok = true, source = source, target = target })
 `;
 
-/** Pairings start at Redis's clock, one clock for every node; as a string of milliseconds, like every number. */
 export const CONFIRM = `
 local requestId, sourceId, targetId = ARGV[1], ARGV[2], ARGV[3]
 local source, target = load(sourceId), load(targetId)
 if not isOpenRequest(source, target, requestId) then
   return cjson.encode({ ok = false, code = 'NO_PENDING_REQUEST' })
 end
-local time = redis.call('TIME')
-local since = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
-source.state = { kind = 'paired', peerId = targetId, since = since }
-target.state = { kind = 'paired', peerId = sourceId, since = since }
-save(source)
-save(target)
+pairBoth(source, target)
 return cjson.encode({ ok = true, source = source, target = target })
 `;
 
