@@ -6,7 +6,6 @@ import {
   P2pError,
   type P2pErrorCode,
   P2pEvent,
-  type PeerInfo,
   type P2pTransport,
 } from 'nest-p2p-gateway-protocol';
 import type { ClientTransport } from './client-transport.interface.js';
