@@ -11,7 +11,7 @@ import {
   type ResolvedP2pOptions,
 } from '../../packages/server/src/index.js';
 import { loadOptionalPackage } from '../../packages/server/src/cluster/redis-packages.loader.js';
-import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
+import { redactRedisUrl } from '../../packages/server/src/options/redis.target.js';
 import { REDIS_URL, closedPort, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 
 /** Every line the app logs, with its context, for assertions on what a user sees at start-up. */

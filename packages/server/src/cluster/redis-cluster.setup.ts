@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { ClusterPairingStore } from './cluster-store.interface.js';
 import { newNodeTag } from './node.address.js';
 import { NodeChannel } from './node.channel.js';
-import type { P2pRedisOptions, ResolvedClusterOptions } from './redis-cluster.options.js';
+import type { P2pRedisOptions, ResolvedClusterOptions } from '../options/redis-cluster.options.js';
 import { loadRedisPackages } from './redis-packages.loader.js';
-import { DEFAULT_REDIS_URL } from './redis.target.js';
+import { DEFAULT_REDIS_URL } from '../options/redis.target.js';
 
 /** How long a node waits at start-up for its Redis connections to be ready. */
 const READY_TIMEOUT_MS = 10_000;

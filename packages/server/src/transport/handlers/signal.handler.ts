@@ -1,5 +1,5 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { readSignal } from '../../webrtc/signal-payload.reader.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { dataArgument, openProtocol3Request } from './handler.replies.js';
