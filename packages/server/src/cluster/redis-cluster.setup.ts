@@ -46,7 +46,7 @@ export class ClusterSetup implements OnApplicationShutdown {
  */
 export async function setupRedisCluster(options: P2pRedisOptions, resolved: ResolvedClusterOptions): Promise<ClusterSetup> {
   const { ioredis, adapter: adapters } = await loadRedisPackages();
-  const { RedisPairingStore } = await import('../stores/redis/index.js');
+  const { RedisPairingStore } = await import('../stores/redis/redis-pairing.store.js');
   const RedisClient = ioredis.Redis;
   const { redisTarget, keyPrefix, commandTimeoutMs } = resolved;
   // Store commands fail fast while Redis is away, so clients get a code instead of a wait; the store and the node
