@@ -8,7 +8,7 @@ export default {
     '^nest-p2p-gateway-client$': '<rootDir>/packages/client/src/index.ts',
     '^nest-p2p-gateway$': '<rootDir>/packages/server/src/index.ts',
     '^nest-p2p-gateway/(client|protocol)$': '<rootDir>/packages/server/src/$1.ts',
-    '^nest-p2p-gateway/redis$': '<rootDir>/packages/server/src/stores/redis/index.ts',
+    '^nest-p2p-gateway/redis$': '<rootDir>/packages/server/src/redis.ts',
     '^nest-p2p-gateway/health$': '<rootDir>/packages/server/src/health/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

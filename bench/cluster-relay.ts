@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { redactRedisUrl } from '../packages/server/src/cluster/redis.target.js';
+import { redactRedisUrl } from '../packages/server/src/options/redis.target.js';
 import type { ServerStats } from './ipc.js';
 import { describeMachine } from './harness/machine.js';
 import { watchOtherWork } from './harness/machine-load.js';

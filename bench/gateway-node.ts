@@ -13,7 +13,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
 import { type P2pLimitsOptions, P2pModule, type P2pModuleOptions, PairingService } from '../packages/server/src/index.js';
-import { P2pGatewayBase } from '../packages/server/src/transport/p2p.gateway.js';
+import { P2pGatewayBase } from '../packages/server/src/gateway/p2p.gateway.js';
 import { PairingEngine } from '../packages/server/src/pairing/pairing.engine.js';
 import type { Inspection, NodeReply, NodeRequest } from './ipc.js';
 

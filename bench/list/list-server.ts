@@ -13,7 +13,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { InMemoryPairingStore, P2pModule, type PairingStore } from '../../packages/server/src/index.js';
-import { RedisPairingStore } from '../../packages/server/src/stores/redis/index.js';
+import { RedisPairingStore } from '../../packages/server/src/redis.js';
 
 const bulk = Number(process.env.LIST_BULK ?? 0);
 const store: PairingStore =

@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io-client';
 import ioV2, { type V2Socket } from 'socket.io-client-v2';
 import type { P2pClient } from '../../packages/client/src/index.js';
 import type { P2pModuleOptions, PairingStore } from '../../packages/server/src/index.js';
-import type { RedisPairingStore } from '../../packages/server/src/stores/redis/index.js';
+import type { RedisPairingStore } from '../../packages/server/src/redis.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
 import { useRedisStores } from '../support/redis-store-suite.js';
 import { connectRaw, connectRawV2, emitWithAck } from '../support/wire.js';

@@ -6,8 +6,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { RetryBackoff, type RetryBackoffOptions } from '../../packages/client/src/index.js';
 import { type P2pModuleOptions, resolveP2pOptions } from '../../packages/server/src/index.js';
-import type { P2pMetricsOptions } from '../../packages/server/src/metrics/p2p-metrics.options.js';
-import type { P2pTurnOptions, P2pWebRtcOptions } from '../../packages/server/src/webrtc/webrtc.options.js';
+import type { P2pMetricsOptions } from '../../packages/server/src/options/p2p-metrics.options.js';
+import type { P2pTurnOptions, P2pWebRtcOptions } from '../../packages/server/src/options/webrtc.options.js';
 
 /** Every field of T, each present and undefined. */
 type EveryFieldUndefined<T> = { [K in keyof Required<T>]: undefined };

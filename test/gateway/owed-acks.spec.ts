@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { P2pError } from '../../packages/protocol/src/index.js';
-import { AckDeadlineSweeper } from '../../packages/server/src/transport/ack-deadline.sweeper.js';
-import { OwedAcks } from '../../packages/server/src/transport/owed-acks.queue.js';
+import { AckDeadlineSweeper } from '../../packages/server/src/connection/ack-deadline.sweeper.js';
+import { OwedAcks } from '../../packages/server/src/connection/owed-acks.queue.js';
 
 const ACK_TIMEOUT_MS = 10_000;
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { P2P_GATEWAY } from '../../packages/server/src/p2p.constants.js';
+import { P2P_GATEWAY } from '../../packages/server/src/tokens/p2p.constants.js';
 import { PairingEngine } from '../../packages/server/src/pairing/pairing.engine.js';
-import type { P2pGatewayBase } from '../../packages/server/src/transport/p2p.gateway.js';
+import type { P2pGatewayBase } from '../../packages/server/src/gateway/p2p.gateway.js';
 import { eventually, pairRaw } from '../support/wire.js';
 import { type GraceGateway, bothAwayAfterHeldNotes, connectWithToken, startGraceGateway } from './grace-support.js';
 

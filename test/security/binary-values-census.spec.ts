@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { binaryCensus } from '../../packages/server/src/transport/binary-values.census.js';
+import { binaryCensus } from '../../packages/server/src/connection/binary-values.census.js';
 
 describe('binaryCensus: binary values as Socket.IO will send them on', () => {
   it('counts one reference at every place it occurs, its bytes each time, and its bytes once as distinct', () => {

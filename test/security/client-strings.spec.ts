@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import ioV2, { type V2Socket } from 'socket.io-client-v2';
 import { isReservedEventName } from '../../packages/protocol/src/index.js';
 import type { P2pLifecycleEvent, P2pPairParty } from '../../packages/server/src/index.js';
-import { printable, reportFailure } from '../../packages/server/src/transport/gateway.logger.js';
+import { printable, reportFailure } from '../../packages/server/src/logging/gateway.logger.js';
 import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
 import { connectRaw, connectRawV2, emitWithAck, expectHealthyPair, pairRaw, recordEvents, roundTrip, states } from '../support/wire.js';
 import { type CapturingLogger, UNPRINTABLE, startLoggedGateway } from './captured-log.js';

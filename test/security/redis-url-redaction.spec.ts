@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { P2pModule, type P2pModuleOptions } from '../../packages/server/src/index.js';
-import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
+import { redactRedisUrl } from '../../packages/server/src/options/redis.target.js';
 import { REDIS_URL, closedPort, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 import { CapturingLogger } from './captured-log.js';
 

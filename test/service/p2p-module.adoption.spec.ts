@@ -10,7 +10,7 @@ import {
   PairingService,
   type ResolvedP2pOptions,
 } from '../../packages/server/src/index.js';
-import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
+import { redactRedisUrl } from '../../packages/server/src/options/redis.target.js';
 import { eventually } from '../support/eventually.js';
 import { REDIS_URL, closedPort, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ClientRecord } from '../../packages/server/src/stores/pairing-store.interface.js';
-import type { RedisPairingStore } from '../../packages/server/src/stores/redis/index.js';
+import type { RedisPairingStore } from '../../packages/server/src/redis.js';
 import { eventually } from '../support/eventually.js';
 import { useRedisStores } from '../support/redis-store-suite.js';
 import { clientRecord, pairingRequest, uniqueIds } from './pairing-store.fixtures.js';

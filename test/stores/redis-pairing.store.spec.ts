@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { RedisPairingStore, RedisStoreUnavailableError } from '../../packages/server/src/stores/redis/index.js';
+import { RedisPairingStore, RedisStoreUnavailableError } from '../../packages/server/src/redis.js';
 import type { PairingStore } from '../../packages/server/src/stores/pairing-store.interface.js';
 import { eventually } from '../support/eventually.js';
 import { closedPort, keysOf, REDIS_URL, uniqueKeyPrefix } from '../support/redis.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import type { Redis, RedisOptions } from 'ioredis';
-import { RedisPairingStore } from '../../packages/server/src/stores/redis/index.js';
+import { RedisPairingStore } from '../../packages/server/src/redis.js';
 import { connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from './redis.js';
 
 export interface RedisStoreSuite {

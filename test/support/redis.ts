@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactRedisUrl } from '../../packages/server/src/cluster/redis.target.js';
+import { redactRedisUrl } from '../../packages/server/src/options/redis.target.js';
 
 /** Where the Redis suites find Redis: env REDIS_URL, else the local default. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -225,7 +225,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
       // Paired with the target already (this client consented to its request meanwhile): nothing begins twice.
-      if (this.currentState !== 'paired' || this.currentPeer !== targetId) this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
+      if (this.currentState !== 'paired' || this.currentPeer !== targetId)
+        this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
       if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';

@@ -3,16 +3,16 @@ export { P2pModule, type P2pModuleAsyncOptions, type P2pModuleRootOptions } from
 export { P2P_MODULE_OPTIONS, type P2pModuleExtras, type P2pOptionsFactory } from './p2p-module.definition.js';
 export type { P2pModuleOptions, ClientIdOptions } from './options/p2p-options.interface.js';
 export type * from './auth/p2p-auth.types.js';
-export type * from './discovery/p2p-discovery.types.js';
+export type * from './options/p2p-discovery.types.js';
 export {
   DEFAULT_P2P_LIMITS,
   type P2pLimitsOptions,
   type RateLimitOptions,
   type ResolvedP2pLimits,
   type ResolvedRate,
-} from './limits/p2p-limits.options.js';
+} from './options/p2p-limits.options.js';
 export { DEFAULT_CLIENT_ID_PATTERN, resolveP2pOptions, type ResolvedP2pOptions } from './options/p2p-options.resolve.js';
-export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+export { P2P_RESOLVED_OPTIONS, P2P_STORE } from './tokens/p2p.constants.js';
 export {
   PairingService,
   type P2pClientInfo,
@@ -27,15 +27,15 @@ export {
   DEFAULT_CONTROL_CENTER_PATH,
   type P2pControlCenterOptions,
   type ResolvedControlCenterOptions,
-} from './control-center/control-center.options.js';
-export type { P2pRedisClient, P2pRedisOptions } from './cluster/redis-cluster.options.js';
+} from './options/control-center.options.js';
+export type { P2pRedisClient, P2pRedisOptions } from './options/redis-cluster.options.js';
 export { NodeDrainService } from './cluster/node-drain.service.js';
 export {
   DEFAULT_METRICS_PATH,
   type P2pMetricsOptions,
   type P2pMetricsRegistry,
   type ResolvedMetricsOptions,
-} from './metrics/p2p-metrics.options.js';
+} from './options/p2p-metrics.options.js';
 export type { P2pTrafficStats } from './metrics/p2p-metrics.service.js';
 export type { TrafficSample } from './metrics/traffic.history.js';
 export type { DirectionTraffic } from './metrics/pairing-traffic.table.js';
@@ -47,6 +47,6 @@ export type {
   P2pWebRtcOptions,
   ResolvedTurnOptions,
   ResolvedWebRtcOptions,
-} from './webrtc/webrtc.options.js';
+} from './options/webrtc.options.js';
 export { mintTurnCredential, turnPassword, type TurnCredential } from './webrtc/turn-credentials.minter.js';
 export type { RelayStatsSnapshot } from './pairing/relay.stats.js';

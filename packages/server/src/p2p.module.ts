@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { createP2pGatewayClass } from './transport/p2p.gateway.js';
-import { P2P_CLUSTER, P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './p2p.constants.js';
+import { createP2pGatewayClass } from './gateway/p2p.gateway.js';
+import { P2P_CLUSTER, P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS, P2P_STORE } from './tokens/p2p.constants.js';
 import { P2P_ASYNC_OPTIONS_TYPE, P2P_MODULE_OPTIONS, P2P_OPTIONS_TYPE, P2pConfigurableModule } from './p2p-module.definition.js';
 import { type ResolvedP2pOptions, resolveP2pOptions } from './options/p2p-options.resolve.js';
 import { describeP2pStartup } from './options/p2p-startup.log.js';
@@ -15,8 +15,8 @@ import { InMemoryPairingStore } from './stores/in-memory-pairing.store.js';
 import type { PairingStore } from './stores/pairing-store.interface.js';
 import { GatewayMeter } from './metrics/gateway.meter.js';
 import { P2pMetricsService } from './metrics/p2p-metrics.service.js';
-import { MetricsAccessGuard } from './metrics/metrics-access.guard.js';
-import { createMetricsControllerClass } from './metrics/metrics.controller.js';
+import { MetricsAccessGuard } from './control-center/metrics-access.guard.js';
+import { createMetricsControllerClass } from './control-center/metrics.controller.js';
 import { P2pDrainState } from './health/p2p-drain.state.js';
 import { P2pHealthProbe } from './health/p2p-health.probe.js';
 

@@ -8,9 +8,9 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { P2pModule, type P2pModuleOptions, PairingService } from '../../../packages/server/src/index.js';
-import { P2P_GATEWAY } from '../../../packages/server/src/p2p.constants.js';
+import { P2P_GATEWAY } from '../../../packages/server/src/tokens/p2p.constants.js';
 import { PairingEngine } from '../../../packages/server/src/pairing/pairing.engine.js';
-import type { P2pGatewayBase } from '../../../packages/server/src/transport/p2p.gateway.js';
+import type { P2pGatewayBase } from '../../../packages/server/src/gateway/p2p.gateway.js';
 import type { NodeReply, NodeRequest } from './cluster-node.ipc.js';
 
 const send = (message: NodeReply) => process.send?.(message);

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { P2pError } from 'nest-p2p-gateway-protocol';
 import type { P2pAuthenticateHook, P2pHandshake } from './p2p-auth.types.js';
 import { runBounded } from './bounded-hook.runner.js';
-import { printable } from '../transport/gateway.logger.js';
+import { printable } from '../logging/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 

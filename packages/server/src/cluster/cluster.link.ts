@@ -1,9 +1,9 @@
 import type { Namespace } from 'socket.io';
 import { P2pError, type P2pErrorPayload, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { PeerRef } from '../pairing/client-transport.interface.js';
-import { type AckOutcome, ackTimeoutMessage } from '../transport/peer.delivery.js';
+import { type AckOutcome, ackTimeoutMessage } from '../connection/peer.delivery.js';
 import type { PairingRequest, RemovedClient } from '../stores/pairing-store.interface.js';
-import type { RelayMetrics } from '../transport/p2p-connection.state.js';
+import type { RelayMetrics } from '../connection/p2p-connection.state.js';
 import { type ClusterFrame, ClusterMessage } from './cluster.message.js';
 import { newTaggedRequestId, nodeTagOf } from './node.address.js';
 import type { FrameFailure, NodeChannel } from './node.channel.js';

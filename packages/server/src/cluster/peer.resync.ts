@@ -1,6 +1,6 @@
 import type { Namespace } from 'socket.io';
 import type { PeerRef } from '../pairing/client-transport.interface.js';
-import type { P2pSocket } from '../transport/p2p-connection.state.js';
+import type { P2pSocket } from '../connection/p2p-connection.state.js';
 import type { PairingStore } from '../stores/pairing-store.interface.js';
 
 /**

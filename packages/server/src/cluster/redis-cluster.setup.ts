@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { ClusterPairingStore } from './cluster-store.interface.js';
 import { newNodeTag } from './node.address.js';
 import { NodeChannel } from './node.channel.js';
-import type { P2pRedisOptions, ResolvedClusterOptions } from './redis-cluster.options.js';
+import type { P2pRedisOptions, ResolvedClusterOptions } from '../options/redis-cluster.options.js';
 import { loadRedisPackages } from './redis-packages.loader.js';
-import { DEFAULT_REDIS_URL } from './redis.target.js';
+import { DEFAULT_REDIS_URL } from '../options/redis.target.js';
 
 /** How long a node waits at start-up for its Redis connections to be ready. */
 const READY_TIMEOUT_MS = 10_000;
@@ -48,7 +48,7 @@ export class ClusterSetup implements OnApplicationShutdown {
  */
 export async function setupRedisCluster(options: P2pRedisOptions, resolved: ResolvedClusterOptions): Promise<ClusterSetup> {
   const { ioredis, adapter: adapters } = await loadRedisPackages();
-  const { RedisPairingStore } = await import('../stores/redis/index.js');
+  const { RedisPairingStore } = await import('../stores/redis/redis-pairing.store.js');
   const RedisClient = ioredis.Redis;
   const { redisTarget, keyPrefix, commandTimeoutMs } = resolved;
   // Store commands fail fast while Redis is away, so clients get a code instead of a wait; the store and the node

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { type Observable, lastValueFrom, isObservable } from 'rxjs';
-import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import { P2P_RESOLVED_OPTIONS } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { bearerToken, tokenMatches } from './control-center.token.js';
 

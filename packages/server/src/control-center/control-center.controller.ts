@@ -17,14 +17,14 @@ import {
 } from '@nestjs/common';
 import { type Observable, interval, map, merge, of } from 'rxjs';
 import { setControllerPath } from '../transport/nest-metadata.helper.js';
-import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import { P2P_RESOLVED_OPTIONS } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { clientIdProblem } from '../options/client-id.rule.js';
 import { decodeCursor } from '../discovery/client-list.cursor.js';
 import { type P2pClientInfo, type P2pClientPage, type P2pPairingInfo, PairingService } from '../pairing/pairing.service.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import { AllowQueryToken, ControlCenterAccessGuard } from './control-center-access.guard.js';
-import { DEFAULT_CONTROL_CENTER_PATH } from './control-center.options.js';
+import { DEFAULT_CONTROL_CENTER_PATH } from '../options/control-center.options.js';
 import { CONTROL_CENTER_PAGE, CONTROL_CENTER_PAGE_CSP } from './control-center.page.js';
 import { type P2pTrafficStats, P2pMetricsService } from '../metrics/p2p-metrics.service.js';
 

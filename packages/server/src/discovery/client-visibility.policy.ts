@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { P2pPairParty } from '../auth/p2p-auth.types.js';
 import { runBounded } from '../auth/bounded-hook.runner.js';
-import type { ResolvedDiscovery } from './discovery.options.js';
-import type { P2pVisibleTo } from './p2p-discovery.types.js';
-import { printable } from '../transport/gateway.logger.js';
+import type { ResolvedDiscovery } from '../options/discovery.options.js';
+import type { P2pVisibleTo } from '../options/p2p-discovery.types.js';
+import { printable } from '../logging/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 

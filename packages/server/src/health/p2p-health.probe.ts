@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { runBounded } from '../auth/bounded-hook.runner.js';
-import { P2P_RESOLVED_OPTIONS, P2P_STORE } from '../p2p.constants.js';
+import { P2P_RESOLVED_OPTIONS, P2P_STORE } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import type { PairingStore } from '../stores/pairing-store.interface.js';
 import { P2pDrainState } from './p2p-drain.state.js';

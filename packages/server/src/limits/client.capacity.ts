@@ -1,4 +1,4 @@
-import type { GatewayContext } from '../transport/p2p-connection.state.js';
+import type { GatewayContext } from '../connection/p2p-connection.state.js';
 
 type Next = (err?: Error) => void;
 

@@ -1,7 +1,7 @@
 import { P2pDisconnectReason, P2pError, type P2pErrorCode, P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { ConnectionLimitChecks, P2pSocket } from '../transport/p2p-connection.state.js';
-import type { ResolvedP2pLimits } from './p2p-limits.options.js';
-import { meterRelaySizes, relayBytesOf } from '../transport/socket-decoder.hooks.js';
+import type { ConnectionLimitChecks, P2pSocket } from '../connection/p2p-connection.state.js';
+import type { ResolvedP2pLimits } from '../options/p2p-limits.options.js';
+import { meterRelaySizes, relayBytesOf } from '../connection/socket-decoder.hooks.js';
 import { limitsClock, refilledTokens as refilled } from './token.bucket.js';
 
 const VIOLATION_WINDOW_MS = 60_000;

@@ -1,6 +1,6 @@
 import { type P2pErrorCode, isP2pErrorCode } from 'nest-p2p-gateway-protocol';
 import type { PeerRef } from '../pairing/client-transport.interface.js';
-import type { RelayMetrics } from '../transport/p2p-connection.state.js';
+import type { RelayMetrics } from '../connection/p2p-connection.state.js';
 import type { P2pLifecycleEvent } from '../pairing/p2p-lifecycle.event.js';
 import { ClusterMessage } from '../cluster/cluster.message.js';
 import { PairingTrafficTable } from './pairing-traffic.table.js';

@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Namespace } from 'socket.io';
 import type { Subscription } from 'rxjs';
 import { runBounded } from '../auth/bounded-hook.runner.js';
-import type { P2pSocket } from '../transport/p2p-connection.state.js';
-import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import type { P2pSocket } from '../connection/p2p-connection.state.js';
+import { P2P_GATEWAY, P2P_METER, P2P_RESOLVED_OPTIONS } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { PairingEngine } from '../pairing/pairing.engine.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';

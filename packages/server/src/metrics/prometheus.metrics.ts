@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { loadOptionalPackage } from '../options/optional-package.loader.js';
 import type { StoreCounts } from '../stores/pairing-store.interface.js';
 import type { GatewayMeter } from './gateway.meter.js';
-import type { P2pMetricsRegistry } from './p2p-metrics.options.js';
+import type { P2pMetricsRegistry } from '../options/p2p-metrics.options.js';
 
 /** What the collectors read besides the meter's counters. */
 export interface PrometheusSources {

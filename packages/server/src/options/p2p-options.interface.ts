@@ -1,12 +1,12 @@
 import type { ServerOptions } from 'socket.io';
 import type { P2pAuthenticateHook, P2pCanPairHook } from '../auth/p2p-auth.types.js';
-import type { P2pLimitsOptions } from '../limits/p2p-limits.options.js';
-import type { P2pRedisOptions } from '../cluster/redis-cluster.options.js';
-import type { P2pControlCenterOptions } from '../control-center/control-center.options.js';
-import type { P2pMetricsOptions } from '../metrics/p2p-metrics.options.js';
-import type { P2pDiscoveryOption } from '../discovery/p2p-discovery.types.js';
+import type { P2pLimitsOptions } from './p2p-limits.options.js';
+import type { P2pRedisOptions } from './redis-cluster.options.js';
+import type { P2pControlCenterOptions } from './control-center.options.js';
+import type { P2pMetricsOptions } from './p2p-metrics.options.js';
+import type { P2pDiscoveryOption } from './p2p-discovery.types.js';
 import type { DuplicateClientIdPolicy, PairingStore } from '../stores/pairing-store.interface.js';
-import type { P2pWebRtcOptions } from '../webrtc/webrtc.options.js';
+import type { P2pWebRtcOptions } from './webrtc.options.js';
 
 /** Options of `P2pModule.forRoot` / `forRootAsync`. Every option is optional; defaults are stated on each. */
 export interface P2pModuleOptions {

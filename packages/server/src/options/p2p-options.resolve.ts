@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions } from 'socket.io';
 import type { P2pAuthenticateHook, P2pCanPairHook } from '../auth/p2p-auth.types.js';
-import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages } from '../limits/p2p-limits.options.js';
+import { type ResolvedP2pLimits, resolveP2pLimits, withRoomForOversizedMessages } from './p2p-limits.options.js';
 import type { P2pModuleOptions } from './p2p-options.interface.js';
-import { type ResolvedClusterOptions, resolveClusterOptions } from '../cluster/redis-cluster.options.js';
-import { type ResolvedControlCenterOptions, resolveControlCenter } from '../control-center/control-center.options.js';
-import { type ResolvedMetricsOptions, resolveMetrics } from '../metrics/p2p-metrics.options.js';
-import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from '../discovery/discovery.options.js';
+import { type ResolvedClusterOptions, resolveClusterOptions } from './redis-cluster.options.js';
+import { type ResolvedControlCenterOptions, resolveControlCenter } from './control-center.options.js';
+import { type ResolvedMetricsOptions, resolveMetrics } from './p2p-metrics.options.js';
+import { type ResolvedDiscovery, resolveDiscovery, resolveListPageSize } from './discovery.options.js';
 import type { DuplicateClientIdPolicy, PairingStore } from '../stores/pairing-store.interface.js';
-import { type ResolvedWebRtcOptions, resolveWebRtcOptions } from '../webrtc/webrtc.options.js';
+import { type ResolvedWebRtcOptions, resolveWebRtcOptions } from './webrtc.options.js';
 
 /**
  * Options with every default applied; what the gateway and the pairing logic read. Plain data: nothing here is opened

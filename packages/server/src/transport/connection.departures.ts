@@ -1,8 +1,8 @@
 import { P2pDisconnectReason } from 'nest-p2p-gateway-protocol';
 import type { PairingEngine } from '../pairing/pairing.engine.js';
 import { isStoreUnavailable } from '../stores/pairing-store.interface.js';
-import { reportFailure } from './gateway.logger.js';
-import type { P2pSocket } from './p2p-connection.state.js';
+import { reportFailure } from '../logging/gateway.logger.js';
+import type { P2pSocket } from '../connection/p2p-connection.state.js';
 
 /**
  * Records in the store that connections went: a drop (the engine decides on reconnect grace) or a leave. A cluster node

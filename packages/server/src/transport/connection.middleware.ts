@@ -1,5 +1,5 @@
 import { P2pError } from 'nest-p2p-gateway-protocol';
-import type { GatewayContext, P2pSocket } from './p2p-connection.state.js';
+import type { GatewayContext, P2pSocket } from '../connection/p2p-connection.state.js';
 import { readClientIdentity } from './client-identity.reader.js';
 import { failureOf } from './handlers/handler.replies.js';
 import { authenticateHandshake } from '../auth/handshake.authenticator.js';

@@ -7,10 +7,10 @@ import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import type { ClientTransport, PeerRef } from '../pairing/client-transport.interface.js';
 import type { PairingEngine } from '../pairing/pairing.engine.js';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
-import { reportFailure } from './gateway.logger.js';
+import { reportFailure } from '../logging/gateway.logger.js';
 import type { GraceOutboxes } from './grace.outboxes.js';
-import type { GatewayContext, P2pSocket, RelayMetrics } from './p2p-connection.state.js';
-import { type AckOutcome, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from './peer.delivery.js';
+import type { GatewayContext, P2pSocket, RelayMetrics } from '../connection/p2p-connection.state.js';
+import { type AckOutcome, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from '../connection/peer.delivery.js';
 
 /**
  * Reaches a connection by its id, wherever it is: a socket of this node, or (cluster) a connection held by another

@@ -1,4 +1,4 @@
-import type { HeldRelay, P2pConnection } from './p2p-connection.state.js';
+import type { HeldRelay, P2pConnection } from '../connection/p2p-connection.state.js';
 
 /**
  * What dropped connections held for their peers (relays the peer was away for), kept through the reconnect grace by

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { P2pSocket } from './p2p-connection.state.js';
+import type { P2pSocket } from '../connection/p2p-connection.state.js';
 
 /*
  * One write system call for each flush of engine.io's write buffer, rather than one per packet.

@@ -1,6 +1,6 @@
 import type { P2pIceServer } from 'nest-p2p-gateway-protocol';
 import { mintTurnCredential } from './turn-credentials.minter.js';
-import type { ResolvedWebRtcOptions } from './webrtc.options.js';
+import type { ResolvedWebRtcOptions } from '../options/webrtc.options.js';
 
 /** The ICE servers one client gets: the configured ones, then the TURN server with a credential minted for it. */
 export function iceServersFor(clientId: string, webrtc: ResolvedWebRtcOptions, nowMs: number = Date.now()): P2pIceServer[] {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { runBounded } from '../auth/bounded-hook.runner.js';
-import type { P2pConnection } from '../transport/p2p-connection.state.js';
-import type { ResolvedWebRtcOptions } from './webrtc.options.js';
-import { printable } from '../transport/gateway.logger.js';
+import type { P2pConnection } from '../connection/p2p-connection.state.js';
+import type { ResolvedWebRtcOptions } from '../options/webrtc.options.js';
+import { printable } from '../logging/gateway.logger.js';
 
 const logger = new Logger('P2pGateway');
 

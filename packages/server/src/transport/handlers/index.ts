@@ -1,5 +1,5 @@
 import { P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { onListClients } from './list-clients.handler.js';
 import { onPairConsent, onPairRefusal } from './pair-answer.handler.js';
 import { onPairRequest } from './pair-request.handler.js';

@@ -1,7 +1,7 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import { asksForPage, parseClientListQuery } from '../../discovery/client-list.query.js';
 import { listVisibleClients } from '../../discovery/visible-clients.list.js';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { type AnyFunction, dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.LIST_CLIENTS;

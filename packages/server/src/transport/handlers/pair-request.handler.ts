@@ -1,6 +1,6 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import { clientIdProblem } from '../../options/client-id.rule.js';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { answerControl, dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.REGISTER;

@@ -1,5 +1,5 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { AckOutcome, P2pSocket } from '../p2p-connection.state.js';
+import type { AckOutcome, P2pSocket } from '../../connection/p2p-connection.state.js';
 import { type AnyFunction, sendError, unencodable } from './handler.replies.js';
 
 /**

@@ -1,9 +1,9 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, isReservedEventName } from 'nest-p2p-gateway-protocol';
-import type { P2pConnection, P2pSocket } from '../p2p-connection.state.js';
-import { type RelayRefusal, frameErrorPayload, holdRelay } from '../peer.delivery.js';
+import type { P2pConnection, P2pSocket } from '../../connection/p2p-connection.state.js';
+import { type RelayRefusal, frameErrorPayload, holdRelay } from '../../connection/peer.delivery.js';
 import { dataArgument, sendError, trailingAck, unencodable } from './handler.replies.js';
 import { RelayAckOutcome, failRelayWithAck } from './relay-ack.outcome.js';
-import { relayBytesOf, tooManyAttachments } from '../socket-decoder.hooks.js';
+import { relayBytesOf, tooManyAttachments } from '../../connection/socket-decoder.hooks.js';
 
 const MAX_EVENT_NAME_LENGTH = 256;
 /** Positional arguments of one relayed event; spreading far more would overflow the call stack. */

@@ -1,9 +1,9 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { readSignal } from '../../webrtc/signal-payload.reader.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { dataArgument, openProtocol3Request } from './handler.replies.js';
-import { tooManyAttachments } from '../socket-decoder.hooks.js';
+import { tooManyAttachments } from '../../connection/socket-decoder.hooks.js';
 
 const EVENT = P2pEvent.SIGNAL;
 

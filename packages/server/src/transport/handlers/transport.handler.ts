@@ -1,5 +1,5 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { dataArgument, internalError, openProtocol3Request } from './handler.replies.js';
 
 const EVENT = P2pEvent.TRANSPORT;

@@ -1,5 +1,5 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, type WebRtcConfigPayload } from 'nest-p2p-gateway-protocol';
-import type { P2pSocket } from '../p2p-connection.state.js';
+import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { iceServersFor } from '../../webrtc/ice.config.js';
 import { upgradeAllowed } from '../../webrtc/upgrade.policy.js';
 import { sendError, trailingAck } from './handler.replies.js';

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, NotFoundException, Res, type Type, UseGuards } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { DEFAULT_CONTROL_CENTER_PATH } from '../control-center/control-center.options.js';
-import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import { DEFAULT_CONTROL_CENTER_PATH } from '../options/control-center.options.js';
+import { P2P_RESOLVED_OPTIONS } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import { MetricsAccessGuard } from './metrics-access.guard.js';
-import { P2pMetricsService } from './p2p-metrics.service.js';
+import { P2pMetricsService } from '../metrics/p2p-metrics.service.js';
 
 interface HeaderSetter {
   setHeader?: (name: string, value: string) => void;

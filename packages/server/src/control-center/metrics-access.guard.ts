@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { ControlCenterAccessGuard } from '../control-center/control-center-access.guard.js';
-import { P2P_RESOLVED_OPTIONS } from '../p2p.constants.js';
+import { ControlCenterAccessGuard } from './control-center-access.guard.js';
+import { P2P_RESOLVED_OPTIONS } from '../tokens/p2p.constants.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 
 /** The metrics route: 404 unless the gateway serves its metrics, then exactly the control center's access rules. */

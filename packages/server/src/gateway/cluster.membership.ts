@@ -3,15 +3,15 @@ import { P2pDisconnectReason } from 'nest-p2p-gateway-protocol';
 import type { PairingEngine } from '../pairing/pairing.engine.js';
 import type { ConnectionDepartures } from '../transport/connection.departures.js';
 import type { ConnectionRouter } from '../transport/connection.router.js';
-import { gatewayLogger, reportFailure } from '../transport/gateway.logger.js';
-import type { P2pSocket } from '../transport/p2p-connection.state.js';
-import { ClusterLink } from './cluster.link.js';
-import { type ConnectionDrain, withinMs } from './connection.drain.js';
-import { tagSocketIds } from './node.address.js';
-import { NodeLiveness } from './node.liveness.js';
-import { resyncPeers } from './peer.resync.js';
-import type { ClusterSetup } from './redis-cluster.setup.js';
-import type { ResolvedClusterOptions } from './redis-cluster.options.js';
+import { gatewayLogger, reportFailure } from '../logging/gateway.logger.js';
+import type { P2pSocket } from '../connection/p2p-connection.state.js';
+import { ClusterLink } from '../cluster/cluster.link.js';
+import { type ConnectionDrain, withinMs } from '../cluster/connection.drain.js';
+import { tagSocketIds } from '../cluster/node.address.js';
+import { NodeLiveness } from '../cluster/node.liveness.js';
+import { resyncPeers } from '../cluster/peer.resync.js';
+import type { ClusterSetup } from '../cluster/redis-cluster.setup.js';
+import type { ResolvedClusterOptions } from '../options/redis-cluster.options.js';
 
 /**
  * This node's part in a cluster: its Socket.IO server on the Redis adapter, connection ids that name the node, the link

@@ -1,3 +1,0 @@
-export { RedisPairingStore, type RedisPairingStoreOptions } from './redis-pairing.store.js';
-export { RedisStoreUnavailableError } from './redis-store-unavailable.error.js';
-export type { P2pRedisOptions } from '../../cluster/redis-cluster.options.js';
