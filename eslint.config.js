@@ -29,6 +29,17 @@ export default defineConfig(
     },
   },
   {
+    // The control center's page scripts: classic browser scripts (inlined in the page in order, charts first), so
+    // the browser's globals they use and nothing of Node (the charts script's one global is declared where it is used).
+    files: ['packages/server/src/control-center/page/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['document', 'location', 'fetch', 'URLSearchParams', 'EventSource', 'setInterval'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Handlers find the ack as the last argument, wherever it falls; reading `arguments` spares the relay path a rest
     // array per message.
     files: ['packages/server/src/transport/handlers/**/*.ts'],

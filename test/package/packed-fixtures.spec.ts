@@ -7,6 +7,7 @@
  * nothing in the repository (dist/ included) is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,18 @@ describe('the packed package in fresh projects', () => {
       expect(missing).toEqual([]);
     });
 
+    it("the server's tarball holds the control center's page files, beside the module that reads them", async () => {
+      const dir = join(extracted.server, 'package/dist/control-center');
+      expect(existsSync(join(dir, 'control-center.page.js'))).toBe(true);
+      const files = await readdir(join(dir, 'page'));
+      expect(files.sort()).toEqual([
+        'control-center.charts.js',
+        'control-center.page.css',
+        'control-center.page.html',
+        'control-center.page.js',
+      ]);
+    });
+
     it('has no dangling source map: every map referenced is shipped, and every map carries its sources', async () => {
       const dangling: string[] = [];
       let scriptCount = 0;
@@ -172,6 +185,18 @@ describe('the packed package in fresh projects', () => {
   });
 
   describe('ESM Nest 12 app (no ioredis installed)', () => {
+    interface Runtime {
+      lines: string[];
+      redisError?: string;
+      page: { status: number; csp: string | null; html: string };
+    }
+    let runtime: Promise<Runtime> | undefined;
+    /** check-runtime.mjs's report, run once for the tests that read it. */
+    const checkRuntime = (): Promise<Runtime> =>
+      (runtime ??= run(process.execPath, ['check-runtime.mjs'], projects['esm-app']).then(
+        ({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Runtime,
+      ));
+
     it(
       'typechecks the snippets under strict',
       async () => {
@@ -191,8 +216,7 @@ describe('the packed package in fresh projects', () => {
     it(
       'logs one start-up line and no control-center route; `redis` without ioredis says what to install',
       async () => {
-        const { stdout } = await run(process.execPath, ['check-runtime.mjs'], projects['esm-app']);
-        const { lines, redisError } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { lines: string[]; redisError?: string };
+        const { lines, redisError } = await checkRuntime();
         expect(lines.filter((line) => line.startsWith('P2pModule:'))).toEqual([
           "P2pModule: P2P gateway on namespace '/' on the app's HTTP server: in memory (one process), node fixture",
         ]);
@@ -200,6 +224,28 @@ describe('the packed package in fresh projects', () => {
         expect(redisError).toMatch(
           /^P2pModule: the `redis` option needs the optional peer dependencies ioredis and @socket\.io\/redis-adapter, and (ioredis|@socket\.io\/redis-adapter) is not installed: npm install ioredis @socket\.io\/redis-adapter/,
         );
+      },
+      STEP_TIMEOUT_MS,
+    );
+
+    it(
+      "serves the control center's page from the installed files: styles and scripts inlined, each allowed by its hash",
+      async () => {
+        const { page } = await checkRuntime();
+        expect(page.status).toBe(200);
+        expect(page.html).toContain('<h1>P2P control center</h1>');
+        expect(page.html).not.toMatch(/<script src=|<link rel="stylesheet"/);
+        const hashes = (tag: string) =>
+          [...page.html.matchAll(new RegExp(`<${tag}>([^]*?)</${tag}>`, 'g'))].map(
+            ([, text]) => `'sha256-${createHash('sha256').update(text!, 'utf8').digest('base64')}'`,
+          );
+        const scripts = hashes('script');
+        // The charts script, then the page's.
+        expect(scripts).toHaveLength(2);
+        expect(hashes('style')).toHaveLength(1);
+        expect(page.csp).toContain(`script-src ${scripts.join(' ')};`);
+        expect(page.csp).toContain(`style-src ${hashes('style').join(' ')};`);
+        expect(page.csp).toMatch(/^default-src 'none'; /);
       },
       STEP_TIMEOUT_MS,
     );

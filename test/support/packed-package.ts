@@ -114,6 +114,8 @@ export async function packPackages(tmp: string): Promise<PackedPackages> {
     );
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', buildConfig], ROOT);
     stagedTypes[name] = join(stage, 'dist/index.d.ts');
+    // As the server's build does: the control center's page files, which tsc does not emit.
+    if (dir === 'server') await run(process.execPath, [join(ROOT, 'scripts/copy-control-center-page.mjs'), join(stage, 'dist')], ROOT);
     if (dir !== 'protocol') {
       await run(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), join(stage, 'dist/browser')], ROOT);
     }
