@@ -13,7 +13,8 @@ import type { FramePath } from './frame-path.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { MessageDispatcher } from './message.dispatcher.js';
 import type { ClientEventSink, UndeliveredMessage } from './p2p-client.events.js';
-import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost, frameRefusal } from './reliable.channel.js';
+import { frameRefusal } from './frame.refusal.js';
+import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost } from './reliable.channel.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
 import { SendPacer } from './send.pacer.js';
 
