@@ -44,6 +44,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   private readonly gatewayWatch: GatewayWatch;
   private readonly call: GatewayCall;
   private readonly waiters = new FlowControlWaiters();
+  /** Where the reliable channel hands the peer's messages; parts register their handlers with it. */
   private readonly dispatcher: MessageDispatcher;
   private readonly link: ReliableLink;
   private readonly direct: DirectPathControl;
