@@ -52,7 +52,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   private readonly resumeClock: ResumeClock;
   /**
    * The parts that live per reliable pairing (`ClientPart`): attached as a pairing opens its channel, told of a
-   * resume, detached as it ends. None yet: streams (issue 22) and end-to-end encryption (issue 23) plug in here.
+   * resume, detached as it ends. None yet: streams and end-to-end encryption plug in here.
    */
   private readonly parts: readonly ClientPart[] = [];
   /** What the parts use to tell the app something. */
