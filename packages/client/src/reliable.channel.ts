@@ -1,4 +1,4 @@
-import { P2pError, type P2pErrorCode, type P2pFrame, isP2pErrorCode } from 'nest-p2p-gateway-protocol';
+import { P2pError, type P2pErrorCode, type P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { FramePath } from './frame-path.interface.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -398,16 +398,4 @@ export class ReliableChannel {
     clearTimeout(this.paceTimer);
     this.ackTimer = this.retransmitTimer = this.backoffTimer = this.paceTimer = undefined;
   }
-}
-
-/** Reads a `P2P_ERROR` payload about a refused frame: its code, message and the frame's number. */
-export function frameRefusal(payload: unknown): { seq?: number; code: P2pErrorCode; message: string } | undefined {
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const { code, message, seq } = payload as Record<string, unknown>;
-  if (!isP2pErrorCode(code)) return undefined;
-  return {
-    code,
-    message: typeof message === 'string' ? message : code,
-    ...(typeof seq === 'number' ? { seq } : {}),
-  };
 }

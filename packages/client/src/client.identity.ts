@@ -1,0 +1,24 @@
+import type { P2pClientSocket } from './client-socket.interface.js';
+
+/**
+ * Puts this client's clientId (when given), session token and protocol version into `socket.auth`, which the gateway
+ * reads in the handshake. A function `auth` is wrapped, an object merged.
+ */
+export function declareIdentity(socket: P2pClientSocket, clientId: string | undefined, sessionToken: string, p2pProtocol: number): void {
+  const ours = { ...(clientId === undefined ? {} : { clientId }), sessionToken, p2pProtocol };
+  const auth = socket.auth;
+  if (typeof auth === 'function') {
+    socket.auth = (cb) => auth((data) => cb({ ...data, ...ours }));
+  } else {
+    socket.auth = { ...auth, ...ours };
+  }
+  // The server reads the handshake once: a socket that is connected already must connect again to declare itself.
+  if (socket.connected) socket.disconnect().connect();
+}
+
+/** The clientId in `socket.auth`, when it is an object that holds one. */
+export function declaredClientId(socket: P2pClientSocket): string | undefined {
+  const auth = socket.auth;
+  const clientId = typeof auth === 'object' && auth !== null ? (auth as { clientId?: unknown }).clientId : undefined;
+  return typeof clientId === 'string' ? clientId : undefined;
+}
