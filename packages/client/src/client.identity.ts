@@ -1,11 +1,19 @@
 import type { P2pClientSocket } from './client-socket.interface.js';
 
 /**
- * Puts this client's clientId (when given), session token and protocol version into `socket.auth`, which the gateway
- * reads in the handshake. A function `auth` is wrapped, an object merged.
+ * Puts this client's clientId (when given), session token, protocol version and, with `p2pWebRtc`, its WebRTC option
+ * into `socket.auth`, which the gateway reads in the handshake. A function `auth` is wrapped, an object merged.
  */
-export function declareIdentity(socket: P2pClientSocket, clientId: string | undefined, sessionToken: string, p2pProtocol: number): void {
-  const ours = { ...(clientId === undefined ? {} : { clientId }), sessionToken, p2pProtocol };
+export function declareIdentity(
+  socket: P2pClientSocket,
+  clientId: string | undefined,
+  sessionToken: string,
+  p2pProtocol: number,
+  p2pWebRtc: boolean,
+): void {
+  // Option webrtc is declared too, so that the peer learns it (PeerInfo's `peerWebRtc`) and tries only when both did.
+  const webRtc = p2pWebRtc ? { p2pWebRtc: true } : {};
+  const ours = { ...(clientId === undefined ? {} : { clientId }), sessionToken, p2pProtocol, ...webRtc };
   const auth = socket.auth;
   if (typeof auth === 'function') {
     socket.auth = (cb) => auth((data) => cb({ ...data, ...ours }));

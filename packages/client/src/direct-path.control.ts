@@ -13,7 +13,7 @@ export interface DirectPathHost {
   readonly channel: ReliableChannel | undefined;
   /** The gateway as the channel's path, where a fallback moves it. */
   readonly relayPath: FramePath;
-  /** A pacer under the current connection's relay rates. */
+  /** The current connection's pacer, under its relay rates: the same one at every fallback to the relay. */
   pacer(): SendPacer | undefined;
 }
 
@@ -61,12 +61,15 @@ export class DirectPathControl {
   /**
    * Keeps the reliable pairing with `peerId` on a direct data channel whenever one opens (the peer must have enabled
    * it too, and the gateway allow it). Each switch resyncs the channel (`y` sync): both sides send again what the other
-   * has not confirmed, and the receiver's sequence numbers drop what arrives twice.
+   * has not confirmed, and the receiver's sequence numbers drop what arrives twice. `peerWebRtc`: whether the peer
+   * enabled WebRTC, as the gateway told (PeerInfo's `peerWebRtc`): false, and no direct path is tried; undefined (a
+   * gateway that does not tell), and the offerer tries as it did before the field existed.
    */
-  start(peerId: string): void {
+  start(peerId: string, peerWebRtc: boolean | undefined): void {
     this.stop();
     const channel = this.host.channel;
-    if (!this.webrtcOptions || !channel) return;
+    // A peer that did not enable WebRTC would never answer: no offer at all, rather than retries forever.
+    if (!this.webrtcOptions || !channel || peerWebRtc === false) return;
     if (this.ownId === undefined) {
       queueMicrotask(() =>
         this.emitLocal(

@@ -10,7 +10,11 @@ export interface P2pClientEvents {
   resumed: (peerId: string) => void;
   /** The pairing ended; `reason` is a P2pDisconnectReason or the host app's own. */
   unpaired: (peerId: string, reason: string) => void;
-  /** A pairing request arrived (before the consent hook decides). */
+  /**
+   * A pairing request arrived (before the consent hook decides). Settled by `request-withdrawn`, or by `paired` with
+   * `sourceId` (this client consented, or its own `pair(sourceId)` crossed the request). A request from the client this
+   * one is asking (crossing requests: the gateway pairs the two) is not announced unless that `pair()` fails.
+   */
   request: (sourceId: string) => void;
   /**
    * The request from `sourceId` ended before this client answered it: `PAIR_TIMEOUT` (not answered within the

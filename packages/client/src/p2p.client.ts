@@ -9,7 +9,7 @@ import {
   type SessionPayload,
 } from 'nest-p2p-gateway-protocol';
 import { declareIdentity, declaredClientId } from './client.identity.js';
-import { type ClientWalkOptions, walkClientList } from './client-list.pager.js';
+import { type ClientWalkOptions, readClientListPage, walkClientList } from './client-list.pager.js';
 import type { ClientPart } from './client-part.interface.js';
 import type { P2pClientSocket } from './client-socket.interface.js';
 import { DirectPathControl } from './direct-path.control.js';
@@ -74,24 +74,33 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     const ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
     this.link = new ReliableLink(
       { socket, reliableOptions, ackTimeoutMs, call, dispatcher, waiters: this.waiters, emitLocal },
-      { peerId: () => this.pairing.peerId, stopDirect: () => this.direct.stop() },
+      {
+        peerId: () => this.pairing.peerId,
+        stopDirect: () => this.direct.stop(),
+        awaitingOwnAnswer: () => this.pairing.awaitingOwnAnswer,
+      },
     );
     const declaredId = options.clientId ?? declaredClientId(socket);
-    this.direct = new DirectPathControl(socket, options.webrtc || undefined, declaredId, this.link, emitLocal);
+    const webrtcOptions = options.webrtc || undefined;
+    this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal);
     const pairTimeoutMs = options.pairTimeoutMs ?? 15_000;
     const { requestTimeoutMs } = this;
     const consent = options.consent ?? (() => true);
     this.pairing = new PairingMachine(
       { socket, call, emitLocal, pairTimeoutMs, requestTimeoutMs, consent },
       {
-        openChannel: (peerId, peerProtocol) => this.openChannel(peerId, peerProtocol),
-        resumeChannel: (peerId) => this.resumeChannel(peerId),
+        openChannel: (peerId, peerProtocol, peerWebRtc) => this.openChannel(peerId, peerProtocol, peerWebRtc),
+        resumeChannel: (peerId, peerWebRtc) => this.resumeChannel(peerId, peerWebRtc),
         closeChannel: (error) => this.closeChannel(error),
+        takeEarlyFrames: () => this.link.takeEarlyFrames(),
+        deliverEarlyFrames: (frames) => this.link.deliverEarlyFrames(frames),
       },
     );
     this.resumeClock = new ResumeClock(socket.io, options.resumeTimeoutMs ?? 30_000, this.pairing);
     const p2pProtocol = reliableOptions ? P2P_PROTOCOL_VERSION : P2P_RELIABLE_PROTOCOL - 1;
-    declareIdentity(socket, options.clientId, options.sessionToken ?? randomSessionToken(), p2pProtocol);
+    // WebRTC is declared only with the reliable channel it carries.
+    const p2pWebRtc = reliableOptions !== undefined && webrtcOptions !== undefined;
+    declareIdentity(socket, options.clientId, options.sessionToken ?? randomSessionToken(), p2pProtocol, p2pWebRtc);
     socket.on(P2pEvent.REGISTER, this.pairing.onPairRequest);
     socket.on(P2pEvent.FRAME, this.link.onFrame);
     socket.on(P2pEvent.DISCONNECT, this.pairing.onPeerGone);
@@ -152,7 +161,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     // If the pairing outlives a failed unpair, the upgrade carries on.
     const upgradeAgain = () => {
       if (upgradingWith !== undefined && this.pairing.peerId === upgradingWith && this.pairing.state === 'paired')
-        this.direct.start(upgradingWith);
+        // The upgrade ran, so the peer had not declined WebRTC.
+        this.direct.start(upgradingWith, true);
     };
     // The peer's last messages may await our acknowledgement: send it now, or the peer reports them undelivered.
     this.link.channel?.flushAck();
@@ -194,8 +204,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
 
   /** The connected clientIds; with `{available: true}` only those free to pair. */
   async listClients(filter?: ListClientsFilter): Promise<string[]> {
-    const [clients] = await this.call(P2pEvent.LIST_CLIENTS, filter ? [filter] : [], this.requestTimeoutMs);
-    return clients as string[];
+    // Asked as a page (protocol 2): the original answer, a bare `string[]`, has no room for a refusal (the server sends
+    // it as P2P_ERROR, and the ack would wait out the timeout); a page's ack carries `{error}` with its code.
+    const page = { ...filter, cursor: filter?.cursor ?? null };
+    return readClientListPage(await this.call(P2pEvent.LIST_CLIENTS, [page], this.requestTimeoutMs)).clients;
   }
 
   /** Every clientId the server lets this client see, page after page: `for await (const id of client.clients())`. */
@@ -224,18 +236,21 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
 
   // --- wiring ----------------------------------------------------------------------------------------------------
 
-  /** A pairing began: its reliable channel (when both sides speak protocol 3), then its direct path and the parts. */
-  private openChannel(peerId: string, peerProtocol: number): void {
+  /**
+   * A pairing began: its reliable channel (when both sides speak protocol 3), then its direct path (unless the peer
+   * declined WebRTC) and the parts.
+   */
+  private openChannel(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     const channel = this.link.open(peerProtocol);
     if (!channel) return;
-    this.direct.start(peerId);
+    this.direct.start(peerId, peerWebRtc);
     for (const part of this.parts) part.attach(peerId, channel);
   }
 
   /** The pairing with `peerId` resumed on a new connection. */
-  private resumeChannel(peerId: string): void {
+  private resumeChannel(peerId: string, peerWebRtc: boolean | undefined): void {
     this.link.resume();
-    this.direct.start(peerId);
+    this.direct.start(peerId, peerWebRtc);
     for (const part of this.parts) part.resumed?.(peerId);
   }
 

@@ -1,4 +1,4 @@
-import { P2pDisconnectReason, P2pError, P2pEvent, type SessionPayload } from 'nest-p2p-gateway-protocol';
+import { P2pDisconnectReason, P2pError, P2pEvent, type P2pFrame, type SessionPayload } from 'nest-p2p-gateway-protocol';
 import type { P2pClientSocket } from './client-socket.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { ClientEventSink, P2pClientState } from './p2p-client.events.js';
@@ -8,6 +8,7 @@ import type { ResumeClockHost } from './resume.clock.js';
 interface IncomingRequest {
   sourceId: string;
   peerProtocol: number;
+  peerWebRtc: boolean | undefined;
 }
 
 function peerProtocolOf(info: unknown): number {
@@ -15,14 +16,30 @@ function peerProtocolOf(info: unknown): number {
   return typeof declared === 'number' ? declared : 1;
 }
 
+/** Whether the peer enabled WebRTC too; undefined when the gateway did not say (one older than the field). */
+function peerWebRtcOf(info: unknown): boolean | undefined {
+  const told = typeof info === 'object' && info !== null ? (info as { peerWebRtc?: unknown }).peerWebRtc : undefined;
+  return typeof told === 'boolean' ? told : undefined;
+}
+
 /** What the state machine asks of the client around it as pairings begin and end. */
 export interface PairingMachineHost {
-  /** The pairing with `peerId` began: its reliable channel (both sides speak protocol 3) and direct path start. */
-  openChannel(peerId: string, peerProtocol: number): void;
+  /**
+   * The pairing with `peerId` began: its reliable channel (both sides speak protocol 3) and direct path start; the
+   * direct path only if `peerWebRtc` is not false (the peer's own WebRTC, as the gateway told; undefined: not told).
+   */
+  openChannel(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void;
   /** The connection came back and the pairing with `peerId` carries on: the channel resyncs, the upgrade restarts. */
-  resumeChannel(peerId: string): void;
+  resumeChannel(peerId: string, peerWebRtc: boolean | undefined): void;
   /** The pairing ended (or none began): its channel closes with `error`. */
   closeChannel(error: P2pError): void;
+  /**
+   * The peer's frames held while this client awaited the server's answer to its pairing (see `awaitingOwnAnswer`), in
+   * arrival order; none are held afterwards. Taken, and dropped, when that wait ends without a pairing.
+   */
+  takeEarlyFrames(): readonly P2pFrame[];
+  /** Hands frames taken by `takeEarlyFrames` to the pairing's reliable channel, if it has one. */
+  deliverEarlyFrames(frames: readonly P2pFrame[]): void;
 }
 
 /** The state machine's fixed parts, from the client's options. */
@@ -46,6 +63,8 @@ export class PairingMachine implements ResumeClockHost {
   private asked?: IncomingRequest;
   /** The target of this client's own request while its answer is awaited. */
   private pendingTarget?: string;
+  /** A request from `pendingTarget` that crossed this client's own (the gateway pairs the two): asked if pair() fails. */
+  private crossingRequest?: IncomingRequest;
   /** The source whose request this client has consented to, while the server's ack is awaited. */
   private consentingTo?: string;
   /**
@@ -82,6 +101,17 @@ export class PairingMachine implements ResumeClockHost {
     return this.currentState;
   }
 
+  /**
+   * Whether the server may have paired this client while it has not read the server's answer yet: its own request or
+   * its consent awaits the ack. The only peer a frame can then come from is that one.
+   */
+  get awaitingOwnAnswer(): boolean {
+    return (
+      (this.currentState === 'pairing' && this.pendingTarget !== undefined) ||
+      (this.currentState === 'asked' && this.consentingTo !== undefined)
+    );
+  }
+
   /** Asks `targetId` to pair; see `P2pClient.pair`. */
   async pair(targetId: string): Promise<void> {
     const before = this.currentState;
@@ -92,22 +122,32 @@ export class PairingMachine implements ResumeClockHost {
       const [ok, error, info] = await this.call(P2pEvent.REGISTER, [targetId], this.pairTimeoutMs);
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
-      this.becomePaired(targetId, peerProtocolOf(info));
+      // Paired with the target already (this client consented to its request meanwhile): nothing begins twice.
+      if (this.currentState !== 'paired' || this.currentPeer !== targetId)
+        this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
       if (ended) this.becomeIdle(targetId, ended.reason);
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
+      this.host.takeEarlyFrames();
       throw error;
     } finally {
       if (this.pendingTarget === targetId) this.pendingTarget = undefined;
+      // Crossing requests paired the two, or this request failed: then the target's own request is asked as usual.
+      const crossing = this.crossingRequest;
+      this.crossingRequest = undefined;
+      if (crossing?.sourceId === targetId && this.currentState === 'idle') this.askConsent(crossing);
     }
   }
 
-  becomePaired(peerId: string, peerProtocol: number): void {
+  becomePaired(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     this.asked = undefined;
     this.currentPeer = peerId;
     this.currentState = 'paired';
-    this.host.openChannel(peerId, peerProtocol);
+    this.host.openChannel(peerId, peerProtocol, peerWebRtc);
+    const early = this.host.takeEarlyFrames();
     this.emitLocal('paired', peerId);
+    // The peer's first frames, when they came before the server's answer was read: delivered now, not resent.
+    this.host.deliverEarlyFrames(early);
   }
 
   becomeIdle(peerId: string | undefined, reason: string): void {
@@ -118,6 +158,7 @@ export class PairingMachine implements ResumeClockHost {
     this.currentPeer = undefined;
     this.asked = undefined;
     this.currentState = 'idle';
+    this.host.takeEarlyFrames();
     this.host.closeChannel(new P2pError('PEER_DISCONNECTED', `the pairing with ${peerId} ended (${reason || 'DISCONNECTED'})`));
     if (wasPaired) this.emitLocal('unpaired', peerId, reason);
   }
@@ -134,11 +175,17 @@ export class PairingMachine implements ResumeClockHost {
 
   readonly onPairRequest = (sourceId: unknown, info?: unknown): void => {
     if (typeof sourceId !== 'string') return;
-    if (this.currentState !== 'idle') {
-      this.socket.emit(P2pEvent.REGISTER_FAILED, sourceId);
-      return;
-    }
-    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info) };
+    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info), peerWebRtc: peerWebRtcOf(info) };
+    // Crossing requests: this client's own request to `sourceId` is its consent, and the gateway pairs the two as the
+    // requests meet. The late request of a pairing made so (from another node) needs no answer either.
+    if (this.currentState === 'pairing' && sourceId === this.pendingTarget) this.crossingRequest = request;
+    else if (this.currentState === 'paired' && sourceId === this.currentPeer) return;
+    else if (this.currentState !== 'idle') this.socket.emit(P2pEvent.REGISTER_FAILED, sourceId);
+    else this.askConsent(request);
+  };
+
+  private askConsent(request: IncomingRequest): void {
+    const { sourceId } = request;
     this.currentState = 'asked';
     this.asked = request;
     this.emitLocal('request', sourceId);
@@ -146,7 +193,7 @@ export class PairingMachine implements ResumeClockHost {
       .then(() => this.consent(sourceId))
       .catch(() => false)
       .then((accepted) => this.answerRequest(request, accepted === true));
-  };
+  }
 
   /**
    * Sends this client's answer to `request`. Each request is its own object: the outcome of one answer only ever
@@ -168,7 +215,7 @@ export class PairingMachine implements ResumeClockHost {
       ([ok, error]) => {
         const ended = accepted ? this.takeConsentOutcome(sourceId) : undefined;
         if (accepted && ok === true && this.asked === request) {
-          this.becomePaired(sourceId, request.peerProtocol);
+          this.becomePaired(sourceId, request.peerProtocol, request.peerWebRtc);
           if (ended) this.becomeIdle(sourceId, ended.reason);
           return;
         }
@@ -189,6 +236,9 @@ export class PairingMachine implements ResumeClockHost {
       this.becomeIdle(this.currentPeer, why);
     } else if (typeof peerId !== 'string') {
       return;
+    } else if (this.currentState === 'pairing' && peerId === this.crossingRequest?.sourceId) {
+      // The crossing request was withdrawn before the two requests met (a pairing would have been acked first).
+      this.crossingRequest = undefined;
     } else if (this.currentState === 'pairing' && peerId === this.pendingTarget) {
       this.endedBeforeAck = { peerId, reason: why };
     } else if (this.currentState === 'asked' && peerId === this.asked?.sourceId) {
@@ -212,16 +262,16 @@ export class PairingMachine implements ResumeClockHost {
 
   /** The server's word on each connection: whether it kept this client's pairing. */
   sessionStarted(session: SessionPayload): void {
-    const { resumed, peerId, peerProtocol } = session;
+    const { resumed, peerId, peerProtocol, peerWebRtc } = session;
     if (resumed === true && typeof peerId === 'string') {
       if (this.currentState === 'resuming' && this.currentPeer === peerId) {
         this.currentState = 'paired';
         // Frames in flight on the lost connection may be gone either way: both sides resend what the other lacks.
-        this.host.resumeChannel(peerId);
+        this.host.resumeChannel(peerId, peerWebRtcOf({ peerWebRtc }));
         this.emitLocal('resumed', peerId);
       } else {
         if (this.currentState === 'resuming') this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);
-        this.becomePaired(peerId, peerProtocolOf({ peerProtocol }));
+        this.becomePaired(peerId, peerProtocolOf({ peerProtocol }), peerWebRtcOf({ peerWebRtc }));
       }
     } else if (this.currentState === 'resuming') {
       this.becomeIdle(this.currentPeer, P2pDisconnectReason.DISCONNECTED);

@@ -13,6 +13,7 @@ import type { FramePath } from './frame-path.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { MessageDispatcher } from './message.dispatcher.js';
 import type { ClientEventSink, UndeliveredMessage } from './p2p-client.events.js';
+import { EarlyFrames } from './early-frames.buffer.js';
 import { frameRefusal } from './frame.refusal.js';
 import { type OutgoingMessage, ReliableChannel, type ReliableChannelHost } from './reliable.channel.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -30,6 +31,11 @@ export interface ReliableLinkHost {
   peerId(): string | undefined;
   /** Ends the current pairing's direct path (DirectPathControl). */
   stopDirect(): void;
+  /**
+   * Whether the server may have paired this client before it read the server's answer (PairingMachine): a frame that
+   * comes then, without a channel yet, is the peer's and is held for the channel.
+   */
+  awaitingOwnAnswer(): boolean;
 }
 
 /** The link's fixed parts, from the client's options. */
@@ -47,16 +53,23 @@ export interface ReliableLinkSetup {
 /**
  * The host of the current pairing's reliable channel: opens it when both sides speak protocol 3 and closes it when
  * the pairing ends, carries its frames through the gateway (the relay path, paced under the connection's relay
- * rates), hands the peer's messages to the `MessageDispatcher`, keeps the replies awaited by `emitWithAck`, and
- * sends the app's messages: over the channel, or as plain relays without one.
+ * rates, one pacer per connection), holds the peer's frames that come before the channel opens (`EarlyFrames`), hands
+ * the peer's messages to the `MessageDispatcher`, keeps the replies awaited by `emitWithAck`, and sends the app's
+ * messages: over the channel, or as plain relays without one.
  */
 export class ReliableLink {
   /** The current pairing's reliable channel, when both sides speak protocol 3. */
   private currentChannel?: ReliableChannel;
   /** `emitWithAck`s over the reliable channel awaiting the peer's reply, by message number. */
   private readonly pendingReplies = new Map<number, PendingReply>();
-  /** The relay rates of the current connection, from its P2P_SESSION. */
-  private relayRates?: RelayRates;
+  /** The peer's frames that arrive before this client has read the server's answer to its pairing. */
+  private readonly earlyFrames?: EarlyFrames;
+  /**
+   * The pacer of the current connection, under the relay rates of its P2P_SESSION. One per connection, as the server
+   * keeps one set of buckets per connection: every relayed frame of the pairing draws on it, across falls back from a
+   * direct path too (a fresh, full pacer at each fallback would spend again what the server's buckets no longer hold).
+   */
+  private relayPacer?: SendPacer;
   private readonly socket: ReliableLinkSetup['socket'];
   private readonly reliableOptions: ResolvedReliableOptions | undefined;
   private readonly ackTimeoutMs: number;
@@ -71,6 +84,7 @@ export class ReliableLink {
   ) {
     this.socket = setup.socket;
     this.reliableOptions = setup.reliableOptions;
+    this.earlyFrames = setup.reliableOptions && new EarlyFrames(setup.reliableOptions);
     this.ackTimeoutMs = setup.ackTimeoutMs;
     this.call = setup.call;
     this.dispatcher = setup.dispatcher;
@@ -95,8 +109,18 @@ export class ReliableLink {
 
   /** A new connection, with the relay rates of its P2P_SESSION. */
   sessionStarted(rates: SessionPayload['rates']): void {
-    // Each connection has rate limits of its own on the server, starting full.
-    this.relayRates = typeof rates === 'object' && rates !== null ? rates : undefined;
+    // Each connection has rate limits of its own on the server, starting full: so does its pacer.
+    this.relayPacer = typeof rates === 'object' && rates !== null ? new SendPacer(rates as RelayRates) : undefined;
+  }
+
+  /** The peer's frames held while this client awaited the server's answer, in arrival order; none are held afterwards. */
+  takeEarlyFrames(): P2pFrame[] {
+    return this.earlyFrames?.take() ?? [];
+  }
+
+  /** Hands the peer's early frames (`takeEarlyFrames`) to the channel, once it is open: delivered now, not resent. */
+  deliverEarlyFrames(frames: readonly P2pFrame[]): void {
+    for (const frame of frames) this.channel?.receive(frame);
   }
 
   /** The connection came back: frames in flight on the lost one may be gone either way, so both sides resend. */
@@ -128,9 +152,9 @@ export class ReliableLink {
     return results;
   }
 
-  /** A pacer for the reliable channel on the current connection: under its relay rates, from a full allowance. */
+  /** The pacer for the reliable channel on the current connection (undefined when the server announced no rates). */
   pacer(): SendPacer | undefined {
-    return this.relayRates && new SendPacer(this.relayRates);
+    return this.relayPacer;
   }
 
   /** Ends the current reliable channel: unconfirmed messages are reported, awaited replies rejected with `error`. */
@@ -152,7 +176,10 @@ export class ReliableLink {
   }
 
   readonly onFrame = (frame: unknown): void => {
-    if (typeof frame === 'object' && frame !== null) this.channel?.receive(frame as P2pFrame);
+    if (typeof frame !== 'object' || frame === null) return;
+    if (this.channel) this.channel.receive(frame as P2pFrame);
+    // Paired by the server, this client has not read its answer yet: the only peer the frame can come from is that one.
+    else if (this.host.awaitingOwnAnswer()) this.earlyFrames?.hold(frame as P2pFrame);
   };
 
   readonly onServerError = (payload: unknown): void => {
