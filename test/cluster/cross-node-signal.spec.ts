@@ -3,6 +3,7 @@ import nodeDataChannel from 'node-datachannel';
 import type { Socket } from 'socket.io-client';
 import { P2pClient, type RTCPeerConnectionConstructor } from '../../packages/client/src/index.js';
 import { settle, waitFor } from '../support/gateway-harness.js';
+import { eventually } from '../support/eventually.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from '../webrtc/webrtc-support.js';
 import { emitWithAck, pairRaw } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
@@ -71,6 +72,8 @@ describe('cluster: WebRTC signalling and transport reports across nodes', () => 
     const answered = waitFor(a, 'P2P_SIGNAL');
     expect(await emitWithAck(b, 'P2P_SIGNAL', { type: 'answer', sdp: 'v=0\r\n' })).toEqual([null]);
     expect(await answered).toEqual([{ type: 'answer', sdp: 'v=0\r\n', sourceClientId: bId }]);
+    // A's signals reach B through node 2's channel, B's answer reaches A through node 1's: no order between the two.
+    await eventually(() => received.length >= 2, 10_000);
     expect(received).toEqual([
       { ...OFFER, sourceClientId: aId },
       { type: 'bye', sourceClientId: aId },

@@ -268,6 +268,11 @@ export class PairingEngine {
     return undefined;
   }
 
+  /** `P2P_UNREGISTER`: the client ends its pairing, in turn after its own requests and answers sent before it. */
+  unregister(clientId: string): Promise<boolean> {
+    return this.turns.run(clientId, () => this.unpair(clientId, P2pDisconnectReason.UNREGISTERED, false));
+  }
+
   /**
    * Ends the pairing of `clientId`. The peer is told why; with `notifyBoth` (the host app acting), so is the client.
    * False when it was not paired.

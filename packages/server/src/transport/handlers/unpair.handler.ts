@@ -1,4 +1,4 @@
-import { P2pDisconnectReason, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
+import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { answerControl, internalError, trailingAck } from './handler.replies.js';
 
@@ -10,7 +10,7 @@ export function onUnpair(this: P2pSocket): void {
   const answer = trailingAck(arguments);
   const { clientId, gateway } = socket.data.p2p;
   gateway.engine
-    .unpair(clientId, P2pDisconnectReason.UNREGISTERED, false)
+    .unregister(clientId)
     .then((ended) => answerControl(socket, answer, ended ? undefined : new P2pError('NOT_PAIRED', undefined, EVENT)))
     .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
 }
