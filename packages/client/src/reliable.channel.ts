@@ -2,39 +2,14 @@ import { P2pError, type P2pErrorCode, type P2pFrame } from 'nest-p2p-gateway-pro
 import type { FramePath } from './frame-path.interface.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
+import type { OutgoingMessage, ReliableChannelHost } from './reliable-channel-host.interface.js';
 import type { SendPacer } from './send.pacer.js';
 
 /** What a frame adds to its message on the wire (packet type, event name, keys, numbers), roughly. */
 const FRAME_OVERHEAD_BYTES = 48;
 
-/** One message of this side, from the moment the app hands it over until the peer confirms it. */
-export interface OutgoingMessage {
-  readonly seq: number;
-  /** The app's event; absent for replies and skipped numbers. */
-  readonly event?: string;
-  readonly args: unknown[];
-  /** The message asks the peer for a reply (emitWithAck). */
-  readonly wantsReply: boolean;
-  /** For a reply: the peer's message it answers. */
-  readonly replyTo?: number;
-  /** Set when the server refused the message for good: the number is sent as skipped instead. */
-  skipped?: P2pErrorCode;
-  bytes: number;
-}
-
-/** What the channel needs from its owner (P2pClient). */
-export interface ReliableChannelHost {
-  /** Hands a peer's message to the app, once; `reply` is present when the peer awaits an answer. */
-  deliver(event: string, args: unknown[], reply: ((...results: unknown[]) => void) | undefined): void;
-  /** The peer answered this side's message `seq`. */
-  replied(seq: number, results: unknown[]): void;
-  /** The server refused this side's message for good (too large, not encodable): it will never be delivered. */
-  refused(message: OutgoingMessage, error: P2pError): void;
-  /** The unconfirmed messages are back under the send window after `send` returned false. */
-  drain(): void;
-  /** The peer confirmed every message of this side: none is left unconfirmed. */
-  confirmed(): void;
-}
+// The messages it keeps and what it needs from its owner are declared beside it; importers find them here too.
+export type { OutgoingMessage, ReliableChannelHost } from './reliable-channel-host.interface.js';
 
 /** The longest pause between probes while the server refuses frames for a passing cause. */
 const MAX_REFUSAL_BACKOFF_MS = 2_000;

@@ -1,0 +1,30 @@
+import type { P2pError, P2pErrorCode } from 'nest-p2p-gateway-protocol';
+
+/** One message of this side, from the moment the app hands it over until the peer confirms it. */
+export interface OutgoingMessage {
+  readonly seq: number;
+  /** The app's event; absent for replies and skipped numbers. */
+  readonly event?: string;
+  readonly args: unknown[];
+  /** The message asks the peer for a reply (emitWithAck). */
+  readonly wantsReply: boolean;
+  /** For a reply: the peer's message it answers. */
+  readonly replyTo?: number;
+  /** Set when the server refused the message for good: the number is sent as skipped instead. */
+  skipped?: P2pErrorCode;
+  bytes: number;
+}
+
+/** What the channel needs from its owner (P2pClient). */
+export interface ReliableChannelHost {
+  /** Hands a peer's message to the app, once; `reply` is present when the peer awaits an answer. */
+  deliver(event: string, args: unknown[], reply: ((...results: unknown[]) => void) | undefined): void;
+  /** The peer answered this side's message `seq`. */
+  replied(seq: number, results: unknown[]): void;
+  /** The server refused this side's message for good (too large, not encodable): it will never be delivered. */
+  refused(message: OutgoingMessage, error: P2pError): void;
+  /** The unconfirmed messages are back under the send window after `send` returned false. */
+  drain(): void;
+  /** The peer confirmed every message of this side: none is left unconfirmed. */
+  confirmed(): void;
+}
