@@ -10,6 +10,7 @@ import {
   type RelayRates,
   type SessionPayload,
   isReservedEventName,
+  isStreamEventName,
 } from 'nest-p2p-gateway-protocol';
 import { type ClientWalkOptions, readClientListPage, walkClientList } from './client-list.pager.js';
 import type { FramePath } from './frame-path.interface.js';
@@ -24,6 +25,13 @@ import { TypedEmitter } from './typed.emitter.js';
 import { EarlyFrames } from './early-frames.buffer.js';
 import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
 import { TransportSwitch } from './webrtc/transport.switch.js';
+// streams (issue 22) >>>
+import { StreamHub } from './streams/stream.hub.js';
+import { resolveStreamOptions } from './streams/stream.options.js';
+import type { IncomingStream } from './streams/incoming.stream.js';
+import type { SendStreamOptions, StreamReceipt } from './streams/outgoing.stream.js';
+import type { StreamSource } from './streams/stream-source.reader.js';
+// <<< streams
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
 export type P2pClientState = 'idle' | 'pairing' | 'asked' | 'paired' | 'resuming';
@@ -61,6 +69,8 @@ export interface P2pClientEvents {
    * again (`'relay'`). Nothing is lost, duplicated or reordered across the switch.
    */
   transport: (transport: P2pTransport) => void;
+  /** A stream from the peer (`sendStream`): accept or reject it, then read `incoming.readable`. None: refused. */
+  stream: (incoming: IncomingStream) => void;
 }
 
 /** A message of this client that the peer never confirmed. */
@@ -155,6 +165,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
    * is tried; undefined (a gateway that does not tell), and the offerer tries as it did before the field existed.
    */
   private peerWebRtc?: boolean;
+  // streams (issue 22) >>>
+  private readonly streams: StreamHub;
+  // <<< streams
 
   /** `socket`: a socket.io-client 4.x `Socket` (any 4.x, ESM or CommonJS build); `client.socket` keeps its type. */
   constructor(
@@ -173,6 +186,27 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.webrtcOptions = options.webrtc || undefined;
     this.ownId = options.clientId ?? declaredClientId(socket);
     this.declareIdentity(options.clientId, options.sessionToken ?? randomSessionToken());
+    // streams (issue 22) >>>
+    this.streams = new StreamHub(
+      {
+        send: (event, args) => {
+          if (!this.channel) return new P2pError('NOT_PAIRED', 'streams need a reliable pairing (both sides on protocol 3)');
+          const sent = this.channel.send(event, args, false);
+          return sent instanceof P2pError ? sent : undefined;
+        },
+        // Paced by the channel (it sends what it holds as the pacer allows): a chunk joins only when at most one waits,
+        // and the chunks in flight keep half the send window free for the app's own messages.
+        room: () => !!this.channel && this.channel.unsent < 2 && this.channel.unconfirmedBytes < this.reliableOptions!.windowBytes / 2,
+        peerStreams: () => this.channel?.peerStreams,
+        announce: (incoming) => {
+          if (this.listenerCount('stream') === 0) return false;
+          this.emitLocal('stream', incoming);
+          return true;
+        },
+      },
+      resolveStreamOptions(options.streams),
+    );
+    // <<< streams
     socket.on(P2pEvent.REGISTER, this.onPairRequest);
     socket.on(P2pEvent.FRAME, this.onFrame);
     socket.on(P2pEvent.DISCONNECT, this.onPeerGone);
@@ -293,6 +327,18 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     }
     return sent.belowWindow;
   }
+
+  // streams (issue 22) >>>
+  /**
+   * Sends a stream of bytes to the peer, flow-controlled by its reading, exactly once and in order across cuts, and
+   * verified (SHA-256). Resolves once the peer's app read every byte; rejects with a P2pStreamError: NOT_PAIRED,
+   * STREAM_REFUSED, STREAM_ABORTED, STREAM_INTERRUPTED (the pairing ended; `bytes` confirmed so far), STREAM_CORRUPT,
+   * STREAMS_UNSUPPORTED, INVALID_PAYLOAD. See docs/streams.md.
+   */
+  sendStream(source: StreamSource, options?: SendStreamOptions): Promise<StreamReceipt> {
+    return this.streams.send(source, options);
+  }
+  // <<< streams
 
   /** Resolves once `emit` would return true again: at once with room in the window (or without a reliable channel). */
   drained(): Promise<void> {
@@ -470,6 +516,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
 
   private readonly channelHost: ReliableChannelHost = {
     deliver: (event, args, reply) => {
+      if (this.streams.deliver(event, args)) return; // streams (issue 22)
       // Names Socket.IO or this protocol use are never handed to the app's listeners (the sender refuses them too).
       if (isReservedEventName(event)) return;
       // As socket.io-client dispatches an event: catch-all listeners first, on copies (once-listeners remove themselves).
@@ -486,6 +533,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
       pending.resolve(results);
     },
     refused: (message, error) => {
+      if (this.streams.refused(message.event ?? '', message.args, error)) return; // streams (issue 22)
       const pending = this.pendingReplies.get(message.seq);
       if (!pending) return this.emitLocal('error', error);
       this.pendingReplies.delete(message.seq);
@@ -499,6 +547,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     confirmed: () => {
       for (const done of this.confirmedWaiters.slice()) done();
     },
+    moved: () => this.streams.pump(), // streams (issue 22)
   };
 
   private refuseLocally(event: string): P2pError | undefined {
@@ -603,7 +652,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     // With the channel gone first, the upgrade's stop moves nothing back to the relay: the pairing is over.
     this.stopDirect();
     if (!channel) return;
-    const unconfirmed = channel.close();
+    const unconfirmed = channel.close().filter((message) => !isStreamEventName(message.event)); // streams (issue 22)
+    this.streams.end(); // streams (issue 22)
     for (const [seq, pending] of this.pendingReplies) {
       this.pendingReplies.delete(seq);
       clearTimeout(pending.timer);
