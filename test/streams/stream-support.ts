@@ -9,7 +9,7 @@ import { reconnectingClient } from '../grace/grace-support.js';
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Random bytes: no pattern a bug could hide behind (a repeated chunk would hash the same in another order). */
-export const bytes = (size: number): Uint8Array => new Uint8Array(randomBytes(size));
+export const bytes = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size));
 
 /** Two reconnecting P2pClients, A and B, paired over the reliable channel. */
 export async function pairedClients(

@@ -11,25 +11,29 @@ describe('streams between a pair: sizes, sources, refusals', () => {
   let gw: GatewayHarness;
   afterEach(() => gw.close());
 
-  it.each([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * 1024 * 1024 + 7])('carries %i bytes exactly, with equal digests', async (size) => {
-    gw = await startGateway();
-    const [a, b] = await pairedClients(gw);
-    const data = bytes(size);
-    const spy = spyChunks(a.socket);
-    const received = receiveNext(b);
-    const progress: number[] = [];
-    const receipt = await a.sendStream(data, { meta: { name: 'f.bin' }, onProgress: (n) => progress.push(n) });
-    const { incoming, data: got, done } = await received;
-    expect(incoming.meta).toEqual({ name: 'f.bin' });
-    expect(incoming.size).toBe(size);
-    expect(got.byteLength).toBe(size);
-    expect(sha256(got)).toBe(sha256(data));
-    expect(receipt).toEqual({ id: incoming.id, bytes: size, sha256: sha256(data), offset: 0 });
-    expect(done).toEqual({ bytes: size, sha256: sha256(data) });
-    expect(spy.bytes).toBe(size);
-    expect(spy.chunks).toBe(Math.ceil(size / CHUNK));
-    expect(progress).toEqual([...progress].sort((x, y) => x - y));
-  }, 60_000);
+  it.each([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * 1024 * 1024 + 7])(
+    'carries %i bytes exactly, with equal digests',
+    async (size) => {
+      gw = await startGateway();
+      const [a, b] = await pairedClients(gw);
+      const data = bytes(size);
+      const spy = spyChunks(a.socket);
+      const received = receiveNext(b);
+      const progress: number[] = [];
+      const receipt = await a.sendStream(data, { meta: { name: 'f.bin' }, onProgress: (n) => progress.push(n) });
+      const { incoming, data: got, done } = await received;
+      expect(incoming.meta).toEqual({ name: 'f.bin' });
+      expect(incoming.size).toBe(size);
+      expect(got.byteLength).toBe(size);
+      expect(sha256(got)).toBe(sha256(data));
+      expect(receipt).toEqual({ id: incoming.id, bytes: size, sha256: sha256(data), offset: 0 });
+      expect(done).toEqual({ bytes: size, sha256: sha256(data) });
+      expect(spy.bytes).toBe(size);
+      expect(spy.chunks).toBe(Math.ceil(size / CHUNK));
+      expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    },
+    60_000,
+  );
 
   it('takes a Blob, a ReadableStream, an AsyncIterable (a Node Readable) and an opener', async () => {
     gw = await startGateway();
@@ -58,7 +62,10 @@ describe('streams between a pair: sizes, sources, refusals', () => {
   it('refuses: without a stream listener, by the app, when not paired, for bad arguments; the pairing goes on', async () => {
     gw = await startGateway();
     const [a, b] = await pairedClients(gw);
-    await expect(a.sendStream(bytes(10))).rejects.toMatchObject({ code: 'STREAM_REFUSED', message: expect.stringContaining('no stream listener') });
+    await expect(a.sendStream(bytes(10))).rejects.toMatchObject({
+      code: 'STREAM_REFUSED',
+      message: expect.stringContaining('no stream listener'),
+    });
     b.once('stream', (incoming) => incoming.reject('not now'));
     const refused = await a.sendStream(bytes(10)).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(P2pStreamError);
@@ -93,7 +100,11 @@ describe('streams between a pair: sizes, sources, refusals', () => {
     controller.abort('changed my mind');
     await expect(sending).rejects.toMatchObject({ code: 'STREAM_ABORTED' });
     await expect(first.done).rejects.toMatchObject({ code: 'STREAM_ABORTED', message: expect.stringContaining('changed my mind') });
-    await expect((async () => { for (;;) if ((await reader.read()).done) return; })()).rejects.toMatchObject({ code: 'STREAM_ABORTED' });
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })(),
+    ).rejects.toMatchObject({ code: 'STREAM_ABORTED' });
     // The receiver aborts midway (cancels its readable).
     const incoming2 = new Promise<import('../../packages/client/src/index.js').IncomingStream>((resolve) => b.once('stream', resolve));
     const sending2 = a.sendStream(bytes(4 * 1024 * 1024));

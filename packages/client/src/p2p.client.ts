@@ -28,7 +28,7 @@ import { TransportSwitch } from './webrtc/transport.switch.js';
 // streams (issue 22) >>>
 import { StreamHub } from './streams/stream.hub.js';
 import { resolveStreamOptions } from './streams/stream.options.js';
-import type { IncomingStream } from './streams/incoming.stream.js';
+import type { IncomingStream } from './streams/incoming-stream.interface.js';
 import type { SendStreamOptions, StreamReceipt } from './streams/outgoing.stream.js';
 import type { StreamSource } from './streams/stream-source.reader.js';
 // <<< streams

@@ -1,4 +1,4 @@
-export type { IncomingStream } from './incoming.stream.js';
+export type { IncomingStream } from './incoming-stream.interface.js';
 export type { SendStreamOptions, StreamReceipt } from './outgoing.stream.js';
 export type { StreamOptions } from './stream.options.js';
 export type { SeekableOpener, StreamSource } from './stream-source.reader.js';

@@ -1,5 +1,5 @@
 import type { P2pError } from 'nest-p2p-gateway-protocol';
-import type { IncomingStream } from './incoming.stream.js';
+import type { IncomingStream } from './incoming-stream.interface.js';
 
 /** What streams need from their client: the current pairing's reliable channel, and the app's `stream` listeners. */
 export interface StreamHost {

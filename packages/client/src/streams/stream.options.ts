@@ -24,7 +24,8 @@ const MAX_CHUNK_BYTES = 60 * 1024;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0 || value > max) throw new TypeError(`P2pClient: streams.${name} must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(value) || value <= 0 || value > max)
+    throw new TypeError(`P2pClient: streams.${name} must be an integer from 1 to ${max}`);
   return value;
 }
 
