@@ -89,7 +89,7 @@ async function transfer(
   let rateLimited = 0;
   for (const side of [a, b]) side.socket.on('P2P_ERROR', (e: { code?: string }) => e.code === 'RATE_LIMITED' && rateLimited++);
   const delays: number[] = [];
-  b.socket.on('ping', (sentAt: number) => delays.push(performance.now() - sentAt));
+  b.socket.on('chat', (sentAt: number) => delays.push(performance.now() - sentAt));
   const received = new Promise<string>((resolve, reject) => {
     b.once('stream', (incoming) => {
       incoming.accept();
@@ -115,7 +115,7 @@ async function transfer(
   })();
   const pinging = (async () => {
     while (running && options.emits) {
-      a.emit('ping', performance.now());
+      a.emit('chat', performance.now());
       await sleep(20);
     }
   })();
