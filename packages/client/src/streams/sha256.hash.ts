@@ -10,12 +10,34 @@ const K = new Uint32Array([
 
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+interface NativeHash {
+  update(data: Uint8Array): unknown;
+  digest(encoding: 'hex'): string;
+}
+
 /**
- * An incremental SHA-256 (FIPS 180-4) in plain TypeScript, for stream digests in browsers and Node alike: WebCrypto's
- * `subtle.digest` takes the whole input at once, and `node:crypto` is Node-only. `update` as bytes arrive, `hex` once.
- * Checked against `node:crypto` in test/streams/sha256.spec.ts.
+ * Node's own SHA-256 when this runs in Node (20.16 and later): `process.getBuiltinModule` is a plain function call, so
+ * browser bundles carry no `node:crypto` import and simply find none. It is some twenty times faster than the code
+ * below, which is what browsers use.
+ */
+const nativeCrypto = ((): { createHash(algorithm: 'sha256'): NativeHash } | undefined => {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  try {
+    return typeof get === 'function' ? (get('node:crypto') as { createHash(algorithm: 'sha256'): NativeHash }) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * An incremental SHA-256 (FIPS 180-4), for stream digests in browsers and Node alike: WebCrypto's `subtle.digest` takes
+ * the whole input at once. In Node it hands the work to `node:crypto`; elsewhere (or with `{ portable: true }`) it runs
+ * the plain TypeScript below. `update` as bytes arrive, `hex` once. Both checked against `node:crypto` in
+ * test/streams/sha256.spec.ts.
  */
 export class Sha256 {
+  private readonly native?: NativeHash;
+  private nativeHex?: string;
   private readonly state = new Uint32Array(INITIAL);
   private readonly block = new Uint8Array(64);
   private readonly words = new Uint32Array(64);
@@ -24,8 +46,16 @@ export class Sha256 {
   private length = 0;
   private finished = false;
 
+  constructor(options: { portable?: boolean } = {}) {
+    if (!options.portable && nativeCrypto) this.native = nativeCrypto.createHash('sha256');
+  }
+
   update(data: Uint8Array): this {
     if (this.finished) throw new Error('Sha256: update after digest');
+    if (this.native) {
+      this.native.update(data);
+      return this;
+    }
     this.length += data.byteLength;
     let at = 0;
     if (this.blockLength > 0) {
@@ -47,6 +77,10 @@ export class Sha256 {
 
   /** The digest as 64 lowercase hex characters; the hash takes no more input afterwards. */
   hex(): string {
+    if (this.native) {
+      this.finished = true;
+      return (this.nativeHex ??= this.native.digest('hex'));
+    }
     if (!this.finished) this.finish();
     let out = '';
     for (const word of this.state) out += word.toString(16).padStart(8, '0');
