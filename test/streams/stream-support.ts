@@ -47,6 +47,24 @@ export function receiveNext(
   });
 }
 
+/** The next incoming stream of `client`, accepted and hashed as it is read (nothing kept): for large ones. */
+export function receiveHashed(client: P2pClient): Promise<{ bytes: number; sha256: string; done: { bytes: number; sha256: string } }> {
+  return new Promise((resolve, reject) => {
+    client.once('stream', (incoming) => {
+      incoming.accept();
+      void (async () => {
+        const hash = createHash('sha256');
+        let total = 0;
+        for await (const part of incoming.readable as unknown as AsyncIterable<Uint8Array>) {
+          hash.update(part);
+          total += part.byteLength;
+        }
+        resolve({ bytes: total, sha256: hash.digest('hex'), done: await incoming.done });
+      })().catch(reject);
+    });
+  });
+}
+
 /** The stream chunks a client sent, by frame number: a chunk sent again (after a cut) counts once. */
 export interface ChunkSpy {
   readonly chunks: number;
