@@ -19,7 +19,8 @@ import { ServerProcess } from '../harness/server-process.js';
 
 const short = process.argv.includes('--short');
 const MiB = 1024 * 1024;
-const CHUNK = 32 * 1024;
+/** `BENCH_STREAM_CHUNK` and `BENCH_STREAM_WINDOW` try other `streams.chunkBytes` and `streams.windowBytes`. */
+const CHUNK = Number(process.env.BENCH_STREAM_CHUNK ?? 32 * 1024);
 const RELAY_DEFAULT_BYTES = (short ? 24 : 64) * MiB;
 const LIFTED_BYTES = (short ? 64 : 256) * MiB;
 const DIRECT_BYTES = (short ? 64 : 256) * MiB;
@@ -76,8 +77,9 @@ async function transfer(
       }
     : {};
   const id = Math.random().toString(36).slice(2, 8);
-  const a = await connect(server.url, `a-${id}`, webrtc);
-  const b = await connect(server.url, `b-${id}`, webrtc);
+  const streams = { streams: { chunkBytes: CHUNK, windowBytes: Number(process.env.BENCH_STREAM_WINDOW ?? 1024 * 1024) } };
+  const a = await connect(server.url, `a-${id}`, { ...webrtc, ...streams });
+  const b = await connect(server.url, `b-${id}`, { ...webrtc, ...streams });
   await a.pair(`b-${id}`);
   if (options.direct) {
     const deadline = Date.now() + 30_000;
@@ -192,6 +194,12 @@ async function withServer<T>(server: ServerProcess, run: (server: ServerProcess)
 }
 
 const unpinned = { pinned: false } as const;
+const only = process.env.BENCH_STREAM_ONLY; // 'direct': that run alone, for trying options
+if (only === 'direct') {
+  const webrtcOnly = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
+  console.log(await withServer(new ServerProcess(webrtcOnly, { pinned: false }), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+  process.exit(0);
+}
 const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned, env: { BENCH_LIMITS: 'default' } }), (s) =>
   transfer(s, RELAY_DEFAULT_BYTES, { emits: true }),
 );
