@@ -84,6 +84,12 @@ describe('streams between a pair: sizes, sources, refusals', () => {
     expect(a.state).toBe('paired');
     const c = await connectClient(gw, 'C');
     await expect(c.sendStream(bytes(10))).rejects.toMatchObject({ code: 'NOT_PAIRED' });
+    // Paired with a protocol 2 client (no reliable channel): no streams, the pairing stays.
+    const d = await connectClient(gw, 'D', { reliable: false });
+    await c.pair('D');
+    await eventually(() => expect(d.state).toBe('paired'));
+    await expect(c.sendStream(bytes(10))).rejects.toMatchObject({ code: 'STREAMS_UNSUPPORTED' });
+    expect(c.state).toBe('paired');
   }, 30_000);
 
   it('aborts from either side: both are told', async () => {

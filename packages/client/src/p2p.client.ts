@@ -27,6 +27,7 @@ import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
 import { TransportSwitch } from './webrtc/transport.switch.js';
 // streams (issue 22) >>>
 import { StreamHub } from './streams/stream.hub.js';
+import { channelStreamHost } from './streams/channel.stream-host.js';
 import { resolveStreamOptions } from './streams/stream.options.js';
 import type { IncomingStream } from './streams/incoming-stream.interface.js';
 import type { SendStreamOptions, StreamReceipt } from './streams/outgoing.stream.js';
@@ -188,22 +189,12 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Type
     this.declareIdentity(options.clientId, options.sessionToken ?? randomSessionToken());
     // streams (issue 22) >>>
     this.streams = new StreamHub(
-      {
-        send: (event, args) => {
-          if (!this.channel) return new P2pError('NOT_PAIRED', 'streams need a reliable pairing (both sides on protocol 3)');
-          const sent = this.channel.send(event, args, false);
-          return sent instanceof P2pError ? sent : undefined;
-        },
-        // Paced by the channel (it sends what it holds as the pacer allows): a chunk joins only when at most one waits,
-        // and the chunks in flight keep half the send window free for the app's own messages.
-        room: () => !!this.channel && this.channel.unsent < 2 && this.channel.unconfirmedBytes < this.reliableOptions!.windowBytes / 2,
-        peerStreams: () => this.channel?.peerStreams,
-        announce: (incoming) => {
-          if (this.listenerCount('stream') === 0) return false;
-          this.emitLocal('stream', incoming);
-          return true;
-        },
-      },
+      channelStreamHost({
+        channel: () => this.channel,
+        paired: () => this.currentState === 'paired',
+        windowBytes: () => this.reliableOptions?.windowBytes ?? 0,
+        announce: (incoming) => this.listenerCount('stream') > 0 && (this.emitLocal('stream', incoming), true),
+      }),
       resolveStreamOptions(options.streams),
     );
     // <<< streams
