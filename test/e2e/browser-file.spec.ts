@@ -32,7 +32,7 @@ describe('browser sample in Chromium: a file between two tabs (streams)', () => 
 
     const file = randomBytes(20 * 1000 * 1000);
     const digest = createHash('sha256').update(file).digest('hex');
-    await alice.getByLabel('file to send').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: file });
+    await alice.getByLabel('file to share').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: file });
     const received = bob.locator('#transfers li').filter({ hasText: 'received' });
     await received.waitFor();
     expect(await received.textContent()).toContain(`received ${file.byteLength} bytes, sha256 ${digest}`);
