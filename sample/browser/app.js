@@ -1,4 +1,4 @@
-/* global document, location, history, window, URLSearchParams */
+/* global document, location, history, window, URLSearchParams, URL, Blob */
 // The browser sample: each tab is one client, named by ?clientId= (a random one is put in the URL if missing).
 // Open two tabs, pair one with the other, and send messages: the peer acknowledges each one.
 // WebRTC: when the gateway allows it (its `webrtc` option), the pairing moves to a direct data channel and the page
@@ -107,6 +107,81 @@ $('send-form').addEventListener('submit', async (event) => {
   } catch (error) {
     log(`not delivered: ${error.code}`);
   }
+});
+
+// Files: a file chosen or dropped here appears in the paired tab with a progress bar, then a download link.
+function transferRow(label) {
+  const item = document.createElement('li');
+  const bar = document.createElement('progress');
+  const text = document.createElement('span');
+  item.append(label, bar, text);
+  $('transfers').append(item);
+  return {
+    progress(done, total) {
+      bar.max = total || 1;
+      bar.value = done;
+      text.textContent = `${done} / ${total ?? '?'} bytes`;
+    },
+    finish(message, link) {
+      bar.value = bar.max;
+      text.textContent = message;
+      if (link) item.append(' ', link);
+    },
+  };
+}
+
+async function sendFile(file) {
+  const row = transferRow(`\u2191 ${file.name}`);
+  row.progress(0, file.size);
+  try {
+    const receipt = await client.sendStream(file, {
+      meta: { name: file.name, type: file.type },
+      onProgress: (done, total) => row.progress(done, total),
+    });
+    row.finish(`sent ${receipt.bytes} bytes, sha256 ${receipt.sha256}`);
+  } catch (error) {
+    row.finish(`not sent: ${error.code} ${error.message}`);
+  }
+}
+
+client.on('stream', (incoming) => {
+  const name = String(incoming.meta?.name ?? 'file');
+  const row = transferRow(`\u2193 ${name}`);
+  incoming.accept();
+  void (async () => {
+    const parts = [];
+    let done = 0;
+    try {
+      for await (const part of incoming.readable) {
+        parts.push(part);
+        done += part.byteLength;
+        row.progress(done, incoming.size);
+      }
+      const { sha256 } = await incoming.done;
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob(parts, { type: String(incoming.meta?.type ?? '') }));
+      link.download = name;
+      link.textContent = 'download';
+      row.finish(`received ${done} bytes, sha256 ${sha256}`, link);
+    } catch (error) {
+      row.finish(`failed: ${error.code ?? ''} ${error.message}`);
+    }
+  })();
+});
+
+$('file').addEventListener('change', () => {
+  for (const file of $('file').files) void sendFile(file);
+  $('file').value = '';
+});
+$('drop').addEventListener('dragover', (event) => {
+  event.preventDefault();
+  $('drop').classList.add('over');
+});
+$('drop').addEventListener('dragleave', () => $('drop').classList.remove('over'));
+$('drop').addEventListener('drop', (event) => {
+  event.preventDefault();
+  $('drop').classList.remove('over');
+  for (const file of event.dataTransfer.files) void sendFile(file);
 });
 
 // Leaving on purpose: the peer hears of it at once instead of after the server's reconnect grace.

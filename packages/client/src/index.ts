@@ -7,3 +7,4 @@ export type { P2pClientManager, P2pClientSocket } from './client-socket.interfac
 export { randomSessionToken } from './session.token.js';
 export type { ClientWalkOptions } from './client-list.pager.js';
 export * from './webrtc/index.js';
+export * from './streams/index.js';

@@ -1,6 +1,7 @@
 import type { ReliableChannelOptions } from './reliable-channel.options.js';
 import type { P2pGatewayWatchOptions } from './gateway.watch.js';
 import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
+import type { StreamOptions } from './streams/stream.options.js';
 
 /** Options of `P2pClient`. */
 export interface P2pClientOptions extends P2pGatewayWatchOptions {
@@ -53,4 +54,10 @@ export interface P2pClientOptions extends P2pGatewayWatchOptions {
    * @default false (always the relay)
    */
   webrtc?: P2pClientWebRtcOptions | false | undefined;
+  /**
+   * Streams (`sendStream` and the `stream` event): chunk size and the credit each incoming stream grants. Streams need
+   * the reliable channel. See docs/streams.md.
+   * @default {} (the defaults of `StreamOptions`)
+   */
+  streams?: StreamOptions | undefined;
 }

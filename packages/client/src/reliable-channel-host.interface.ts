@@ -27,4 +27,6 @@ export interface ReliableChannelHost {
   drain(): void;
   /** The peer confirmed every message of this side: none is left unconfirmed. */
   confirmed(): void;
+  /** Frames went out or came in: room in the window or news of the peer (streams feed their chunks on it). */
+  moved?(): void;
 }

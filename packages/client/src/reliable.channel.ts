@@ -1,4 +1,4 @@
-import { P2pError, type P2pErrorCode, type P2pFrame } from 'nest-p2p-gateway-protocol';
+import { P2P_FRAME_CAPABILITY_STREAMS, P2pError, type P2pErrorCode, type P2pFrame, isP2pErrorCode } from 'nest-p2p-gateway-protocol';
 import type { FramePath } from './frame-path.interface.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -10,6 +10,9 @@ const FRAME_OVERHEAD_BYTES = 48;
 
 // The messages it keeps and what it needs from its owner are declared beside it; importers find them here too.
 export type { OutgoingMessage, ReliableChannelHost } from './reliable-channel-host.interface.js';
+
+/** What this side can do, on every frame it sends (`k`): the peer learns it from any frame, acknowledgements included. */
+const CAPABILITIES = P2P_FRAME_CAPABILITY_STREAMS;
 
 /** The longest pause between probes while the server refuses frames for a passing cause. */
 const MAX_REFUSAL_BACKOFF_MS = 2_000;
@@ -63,6 +66,7 @@ export class ReliableChannel {
   /** While congested: the pause before the next probe. */
   private backoffTimer?: ReturnType<typeof setTimeout>;
   private backoffMs: number;
+  private peerCapabilities?: number;
 
   constructor(
     private readonly host: ReliableChannelHost,
@@ -75,6 +79,21 @@ export class ReliableChannel {
   /** Unconfirmed messages (sent or waiting), replies included. */
   get unconfirmed(): number {
     return this.outgoing.length;
+  }
+
+  /** Messages waiting here that have not gone out on the current path yet. */
+  get unsent(): number {
+    return this.outgoing.length - this.sentCount;
+  }
+
+  /** Estimated bytes of the unconfirmed messages (sent or waiting). */
+  get unconfirmedBytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Whether the peer takes streams, from the `k` of its last frame; undefined before its first frame. */
+  get peerStreams(): boolean | undefined {
+    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & P2P_FRAME_CAPABILITY_STREAMS) !== 0;
   }
 
   /** Whether a new message would still fit in the send window. */
@@ -123,6 +142,7 @@ export class ReliableChannel {
   /** A frame from the peer. */
   receive(frame: P2pFrame): void {
     if (this.closed || typeof frame !== 'object' || frame === null) return;
+    this.peerCapabilities = typeof frame.k === 'number' ? frame.k : 0;
     if (typeof frame.c === 'number') this.confirmUpTo(frame.c);
     if (typeof frame.s === 'number') this.receiveNumbered(frame);
     if (frame.y === 1) {
@@ -138,6 +158,7 @@ export class ReliableChannel {
       this.goBack(0);
       this.pump();
     }
+    this.host.moved?.();
   }
 
   /**
@@ -281,15 +302,17 @@ export class ReliableChannel {
     if (this.sentCount > 0) this.armRetransmit();
     // A probe went out: the next one waits a backoff period, whether or not this one is refused.
     if (this.congested && this.sentCount === limit) this.holdOff(false);
+    this.host.moved?.();
   }
 
   private frameOf(message: OutgoingMessage): P2pFrame {
     const c = this.received;
-    if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped };
-    if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args };
+    const k = CAPABILITIES;
+    if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped, k };
+    if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args, k };
     return message.wantsReply
-      ? { s: message.seq, c, e: message.event, a: message.args, w: 1 }
-      : { s: message.seq, c, e: message.event, a: message.args };
+      ? { s: message.seq, c, e: message.event, a: message.args, w: 1, k }
+      : { s: message.seq, c, e: message.event, a: message.args, k };
   }
 
   /** Forget that the messages from `index` on were sent: they go out again. */
@@ -315,7 +338,7 @@ export class ReliableChannel {
 
   private sendControl(frame: P2pFrame): void {
     if (!this.path) return;
-    if (!this.path.send({ ...frame, c: this.received })) return;
+    if (!this.path.send({ ...frame, c: this.received, k: CAPABILITIES })) return;
     this.pacer?.spend(FRAME_OVERHEAD_BYTES);
     this.ackSent();
   }

@@ -3,3 +3,4 @@ export * from './p2p-error.codes.js';
 export * from './p2p.error.js';
 export * from './p2p.payloads.js';
 export * from './p2p.protocol.js';
+export * from './p2p.streams.js';

@@ -30,6 +30,11 @@ export const P2pErrorCode = {
   LIST_FORBIDDEN: 'LIST_FORBIDDEN',
   UPGRADE_FORBIDDEN: 'UPGRADE_FORBIDDEN',
   TOO_MANY_ATTACHMENTS: 'TOO_MANY_ATTACHMENTS',
+  STREAM_REFUSED: 'STREAM_REFUSED',
+  STREAM_ABORTED: 'STREAM_ABORTED',
+  STREAM_INTERRUPTED: 'STREAM_INTERRUPTED',
+  STREAM_CORRUPT: 'STREAM_CORRUPT',
+  STREAMS_UNSUPPORTED: 'STREAMS_UNSUPPORTED',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -66,6 +71,11 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   LIST_FORBIDDEN: 'the server discovery policy does not let this client list clients',
   UPGRADE_FORBIDDEN: 'the server does not allow a direct (WebRTC) connection for this pairing',
   TOO_MANY_ATTACHMENTS: 'the message holds more binary values than a Socket.IO client accepts (10)',
+  STREAM_REFUSED: 'the peer refused the stream (or has no stream listener)',
+  STREAM_ABORTED: 'the stream was aborted by one side',
+  STREAM_INTERRUPTED: 'the pairing ended before the stream finished; resume it with its resumeId',
+  STREAM_CORRUPT: "the received bytes do not match the sender's count or SHA-256",
+  STREAMS_UNSUPPORTED: 'the peer does not support streams',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -100,7 +100,8 @@ export interface PeerInfo {
  * - a reply to message `r`: `{s, r, a}` (a message itself, so it is numbered and confirmed too);
  * - a skipped number: `{s, x: code}` (the server refused that message for good; the receiver just moves on);
  * - `c` on any frame: every message up to `c` from the other side has arrived (cumulative acknowledgement);
- * - `y: 1` asks the other side to send again what came after `c` and to answer with `y: 2` and its own `c`.
+ * - `y: 1` asks the other side to send again what came after `c` and to answer with `y: 2` and its own `c`;
+ * - `k` on any frame: what the sending side can do (bit 1: streams, see `P2pStreamEvent`).
  */
 export interface P2pFrame {
   s?: number;
@@ -111,6 +112,8 @@ export interface P2pFrame {
   r?: number;
   x?: string;
   y?: 1 | 2;
+  /** Capabilities of the sending side, a bit field (`P2P_FRAME_CAPABILITY_STREAMS`); absent on older clients. */
+  k?: number;
 }
 
 /**

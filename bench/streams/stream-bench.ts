@@ -1,0 +1,263 @@
+/**
+ * `npm run bench:stream`: streams between a pair (issue 22), all in one run, the gateway in a child process of its own:
+ * - over the relay with the default limits (4 MiB/s): MiB/s and the rate refusals earned (RATE_LIMITED), and the
+ *   delay of an `emit` sent every 20 ms during the transfer (p50, p99);
+ * - over the relay with the limits lifted, against a bare Socket.IO server relaying binary chunks of the same size
+ *   between two raw clients with the same bytes in flight;
+ * - over the direct path (WebRTC on loopback, node-datachannel);
+ * - a long transfer with the limits lifted: the growth of the gateway's RSS and of this process's (both clients).
+ * The source is generated as it is read and the receiver hashes and drops what it reads, so memory holds no file.
+ * Results go to bench/results/streams.{md,json}. `-- --short` moves less.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import nodeDataChannel from 'node-datachannel';
+import { type Socket, io } from 'socket.io-client';
+import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
+import { ServerProcess } from '../harness/server-process.js';
+
+const short = process.argv.includes('--short');
+const MiB = 1024 * 1024;
+/** `BENCH_STREAM_CHUNK` and `BENCH_STREAM_WINDOW` try other `streams.chunkBytes` and `streams.windowBytes`. */
+const CHUNK = Number(process.env.BENCH_STREAM_CHUNK ?? 32 * 1024);
+const RELAY_DEFAULT_BYTES = (short ? 24 : 64) * MiB;
+const LIFTED_BYTES = (short ? 64 : 256) * MiB;
+const DIRECT_BYTES = (short ? 64 : 256) * MiB;
+const LONG_BYTES = 256 * MiB;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `total` bytes made as they are read, in chunks of 64 KiB (a pattern varied per chunk: nothing repeats). */
+async function* generated(total: number): AsyncGenerator<Uint8Array> {
+  const base = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
+  for (let at = 0, n = 0; at < total; at += base.byteLength, n++) {
+    const chunk = base.slice(0, Math.min(base.byteLength, total - at));
+    new DataView(chunk.buffer).setUint32(0, n);
+    yield chunk;
+  }
+}
+
+async function connect(url: string, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient<Socket>> {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
+  const client = new P2pClient(socket, { clientId, ...options });
+  socket.connect();
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return client;
+}
+
+interface TransferFigures {
+  mibPerSec: number;
+  rateLimited: number;
+  emitP50Ms?: number;
+  emitP99Ms?: number;
+  gatewayRssGrowthMb?: number;
+  clientsRssGrowthMb?: number;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function transfer(
+  server: ServerProcess,
+  bytes: number,
+  options: { direct?: boolean; emits?: boolean; memory?: boolean },
+): Promise<TransferFigures> {
+  const webrtc = options.direct
+    ? {
+        webrtc: {
+          RTCPeerConnection: RTCPeerConnection as unknown as RTCPeerConnectionConstructor,
+          peerConnectionConfig: { bindAddress: '127.0.0.1' },
+        },
+      }
+    : {};
+  const id = Math.random().toString(36).slice(2, 8);
+  const streams = { streams: { chunkBytes: CHUNK, windowBytes: Number(process.env.BENCH_STREAM_WINDOW ?? 1024 * 1024) } };
+  const a = await connect(server.url, `a-${id}`, { ...webrtc, ...streams });
+  const b = await connect(server.url, `b-${id}`, { ...webrtc, ...streams });
+  await a.pair(`b-${id}`);
+  if (options.direct) {
+    const deadline = Date.now() + 30_000;
+    while (a.transport !== 'direct' || b.transport !== 'direct') {
+      if (Date.now() > deadline) throw new Error('the pair did not go direct');
+      await sleep(50);
+    }
+  }
+  let rateLimited = 0;
+  for (const side of [a, b]) side.socket.on('P2P_ERROR', (e: { code?: string }) => e.code === 'RATE_LIMITED' && rateLimited++);
+  const delays: number[] = [];
+  b.socket.on('chat', (sentAt: number) => delays.push(performance.now() - sentAt));
+  const received = new Promise<string>((resolve, reject) => {
+    b.once('stream', (incoming) => {
+      incoming.accept();
+      void (async () => {
+        const hash = new Sha256();
+        for await (const chunk of incoming.readable as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+        resolve(hash.hex());
+      })().catch(reject);
+    });
+  });
+  const gatewayRss0 = options.memory ? (await server.stats(true)).rssBytes : 0;
+  global.gc?.();
+  const clientRss0 = process.memoryUsage().rss;
+  let gatewayPeak = gatewayRss0;
+  let clientPeak = clientRss0;
+  let running = true;
+  const sampling = (async () => {
+    while (running && options.memory) {
+      gatewayPeak = Math.max(gatewayPeak, (await server.stats(false)).rssBytes);
+      clientPeak = Math.max(clientPeak, process.memoryUsage().rss);
+      await sleep(250);
+    }
+  })();
+  const pinging = (async () => {
+    while (running && options.emits) {
+      a.emit('chat', performance.now());
+      await sleep(20);
+    }
+  })();
+  const t0 = performance.now();
+  const receipt = await a.sendStream(generated(bytes), { size: bytes });
+  const seconds = (performance.now() - t0) / 1000;
+  running = false;
+  await Promise.all([sampling, pinging]);
+  if ((await received) !== receipt.sha256 || receipt.bytes !== bytes) throw new Error('digests differ');
+  a.socket.disconnect();
+  b.socket.disconnect();
+  a.dispose();
+  b.dispose();
+  return {
+    mibPerSec: bytes / MiB / seconds,
+    rateLimited,
+    ...(options.emits ? { emitP50Ms: percentile(delays, 50), emitP99Ms: percentile(delays, 99) } : {}),
+    ...(options.memory
+      ? { gatewayRssGrowthMb: (gatewayPeak - gatewayRss0) / 1e6, clientsRssGrowthMb: (clientPeak - clientRss0) / 1e6 }
+      : {}),
+  };
+}
+
+/** Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB). */
+async function bareTransfer(server: ServerProcess, bytes: number): Promise<number> {
+  const open = async (clientId: string) => {
+    const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
+    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+    return socket;
+  };
+  const a = await open('bare-a');
+  const b = await open('bare-b');
+  b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
+  await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
+  const window = (4 * MiB) / CHUNK;
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const total = Math.ceil(bytes / CHUNK);
+  let sent = 0;
+  let confirmed = 0;
+  let got = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (sent < total && sent - confirmed < window) {
+        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [chunk] });
+        sent++;
+      }
+    };
+    // The receiver confirms every 32 chunks, as the reliable channel does.
+    b.on('c', () => {
+      got++;
+      if (got % 32 === 0 || got === total) b.emit('P2P_EMIT', { targetClientId: 'bare-a', event: 'ok', args: [got] });
+    });
+    a.on('ok', (n: number) => {
+      confirmed = n;
+      if (n === total) resolve();
+      else pump();
+    });
+    pump();
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  a.disconnect();
+  b.disconnect();
+  return bytes / MiB / seconds;
+}
+
+async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
+  await server.start();
+  try {
+    return await run(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+const unpinned = { pinned: false } as const;
+const only = process.env.BENCH_STREAM_ONLY; // 'direct': that run alone, for trying options
+if (only === 'direct') {
+  const webrtcOnly = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
+  console.log(await withServer(new ServerProcess(webrtcOnly, { pinned: false }), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+  process.exit(0);
+}
+const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned, env: { BENCH_LIMITS: 'default' } }), (s) =>
+  transfer(s, RELAY_DEFAULT_BYTES, { emits: true }),
+);
+console.log('relay, default limits', relayDefault);
+const relayLifted = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {}));
+console.log('relay, limits lifted', relayLifted);
+const bare = await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES));
+console.log('bare Socket.IO binary relay', bare);
+const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
+const direct = await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true }));
+console.log('direct', direct);
+const long = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true }));
+console.log(`${LONG_BYTES / MiB} MiB, limits lifted`, long);
+nodeDataChannel.cleanup();
+
+const f = (n: number | undefined, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
+const rows = [
+  [
+    'relay, default limits (4 MiB/s)',
+    `${RELAY_DEFAULT_BYTES / MiB} MiB`,
+    f(relayDefault.mibPerSec),
+    `${f((relayDefault.mibPerSec / 4) * 100, 0)}% of 4 MiB/s`,
+    String(relayDefault.rateLimited),
+    `${f(relayDefault.emitP50Ms)} / ${f(relayDefault.emitP99Ms)}`,
+  ],
+  [
+    'relay, limits lifted',
+    `${LIFTED_BYTES / MiB} MiB`,
+    f(relayLifted.mibPerSec),
+    `${f(relayLifted.mibPerSec / bare, 2)}× the bare relay`,
+    String(relayLifted.rateLimited),
+    '-',
+  ],
+  ['bare Socket.IO binary relay', `${LIFTED_BYTES / MiB} MiB`, f(bare), '-', '-', '-'],
+  [
+    'direct (WebRTC, loopback)',
+    `${DIRECT_BYTES / MiB} MiB`,
+    f(direct.mibPerSec),
+    `${f(direct.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay`,
+    String(direct.rateLimited),
+    '-',
+  ],
+  [
+    `relay, limits lifted, RSS`,
+    `${LONG_BYTES / MiB} MiB`,
+    f(long.mibPerSec),
+    `gateway +${f(long.gatewayRssGrowthMb, 0)} MB, clients +${f(long.clientsRssGrowthMb, 0)} MB`,
+    String(long.rateLimited),
+    `${f(long.emitP50Ms)} / ${f(long.emitP99Ms)}`,
+  ],
+];
+const table = [
+  '| Run | Moved | MiB/s | Against | RATE_LIMITED | emit delay p50 / p99 (ms) |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...rows.map((row) => `| ${row.join(' | ')} |`),
+].join('\n');
+const results = { short, chunkBytes: CHUNK, relayDefault, relayLifted, bareMibPerSec: bare, direct, long, date: new Date().toISOString() };
+const name = short ? 'streams-short' : 'streams';
+writeFileSync(here(`../../../bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(here(`../../../bench/results/${name}.md`), `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n`);
+console.log(table);
