@@ -18,4 +18,10 @@ export interface ClientPart {
    * its promises with `error`) and lets it go. Called at every end, attached or not: it must be idempotent.
    */
   detach(error: P2pError): void;
+  /** Whether `event` is one of the part's own messages: the channel never reports those as the app's `undelivered`. */
+  owns?(event: string | undefined): boolean;
+  /** The server refused one of the channel's messages for good: true when it was the part's (the part settles it). */
+  refused?(event: string, args: unknown[], error: P2pError): boolean;
+  /** Frames went out or came in on the channel: room in its window, or news of the peer. */
+  moved?(): void;
 }

@@ -1,3 +1,4 @@
+import type { IncomingStream } from './streams/incoming-stream.interface.js';
 import type { P2pError, P2pTransport } from 'nest-p2p-gateway-protocol';
 
 /** `resuming`: paired, with the connection lost; the server holds the pairing for a while (reconnect grace). */
@@ -36,6 +37,8 @@ export interface P2pClientEvents {
    * again (`'relay'`). Nothing is lost, duplicated or reordered across the switch.
    */
   transport: (transport: P2pTransport) => void;
+  /** A stream from the peer (`sendStream`): accept or reject it, then read `incoming.readable`. None: refused. */
+  stream: (incoming: IncomingStream) => void;
 }
 
 /** A message of this client that the peer never confirmed. */

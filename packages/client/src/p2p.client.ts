@@ -25,6 +25,10 @@ import { resolveReliableOptions } from './reliable-channel.options.js';
 import { ReliableLink } from './reliable.link.js';
 import { ResumeClock } from './resume.clock.js';
 import { randomSessionToken } from './session.token.js';
+import type { SendStreamOptions, StreamReceipt } from './streams/outgoing.stream.js';
+import { resolveStreamOptions } from './streams/stream.options.js';
+import type { StreamSource } from './streams/stream-source.reader.js';
+import { StreamsPart } from './streams/streams.part.js';
 
 export type { P2pClientEvents, P2pClientState, UndeliveredMessage } from './p2p-client.events.js';
 
@@ -52,9 +56,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   private readonly resumeClock: ResumeClock;
   /**
    * The parts that live per reliable pairing (`ClientPart`): attached as a pairing opens its channel, told of a
-   * resume, detached as it ends. None yet: streams and end-to-end encryption plug in here.
+   * resume, detached as it ends. Streams are one; end-to-end encryption plugs in here too.
    */
-  private readonly parts: readonly ClientPart[] = [];
+  private readonly parts: readonly ClientPart[];
+  private readonly streams: StreamsPart;
   /** What the parts use to tell the app something. */
   private readonly tell: ClientEventSink = (event, ...args) => this.emitLocal(event, ...args);
 
@@ -75,6 +80,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     this.link = new ReliableLink(
       { socket, reliableOptions, ackTimeoutMs, call, dispatcher, waiters: this.waiters, emitLocal },
       {
+        parts: () => this.parts,
         peerId: () => this.pairing.peerId,
         stopDirect: () => this.direct.stop(),
         awaitingOwnAnswer: () => this.pairing.awaitingOwnAnswer,
@@ -96,6 +102,14 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
         deliverEarlyFrames: (frames) => this.link.deliverEarlyFrames(frames),
       },
     );
+    this.streams = new StreamsPart({
+      dispatcher,
+      options: resolveStreamOptions(options.streams),
+      windowBytes: reliableOptions?.windowBytes ?? 0,
+      paired: () => this.pairing.state === 'paired',
+      announce: (incoming) => this.listenerCount('stream') > 0 && (this.emitLocal('stream', incoming), true),
+    });
+    this.parts = [this.streams];
     this.resumeClock = new ResumeClock(socket.io, options.resumeTimeoutMs ?? 30_000, this.pairing);
     const p2pProtocol = reliableOptions ? P2P_PROTOCOL_VERSION : P2P_RELIABLE_PROTOCOL - 1;
     // WebRTC is declared only with the reliable channel it carries.
@@ -188,6 +202,16 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
    */
   emit(event: string, ...args: unknown[]): boolean {
     return this.link.emit(event, args);
+  }
+
+  /**
+   * Sends a stream of bytes to the peer, flow-controlled by its reading, exactly once and in order across cuts, and
+   * verified (SHA-256). Resolves once the peer's app read every byte; rejects with a P2pStreamError: NOT_PAIRED,
+   * STREAM_REFUSED, STREAM_ABORTED, STREAM_INTERRUPTED (the pairing ended; `bytes` confirmed so far), STREAM_CORRUPT,
+   * STREAMS_UNSUPPORTED, INVALID_PAYLOAD. See docs/streams.md.
+   */
+  sendStream(source: StreamSource, options?: SendStreamOptions): Promise<StreamReceipt> {
+    return this.streams.send(source, options);
   }
 
   /** Resolves once `emit` would return true again: at once with room in the window (or without a reliable channel). */

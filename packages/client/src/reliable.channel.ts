@@ -1,4 +1,4 @@
-import { P2P_FRAME_CAPABILITY_STREAMS, P2pError, type P2pErrorCode, type P2pFrame, isP2pErrorCode } from 'nest-p2p-gateway-protocol';
+import { P2P_FRAME_CAPABILITY_STREAMS, P2pError, type P2pErrorCode, type P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { FramePath } from './frame-path.interface.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';

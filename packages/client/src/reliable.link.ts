@@ -12,6 +12,7 @@ import type { FlowControlWaiters } from './flow-control.waiters.js';
 import type { FramePath } from './frame-path.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { MessageDispatcher } from './message.dispatcher.js';
+import type { ClientPart } from './client-part.interface.js';
 import type { ClientEventSink, UndeliveredMessage } from './p2p-client.events.js';
 import { EarlyFrames } from './early-frames.buffer.js';
 import { frameRefusal } from './frame.refusal.js';
@@ -27,6 +28,8 @@ interface PendingReply {
 
 /** What the link needs from the client around it. */
 export interface ReliableLinkHost {
+  /** The client's parts (`ClientPart`): their own messages, refusals and the channel's movements go to them. */
+  parts(): readonly ClientPart[];
   /** The peer of the current pairing, if any: a plain relay (protocol 2) names it. */
   peerId(): string | undefined;
   /** Ends the current pairing's direct path (DirectPathControl). */
@@ -164,7 +167,9 @@ export class ReliableLink {
     // With the channel gone first, the upgrade's stop moves nothing back to the relay: the pairing is over.
     this.host.stopDirect();
     if (!channel) return;
-    const unconfirmed = channel.close();
+    const parts = this.host.parts();
+    // The parts' own messages (stream chunks, say) are theirs to report: the app is told of its own.
+    const unconfirmed = channel.close().filter((message) => !parts.some((part) => part.owns?.(message.event)));
     for (const [seq, pending] of this.pendingReplies) {
       this.pendingReplies.delete(seq);
       clearTimeout(pending.timer);
@@ -211,6 +216,7 @@ export class ReliableLink {
       pending.resolve(results);
     },
     refused: (message, error) => {
+      if (this.host.parts().some((part) => part.refused?.(message.event ?? '', message.args, error))) return;
       const pending = this.pendingReplies.get(message.seq);
       if (!pending) return this.emitLocal('error', error);
       this.pendingReplies.delete(message.seq);
@@ -223,6 +229,9 @@ export class ReliableLink {
     },
     confirmed: () => {
       this.waiters.wakeConfirmed();
+    },
+    moved: () => {
+      for (const part of this.host.parts()) part.moved?.();
     },
   };
 
