@@ -9,7 +9,7 @@ const BROWSER_PAGE_DIRS = Symbol('BROWSER_PAGE_DIRS');
 interface BrowserPageDirs {
   /** sample/browser: the page and its script. */
   pageDir: string;
-  /** The browser bundles (`npm run build` writes them to packages/client/dist/browser). */
+  /** The browser bundles (`npm run build` writes them to packages/server/dist/browser). */
   bundleDir: string;
 }
 
@@ -56,7 +56,7 @@ export class BrowserPageModule {
     const root = projectRoot();
     const dirs: BrowserPageDirs = {
       pageDir: options.pageDir ?? join(root, 'sample', 'browser'),
-      bundleDir: options.bundleDir ?? join(root, 'packages', 'client', 'dist', 'browser'),
+      bundleDir: options.bundleDir ?? join(root, 'packages', 'server', 'dist', 'browser'),
     };
     return {
       module: BrowserPageModule,

@@ -116,8 +116,10 @@ export async function packPackages(tmp: string): Promise<PackedPackages> {
     stagedTypes[name] = join(stage, 'dist/index.d.ts');
     // As the server's build does: the control center's page files, which tsc does not emit.
     if (dir === 'server') await run(process.execPath, [join(ROOT, 'scripts/copy-control-center-page.mjs'), join(stage, 'dist')], ROOT);
+    // As the packages' builds do: the client's bundle alone (no map), the server's two with their maps.
     if (dir !== 'protocol') {
-      await run(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), join(stage, 'dist/browser')], ROOT);
+      const flags = dir === 'client' ? ['--client-only'] : [];
+      await run(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), join(stage, 'dist/browser'), ...flags], ROOT);
     }
     // --ignore-scripts: the staging above stands in for the server's prepack, which expects the repository around it.
     const result = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], stage);
