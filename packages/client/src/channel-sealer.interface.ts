@@ -18,4 +18,10 @@ export interface ChannelSealer {
    * why). The channel opens one frame at a time, in order, and counts it as received only once it is opened.
    */
   open(frame: P2pFrame): Promise<P2pFrame | undefined>;
+  /**
+   * The same frame as it arrives, before the frames ahead of it are opened: a promise of its opening when that can
+   * start now (the keys are known), so that frames open in parallel and are still counted in order; undefined to have
+   * it opened in order (`open`).
+   */
+  openEarly?(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined;
 }

@@ -32,9 +32,10 @@ export class SealedInbox {
   take(frame: P2pFrame): void {
     this.accepted = frame.s!;
     const generation = this.generation;
+    const early = this.sealer.openEarly?.(frame)?.catch(() => undefined);
     this.chain = this.chain.then(async () => {
       if (generation !== this.generation || this.host.closed()) return;
-      const opened = await this.sealer.open(frame).catch(() => undefined);
+      const opened = await (early ?? this.sealer.open(frame).catch(() => undefined));
       if (generation !== this.generation || this.host.closed()) return;
       if (!opened) {
         this.generation++;

@@ -54,6 +54,8 @@ export class E2eHandshake {
   private commitment?: Uint8Array<ArrayBuffer>;
   private keys?: SessionKeys;
   private ended = false;
+  /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
+  agreeing?: Promise<void>;
 
   constructor(
     private readonly ownId: string,
@@ -99,8 +101,8 @@ export class E2eHandshake {
   receive(event: string, args: unknown[]): void {
     if (!this.expected.delete(event) || this.ended) return;
     if (event === P2pE2eEvent.COMMIT) this.step(() => this.onCommit(args));
-    else if (event === P2pE2eEvent.KEY) this.step(() => this.onKey(args));
-    else if (event === P2pE2eEvent.REVEAL) this.step(() => this.onReveal(args));
+    else if (event === P2pE2eEvent.KEY) this.agreeing = this.step(() => this.onKey(args));
+    else if (event === P2pE2eEvent.REVEAL) this.agreeing = this.step(() => this.onReveal(args));
     else if (event === P2pE2eEvent.CONFIRM) this.step(() => this.onConfirm(args));
   }
 
@@ -179,8 +181,8 @@ export class E2eHandshake {
     slot.release();
   }
 
-  private step(work: () => Promise<void>): void {
-    work().catch((cause: unknown) => {
+  private step(work: () => Promise<void>): Promise<void> {
+    return work().catch((cause: unknown) => {
       if (this.ended) return;
       this.ended = true;
       const reason = cause instanceof Error ? cause.message : String(cause);

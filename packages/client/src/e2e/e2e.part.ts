@@ -120,9 +120,23 @@ export class E2ePart implements ClientPart, ChannelSealer {
       if (frame.r === undefined && frame.w === undefined && pairing.handshake?.expects(frame.e)) return frame;
       return this.reject(pairing, frame, 'a message in the clear');
     }
-    if (!pairing.sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
+    // The peer seals from the message after its last one of the exchange: by then this side is deriving the keys.
+    if (!pairing.sealer) await pairing.handshake?.agreeing;
+    return this.openSealed(pairing, frame);
+  }
+
+  /** A sealed frame, opened as it arrives when the keys are known (frames open in parallel, counted in order). */
+  openEarly(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined {
+    const pairing = this.current;
+    if (!pairing?.sealer || pairing.ending || frame.z === undefined) return undefined;
+    return this.openSealed(pairing, frame);
+  }
+
+  private async openSealed(pairing: Pairing, frame: P2pFrame): Promise<P2pFrame | undefined> {
+    const sealer = pairing.sealer;
+    if (!sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
     try {
-      return await pairing.sealer.open(frame);
+      return await sealer.open(frame);
     } catch {
       return this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
     }
