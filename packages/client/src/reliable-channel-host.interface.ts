@@ -16,7 +16,7 @@ export interface OutgoingMessage {
   /** End-to-end encryption (`ChannelSealer`): set while the message may not go out yet (not sealed, say). */
   held?: boolean;
   /** End-to-end encryption: the message sealed, sent in its place (the same bytes at every retransmission). */
-  sealed?: Uint8Array<ArrayBuffer>;
+  sealed?: Uint8Array<ArrayBuffer> | string;
 }
 
 /** What the channel needs from its owner (P2pClient). */

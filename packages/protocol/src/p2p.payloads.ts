@@ -116,8 +116,8 @@ export interface P2pFrame {
   y?: 1 | 2;
   /** Capabilities of the sending side, a bit field (`P2P_FRAME_CAPABILITY_STREAMS`); absent on older clients. */
   k?: number;
-  /** End-to-end encryption: the sealed message (binary). */
-  z?: ArrayBuffer | ArrayBufferView;
+  /** End-to-end encryption: the sealed message (base64 text when small, else binary). */
+  z?: string | ArrayBuffer | ArrayBufferView;
 }
 
 /**

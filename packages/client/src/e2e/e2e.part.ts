@@ -6,7 +6,7 @@ import type { ClientEventSink } from '../p2p-client.events.js';
 import type { ReliableChannel } from '../reliable.channel.js';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { E2eHandshake } from './e2e.handshake.js';
-import type { MessageSealer } from './message.sealer.js';
+import { type MessageSealer, wireForm } from './message.sealer.js';
 
 /** What the e2e part needs of the client. */
 export interface E2ePartSetup {
@@ -107,7 +107,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
     message.held = true;
     if (!pairing || pairing.ending) return;
-    if (pairing.sealer) this.seal(pairing, message, release);
+    if (pairing.sealer) this.seal(pairing, message, release, false);
     else pairing.waiting.push({ message, release });
   }
 
@@ -146,19 +146,28 @@ export class E2ePart implements ClientPart, ChannelSealer {
     if (this.current !== pairing || pairing.ending) return;
     pairing.sealer = sealer;
     pairing.code = code;
-    for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release);
+    for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
   }
 
-  private seal(pairing: Pairing, message: OutgoingMessage, release: () => void): void {
-    pairing.sealer!.seal(message).then(
-      (sealed) => {
-        if (this.current !== pairing || pairing.ending) return;
-        message.sealed = sealed;
-        message.held = false;
-        release();
-      },
-      (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`)),
-    );
+  /**
+   * Seals `message`; it goes once sealed. Synchronous sealing (Node) clears `held` at once: `release` is called only for
+   * a message already in the channel (`inChannel`), as the channel sends what it takes itself.
+   */
+  private seal(pairing: Pairing, message: OutgoingMessage, release: () => void, inChannel: boolean): void {
+    const done = (sealed: Uint8Array<ArrayBuffer>, later: boolean) => {
+      if (this.current !== pairing || pairing.ending) return;
+      message.sealed = wireForm(sealed);
+      message.held = false;
+      if (later || inChannel) release();
+    };
+    const fail = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
+    try {
+      const sealed = pairing.sealer!.seal(message);
+      if (sealed instanceof Promise) sealed.then((bytes) => done(bytes, true), fail);
+      else done(sealed, false);
+    } catch (cause) {
+      fail(cause);
+    }
   }
 
   private reject(pairing: Pairing, frame: P2pFrame, why: string): undefined {
