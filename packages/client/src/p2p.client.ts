@@ -42,7 +42,8 @@ export type { P2pClientEvents, P2pClientState, UndeliveredMessage } from './p2p-
  * only a small interface of the others (docs/design-notes.md, "The client's parts"). `PairingMachine` the pairing
  * states, requests and consent; `GatewayRequests` the bounded requests to the gateway; `ReliableLink` the reliable
  * channel's host; `FlowControlWaiters` the drain and confirmation waits; `ResumeClock` the wait for a resume;
- * `DirectPathControl` the WebRTC upgrade; `OriginalPluginApi` (the base class) the original plugin's API.
+ * `DirectPathControl` the WebRTC upgrade; `OriginalPluginApi` (the base class) the original plugin's API; the parts per
+ * pairing (`StreamsPart`, and `E2ePart` with option `e2e`, which also seals every channel the link opens).
  */
 export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends OriginalPluginApi {
   private readonly requestTimeoutMs: number;

@@ -53,7 +53,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     return this.current?.secure ?? false;
   }
 
-  /** The current pairing's verification code, once its keys are agreed. */
+  /** The current pairing's verification code, once it is secure (the peer confirmed the keys). */
   get verificationCode(): string | undefined {
     return this.current?.secure ? this.current.code : undefined;
   }
