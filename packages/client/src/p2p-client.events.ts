@@ -37,6 +37,11 @@ export interface P2pClientEvents {
    * again (`'relay'`). Nothing is lost, duplicated or reordered across the switch.
    */
   transport: (transport: P2pTransport) => void;
+  /**
+   * Option `e2e`: the pairing's keys are agreed and the peer confirmed them. Show `verificationCode` to the user, who
+   * compares it with the one the peer's user sees (docs/e2e.md): equal codes mean no one substituted keys.
+   */
+  secured: (verificationCode: string) => void;
   /** A stream from the peer (`sendStream`): accept or reject it, then read `incoming.readable`. None: refused. */
   stream: (incoming: IncomingStream) => void;
 }

@@ -60,4 +60,12 @@ export interface P2pClientOptions extends P2pGatewayWatchOptions {
    * @default {} (the defaults of `StreamOptions`)
    */
   streams?: StreamOptions | undefined;
+  /**
+   * End-to-end encryption (docs/e2e.md): per pairing, an ephemeral X25519 key exchange with a commitment, then every
+   * message, reply and stream chunk sealed with AES-256-GCM, so the gateway relays only ciphertext. The `secured`
+   * event, `secure` and `verificationCode` tell when the keys are agreed. Needs the reliable channel; a peer that does
+   * not encrypt ends the pairing with E2E_REQUIRED, before anything is sent to it.
+   * @default false
+   */
+  e2e?: boolean | undefined;
 }

@@ -13,6 +13,7 @@ import { type ClientWalkOptions, readClientListPage, walkClientList } from './cl
 import type { ClientPart } from './client-part.interface.js';
 import type { P2pClientSocket } from './client-socket.interface.js';
 import { DirectPathControl } from './direct-path.control.js';
+import { E2ePart } from './e2e/e2e.part.js';
 import { FlowControlWaiters } from './flow-control.waiters.js';
 import { type GatewayCall, GatewayRequests } from './gateway.requests.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway.watch.js';
@@ -41,7 +42,8 @@ export type { P2pClientEvents, P2pClientState, UndeliveredMessage } from './p2p-
  * only a small interface of the others (docs/design-notes.md, "The client's parts"). `PairingMachine` the pairing
  * states, requests and consent; `GatewayRequests` the bounded requests to the gateway; `ReliableLink` the reliable
  * channel's host; `FlowControlWaiters` the drain and confirmation waits; `ResumeClock` the wait for a resume;
- * `DirectPathControl` the WebRTC upgrade; `OriginalPluginApi` (the base class) the original plugin's API.
+ * `DirectPathControl` the WebRTC upgrade; `OriginalPluginApi` (the base class) the original plugin's API; the parts per
+ * pairing (`StreamsPart`, and `E2ePart` with option `e2e`, which also seals every channel the link opens).
  */
 export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends OriginalPluginApi {
   private readonly requestTimeoutMs: number;
@@ -60,6 +62,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
    */
   private readonly parts: readonly ClientPart[];
   private readonly streams: StreamsPart;
+  /** Option `e2e`: the key exchange and the sealing of every channel. */
+  private readonly e2e?: E2ePart;
+  /** The id the gateway admitted this connection under (P2P_SESSION): the one the peer knows. */
+  private admittedId?: string;
   /** What the parts use to tell the app something. */
   private readonly tell: ClientEventSink = (event, ...args) => this.emitLocal(event, ...args);
 
@@ -77,8 +83,15 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     const call = (this.call = new GatewayRequests(socket, this.gatewayWatch).call);
     const dispatcher = (this.dispatcher = new MessageDispatcher(socket));
     const ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
+    const declaredId = options.clientId ?? declaredClientId(socket);
+    if (options.e2e === true) {
+      if (!reliableOptions) throw new P2pError('E2E_REQUIRED', 'end-to-end encryption needs the reliable channel (option reliable)');
+      const ownId = () => this.admittedId ?? declaredId;
+      this.e2e = new E2ePart({ dispatcher, emitLocal, ownId, endPairing: (error) => this.endPairing(error) });
+    }
+    const sealer = this.e2e;
     this.link = new ReliableLink(
-      { socket, reliableOptions, ackTimeoutMs, call, dispatcher, waiters: this.waiters, emitLocal },
+      { socket, reliableOptions, ackTimeoutMs, call, dispatcher, waiters: this.waiters, emitLocal, sealer },
       {
         parts: () => this.parts,
         peerId: () => this.pairing.peerId,
@@ -86,7 +99,6 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
         awaitingOwnAnswer: () => this.pairing.awaitingOwnAnswer,
       },
     );
-    const declaredId = options.clientId ?? declaredClientId(socket);
     const webrtcOptions = options.webrtc || undefined;
     this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal);
     const pairTimeoutMs = options.pairTimeoutMs ?? 15_000;
@@ -109,7 +121,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       paired: () => this.pairing.state === 'paired',
       announce: (incoming) => this.listenerCount('stream') > 0 && (this.emitLocal('stream', incoming), true),
     });
-    this.parts = [this.streams];
+    // The e2e part first: its key exchange takes the channel's first message numbers.
+    this.parts = this.e2e ? [this.e2e, this.streams] : [this.streams];
     this.resumeClock = new ResumeClock(socket.io, options.resumeTimeoutMs ?? 30_000, this.pairing);
     const p2pProtocol = reliableOptions ? P2P_PROTOCOL_VERSION : P2P_RELIABLE_PROTOCOL - 1;
     // WebRTC is declared only with the reliable channel it carries.
@@ -154,6 +167,19 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   /** Reliable channel: whether `emit` would still return true (the unconfirmed messages are within the window). */
   get writable(): boolean {
     return this.link.channel?.writable ?? true;
+  }
+
+  /** Option `e2e`: whether the current pairing's keys are agreed and confirmed by the peer (the `secured` event). */
+  get secure(): boolean {
+    return this.e2e?.secure ?? false;
+  }
+
+  /**
+   * Option `e2e`: the current pairing's verification code (6 digits) once `secure`: equal on both sides iff no one
+   * substituted keys. The users compare them (docs/e2e.md).
+   */
+  get verificationCode(): string | undefined {
+    return this.e2e?.verificationCode;
   }
 
   /** Asks `targetId` to pair. Rejects with a P2pError: TARGET_OFFLINE, TARGET_BUSY, PAIR_REFUSED, PAIR_TIMEOUT, ... */
@@ -266,6 +292,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
    */
   private openChannel(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     const channel = this.link.open(peerProtocol);
+    if (!channel && this.e2e) queueMicrotask(() => this.endPairing(new P2pError('E2E_REQUIRED', 'the peer has no reliable channel')));
     if (!channel) return;
     this.direct.start(peerId, peerWebRtc);
     for (const part of this.parts) part.attach(peerId, channel);
@@ -284,11 +311,28 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     for (const part of this.parts) part.detach(error);
   }
 
+  /**
+   * Option `e2e`: the peer does not encrypt, or the key exchange failed. The pairing ends here at once (its messages
+   * stay unsent and are reported `undelivered`), the app is told `error`, and the gateway is asked to end it for the
+   * peer too.
+   */
+  private endPairing(error: P2pError): void {
+    const peerId = this.pairing.peerId;
+    if (peerId === undefined || (this.pairing.state !== 'paired' && this.pairing.state !== 'resuming')) return;
+    this.emitLocal('error', error);
+    this.direct.stop();
+    this.pairing.becomeIdle(peerId, error.code);
+    this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs).catch(() => undefined);
+  }
+
   /** The server's word on each connection: who it admitted, its relay rates, and whether it kept the pairing. */
   private readonly onSession = (payload: unknown): void => {
     const session = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
     // The id the gateway admitted this connection under (protocol 3) is the one the peer and the direct path know.
-    if (typeof session.clientId === 'string' && session.clientId.length > 0) this.direct.admittedAs(session.clientId);
+    if (typeof session.clientId === 'string' && session.clientId.length > 0) {
+      this.admittedId = session.clientId;
+      this.direct.admittedAs(session.clientId);
+    }
     this.link.sessionStarted(session.rates);
     this.resumeClock.stop();
     this.pairing.sessionStarted(session);

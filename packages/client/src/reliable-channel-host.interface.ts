@@ -13,6 +13,10 @@ export interface OutgoingMessage {
   /** Set when the server refused the message for good: the number is sent as skipped instead. */
   skipped?: P2pErrorCode;
   bytes: number;
+  /** End-to-end encryption (`ChannelSealer`): set while the message may not go out yet (not sealed, say). */
+  held?: boolean;
+  /** End-to-end encryption: the message sealed, sent in its place (the same bytes at every retransmission). */
+  sealed?: Uint8Array<ArrayBuffer> | string;
 }
 
 /** What the channel needs from its owner (P2pClient). */

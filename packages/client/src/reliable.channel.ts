@@ -1,29 +1,17 @@
-import { P2P_FRAME_CAPABILITY_STREAMS, P2pError, type P2pErrorCode, type P2pFrame } from 'nest-p2p-gateway-protocol';
+import { P2P_FRAME_CAPABILITY_E2E, P2P_FRAME_CAPABILITY_STREAMS as STREAMS, P2pError, type P2pErrorCode } from 'nest-p2p-gateway-protocol';
+import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { FramePath } from './frame-path.interface.js';
+import { FRAME_OVERHEAD_BYTES, frameOf } from './outgoing.frame.js';
+import { MAX_REFUSAL_BACKOFF_MS, PERMANENT_REFUSALS } from './frame.refusal.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
 import type { OutgoingMessage, ReliableChannelHost } from './reliable-channel-host.interface.js';
+import { SealedInbox } from './sealed.inbox.js';
 import type { SendPacer } from './send.pacer.js';
-
-/** What a frame adds to its message on the wire (packet type, event name, keys, numbers), roughly. */
-const FRAME_OVERHEAD_BYTES = 48;
 
 // The messages it keeps and what it needs from its owner are declared beside it; importers find them here too.
 export type { OutgoingMessage, ReliableChannelHost } from './reliable-channel-host.interface.js';
-
-/** What this side can do, on every frame it sends (`k`): the peer learns it from any frame, acknowledgements included. */
-const CAPABILITIES = P2P_FRAME_CAPABILITY_STREAMS;
-
-/** The longest pause between probes while the server refuses frames for a passing cause. */
-const MAX_REFUSAL_BACKOFF_MS = 2_000;
-
-/** Codes of refusals that sending again cannot cure; any other (peer away or slow, a rate, Redis) passes. */
-const PERMANENT_REFUSALS: ReadonlySet<string> = new Set<P2pErrorCode>([
-  'PAYLOAD_TOO_LARGE',
-  'TOO_MANY_ATTACHMENTS',
-  'INVALID_PAYLOAD',
-  'RESERVED_EVENT',
-]);
 
 /**
  * The reliable channel between two paired protocol-3 clients, one instance per pairing and side. It makes delivery
@@ -67,13 +55,22 @@ export class ReliableChannel {
   private backoffTimer?: ReturnType<typeof setTimeout>;
   private backoffMs: number;
   private peerCapabilities?: number;
+  /** What this side can do, on every frame it sends (`k`): the peer learns it from any frame, acknowledgements too. */
+  private readonly capabilities: number;
+  /** End-to-end encryption: opens the peer's numbered frames before they count as received. */
+  private readonly inbox?: SealedInbox;
 
+  /** With `sealer`, every message is sealed end to end (docs/e2e.md) and the peer's are opened. */
   constructor(
     private readonly host: ReliableChannelHost,
     private readonly options: ResolvedReliableOptions,
+    private readonly sealer?: ChannelSealer,
   ) {
     this.retransmitMs = options.retransmitMs;
     this.backoffMs = options.refusalBackoffMs;
+    this.capabilities = STREAMS | (sealer ? P2P_FRAME_CAPABILITY_E2E : 0);
+    const accept = (frame: P2pFrame) => (this.accept(frame), this.host.moved?.());
+    this.inbox = sealer && new SealedInbox(sealer, { received: () => this.received, closed: () => this.closed, accept });
   }
 
   /** Unconfirmed messages (sent or waiting), replies included. */
@@ -93,7 +90,12 @@ export class ReliableChannel {
 
   /** Whether the peer takes streams, from the `k` of its last frame; undefined before its first frame. */
   get peerStreams(): boolean | undefined {
-    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & P2P_FRAME_CAPABILITY_STREAMS) !== 0;
+    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & STREAMS) !== 0;
+  }
+
+  /** Whether the peer seals end to end, from the `k` of its last frame; undefined before its first frame. */
+  get peerE2e(): boolean | undefined {
+    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & P2P_FRAME_CAPABILITY_E2E) !== 0;
   }
 
   /** Whether a new message would still fit in the send window. */
@@ -145,15 +147,10 @@ export class ReliableChannel {
     this.peerCapabilities = typeof frame.k === 'number' ? frame.k : 0;
     if (typeof frame.c === 'number') this.confirmUpTo(frame.c);
     if (typeof frame.s === 'number') this.receiveNumbered(frame);
-    if (frame.y === 1) {
-      // The peer resumed: it has nothing in flight from this side any more, so everything unconfirmed goes again.
-      this.sendControl({ y: 2 });
+    // `y: 1`, the peer resumed: it has nothing in flight from this side any more, so everything unconfirmed goes again.
+    if (frame.y === 1) this.sendControl({ y: 2 });
+    if (frame.y === 1 || (frame.y === 2 && this.syncing)) {
       if (this.syncing) this.endSync();
-      this.endCongestion();
-      this.goBack(0);
-      this.pump();
-    } else if (frame.y === 2 && this.syncing) {
-      this.endSync();
       this.endCongestion();
       this.goBack(0);
       this.pump();
@@ -215,6 +212,7 @@ export class ReliableChannel {
 
   private enqueue(message: OutgoingMessage): number {
     this.nextSeq++;
+    this.sealer?.admit(message, () => this.pump());
     this.outgoing.push(message);
     this.totalBytes += message.bytes;
     this.pump();
@@ -223,12 +221,20 @@ export class ReliableChannel {
 
   private receiveNumbered(frame: P2pFrame): void {
     const seq = frame.s!;
-    if (seq !== this.received + 1) {
+    if (seq !== (this.inbox?.accepted ?? this.received) + 1) {
       // A duplicate (sent again before our ack reached the peer) or a gap (an earlier frame was lost): either way,
       // tell the peer where this side stands, soon, once for a whole run of them.
       this.scheduleAck(false);
       return;
     }
+    // Sealed: counted as received once opened (a forgery is never counted in place of the peer's message).
+    if (this.inbox) this.inbox.take(frame);
+    else this.accept(frame);
+  }
+
+  /** The peer's next message in order, in the clear: counted as received and handed on. */
+  private accept(frame: P2pFrame): void {
+    const seq = frame.s!;
     this.received = seq;
     this.ackOwed++;
     this.scheduleAck(this.ackOwed >= this.options.ackEvery);
@@ -286,6 +292,7 @@ export class ReliableChannel {
     while (this.sentCount < this.outgoing.length) {
       if (this.sentCount >= limit || (this.sentCount > 0 && this.inFlightBytes >= windowBytes)) break;
       const message = this.outgoing[this.sentCount]!;
+      if (message.held) break;
       const wait = this.pacer?.take(message.bytes + FRAME_OVERHEAD_BYTES) ?? 0;
       if (wait > 0) {
         this.paceTimer = setTimeout(() => {
@@ -294,7 +301,7 @@ export class ReliableChannel {
         }, wait);
         break;
       }
-      if (!path.send(this.frameOf(message))) break;
+      if (!path.send(frameOf(message, this.received, this.capabilities))) break;
       this.sentCount++;
       this.inFlightBytes += message.bytes;
       this.ackSent();
@@ -303,16 +310,6 @@ export class ReliableChannel {
     // A probe went out: the next one waits a backoff period, whether or not this one is refused.
     if (this.congested && this.sentCount === limit) this.holdOff(false);
     this.host.moved?.();
-  }
-
-  private frameOf(message: OutgoingMessage): P2pFrame {
-    const c = this.received;
-    const k = CAPABILITIES;
-    if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped, k };
-    if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args, k };
-    return message.wantsReply
-      ? { s: message.seq, c, e: message.event, a: message.args, w: 1, k }
-      : { s: message.seq, c, e: message.event, a: message.args, k };
   }
 
   /** Forget that the messages from `index` on were sent: they go out again. */
@@ -338,7 +335,7 @@ export class ReliableChannel {
 
   private sendControl(frame: P2pFrame): void {
     if (!this.path) return;
-    if (!this.path.send({ ...frame, c: this.received, k: CAPABILITIES })) return;
+    if (!this.path.send({ ...frame, c: this.received, k: this.capabilities })) return;
     this.pacer?.spend(FRAME_OVERHEAD_BYTES);
     this.ackSent();
   }

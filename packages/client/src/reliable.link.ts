@@ -12,6 +12,7 @@ import type { FlowControlWaiters } from './flow-control.waiters.js';
 import type { FramePath } from './frame-path.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { MessageDispatcher } from './message.dispatcher.js';
+import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { ClientPart } from './client-part.interface.js';
 import type { ClientEventSink, UndeliveredMessage } from './p2p-client.events.js';
 import { EarlyFrames } from './early-frames.buffer.js';
@@ -51,6 +52,8 @@ export interface ReliableLinkSetup {
   readonly dispatcher: MessageDispatcher;
   readonly waiters: FlowControlWaiters;
   readonly emitLocal: ClientEventSink;
+  /** End-to-end encryption: seals every channel this link opens; without a channel nothing of the app is sent. */
+  readonly sealer?: ChannelSealer | undefined;
 }
 
 /**
@@ -80,6 +83,7 @@ export class ReliableLink {
   private readonly dispatcher: MessageDispatcher;
   private readonly waiters: FlowControlWaiters;
   private readonly emitLocal: ClientEventSink;
+  private readonly sealer?: ChannelSealer | undefined;
 
   constructor(
     setup: ReliableLinkSetup,
@@ -93,6 +97,7 @@ export class ReliableLink {
     this.dispatcher = setup.dispatcher;
     this.waiters = setup.waiters;
     this.emitLocal = setup.emitLocal;
+    this.sealer = setup.sealer;
   }
 
   /** The current pairing's reliable channel, if any. */
@@ -103,7 +108,7 @@ export class ReliableLink {
   /** Opens the pairing's reliable channel, on the relay, when both sides speak protocol 3; returns it, if any. */
   open(peerProtocol: number): ReliableChannel | undefined {
     if (this.reliableOptions && peerProtocol >= P2P_RELIABLE_PROTOCOL) {
-      this.currentChannel = new ReliableChannel(this.channelHost, this.reliableOptions);
+      this.currentChannel = new ReliableChannel(this.channelHost, this.reliableOptions, this.sealer);
       this.currentChannel.attach(this.relayPath, false, this.pacer());
       return this.currentChannel;
     }
@@ -134,6 +139,11 @@ export class ReliableLink {
   /** Sends `event(...args)` to the peer; see `P2pClient.emit`. */
   emit(event: string, args: unknown[]): boolean {
     const channel = this.channel;
+    if (!channel && this.sealer) {
+      // End-to-end encryption: nothing of the app goes without a (sealed) channel, not even to be refused.
+      queueMicrotask(() => this.emitLocal('error', this.unsealed(event)));
+      return false;
+    }
     if (!channel) {
       this.socket.emit(P2pEvent.EMIT, this.relayPayload(event, args));
       return true;
@@ -150,6 +160,7 @@ export class ReliableLink {
   /** Relays `event(...args)` with an ack; resolves with every value the peer passed to its callback. */
   async relayWithAck(event: string, args: unknown[]): Promise<unknown[]> {
     if (this.channel) return this.reliableRelayWithAck(this.channel, event, args);
+    if (this.sealer) throw this.unsealed(event);
     const [error, ...results] = await this.call(P2pEvent.EMIT_ACKNOWLEDGE, [this.relayPayload(event, args)], this.ackTimeoutMs);
     if (error !== null && error !== undefined) throw P2pError.fromPayload(error);
     return results;
@@ -238,6 +249,12 @@ export class ReliableLink {
   private relayPayload(event: string, args: unknown[]) {
     const peerId = this.host.peerId();
     return peerId === undefined ? { event, args } : { targetClientId: peerId, event, args };
+  }
+
+  /** Why an app message cannot go with end-to-end encryption on and no channel. */
+  private unsealed(event: string): P2pError {
+    if (this.host.peerId() === undefined) return new P2pError('NOT_PAIRED', undefined, event);
+    return new P2pError('E2E_REQUIRED', 'end-to-end encryption needs the reliable channel with the peer', event);
   }
 
   private refuseLocally(event: string): P2pError | undefined {

@@ -35,6 +35,9 @@ export const P2pErrorCode = {
   STREAM_INTERRUPTED: 'STREAM_INTERRUPTED',
   STREAM_CORRUPT: 'STREAM_CORRUPT',
   STREAMS_UNSUPPORTED: 'STREAMS_UNSUPPORTED',
+  E2E_REQUIRED: 'E2E_REQUIRED',
+  E2E_FAILED: 'E2E_FAILED',
+  E2E_FRAME_REJECTED: 'E2E_FRAME_REJECTED',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -76,6 +79,9 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   STREAM_INTERRUPTED: 'the pairing ended before the stream finished; resume it with its resumeId',
   STREAM_CORRUPT: "the received bytes do not match the sender's count or SHA-256",
   STREAMS_UNSUPPORTED: 'the peer does not support streams',
+  E2E_REQUIRED: 'end-to-end encryption is on and the peer does not encrypt: the pairing was ended, nothing was sent',
+  E2E_FAILED: 'the end-to-end key exchange failed (a broken commitment or key confirmation): the pairing was ended',
+  E2E_FRAME_REJECTED: 'a frame failed end-to-end authentication (tampered, forged or not encrypted): it was dropped',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -101,7 +101,9 @@ export interface PeerInfo {
  * - a skipped number: `{s, x: code}` (the server refused that message for good; the receiver just moves on);
  * - `c` on any frame: every message up to `c` from the other side has arrived (cumulative acknowledgement);
  * - `y: 1` asks the other side to send again what came after `c` and to answer with `y: 2` and its own `c`;
- * - `k` on any frame: what the sending side can do (bit 1: streams, see `P2pStreamEvent`).
+ * - `k` on any frame: what the sending side can do (bit 1: streams, see `P2pStreamEvent`; bit 2: end-to-end encryption);
+ * - a sealed message (end-to-end encryption, docs/e2e.md): `{s, z}`, `z` the AES-GCM ciphertext of its `e`, `a`, `w`
+ *   or `r`.
  */
 export interface P2pFrame {
   s?: number;
@@ -114,6 +116,8 @@ export interface P2pFrame {
   y?: 1 | 2;
   /** Capabilities of the sending side, a bit field (`P2P_FRAME_CAPABILITY_STREAMS`); absent on older clients. */
   k?: number;
+  /** End-to-end encryption: the sealed message (base64 text when small, else binary). */
+  z?: string | ArrayBuffer | ArrayBufferView;
 }
 
 /**

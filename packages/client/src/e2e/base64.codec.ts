@@ -1,0 +1,48 @@
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Node's Buffer when the runtime has one: its base64 is native, btoa's goes through a string of the bytes. */
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(bytes: ArrayBuffer, offset: number, length: number): { toString(encoding: 'base64'): string };
+      from(text: string, encoding: 'base64'): Uint8Array;
+    };
+  }
+).Buffer;
+
+/** Bytes as base64 text and back, with what browsers and Node both have (btoa, atob), or Node's Buffer. */
+export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+/** The bytes of `text`, when it is base64 of exactly `length` bytes (any length: undefined); undefined otherwise. */
+export function fromBase64(text: unknown, length?: number): Uint8Array<ArrayBuffer> | undefined {
+  if (typeof text !== 'string' || (length !== undefined && text.length > 4 * Math.ceil(length / 3))) return undefined;
+  // Node's decoder skips what is not base64 rather than failing: only text that is all base64 goes to it.
+  if (NodeBuffer && BASE64.test(text)) {
+    const bytes = NodeBuffer.from(text, 'base64');
+    if (length !== undefined && bytes.byteLength !== length) return undefined;
+    return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+  let decoded: string;
+  try {
+    decoded = atob(text);
+  } catch {
+    return undefined;
+  }
+  if (length !== undefined && decoded.length !== length) return undefined;
+  const bytes = new Uint8Array(decoded.length);
+  for (let i = 0; i < decoded.length; i++) bytes[i] = decoded.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether `a` and `b` hold the same bytes, in a time that does not depend on where they differ. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let diff = 0;
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

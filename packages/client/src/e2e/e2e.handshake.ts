@@ -1,0 +1,192 @@
+import { P2pE2eEvent, P2pError } from 'nest-p2p-gateway-protocol';
+import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
+import { fromBase64, sameBytes, toBase64 } from './base64.codec.js';
+import {
+  CONFIRMATION_BYTES,
+  type EphemeralKey,
+  NONCE_BYTES,
+  PUBLIC_KEY_BYTES,
+  type SessionKeys,
+  commitmentOf,
+  deriveSession,
+  ephemeralKey,
+} from './key.agreement.js';
+import { MessageSealer } from './message.sealer.js';
+
+/** A message of the exchange held in the channel until its content is known, with what sends it. */
+interface Slot {
+  message: OutgoingMessage;
+  release: () => void;
+}
+
+/** What the handshake tells its part. */
+export interface HandshakeHost {
+  /** The keys are agreed: the app's messages may be sealed and go. */
+  keysAgreed(sealer: MessageSealer, code: string): void;
+  /** The peer's key confirmation matched: the pairing is secured. */
+  confirmed(): void;
+  /** The exchange failed (a broken commitment or confirmation, a bad key): the pairing must end. */
+  failed(error: P2pError): void;
+}
+
+/**
+ * The key exchange of one pairing (docs/e2e.md), four messages over the reliable channel:
+ *
+ *   first (smaller id)                     second
+ *                                    <-    HELLO                    (the peer's acknowledgement tells if it seals)
+ *   COMMIT  SHA-256(key, nonce)      ->
+ *                                    <-    KEY  key, nonce          (only after it saw the commitment)
+ *   REVEAL  key, nonce, confirmation ->                             (second checks the commitment)
+ *                                    <-    CONFIRM  confirmation
+ *
+ * Each side reserves its two messages' numbers first thing (`slots`, held), so they go out ahead of every app message,
+ * which waits, held too, until the keys are agreed. The first side commits before it sees the second's key, and the
+ * second sends its key only after the commitment: neither side's key can be chosen from the other's, so a middle that
+ * substitutes keys cannot search for a pair of keys that gives both sides the same code.
+ */
+export class E2eHandshake {
+  readonly first: boolean;
+  private readonly own: Promise<EphemeralKey>;
+  private readonly slots = new Map<string, Slot>();
+  /** The messages of the peer this side still expects, in the clear. */
+  private readonly expected: Set<string>;
+  /** Second side: the first side's commitment. */
+  private commitment?: Uint8Array<ArrayBuffer>;
+  private keys?: SessionKeys;
+  private ended = false;
+  /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
+  agreeing?: Promise<void>;
+
+  constructor(
+    private readonly ownId: string,
+    private readonly peerId: string,
+    private readonly host: HandshakeHost,
+  ) {
+    this.first = ownId < peerId;
+    this.expected = new Set(
+      this.first ? [P2pE2eEvent.HELLO, P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM] : [P2pE2eEvent.COMMIT, P2pE2eEvent.REVEAL],
+    );
+    this.own = ephemeralKey();
+    // Unhandled until someone awaits it: a failure is reported through `step`.
+    this.own.catch(() => undefined);
+  }
+
+  /** This side's messages of the exchange, in order: reserve them before anything else enters the channel. */
+  get messages(): readonly string[] {
+    return this.first ? [P2pE2eEvent.COMMIT, P2pE2eEvent.REVEAL] : [P2pE2eEvent.HELLO, P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM];
+  }
+
+  /** One of this side's reserved messages entered the channel, held. */
+  reserve(message: OutgoingMessage, release: () => void): void {
+    // HELLO goes at once, empty.
+    if (message.event === P2pE2eEvent.HELLO) return;
+    message.held = true;
+    this.slots.set(message.event!, { message, release });
+  }
+
+  /** The first side commits as soon as its key exists. */
+  start(): void {
+    if (this.first)
+      this.step(async () =>
+        this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf((await this.own).publicKey, (await this.own).nonce))]),
+      );
+  }
+
+  /** Whether the peer's `event` would be taken now (in the clear): only the exchange's messages, each once. */
+  expects(event: unknown): boolean {
+    return typeof event === 'string' && this.expected.has(event);
+  }
+
+  /** A message of the exchange from the peer, in order. */
+  receive(event: string, args: unknown[]): void {
+    if (!this.expected.delete(event) || this.ended) return;
+    if (event === P2pE2eEvent.COMMIT) this.step(() => this.onCommit(args));
+    else if (event === P2pE2eEvent.KEY) this.agreeing = this.step(() => this.onKey(args));
+    else if (event === P2pE2eEvent.REVEAL) this.agreeing = this.step(() => this.onReveal(args));
+    else if (event === P2pE2eEvent.CONFIRM) this.step(() => this.onConfirm(args));
+  }
+
+  /** The pairing ended: nothing more is done. */
+  end(): void {
+    this.ended = true;
+  }
+
+  private async onCommit([hash]: unknown[]): Promise<void> {
+    const commitment = fromBase64(hash, 32);
+    if (!commitment) throw new Error('a malformed commitment');
+    this.commitment = commitment;
+    const own = await this.own;
+    this.fill(P2pE2eEvent.KEY, [toBase64(own.publicKey), toBase64(own.nonce)]);
+  }
+
+  private async onKey([key, nonce]: unknown[]): Promise<void> {
+    const peerKey = fromBase64(key, PUBLIC_KEY_BYTES);
+    const peerNonce = fromBase64(nonce, NONCE_BYTES);
+    if (!peerKey || !peerNonce) throw new Error('a malformed key');
+    const own = await this.own;
+    const keys = await this.agree(own, peerKey, peerNonce);
+    this.fill(P2pE2eEvent.REVEAL, [toBase64(own.publicKey), toBase64(own.nonce), toBase64(keys.firstConfirmation)]);
+  }
+
+  private async onReveal([key, nonce, confirmation]: unknown[]): Promise<void> {
+    const peerKey = fromBase64(key, PUBLIC_KEY_BYTES);
+    const peerNonce = fromBase64(nonce, NONCE_BYTES);
+    const peerConfirmation = fromBase64(confirmation, CONFIRMATION_BYTES);
+    if (!peerKey || !peerNonce || !peerConfirmation || !this.commitment) throw new Error('a malformed reveal');
+    // The key must be the one committed to before this side's key was sent.
+    if (!sameBytes(await commitmentOf(peerKey, peerNonce), this.commitment)) throw new Error('the key does not match its commitment');
+    const own = await this.own;
+    const keys = await this.agree(own, peerKey, peerNonce, peerConfirmation);
+    this.fill(P2pE2eEvent.CONFIRM, [toBase64(keys.secondConfirmation)]);
+    this.host.confirmed();
+  }
+
+  private onConfirm([confirmation]: unknown[]): Promise<void> {
+    const peerConfirmation = fromBase64(confirmation, CONFIRMATION_BYTES);
+    if (!this.keys || !peerConfirmation || !sameBytes(peerConfirmation, this.keys.secondConfirmation)) {
+      throw new Error('the key confirmation does not match');
+    }
+    this.host.confirmed();
+    return Promise.resolve();
+  }
+
+  /** Derives the keys (checking the peer's confirmation, if it came with its key), and lets the app's messages go. */
+  private async agree(
+    own: EphemeralKey,
+    peerKey: Uint8Array<ArrayBuffer>,
+    peerNonce: Uint8Array,
+    peerConfirmation?: Uint8Array,
+  ): Promise<SessionKeys> {
+    const [firstId, secondId] = this.first ? [this.ownId, this.peerId] : [this.peerId, this.ownId];
+    const [firstKey, secondKey] = this.first ? [own.publicKey, peerKey] : [peerKey, own.publicKey];
+    const [firstNonce, secondNonce] = this.first ? [own.nonce, peerNonce] : [peerNonce, own.nonce];
+    const keys = await deriveSession(own, peerKey, { firstId, secondId, firstKey, secondKey, firstNonce, secondNonce });
+    if (peerConfirmation && !sameBytes(peerConfirmation, keys.firstConfirmation)) throw new Error('the key confirmation does not match');
+    if (this.ended) throw new Error('ended');
+    this.keys = keys;
+    const sealer = this.first
+      ? new MessageSealer(keys.firstToSecond, 0, keys.secondToFirst)
+      : new MessageSealer(keys.secondToFirst, 1, keys.firstToSecond);
+    this.host.keysAgreed(sealer, keys.verificationCode);
+    return keys;
+  }
+
+  /** Sends one of this side's reserved messages, now that its content is known. */
+  private fill(event: string, args: unknown[]): void {
+    const slot = this.slots.get(event);
+    if (!slot || this.ended) return;
+    this.slots.delete(event);
+    slot.message.args.push(...args);
+    slot.message.held = false;
+    slot.release();
+  }
+
+  private step(work: () => Promise<void>): Promise<void> {
+    return work().catch((cause: unknown) => {
+      if (this.ended) return;
+      this.ended = true;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      this.host.failed(new P2pError('E2E_FAILED', `the end-to-end key exchange with ${this.peerId} failed: ${reason}`));
+    });
+  }
+}

@@ -1,0 +1,187 @@
+import { type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
+import type { ChannelSealer } from '../channel-sealer.interface.js';
+import type { ClientPart } from '../client-part.interface.js';
+import type { MessageDispatcher } from '../message.dispatcher.js';
+import type { ClientEventSink } from '../p2p-client.events.js';
+import type { ReliableChannel } from '../reliable.channel.js';
+import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
+import { E2eHandshake } from './e2e.handshake.js';
+import { type MessageSealer, wireForm } from './message.sealer.js';
+
+/** What the e2e part needs of the client. */
+export interface E2ePartSetup {
+  dispatcher: MessageDispatcher;
+  emitLocal: ClientEventSink;
+  /** The id this client was admitted under (or declared). */
+  ownId(): string | undefined;
+  /** Ends the current pairing at once, telling the app `error` (E2E_REQUIRED, E2E_FAILED). */
+  endPairing(error: P2pError): void;
+}
+
+/** One pairing's state: its channel, the exchange, the sealer once the keys are agreed. */
+interface Pairing {
+  channel: ReliableChannel;
+  handshake?: E2eHandshake;
+  sealer?: MessageSealer;
+  code?: string;
+  secure: boolean;
+  /** The app's messages (and replies) that entered the channel before the keys: sealed, in order, once they are. */
+  waiting: { message: OutgoingMessage; release: () => void }[];
+  ending: boolean;
+}
+
+/**
+ * End-to-end encryption (option `e2e`, docs/e2e.md) as a part of P2pClient and the sealer of every reliable channel
+ * the client opens: per pairing, an ephemeral X25519 exchange with a commitment (`E2eHandshake`), then every message
+ * and reply sealed with AES-256-GCM (`MessageSealer`) before the channel sends it and opened before it counts as
+ * received. Nothing of the app leaves the client in the clear: a message waits, held in the channel, until it is
+ * sealed; a peer that does not seal (its frames' `k`) ends the pairing with E2E_REQUIRED.
+ */
+export class E2ePart implements ClientPart, ChannelSealer {
+  private current?: Pairing;
+
+  constructor(private readonly setup: E2ePartSetup) {
+    setup.dispatcher.register((event, args) => {
+      if (!isE2eEventName(event)) return false;
+      this.current?.handshake?.receive(event, args);
+      return true;
+    });
+  }
+
+  /** Whether the current pairing's keys are agreed and confirmed by the peer. */
+  get secure(): boolean {
+    return this.current?.secure ?? false;
+  }
+
+  /** The current pairing's verification code, once it is secure (the peer confirmed the keys). */
+  get verificationCode(): string | undefined {
+    return this.current?.secure ? this.current.code : undefined;
+  }
+
+  attach(peerId: string, channel: ReliableChannel): void {
+    const ownId = this.setup.ownId();
+    const pairing: Pairing = { channel, secure: false, waiting: [], ending: false };
+    this.current = pairing;
+    if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
+    const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
+      keysAgreed: (sealer, code) => this.keysAgreed(pairing, sealer, code),
+      confirmed: () => {
+        if (this.current !== pairing || pairing.ending) return;
+        pairing.secure = true;
+        this.setup.emitLocal('secured', pairing.code!);
+      },
+      failed: (error) => this.end(pairing, error),
+    }));
+    // The exchange's messages take the channel's first numbers: everything else waits behind them.
+    for (const event of handshake.messages) channel.send(event, [], false);
+    handshake.start();
+  }
+
+  detach(_error: P2pError): void {
+    this.current?.handshake?.end();
+    this.current = undefined;
+  }
+
+  owns(event: string | undefined): boolean {
+    return isE2eEventName(event);
+  }
+
+  refused(event: string, _args: unknown[], error: P2pError): boolean {
+    if (!isE2eEventName(event)) return false;
+    if (this.current) this.end(this.current, new P2pError('E2E_FAILED', `the server refused the key exchange: ${error.message}`));
+    return true;
+  }
+
+  /** A frame came from the peer: a peer that does not seal ends the pairing before anything goes to it. */
+  moved(): void {
+    const pairing = this.current;
+    if (pairing?.channel.peerE2e === false) this.end(pairing, new P2pError('E2E_REQUIRED'));
+  }
+
+  // --- ChannelSealer ----------------------------------------------------------------------------------------------
+
+  admit(message: OutgoingMessage, release: () => void): void {
+    const pairing = this.current;
+    if (message.event !== undefined && isE2eEventName(message.event) && pairing?.handshake && !pairing.ending) {
+      return pairing.handshake.reserve(message, release);
+    }
+    message.held = true;
+    if (!pairing || pairing.ending) return;
+    if (pairing.sealer) this.seal(pairing, message, release, false);
+    else pairing.waiting.push({ message, release });
+  }
+
+  async open(frame: P2pFrame): Promise<P2pFrame | undefined> {
+    const pairing = this.current;
+    if (!pairing || pairing.ending) return undefined;
+    if (frame.z === undefined) {
+      // In the clear: only a skipped number, or a message of the exchange the handshake expects now.
+      if (frame.x !== undefined && frame.e === undefined && frame.a === undefined) return frame;
+      if (frame.r === undefined && frame.w === undefined && pairing.handshake?.expects(frame.e)) return frame;
+      return this.reject(pairing, frame, 'a message in the clear');
+    }
+    // The peer seals from the message after its last one of the exchange: by then this side is deriving the keys.
+    if (!pairing.sealer) await pairing.handshake?.agreeing;
+    return this.openSealed(pairing, frame);
+  }
+
+  /** A sealed frame, opened as it arrives when the keys are known (frames open in parallel, counted in order). */
+  openEarly(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined {
+    const pairing = this.current;
+    if (!pairing?.sealer || pairing.ending || frame.z === undefined) return undefined;
+    return this.openSealed(pairing, frame);
+  }
+
+  private async openSealed(pairing: Pairing, frame: P2pFrame): Promise<P2pFrame | undefined> {
+    const sealer = pairing.sealer;
+    if (!sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
+    try {
+      return await sealer.open(frame);
+    } catch {
+      return this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
+    }
+  }
+
+  private keysAgreed(pairing: Pairing, sealer: MessageSealer, code: string): void {
+    if (this.current !== pairing || pairing.ending) return;
+    pairing.sealer = sealer;
+    pairing.code = code;
+    for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
+  }
+
+  /**
+   * Seals `message`; it goes once sealed. Synchronous sealing (Node) clears `held` at once: `release` is called only for
+   * a message already in the channel (`inChannel`), as the channel sends what it takes itself.
+   */
+  private seal(pairing: Pairing, message: OutgoingMessage, release: () => void, inChannel: boolean): void {
+    const done = (sealed: Uint8Array<ArrayBuffer>, later: boolean) => {
+      if (this.current !== pairing || pairing.ending) return;
+      message.sealed = wireForm(sealed);
+      message.held = false;
+      if (later || inChannel) release();
+    };
+    const fail = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
+    try {
+      const sealed = pairing.sealer!.seal(message);
+      if (sealed instanceof Promise) sealed.then((bytes) => done(bytes, true), fail);
+      else done(sealed, false);
+    } catch (cause) {
+      fail(cause);
+    }
+  }
+
+  private reject(pairing: Pairing, frame: P2pFrame, why: string): undefined {
+    if (this.current === pairing) this.setup.emitLocal('error', new P2pError('E2E_FRAME_REJECTED', `dropped frame ${frame.s}: ${why}`));
+    return undefined;
+  }
+
+  /** Ends the pairing once, later than the call that found out (it may be inside the channel's own work). */
+  private end(pairing: Pairing, error: P2pError): void {
+    if (pairing.ending) return;
+    pairing.ending = true;
+    pairing.handshake?.end();
+    queueMicrotask(() => {
+      if (this.current === pairing) this.setup.endPairing(error);
+    });
+  }
+}

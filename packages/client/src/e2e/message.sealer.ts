@@ -1,0 +1,102 @@
+import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
+import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
+import { AesGcmCipher } from './aes-gcm.cipher.js';
+import { fromBase64, toBase64 } from './base64.codec.js';
+
+/** AES-GCM's nonce: 12 bytes, the direction then the sequence number. */
+const NONCE_BYTES = 12;
+/** First byte of the plaintext: how the message was encoded (`encodeFrame`: JSON text, or binary with its values). */
+const TEXT = 0;
+const BINARY = 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Sealed messages up to this size travel as base64 text, larger ones binary. A binary value costs Socket.IO a packet of
+ * its own (an attachment) on every hop, which outweighs the third more bytes of text for small messages; for large
+ * ones (stream chunks) the bytes weigh more, and text could pass the gateway's message size where the plain one did not.
+ */
+const TEXT_UP_TO_BYTES = 4096;
+
+/** How a sealed message travels in `z`. */
+export function wireForm(sealed: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | string {
+  return sealed.byteLength <= TEXT_UP_TO_BYTES ? toBase64(sealed) : sealed;
+}
+
+/** Which way a message goes: its nonces never meet the other direction's, even under one key. */
+export type Direction = 0 | 1;
+
+/**
+ * Seals and opens the messages of one pairing with AES-256-GCM, one key per direction. A message's event, arguments,
+ * reply request and reply number travel inside the ciphertext (encoded as the data channel encodes frames, binary
+ * values included); its nonce is its direction and its sequence number in the reliable channel, which numbers each
+ * message of a direction once per pairing: a nonce is never used twice with a key, a retransmission sends the same
+ * ciphertext, and a frame moved to another number fails to open.
+ */
+export class MessageSealer {
+  private readonly sender: AesGcmCipher;
+  private readonly receiver: AesGcmCipher;
+
+  constructor(
+    sendKey: CryptoKey,
+    private readonly sendDirection: Direction,
+    receiveKey: CryptoKey,
+  ) {
+    this.sender = new AesGcmCipher(sendKey);
+    this.receiver = new AesGcmCipher(receiveKey);
+  }
+
+  /** The message's ciphertext: at once where the runtime's AES-GCM is synchronous (Node), else a promise. */
+  seal(message: OutgoingMessage): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
+    const inner =
+      message.replyTo !== undefined
+        ? { r: message.replyTo, a: message.args }
+        : message.wantsReply
+          ? { e: message.event, a: message.args, w: 1 }
+          : { e: message.event, a: message.args };
+    const encoded = encodeFrame(inner);
+    const body = typeof encoded === 'string' ? encoder.encode(encoded) : new Uint8Array(encoded);
+    const plain = new Uint8Array(1 + body.byteLength);
+    plain[0] = typeof encoded === 'string' ? TEXT : BINARY;
+    plain.set(body, 1);
+    return this.sender.encrypt(nonceOf(this.sendDirection, message.seq), plain);
+  }
+
+  /** The peer's sealed frame in the clear (its number and acknowledgement kept); throws when it does not open. */
+  async open(frame: P2pFrame): Promise<P2pFrame> {
+    const sealed = bytesOf(frame.z);
+    const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!);
+    const plain = await this.receiver.decrypt(iv, sealed);
+    const body = plain.subarray(1);
+    const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
+    if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
+      throw new Error('a sealed message without its event or reply number');
+    }
+    const opened: P2pFrame = { s: frame.s!, a: inner.a };
+    if (typeof inner.r === 'number') opened.r = inner.r;
+    else opened.e = inner.e!;
+    if (inner.w === 1) opened.w = 1;
+    return opened;
+  }
+}
+
+function nonceOf(direction: Direction, seq: number): Uint8Array<ArrayBuffer> {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new Error('a sealed message needs its sequence number');
+  const iv = new Uint8Array(NONCE_BYTES);
+  const view = new DataView(iv.buffer);
+  view.setUint8(0, direction);
+  view.setBigUint64(4, BigInt(seq));
+  return iv;
+}
+
+/** The ciphertext as bytes: a Node Buffer or Uint8Array from socket.io-client in Node, an ArrayBuffer in browsers. */
+function bytesOf(value: unknown): Uint8Array<ArrayBuffer> {
+  if (typeof value === 'string') {
+    const bytes = fromBase64(value);
+    if (bytes) return bytes;
+  }
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength);
+  throw new Error('a sealed frame without its ciphertext');
+}

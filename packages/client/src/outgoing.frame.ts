@@ -1,0 +1,19 @@
+import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import type { OutgoingMessage } from './reliable-channel-host.interface.js';
+
+/** What a frame adds to its message on the wire (packet type, event name, keys, numbers), roughly. */
+export const FRAME_OVERHEAD_BYTES = 48;
+
+/**
+ * The frame that carries `message`, with this side's acknowledgement `c` and capabilities `k`: a skipped number, a
+ * sealed message (end-to-end encryption: its event, arguments and reply number travel inside `z`), a reply, or a
+ * message.
+ */
+export function frameOf(message: OutgoingMessage, c: number, k: number): P2pFrame {
+  if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped, k };
+  if (message.sealed !== undefined) return { s: message.seq, c, z: message.sealed, k };
+  if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args, k };
+  return message.wantsReply
+    ? { s: message.seq, c, e: message.event, a: message.args, w: 1, k }
+    : { s: message.seq, c, e: message.event, a: message.args, k };
+}

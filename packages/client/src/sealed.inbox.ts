@@ -1,0 +1,55 @@
+import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import type { ChannelSealer } from './channel-sealer.interface.js';
+
+/** What the inbox needs from its channel. */
+export interface SealedInboxHost {
+  /** The last message from the peer delivered in order. */
+  received(): number;
+  closed(): boolean;
+  /** Counts the opened frame as received and hands its message on (the channel's in-order delivery). */
+  accept(frame: P2pFrame): void;
+}
+
+/**
+ * The receiving side of a sealed reliable channel: the peer's numbered frames, in order, opened by the `ChannelSealer`
+ * one after another before the channel counts them as received. A frame the sealer drops (forged, tampered, sent in
+ * the clear) is not counted: the frames taken after it are dropped too, and the peer's sender sends the real ones
+ * again (Go-Back-N), so a forgery delays the peer's messages and never replaces one.
+ */
+export class SealedInbox {
+  /** The last frame taken in order (opened, or being opened); `received()` once nothing is being opened. */
+  accepted = 0;
+  private chain: Promise<void> = Promise.resolve();
+  /** Bumped when a frame is dropped: the frames taken after it are dropped too. */
+  private generation = 0;
+
+  constructor(
+    private readonly sealer: ChannelSealer,
+    private readonly host: SealedInboxHost,
+  ) {}
+
+  /** The peer's frame numbered `accepted + 1`. */
+  take(frame: P2pFrame): void {
+    this.accepted = frame.s!;
+    const generation = this.generation;
+    const early = this.sealer.openEarly?.(frame)?.catch(() => undefined);
+    this.chain = this.chain.then(async () => {
+      if (generation !== this.generation || this.host.closed()) return;
+      const opened = await (early ?? this.sealer.open(frame).catch(() => undefined));
+      if (generation !== this.generation || this.host.closed()) return;
+      if (!opened) {
+        this.generation++;
+        this.accepted = this.host.received();
+        return;
+      }
+      try {
+        this.host.accept(opened);
+      } catch (error) {
+        // An app listener threw: as it would from a socket's event, outside the channel's own chain.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * End-to-end encryption (docs/e2e.md): the key exchange travels as messages of the reliable channel under these
+ * internal names (reserved like every `P2P_` name: an app can neither send nor receive one). They are the only
+ * messages an e2e client sends or accepts in the clear; every other message and reply travels sealed in `z`.
+ * - `HELLO()`: the second side's first message, with nothing in it: whatever the peer sends back (an acknowledgement
+ *   at least) tells from its `k` whether it encrypts too;
+ * - `COMMIT(hash)`: the first side (the smaller clientId) commits to its public key and nonce (SHA-256), base64;
+ * - `KEY(publicKey, nonce)`: the second side's public key, sent only after it saw the commitment;
+ * - `REVEAL(publicKey, nonce, confirmation)`: the first side's key and nonce, opening the commitment, and its key
+ *   confirmation;
+ * - `CONFIRM(confirmation)`: the second side's key confirmation.
+ */
+export const P2pE2eEvent = {
+  HELLO: 'P2P_E2E_HELLO',
+  COMMIT: 'P2P_E2E_COMMIT',
+  KEY: 'P2P_E2E_KEY',
+  REVEAL: 'P2P_E2E_REVEAL',
+  CONFIRM: 'P2P_E2E_CONFIRM',
+} as const;
+
+export type P2pE2eEvent = (typeof P2pE2eEvent)[keyof typeof P2pE2eEvent];
+
+const E2E_EVENTS: ReadonlySet<string> = new Set(Object.values(P2pE2eEvent));
+
+/** Whether `event` is one of the key exchange's messages. */
+export function isE2eEventName(event: unknown): event is P2pE2eEvent {
+  return typeof event === 'string' && E2E_EVENTS.has(event);
+}
+
+/** Frame capability bit (`k`): the sending side encrypts end to end and takes nothing else. */
+export const P2P_FRAME_CAPABILITY_E2E = 2;
