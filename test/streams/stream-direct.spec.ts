@@ -1,8 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
-import type { P2pTransport, RTCPeerConnectionConstructor } from '../../packages/client/src/index.js';
+import type { P2pTransport } from '../../packages/client/src/index.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
-import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from '../webrtc/webrtc-support.js';
+import { LOOPBACK_CONFIG, recordingPeerConnections, until } from '../webrtc/webrtc-support.js';
 import { Sha256 } from '../../packages/client/src/index.js';
 import { bytes, sha256, spyChunks } from './stream-support.js';
 
@@ -14,16 +14,10 @@ describe('streams over the direct path (WebRTC on loopback)', () => {
   afterAll(() => nodeDataChannel.cleanup());
 
   async function client(clientId: string) {
-    const connections: RTCPeerConnection[] = [];
-    class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
-      constructor(config: RTCConfiguration) {
-        super(config);
-        connections.push(this);
-      }
-    }
+    const { RTCPeerConnection: Recorded, connections } = recordingPeerConnections();
     const p2p = await connectClient(harness, clientId, {
       webrtc: {
-        RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor,
+        RTCPeerConnection: Recorded,
         peerConnectionConfig: LOOPBACK_CONFIG,
         backoff: { initialDelayMs: 200, maxDelayMs: 1000 },
       },

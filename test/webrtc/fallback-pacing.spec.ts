@@ -2,15 +2,10 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import nodeDataChannel from 'node-datachannel';
 import { Registry } from 'prom-client';
 import type { Socket } from 'socket.io-client';
-import {
-  P2pClient,
-  type P2pTransport,
-  type RTCPeerConnectionConstructor,
-  type UndeliveredMessage,
-} from '../../packages/client/src/index.js';
+import { P2pClient, type P2pTransport, type UndeliveredMessage } from '../../packages/client/src/index.js';
 import { P2pMetricsService } from '../../packages/server/src/metrics/p2p-metrics.service.js';
 import { type GatewayHarness, connectClient, startGateway, waitFor } from '../support/gateway-harness.js';
-import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
+import { LOOPBACK_CONFIG, recordingPeerConnections, until } from './webrtc-support.js';
 
 const MESSAGES = 8_000;
 /** The sender kills a peer connection when it reaches these messages (waiting for the pair to be direct first). */
@@ -33,16 +28,10 @@ describe('P2pClient option webrtc: a fast sender falls back to the relay within 
   });
 
   async function client(clientId: string) {
-    const connections: RTCPeerConnection[] = [];
-    class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
-      constructor(config: RTCConfiguration) {
-        super(config);
-        connections.push(this);
-      }
-    }
+    const { RTCPeerConnection: Recorded, connections } = recordingPeerConnections();
     const p2p = await connectClient(harness, clientId, {
       webrtc: {
-        RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor,
+        RTCPeerConnection: Recorded,
         peerConnectionConfig: LOOPBACK_CONFIG,
         backoff: { initialDelayMs: 200, maxDelayMs: 1000 },
       },

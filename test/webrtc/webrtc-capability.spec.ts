@@ -2,12 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nodeDataChannel from 'node-datachannel';
 import type { Redis } from 'ioredis';
 import { type Socket, io } from 'socket.io-client';
-import type { RTCPeerConnectionConstructor } from '../../packages/client/src/index.js';
 import type { P2pModuleOptions } from '../../packages/server/src/index.js';
 import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { REDIS_URL, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
 import { emitWithAck, whenConnected } from '../support/wire.js';
-import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from './webrtc-support.js';
+import { LOOPBACK_CONFIG, recordingPeerConnections, until } from './webrtc-support.js';
 
 /**
  * Issue 20 §6: a client tells the gateway at handshake that it upgrades pairings to WebRTC (`auth.p2pWebRtc`), the
@@ -119,16 +118,10 @@ describe('WebRTC capability in the pairing’s peer info', () => {
   describe('P2pClient', () => {
     /** A P2pClient with webrtc on or off; counts its WebRTC requests and the peer connections it made. */
     async function client(clientId: string, webrtc: boolean) {
-      const connections: RTCPeerConnection[] = [];
-      class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
-        constructor(config: RTCConfiguration) {
-          super(config);
-          connections.push(this);
-        }
-      }
+      const { RTCPeerConnection: Recorded, connections } = recordingPeerConnections();
       const p2p = await connectClient(harness, clientId, {
         webrtc: webrtc && {
-          RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor,
+          RTCPeerConnection: Recorded,
           peerConnectionConfig: LOOPBACK_CONFIG,
           backoff: { initialDelayMs: 100, maxDelayMs: 200 },
           connectTimeoutMs: 1_000,

@@ -18,6 +18,18 @@ import { type GatewayHarness, waitFor } from '../support/gateway-harness.js';
 export const LoopbackPeerConnection: RTCPeerConnectionConstructor = RTCPeerConnection;
 export const LOOPBACK_CONFIG = { bindAddress: '127.0.0.1' } as const;
 
+/** A loopback RTCPeerConnection that records each peer connection it makes (for tests that close one on purpose). */
+export function recordingPeerConnections(): { RTCPeerConnection: RTCPeerConnectionConstructor; connections: RTCPeerConnection[] } {
+  const connections: RTCPeerConnection[] = [];
+  class Recorded extends (LoopbackPeerConnection as unknown as new (config: RTCConfiguration) => RTCPeerConnection) {
+    constructor(config: RTCConfiguration) {
+      super(config);
+      connections.push(this);
+    }
+  }
+  return { RTCPeerConnection: Recorded as unknown as RTCPeerConnectionConstructor, connections };
+}
+
 /** A raw protocol 3 socket of a client, connected (the lead's P2pClient speaks protocol 3 later; the wire is the same). */
 export async function protocol3Socket(harness: GatewayHarness, clientId: string, protocol = 3): Promise<Socket> {
   const socket = io(harness.url, {
