@@ -1,3 +1,5 @@
+import { concatBytes } from './bytes.concat.js';
+
 /** AES-GCM's tag, appended to the ciphertext (as WebCrypto does). */
 const TAG_BYTES = 16;
 
@@ -37,7 +39,7 @@ export class AesGcmCipher {
   encrypt(iv: Uint8Array<ArrayBuffer>, plain: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
     if (nodeCrypto && this.nodeKey) {
       const cipher = nodeCrypto.createCipheriv('aes-256-gcm', this.nodeKey, iv);
-      return concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      return concatBytes([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     }
     return globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, this.key, plain).then((sealed) => new Uint8Array(sealed));
   }
@@ -48,18 +50,8 @@ export class AesGcmCipher {
       if (sealed.byteLength < TAG_BYTES) throw new Error('a sealed message shorter than its tag');
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', this.nodeKey, iv);
       decipher.setAuthTag(sealed.subarray(sealed.byteLength - TAG_BYTES));
-      return concat([decipher.update(sealed.subarray(0, sealed.byteLength - TAG_BYTES)), decipher.final()]);
+      return concatBytes([decipher.update(sealed.subarray(0, sealed.byteLength - TAG_BYTES)), decipher.final()]);
     }
     return globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, this.key, sealed).then((plain) => new Uint8Array(plain));
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import { sameBytes } from './base64.codec.js';
+import { concatBytes } from './bytes.concat.js';
 
 /** X25519 public keys are 32 bytes; the pairing nonces 16; key confirmations 32. */
 export const PUBLIC_KEY_BYTES = 32;
@@ -33,7 +34,7 @@ export async function ephemeralKey(): Promise<EphemeralKey> {
 
 /** The first side's commitment to its key and nonce: SHA-256 over a label, the key and the nonce. */
 export async function commitmentOf(publicKey: Uint8Array, nonce: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await subtle().digest('SHA-256', concat([encoder.encode(`${LABEL}/commit`), publicKey, nonce])));
+  return new Uint8Array(await subtle().digest('SHA-256', concatBytes([encoder.encode(`${LABEL}/commit`), publicKey, nonce])));
 }
 
 /** Who is who in the exchange: `first` is the side that commits (the smaller clientId). */
@@ -70,7 +71,7 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
   if (sameBytes(shared, new Uint8Array(shared.byteLength))) throw new Error('the peer sent a low-order key');
   const ids = [transcript.firstId, transcript.secondId].map((id) => encoder.encode(id));
   const fields = [encoder.encode(LABEL), ...ids, transcript.firstKey, transcript.secondKey, transcript.firstNonce, transcript.secondNonce];
-  const salt = await subtle().digest('SHA-256', concat(fields.flatMap((field) => [lengthOf(field), field])));
+  const salt = await subtle().digest('SHA-256', concatBytes(fields.flatMap((field) => [lengthOf(field), field])));
   const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits', 'deriveKey']);
   const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(`${LABEL}/${info}`) });
   const aesKey = (info: string, usage: KeyUsage) => subtle().deriveKey(hkdf(info), ikm, { name: 'AES-GCM', length: 256 }, false, [usage]);
@@ -92,14 +93,4 @@ function lengthOf(field: Uint8Array): Uint8Array {
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, field.byteLength);
   return length;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
