@@ -73,7 +73,7 @@ describe('cluster: WebRTC signalling and transport reports across nodes', () => 
     expect(await emitWithAck(b, 'P2P_SIGNAL', { type: 'answer', sdp: 'v=0\r\n' })).toEqual([null]);
     expect(await answered).toEqual([{ type: 'answer', sdp: 'v=0\r\n', sourceClientId: bId }]);
     // A's signals reach B through node 2's channel, B's answer reaches A through node 1's: no order between the two.
-    await eventually(() => received.length >= 2, 10_000);
+    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(2), 10_000);
     expect(received).toEqual([
       { ...OFFER, sourceClientId: aId },
       { type: 'bye', sourceClientId: aId },
