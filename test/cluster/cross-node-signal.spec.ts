@@ -5,7 +5,7 @@ import { P2pClient, type RTCPeerConnectionConstructor } from '../../packages/cli
 import { settle, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { LOOPBACK_CONFIG, LoopbackPeerConnection, until } from '../webrtc/webrtc-support.js';
-import { emitWithAck, pairRaw } from '../support/wire.js';
+import { emitWithAck, pairRaw, pairAndRead } from '../support/wire.js';
 import type { ClusterNodeProcess } from './support/cluster-node.process.js';
 import { NODES_START_TIMEOUT_MS, useCluster } from './support/cluster.js';
 
@@ -25,17 +25,6 @@ describe('cluster: WebRTC signalling and transport reports across nodes', () => 
   afterAll(() => {
     nodeDataChannel.cleanup();
   });
-
-  /** Pairs by hand across nodes; what each side was told of the other. */
-  async function pairAndRead(source: Socket, target: Socket, targetId: string): Promise<{ toSource: unknown; toTarget: unknown }> {
-    const asked = waitFor<[string, unknown?]>(target, 'P2P_REGISTER');
-    const answer = emitWithAck(source, 'P2P_REGISTER', targetId);
-    const [sourceId, toTarget] = await asked;
-    await emitWithAck(target, 'P2P_REGISTER_SUCCESS', sourceId);
-    const [ok, , toSource] = await answer;
-    expect(ok).toBe(true);
-    return { toSource, toTarget };
-  }
 
   /** A P2pClient on `node` with webrtc on or off (node-datachannel on 127.0.0.1), connected. */
   async function p2pClient(node: ClusterNodeProcess, clientId: string, webrtc: boolean) {

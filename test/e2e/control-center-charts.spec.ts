@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../packages/server/src/index.js';
-import { launchChromium, watchForErrors } from '../support/chromium.js';
+import { launchChromium, openControlCenter as openControlCenterPage } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { connectClient } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
@@ -28,13 +28,7 @@ describe('control center charts in Chromium', () => {
     await app.close();
   });
 
-  async function openControlCenter(): Promise<Page> {
-    const page = watchForErrors(await context.newPage(), errors);
-    const response = await page.goto(`${app.url}/p2p-admin?token=${encodeURIComponent(ADMIN_TOKEN)}`);
-    expect(response?.status()).toBe(200);
-    await page.locator('#live').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const openControlCenter = () => openControlCenterPage(context, app.url, errors);
 
   /** Waits until the chart's attribute, a number, satisfies `test`. */
   const chartValue = (page: Page, selector: string, attribute: string, test: (value: number) => boolean) =>

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../packages/server/src/index.js';
-import { launchChromium, watchForErrors } from '../support/chromium.js';
+import { launchChromium, openControlCenter as openControlCenterPage } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { waitFor } from '../support/gateway-harness.js';
 import { connectRaw, eventually, pairRaw } from '../support/wire.js';
@@ -28,13 +28,7 @@ describe('control center page in Chromium: the clients `.` and `..`', () => {
     await app.close();
   });
 
-  async function openControlCenter(): Promise<Page> {
-    const page = watchForErrors(await context.newPage(), errors);
-    const response = await page.goto(`${app.url}/p2p-admin?token=${encodeURIComponent(ADMIN_TOKEN)}`);
-    expect(response?.status()).toBe(200);
-    await page.locator('#live').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const openControlCenter = () => openControlCenterPage(context, app.url, errors);
 
   /** The row whose first cell is exactly `clientId`. */
   const rowOf = (page: Page, table: 'clients' | 'pairings', clientId: string) =>

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { P2pModule } from '../../packages/server/src/index.js';
 import { BrowserPageModule } from '../../sample/browser-page.module.js';
-import { buildBundlesForTest, launchChromium, watchForErrors } from '../support/chromium.js';
+import { buildBundlesForTest, launchChromium, openControlCenter as openControlCenterPage } from '../support/chromium.js';
 import { ADMIN_TOKEN, type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
 import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
 
@@ -38,13 +38,7 @@ describe('control center page in Chromium', () => {
     await app.close();
   });
 
-  async function openControlCenter(): Promise<Page> {
-    const page = watchForErrors(await context.newPage(), errors);
-    const response = await page.goto(`${app.url}/p2p-admin?token=${encodeURIComponent(ADMIN_TOKEN)}`);
-    expect(response?.status()).toBe(200);
-    await page.locator('#live').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const openControlCenter = () => openControlCenterPage(context, app.url, errors);
 
   /** The row whose first cell names `clientId` (a pairing's row names both). */
   const rowOf = (page: Page, table: 'clients' | 'pairings', clientId: string) =>

@@ -1,8 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { expect } from '@jest/globals';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { buildBrowserBundles } from '../../scripts/build-browser.mjs';
+import { ADMIN_TOKEN } from './control-center-app.js';
 
 /**
  * Debian's chromium (`npm test`'s pretest, scripts/ensure-test-deps.mjs, installs it); playwright-core downloads no
@@ -43,5 +45,14 @@ export function watchForErrors(page: Page, into: string[]): Page {
   page.on('console', (message) => {
     if (message.type() === 'error') into.push(`${page.url()}: ${message.text()}`);
   });
+  return page;
+}
+
+/** Opens the control center of the app at `appUrl` with the admin token, once its event stream is live. */
+export async function openControlCenter(context: BrowserContext, appUrl: string, errors: string[]): Promise<Page> {
+  const page = watchForErrors(await context.newPage(), errors);
+  const response = await page.goto(`${appUrl}/p2p-admin?token=${encodeURIComponent(ADMIN_TOKEN)}`);
+  expect(response?.status()).toBe(200);
+  await page.locator('#live').filter({ hasText: 'live' }).waitFor();
   return page;
 }

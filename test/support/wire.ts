@@ -159,3 +159,14 @@ export async function expectHealthyPair(a: Socket, b: Socket, bId: string): Prom
   b.emit('P2P_EMIT', { event: 'health-check', args: ['pong', 2] });
   expect(await atA).toEqual(['pong', 2]);
 }
+
+/** Pairs `source` with `target` by hand (the target consents); what each was told of the other (undefined: nothing). */
+export async function pairAndRead(source: Socket, target: Socket, targetId: string): Promise<{ toSource: unknown; toTarget: unknown }> {
+  const asked = waitFor<[string, unknown?]>(target, 'P2P_REGISTER');
+  const answer = emitWithAck(source, 'P2P_REGISTER', targetId);
+  const [sourceId, toTarget] = await asked;
+  await emitWithAck(target, 'P2P_REGISTER_SUCCESS', sourceId);
+  const [ok, , toSource] = await answer;
+  expect(ok).toBe(true);
+  return { toSource, toTarget };
+}

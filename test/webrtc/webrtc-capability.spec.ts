@@ -5,7 +5,7 @@ import { type Socket, io } from 'socket.io-client';
 import type { P2pModuleOptions } from '../../packages/server/src/index.js';
 import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { REDIS_URL, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../support/redis.js';
-import { emitWithAck, whenConnected } from '../support/wire.js';
+import { emitWithAck, whenConnected, pairAndRead } from '../support/wire.js';
 import { LOOPBACK_CONFIG, recordingPeerConnections, until } from './webrtc-support.js';
 
 /**
@@ -49,17 +49,6 @@ describe('WebRTC capability in the pairing’s peer info', () => {
     const socket = io(harness.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
     harness.sockets.push(socket);
     return socket;
-  }
-
-  /** Pairs `source` with `target` by hand; returns what each was told of the other (undefined: nothing). */
-  async function pairAndRead(source: Socket, target: Socket, targetId: string): Promise<{ toSource: unknown; toTarget: unknown }> {
-    const asked = waitFor<[string, unknown?]>(target, 'P2P_REGISTER');
-    const answer = emitWithAck(source, 'P2P_REGISTER', targetId);
-    const [sourceId, toTarget] = await asked;
-    await emitWithAck(target, 'P2P_REGISTER_SUCCESS', sourceId);
-    const [ok, , toSource] = await answer;
-    expect(ok).toBe(true);
-    return { toSource, toTarget };
   }
 
   describe.each(['memory', 'redis'] as const)('gateway with the %s store', (store) => {
