@@ -1,10 +1,13 @@
 // `npm test`'s pretest: makes sure what the suites need from the machine is there, before Jest starts.
 //   Redis   the Redis store and cluster suites: it must answer at REDIS_URL (default redis://127.0.0.1:6379).
+//   redis-server, redis-cli  the Redis Cluster suites start six redis-server processes of their own and join them with
+//            redis-cli --cluster create: installed from Debian (redis-server, redis-tools) with apt-get when missing and
+//            we run as root, as Chromium is.
 //   Chromium the end-to-end suites: CHROMIUM_PATH, or Debian's /usr/bin/chromium. When that is missing and we run as
 //            root, Debian's chromium is installed with apt-get (as .ci/run used to); otherwise we stop.
 // A missing piece fails here at once with one line saying what to do, not as failures deep in a Jest log.
 // For this script's own test only: P2P_TEST_DEPS_AS_USER=1 makes a root run take the non-root branch, and
-// P2P_TEST_DEPS_DEBIAN_CHROMIUM stands for /usr/bin/chromium.
+// P2P_TEST_DEPS_DEBIAN_CHROMIUM stands for /usr/bin/chromium, P2P_TEST_DEPS_REDIS_CLI for the redis-cli command.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import process from 'node:process';
@@ -143,7 +146,27 @@ function checkCoturn(mayInstall) {
   }
 }
 
+/** The Redis Cluster suites run redis-server and redis-cli themselves (Debian: redis-server, redis-tools). */
+function checkRedisBinaries(mayInstall) {
+  for (const [command, pkg] of [
+    ['redis-server', 'redis-server'],
+    [process.env.P2P_TEST_DEPS_REDIS_CLI ?? 'redis-cli', 'redis-tools'],
+  ]) {
+    if (hasCommand(command)) continue;
+    if (!isRoot() || !mayInstall) {
+      fail(`the Redis Cluster suites need ${command} on PATH: sudo apt-get install -y ${pkg}`);
+      continue;
+    }
+    try {
+      aptInstall(pkg, `${command} (the Redis Cluster suites need it)`);
+    } catch (error) {
+      fail(`could not install Debian's ${pkg} (${error.message}): run apt-get install -y ${pkg}`);
+    }
+  }
+}
+
 // Redis first: it is quick to check, and a missing Redis should not wait behind a Chromium install.
 await checkRedis();
+checkRedisBinaries(!process.exitCode);
 checkChromium(!process.exitCode);
 checkCoturn(!process.exitCode);

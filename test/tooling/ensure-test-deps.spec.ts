@@ -39,6 +39,12 @@ describe('npm test pretest (scripts/ensure-test-deps.mjs)', () => {
     expect(lines(run.stderr)).toEqual([expect.stringMatching(/^npm test: CHROMIUM_PATH=\/nonexistent\/chrome /)]);
   });
 
+  it('stops with one line naming redis-tools when redis-cli (the Redis Cluster suites need it) is missing', async () => {
+    const run = await pretest({ P2P_TEST_DEPS_REDIS_CLI: 'redis-cli-not-installed' });
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(/^npm test: .*redis-cli-not-installed.*apt-get install -y redis-tools/)]);
+  });
+
   it('stops with one line per missing piece when Redis does not answer either', async () => {
     const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
     const run = await pretest({ REDIS_URL: redisUrl, P2P_TEST_DEPS_DEBIAN_CHROMIUM: '/nonexistent/chromium' });
