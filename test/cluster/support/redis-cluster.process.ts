@@ -55,26 +55,25 @@ async function clusterPorts(count: number, taken: Set<number>): Promise<number[]
 }
 
 export function parseClusterNodes(text: string): ClusterNodeLine[] {
-  return text
-    .trim()
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => {
-      const [id, addressField, flagsField, primary, , , , , ...slotFields] = line.trim().split(' ');
-      const slots: Array<[number, number]> = [];
-      for (const field of slotFields) {
-        if (field.startsWith('[')) continue; // a slot being migrated
-        const [from, to] = field.split('-').map(Number);
-        slots.push([from, to ?? from]);
-      }
-      return {
-        id,
-        address: addressField.split('@')[0],
-        flags: flagsField.split(','),
-        primaryId: primary === '-' ? undefined : primary,
-        slots,
-      };
+  const lines: ClusterNodeLine[] = [];
+  for (const line of text.trim().split('\n')) {
+    const [id, addressField, flagsField, primary, , , , , ...slotFields] = line.trim().split(' ');
+    if (!id || !addressField || !flagsField) continue;
+    const slots: Array<[number, number]> = [];
+    for (const field of slotFields) {
+      if (field.startsWith('[')) continue; // a slot being migrated
+      const [from = '', to = from] = field.split('-');
+      slots.push([Number(from), Number(to)]);
+    }
+    lines.push({
+      id,
+      address: addressField.split('@')[0] ?? addressField,
+      flags: flagsField.split(','),
+      primaryId: !primary || primary === '-' ? undefined : primary,
+      slots,
     });
+  }
+  return lines;
 }
 
 const live = new Set<RedisClusterProcess>();
