@@ -61,7 +61,8 @@ export class ClientTransaction {
   async lock(...clientIds: string[]): Promise<void> {
     const wanted = [...new Set(clientIds)].filter((id) => !this.held.has(id)).sort();
     const everyone = [...this.held.keys(), ...wanted];
-    const replies = await Promise.all(
+    // Settled, not Promise.all: a lock taken after another call failed must still be known, for abandon() to release it.
+    const replies = await Promise.allSettled(
       wanted.map(async (id) => {
         const partners = everyone.filter((other) => other !== id).join(',');
         const reply = (await this.host.onClient('lock', id, this.opId, id, String(this.host.lockTtlMs), partners)) as string[];
@@ -72,7 +73,10 @@ export class ClientTransaction {
         return true;
       }),
     );
-    if (replies.includes(false)) throw new LockBusyError(`a client of [${wanted.join(', ')}] is locked`);
+    const failed = replies.find((reply) => reply.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (replies.some((reply) => reply.status === 'fulfilled' && !reply.value))
+      throw new LockBusyError(`a client of [${wanted.join(', ')}] is locked`);
     await this.host.hooks?.afterLocks?.([...this.held.keys()]);
   }
 
