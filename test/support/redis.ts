@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redactRedisUrl } from '../../packages/server/src/options/redis.target.js';
 
 /** Where the Redis suites find Redis: env REDIS_URL, else the local default. */
@@ -43,22 +43,37 @@ export function uniqueKeyPrefix(label = 'test'): string {
   return `p2p-${label}-${randomUUID()}`;
 }
 
-/** Every key of the store with this prefix (all are `{<prefix>}...`), through SCAN. */
-export async function keysOf(client: Redis, keyPrefix: string): Promise<string[]> {
-  const pattern = `{${keyPrefix}}*`.replace(/[?[\]\\]/g, '\\$&');
+/**
+ * Every key of the store with this prefix (all are `{<prefix>}...`), through SCAN. On a Redis Cluster, the keys of
+ * every primary. `anywhere` also finds keys whose hash tag holds more than the prefix (a store tagged per client).
+ */
+export async function keysOf(client: Redis | Cluster, keyPrefix: string, anywhere = false): Promise<string[]> {
+  const escaped = keyPrefix.replace(/[?*[\]\\]/g, '\\$&');
+  const pattern = anywhere ? `*${escaped}*` : `{${escaped}}*`;
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return keys;
 }
 
-export async function deleteKeysOf(client: Redis, keyPrefix: string): Promise<void> {
-  const keys = await keysOf(client, keyPrefix);
+/** Deletes every key that names the prefix; on a Redis Cluster one key at a time (a DEL's keys must share a slot). */
+export async function deleteKeysOf(client: Redis | Cluster, keyPrefix: string): Promise<void> {
+  const keys = await keysOf(client, keyPrefix, true);
+  if (isCluster(client)) {
+    for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((key) => client.del(key)));
+    return;
+  }
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+export function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true;
 }
 
 /** A TCP port nothing listens on (bound, then released). */

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { type Socket, io } from 'socket.io-client';
 import { REDIS_URL, connectTestRedis, deleteKeysOf, uniqueKeyPrefix } from '../../support/redis.js';
 import { whenConnected } from '../../support/wire.js';
 import { ClusterNodeProcess, type NodeOptions } from './cluster-node.process.js';
+import { RedisClusterProcess } from './redis-cluster.process.js';
 
 type SocketOptions = NonNullable<Parameters<typeof io>[1]>;
 
@@ -16,11 +17,23 @@ export const NODES_START_TIMEOUT_MS = 120_000;
 
 export const CLUSTER_DEFAULTS = { pairTimeoutMs: 3000, ackTimeoutMs: 3000, reconnectGraceMs: 0 } satisfies NodeOptions;
 
+/**
+ * What the gateway nodes of a suite share their state through: the shared Redis (`redis`), or a Redis Cluster of six
+ * processes of the suite's own (`redis-cluster`), started in beforeAll and stopped in afterAll.
+ */
+export type ClusterBackend = 'redis' | 'redis-cluster';
+
+/** How long starting a Redis Cluster of six processes may take on a loaded 2-core machine. */
+export const REDIS_CLUSTER_START_TIMEOUT_MS = 120_000;
+
 export interface TestCluster {
+  readonly backend: ClusterBackend;
   /** This file's key prefix: its nodes form one cluster, apart from every other test's. */
   readonly keyPrefix: string;
-  /** The suite's own Redis connection (to look at keys). */
-  redis(): Redis;
+  /** The suite's own Redis connection (to look at keys): an ioredis `Cluster` on a Redis Cluster. */
+  redis(): Redis | Cluster;
+  /** The suite's Redis Cluster processes (to find a shard's primary, kill it); only with the `redis-cluster` backend. */
+  redisCluster(): RedisClusterProcess;
   /** Starts a node of this cluster (a separate process); killed in afterAll if still running. */
   node(name: string, options?: NodeOptions): Promise<ClusterNodeProcess>;
   /** Kills every node started so far (for suites that start fresh nodes in each test). */
@@ -39,16 +52,28 @@ export interface TestCluster {
  * Registers the hooks of a multi-node suite in the calling describe block: one Redis key prefix for the file, sockets
  * closed after each test, every node process killed and every key deleted after all.
  */
-export function useCluster(label: string, defaults: NodeOptions = {}): TestCluster {
+export function useCluster(label: string, defaults: NodeOptions = {}, backend: ClusterBackend = 'redis'): TestCluster {
   const keyPrefix = uniqueKeyPrefix(`cluster-${label}`);
   const nodes: ClusterNodeProcess[] = [];
   const sockets: Socket[] = [];
-  let redis: Redis | undefined;
+  let redis: Redis | Cluster | undefined;
+  let redisCluster: RedisClusterProcess | undefined;
   let testNumber = 0;
 
   beforeAll(async () => {
-    redis = await connectTestRedis();
-  });
+    if (backend === 'redis') {
+      redis = await connectTestRedis();
+      return;
+    }
+    redisCluster = await RedisClusterProcess.start();
+    const inspector = new Cluster(redisCluster.nodes, { redisOptions: { disconnectTimeout: 50 } });
+    inspector.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      inspector.once('ready', resolve);
+      inspector.once('end', () => reject(new Error('cluster suite: could not connect to the Redis Cluster')));
+    });
+    redis = inspector;
+  }, REDIS_CLUSTER_START_TIMEOUT_MS);
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
     testNumber++;
@@ -58,7 +83,8 @@ export function useCluster(label: string, defaults: NodeOptions = {}): TestClust
     await Promise.all(nodes.map((node) => node.kill()));
     if (redis?.status === 'ready') await deleteKeysOf(redis, keyPrefix);
     await redis?.quit().catch(() => redis?.disconnect());
-  });
+    await redisCluster?.stop();
+  }, REDIS_CLUSTER_START_TIMEOUT_MS);
 
   const socket = (node: ClusterNodeProcess, options: SocketOptions): Socket => {
     const opened = io(node.url, { transports: ['websocket'], reconnection: false, forceNew: true, ...options });
@@ -67,15 +93,21 @@ export function useCluster(label: string, defaults: NodeOptions = {}): TestClust
   };
 
   return {
+    backend,
     keyPrefix,
     redis() {
       if (!redis) throw new Error('cluster suite: Redis not connected (see the beforeAll failure above)');
       return redis;
     },
+    redisCluster() {
+      if (!redisCluster) throw new Error(`cluster suite: no Redis Cluster (backend '${backend}', or its start failed above)`);
+      return redisCluster;
+    },
     async node(name, options = {}) {
       // Without Redis a node would only wait for it and fail later: say what is missing at once (beforeAll's error).
       if (!redis) throw new Error('cluster suite: no node started, Redis is not reachable (see the error above)');
-      const redisOptions = { url: REDIS_URL, keyPrefix, ...defaults.redis, ...options.redis };
+      const where = redisCluster ? { cluster: redisCluster.nodes } : { url: REDIS_URL };
+      const redisOptions = { ...where, keyPrefix, ...defaults.redis, ...options.redis };
       const node = new ClusterNodeProcess(name, { ...CLUSTER_DEFAULTS, ...defaults, ...options, redis: redisOptions });
       nodes.push(node);
       return node.start();

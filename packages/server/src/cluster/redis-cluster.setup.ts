@@ -5,7 +5,7 @@ import { newNodeTag } from './node.address.js';
 import { NodeChannel } from './node.channel.js';
 import type { P2pRedisOptions, ResolvedClusterOptions } from '../options/redis-cluster.options.js';
 import { loadRedisPackages } from './redis-packages.loader.js';
-import { DEFAULT_REDIS_URL } from '../options/redis.target.js';
+import { redisConnectionOpener } from './redis-connection.opener.js';
 
 /** How long a node waits at start-up for its Redis connections to be ready. */
 const READY_TIMEOUT_MS = 10_000;
@@ -48,20 +48,12 @@ export class ClusterSetup implements OnApplicationShutdown {
  */
 export async function setupRedisCluster(options: P2pRedisOptions, resolved: ResolvedClusterOptions): Promise<ClusterSetup> {
   const { ioredis, adapter: adapters } = await loadRedisPackages();
-  const { RedisPairingStore } = await import('../stores/redis/redis-pairing.store.js');
-  const RedisClient = ioredis.Redis;
   const { redisTarget, keyPrefix, commandTimeoutMs } = resolved;
-  // Store commands fail fast while Redis is away, so clients get a code instead of a wait; the store and the node
-  // channel bound every call (commandTimeoutMs), so a Redis that hangs does too.
-  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
-  const open = (overrides: object): Redis =>
-    options.client
-      ? (options.client.duplicate(overrides) as Redis)
-      : new RedisClient(options.url ?? DEFAULT_REDIS_URL, { lazyConnect: false, ...overrides });
-  const storeClient = open(failFast);
-  const pub = open({});
-  const adapterSub = open({});
-  const nodeSub = open({});
+  const open = redisConnectionOpener(ioredis, options, resolved.clusterNodes);
+  const storeClient = open('store');
+  const pub = open('publisher');
+  const adapterSub = open('subscriber');
+  const nodeSub = open('subscriber');
   const clients = [storeClient, pub, adapterSub, nodeSub];
   // An unhandled 'error' event would crash the process; ioredis reconnects by itself. The last one explains a start-up
   // that timed out; the first is told at once, with what start-up waits for and until when, rather than 10 s of silence.
@@ -98,11 +90,25 @@ export async function setupRedisCluster(options: P2pRedisOptions, resolved: Reso
     const adapter = sharded
       ? adapters.createShardedAdapter(pub, adapterSub, { channelPrefix: `${keyPrefix}#sio`, subscriptionMode: 'dynamic' })
       : adapters.createAdapter(pub, adapterSub, { key: `${keyPrefix}#sio` });
-    return new ClusterSetup(new RedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs }), adapter, channel, sharded, clients);
+    const store = await createClusterStore(storeClient, { keyPrefix, commandTimeoutMs, onCluster: resolved.clusterNodes !== undefined });
+    return new ClusterSetup(store, adapter, channel, sharded, clients);
   } catch (error) {
     await closeAll(clients);
     throw error;
   }
+}
+
+/**
+ * The one place the cluster's store is made. Today it is the RedisPairingStore on one Redis and on a Redis Cluster
+ * alike: all its keys share the hash tag `{<keyPrefix>}`, so on a cluster they sit in one slot of one shard (atomic
+ * Lua scripts, but no spreading of the store's load). A store sharded by client goes here, chosen by `onCluster`.
+ */
+async function createClusterStore(
+  storeClient: Redis,
+  options: { keyPrefix: string; commandTimeoutMs: number; onCluster: boolean },
+): Promise<ClusterPairingStore> {
+  const { RedisPairingStore } = await import('../stores/redis/redis-pairing.store.js');
+  return new RedisPairingStore(storeClient, { keyPrefix: options.keyPrefix, commandTimeoutMs: options.commandTimeoutMs });
 }
 
 /** The warning at a cluster node's first failed attempt to reach Redis at start-up. */

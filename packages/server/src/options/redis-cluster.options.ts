@@ -11,10 +11,22 @@ export interface P2pRedisClient {
 /** `P2pModule.forRoot({ redis })`: run the gateway as one node of a cluster sharing state over Redis. */
 export interface P2pRedisOptions {
   /**
-   * Where Redis is, when no `client` is given.
+   * Where Redis is, when neither `client` nor `cluster` is given. At most one of `url`, `client` and `cluster`.
    * @default 'redis://127.0.0.1:6379'
    */
   url?: string | undefined;
+  /**
+   * A Redis Cluster, as some of its nodes (`'host:port'`, `'[::1]:7000'` for IPv6): every connection is an ioredis
+   * `Cluster` that finds the rest. Messages between nodes and the adapter always use sharded pub/sub there (each
+   * channel lives on the shard of its slot). At most one of `url`, `client` and `cluster`.
+   */
+  cluster?: readonly string[] | undefined;
+  /**
+   * With `cluster`: more ioredis `ClusterOptions` (say `redisOptions: { password }`, `natMap`, `tls` in `redisOptions`),
+   * under the module's own (it sets `enableOfflineQueue` and `maxRetriesPerRequest` for the store's connection and
+   * `shardedSubscribers` for the subscribing ones).
+   */
+  clusterOptions?: Record<string, unknown> | undefined;
   /**
    * An ioredis client (say, from DI through forRootAsync). The module only duplicates it (for the store, the
    * publishing connection and the two subscribing ones) and never closes it.
@@ -60,6 +72,8 @@ export interface P2pRedisOptions {
  */
 export interface ResolvedClusterOptions {
   keyPrefix: string;
+  /** The seed nodes of a Redis Cluster (`redis.cluster`), or undefined for one Redis. */
+  clusterNodes: RedisNodeAddress[] | undefined;
   /** Where Redis is, for logs: the URL with its password hidden, or the given client's host and port. */
   redisTarget: string;
   /** As given: undefined means "sharded when the Redis answering at start is 7 or newer". */
@@ -71,15 +85,54 @@ export interface ResolvedClusterOptions {
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1_500;
 
+/** One node of a Redis Cluster, as `redis.cluster` names it. */
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
 export function resolveClusterOptions(options: P2pRedisOptions): ResolvedClusterOptions {
+  const given = (['url', 'client', 'cluster'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 1) {
+    throw new TypeError(`P2pModule: redis takes one of url, client and cluster, got ${given.join(' and ')}`);
+  }
+  const clusterNodes = options.cluster === undefined ? undefined : parseClusterNodes(options.cluster);
+  if (clusterNodes && options.sharded === false) {
+    throw new TypeError('P2pModule: redis.sharded cannot be false with redis.cluster: a Redis Cluster uses sharded pub/sub');
+  }
+  if (options.clusterOptions !== undefined && !clusterNodes) {
+    throw new TypeError('P2pModule: redis.clusterOptions only goes with redis.cluster');
+  }
   return {
     keyPrefix: options.keyPrefix ?? 'p2p',
-    redisTarget: describeRedisTarget(options),
-    sharded: options.sharded,
+    clusterNodes,
+    redisTarget: clusterNodes ? describeClusterTarget(clusterNodes) : describeRedisTarget(options),
+    sharded: clusterNodes ? true : options.sharded,
     nodeTtlMs: options.nodeTtlMs ?? 5_000,
     commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS),
     drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 5_000),
   };
+}
+
+/** `['host:port', '[::1]:7000']` -> addresses, or a TypeError naming the entry that is not one. */
+export function parseClusterNodes(nodes: readonly string[]): RedisNodeAddress[] {
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw new TypeError("P2pModule: redis.cluster must be a non-empty array of 'host:port' strings");
+  }
+  return nodes.map((node: unknown) => {
+    const match = typeof node === 'string' ? /^(?:\[([^\]]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(node.trim()) : null;
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new TypeError(`P2pModule: redis.cluster entries are 'host:port' (IPv6 as '[::1]:7000'), got ${JSON.stringify(node)}`);
+    }
+    return { host: match[1] ?? match[2]!, port };
+  });
+}
+
+/** `Cluster 10.0.0.1:7000, 10.0.0.2:7000` (logged as "Redis Cluster ..."): the seed nodes (no credential is ever part of them). */
+function describeClusterTarget(nodes: RedisNodeAddress[]): string {
+  const addresses = nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`));
+  return `Cluster ${addresses.join(', ')}`;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
