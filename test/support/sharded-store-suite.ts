@@ -5,24 +5,11 @@ import {
   type ShardedRedisPairingStoreOptions,
 } from '../../packages/server/src/stores/redis-sharded/sharded-pairing.store.js';
 import type { ShardedStoreHooks } from '../../packages/server/src/stores/redis-sharded/client.transaction.js';
-import { connectTestRedis, uniqueKeyPrefix } from './redis.js';
+import { connectTestRedis, deleteKeysOf, keysOf, uniqueKeyPrefix } from './redis.js';
 
-/** Every key of a sharded store (all are `{<prefix>:<tag>}...`), through SCAN. */
-export async function shardedKeysOf(client: Redis, keyPrefix: string): Promise<string[]> {
-  const pattern = `{${keyPrefix}:*`.replace(/[?[\]\\]/g, '\\$&');
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
-}
-
-async function deleteShardedKeys(client: Redis, keyPrefix: string): Promise<void> {
-  const keys = await shardedKeysOf(client, keyPrefix);
-  for (const key of keys) await client.del(key);
+/** Every key of a sharded store (all are `{<prefix>:<tag>}...`). */
+export function shardedKeysOf(client: Redis, keyPrefix: string): Promise<string[]> {
+  return keysOf(client, keyPrefix, true);
 }
 
 export interface ShardedStoreSuite {
@@ -41,7 +28,7 @@ export function useShardedStores(): ShardedStoreSuite {
     shared = await connectTestRedis();
   });
   afterAll(async () => {
-    if (shared?.status === 'ready') for (const prefix of prefixes) await deleteShardedKeys(shared, prefix);
+    if (shared?.status === 'ready') for (const prefix of prefixes) await deleteKeysOf(shared, prefix);
     const open = [shared, ...extra].filter((client) => client !== undefined && client.status !== 'end');
     await Promise.all(open.map((client) => client!.quit().catch(() => client!.disconnect())));
   });
@@ -61,7 +48,7 @@ export function useShardedStores(): ShardedStoreSuite {
       return new ShardedRedisPairingStore(redis, { keyPrefix, ...options }, hooks);
     },
     async cleanup(store) {
-      await deleteShardedKeys(client(), store.keyPrefix);
+      await deleteKeysOf(client(), store.keyPrefix);
       prefixes.delete(store.keyPrefix);
     },
   };

@@ -30,6 +30,7 @@ describe('the redis.cluster option', () => {
     [{ cluster: ['127.0.0.1:70000'] }, /"127\.0\.0\.1:70000"/],
     [{ cluster: ['127.0.0.1:7000'], sharded: false }, /sharded cannot be false with redis\.cluster/],
     [{ url: 'redis://127.0.0.1:6379', clusterOptions: {} }, /clusterOptions only goes with redis\.cluster/],
+    [{ cluster: ['127.0.0.1:7000'], store: 'spread' as 'sharded' }, /redis\.store is 'sharded' or 'single-slot', got "spread"/],
   ])('refuses %j with a TypeError that says why', (redis, message) => {
     expect(() => resolveP2pOptions({ redis })).toThrow(TypeError);
     expect(() => resolveP2pOptions({ redis })).toThrow(message);
@@ -44,34 +45,46 @@ describe('the redis.cluster option', () => {
       ],
       redisTarget: 'Cluster 10.0.0.1:7000, [::1]:7001',
       sharded: true,
+      store: 'sharded',
     });
+    expect(resolveP2pOptions({ redis: { url: 'redis://127.0.0.1:6379' } }).cluster?.store).toBe('single-slot');
+    expect(resolveP2pOptions({ redis: { cluster: ['10.0.0.1:7000'], store: 'single-slot' } }).cluster?.store).toBe('single-slot');
+    expect(resolveP2pOptions({ redis: { url: 'redis://127.0.0.1:6379', store: 'sharded' } }).cluster?.store).toBe('sharded');
   });
 
   describe('a node on a real Redis Cluster', () => {
     let redisCluster: RedisClusterProcess;
     let inspector: Cluster;
     let app: INestApplication;
+    let shardedApp: INestApplication;
     const keyPrefix = uniqueKeyPrefix('cluster-option');
+    const shardedPrefix = uniqueKeyPrefix('cluster-sharded');
     const logger = new ModuleLines();
     beforeAll(async () => {
       redisCluster = await RedisClusterProcess.start();
       inspector = new Cluster(redisCluster.nodes, { redisOptions: { disconnectTimeout: 50 } });
       inspector.on('error', () => undefined);
       const moduleRef = await Test.createTestingModule({
-        imports: [P2pModule.forRoot({ nodeId: 'rc-node', redis: { cluster: redisCluster.nodes, keyPrefix } })],
+        imports: [P2pModule.forRoot({ nodeId: 'rc-node', redis: { cluster: redisCluster.nodes, keyPrefix, store: 'single-slot' } })],
       })
         .setLogger(logger)
         .compile();
       app = moduleRef.createNestApplication({ logger });
       await app.listen(0, '127.0.0.1');
+      const shardedRef = await Test.createTestingModule({
+        imports: [P2pModule.forRoot({ nodeId: 'rc-sharded', redis: { cluster: redisCluster.nodes, keyPrefix: shardedPrefix } })],
+      }).compile();
+      shardedApp = shardedRef.createNestApplication({ logger: false });
+      await shardedApp.listen(0, '127.0.0.1');
     }, 120_000);
     afterAll(async () => {
+      await shardedApp?.close();
       await app?.close();
       inspector?.disconnect();
       await redisCluster?.stop();
     });
 
-    it('logs the cluster nodes and the sharded adapter, and keeps the store in the slot of its hash tag', async () => {
+    it("logs the cluster nodes and the sharded adapter, and with store 'single-slot' keeps the store in one slot", async () => {
       expect(logger.lines).toEqual([
         expect.stringContaining(
           `cluster node rc-node, Redis Cluster ${redisCluster.nodes.join(', ')} (key prefix '${keyPrefix}', sharded adapter)`,
@@ -91,6 +104,24 @@ describe('the redis.cluster option', () => {
         expect(await redisCluster.primaryOfSlot([...slots][0]!)).toBe(owner);
       } finally {
         socket.disconnect();
+      }
+    });
+
+    it('spreads the store by client by default: the clients of one gateway sit on every primary', async () => {
+      const { port } = shardedApp.getHttpServer().address() as { port: number };
+      const ids = Array.from({ length: 30 }, (_, i) => `client-${i}`);
+      const sockets = await Promise.all(
+        ids.map((clientId) =>
+          whenConnected(io(`http://127.0.0.1:${port}`, { query: { clientId }, transports: ['websocket'], forceNew: true })),
+        ),
+      );
+      try {
+        const records = (await keysOf(inspector, shardedPrefix, true)).filter((key) => key.includes(':c:'));
+        expect(records.map((key) => key.slice(key.indexOf(':c:') + 3)).sort()).toEqual([...ids].sort());
+        const owners = new Set(await Promise.all(records.map((key) => redisCluster.primaryOfKey(key))));
+        expect(owners.size).toBe(3);
+      } finally {
+        for (const socket of sockets) socket.disconnect();
       }
     });
   });

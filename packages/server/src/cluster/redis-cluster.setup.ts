@@ -90,7 +90,7 @@ export async function setupRedisCluster(options: P2pRedisOptions, resolved: Reso
     const adapter = sharded
       ? adapters.createShardedAdapter(pub, adapterSub, { channelPrefix: `${keyPrefix}#sio`, subscriptionMode: 'dynamic' })
       : adapters.createAdapter(pub, adapterSub, { key: `${keyPrefix}#sio` });
-    const store = await createClusterStore(storeClient, { keyPrefix, commandTimeoutMs, onCluster: resolved.clusterNodes !== undefined });
+    const store = await createClusterStore(storeClient, { keyPrefix, commandTimeoutMs, store: resolved.store });
     return new ClusterSetup(store, adapter, channel, sharded, clients);
   } catch (error) {
     await closeAll(clients);
@@ -99,16 +99,21 @@ export async function setupRedisCluster(options: P2pRedisOptions, resolved: Reso
 }
 
 /**
- * The one place the cluster's store is made. Today it is the RedisPairingStore on one Redis and on a Redis Cluster
- * alike: all its keys share the hash tag `{<keyPrefix>}`, so on a cluster they sit in one slot of one shard (atomic
- * Lua scripts, but no spreading of the store's load). A store sharded by client goes here, chosen by `onCluster`.
+ * The one place the cluster's store is made: the ShardedRedisPairingStore (keys spread over the cluster's slots by
+ * client, two-client changes under per-client locks), or the RedisPairingStore (every key under the hash tag
+ * `{<keyPrefix>}`, one slot of one shard, each change one Lua script), as `redis.store` says.
  */
 async function createClusterStore(
   storeClient: Redis,
-  options: { keyPrefix: string; commandTimeoutMs: number; onCluster: boolean },
+  options: { keyPrefix: string; commandTimeoutMs: number; store: 'sharded' | 'single-slot' },
 ): Promise<ClusterPairingStore> {
+  const { keyPrefix, commandTimeoutMs } = options;
+  if (options.store === 'sharded') {
+    const { ShardedRedisPairingStore } = await import('../stores/redis-sharded/sharded-pairing.store.js');
+    return new ShardedRedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs });
+  }
   const { RedisPairingStore } = await import('../stores/redis/redis-pairing.store.js');
-  return new RedisPairingStore(storeClient, { keyPrefix: options.keyPrefix, commandTimeoutMs: options.commandTimeoutMs });
+  return new RedisPairingStore(storeClient, { keyPrefix, commandTimeoutMs });
 }
 
 /** The warning at a cluster node's first failed attempt to reach Redis at start-up. */

@@ -33,6 +33,14 @@ export interface P2pRedisOptions {
    */
   client?: P2pRedisClient | undefined;
   /**
+   * How the pairing store lays out its keys. `'sharded'`: clients hashed onto 64 partitions, each a hash tag of its own
+   * spread over the cluster's slots, so the store's load spreads over the shards; what spans two clients runs under
+   * per-client locks (docs/cluster.md, "The store sharded by client"). `'single-slot'`: every key under one hash tag
+   * `{<keyPrefix>}`, each change one Lua script (one slot, one shard). Both work on one Redis and on a Redis Cluster.
+   * @default 'sharded' with `cluster`, else 'single-slot'
+   */
+  store?: 'sharded' | 'single-slot' | undefined;
+  /**
    * Prefix of every key and channel, so several gateways can share one Redis.
    * @default 'p2p'
    */
@@ -76,6 +84,8 @@ export interface ResolvedClusterOptions {
   clusterNodes: RedisNodeAddress[] | undefined;
   /** Where Redis is, for logs: the URL with its password hidden, or the given client's host and port. */
   redisTarget: string;
+  /** The store's key layout (`redis.store` with its default). */
+  store: 'sharded' | 'single-slot';
   /** As given: undefined means "sharded when the Redis answering at start is 7 or newer". */
   sharded: boolean | undefined;
   nodeTtlMs: number;
@@ -103,8 +113,12 @@ export function resolveClusterOptions(options: P2pRedisOptions): ResolvedCluster
   if (options.clusterOptions !== undefined && !clusterNodes) {
     throw new TypeError('P2pModule: redis.clusterOptions only goes with redis.cluster');
   }
+  if (options.store !== undefined && options.store !== 'sharded' && options.store !== 'single-slot') {
+    throw new TypeError(`P2pModule: redis.store is 'sharded' or 'single-slot', got ${JSON.stringify(options.store)}`);
+  }
   return {
     keyPrefix: options.keyPrefix ?? 'p2p',
+    store: options.store ?? (clusterNodes ? 'sharded' : 'single-slot'),
     clusterNodes,
     redisTarget: clusterNodes ? describeClusterTarget(clusterNodes) : describeRedisTarget(options),
     sharded: clusterNodes ? true : options.sharded,
