@@ -46,6 +46,8 @@ export interface ShardedRedisPairingStoreOptions {
 const LOST = new Set(['close', 'reconnecting', 'disconnecting', 'end']);
 /** Clients removed at once by a sweep or a forget, each its own transaction. */
 const REMOVAL_BATCH = 16;
+/** Partitions whose abandoned locks one sweep looks for (see repairSuspects). */
+const REPAIR_PARTITIONS_PER_SWEEP = 8;
 
 /**
  * A ClusterPairingStore whose keys spread over a Redis Cluster's shards: each client lives in one of `partitions`
@@ -63,6 +65,8 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
   private readonly lockWaitMs: number;
   private readonly commandTimeoutMs: number;
   private readonly meta: string;
+  /** The partition the last sweep's repair ended at; each store starts at a random one. */
+  private repairCursor: number;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -76,6 +80,7 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
     }
     this.table = new PartitionTable(this.keyPrefix, options.partitions ?? 64);
     this.meta = `{${this.keyPrefix}:meta}`;
+    this.repairCursor = Math.floor(Math.random() * this.table.partitions);
     this.commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs ?? DEFAULT_STORE_COMMAND_TIMEOUT_MS);
     this.lockTtlMs = positive('lockTtlMs', options.lockTtlMs ?? 2_000);
     this.lockWaitMs = positive('lockWaitMs', options.lockWaitMs ?? 5_000);
@@ -220,11 +225,20 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
     return ((await this.everyPartition()('nodeClients', nodeId)) as string[][]).flat();
   }
 
-  /** Frees the one-sided links left by abandoned operations: their locks lapsed, their partners are suspects. */
+  /**
+   * Frees the one-sided links left by abandoned operations (their locks lapsed; their partners are suspects), in
+   * REPAIR_PARTITIONS_PER_SWEEP partitions per sweep, in turn: a node's sweeps go round every partition, and the nodes
+   * of a cluster share the round. Decisions never wait for this (they treat a one-sided link as free): it only sets
+   * the records, lists and counts right.
+   */
   private async repairSuspects(): Promise<void> {
-    const suspects = (await this.everyPartition()('suspected')) as string[][];
+    const partitions = Array.from({ length: Math.min(REPAIR_PARTITIONS_PER_SWEEP, this.table.partitions) }, () => {
+      this.repairCursor = (this.repairCursor + 1) % this.table.partitions;
+      return this.repairCursor;
+    });
     await Promise.all(
-      suspects.map(async (ids, partition) => {
+      partitions.map(async (partition) => {
+        const ids = (await this.onPartition('suspected', partition)) as string[];
         if (ids.length === 0) return;
         for (const id of ids) await this.transact('sweepDeadNodes', (tx) => ops.repair(tx, id));
         await this.onPartition('unsuspect', partition, ...ids);
