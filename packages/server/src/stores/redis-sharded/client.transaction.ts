@@ -113,9 +113,14 @@ export class ClientTransaction {
     const written = ids.filter((id) => this.writes.has(id));
     const released = ids.filter((id) => !this.writes.has(id));
     const results = new Map<string, boolean>();
+    const before = new Map(this.held);
     const send = async (id: string): Promise<void> => {
       const write = this.writes.get(id);
-      const args = write?.mode === 'put' ? ['put', encodeRecord(write.record), write.seq] : [write ? 'drop' : 'release', '', ''];
+      const storedNode = before.get(id)?.record?.nodeId ?? '';
+      const args =
+        write?.mode === 'put'
+          ? ['put', encodeRecord(write.record), write.seq, storedNode, write.record.nodeId, write.record.state.kind]
+          : [write ? 'drop' : 'release', '', '', storedNode, '', ''];
       results.set(id, Number(await this.host.onClient('commit', id, this.opId, id, ...args)) === 1);
     };
     if (this.host.hooks?.betweenHalves && written.length > 1) {
@@ -125,7 +130,6 @@ export class ClientTransaction {
     } else {
       await Promise.all(ids.map(send));
     }
-    const before = new Map(this.held);
     this.held.clear();
     const lost = written.filter((id) => !results.get(id));
     if (lost.length === 0) return;
@@ -140,7 +144,7 @@ export class ClientTransaction {
   async abandon(): Promise<void> {
     const ids = [...this.held.keys()];
     this.held.clear();
-    await Promise.allSettled(ids.map((id) => this.host.onClient('commit', id, this.opId, id, 'release', '', '')));
+    await Promise.allSettled(ids.map((id) => this.host.onClient('commit', id, this.opId, id, 'release', '', '', '', '', '')));
   }
 
   /** The state a locked client will have once committed: its staged write, else as read. */

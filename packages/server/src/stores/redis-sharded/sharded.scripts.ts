@@ -11,8 +11,8 @@ local ORDER = BASE .. ':order'
 local FREE = BASE .. ':free'
 local ASKING = BASE .. ':asking'
 local PAIRED = BASE .. ':paired'
--- Locks taken and not released yet: clientId scored by when the lock lapses, and the op's other clients.
-local PENDQ = BASE .. ':pendq'
+-- Locks taken and not released yet: clientId -> the op's other clients. Set and cleared with the lock, in the same
+-- script: an entry whose lock is gone is an operation that never finished (its lock lapsed).
 local PEND = BASE .. ':pend'
 -- Clients whose link may be one-sided (an operation was abandoned next to them): the sweep checks them.
 local SUSPECTS = BASE .. ':suspects'
@@ -44,7 +44,6 @@ if not holder then
 end
 local now = nowMs()
 redis.call('SET', lock, opId, 'PX', ttl)
-redis.call('ZADD', PENDQ, tonumber(now) + tonumber(ttl), id)
 redis.call('HSET', PEND, id, ARGV[4])
 local seq = redis.call('ZSCORE', ORDER, id) or ''
 return { 1, redis.call('GET', clientKey(id)) or '', now, seq }
@@ -52,7 +51,8 @@ return { 1, redis.call('GET', clientKey(id)) or '', now, seq }
 
 /**
  * ARGV: opId, clientId, mode ('put' | 'drop' | 'release'), record JSON (put), sequence number ('' to keep the
- * current one). Writes the client's half of an operation and releases its lock, if the op still holds that lock:
+ * current one), the node the stored record names ('' when none), the node and the state kind of the record put (the
+ * store passes what it knows, so the script decodes no JSON). Writes the client's half of an operation and releases its lock, if the op still holds that lock:
  * returns 1, or 0 (nothing written) when the lock lapsed or another op took it.
  */
 const COMMIT = `${PARTITION}
@@ -60,8 +60,7 @@ local opId, id, mode = ARGV[1], ARGV[2], ARGV[3]
 local lock = lockKey(id)
 if redis.call('GET', lock) ~= opId then return 0 end
 if mode ~= 'release' then
-  local raw = redis.call('GET', clientKey(id))
-  if raw then redis.call('SREM', nodeKey(cjson.decode(raw).nodeId), id) end
+  if ARGV[6] ~= '' and ARGV[6] ~= ARGV[7] then redis.call('SREM', nodeKey(ARGV[6]), id) end
   if mode == 'drop' then
     redis.call('DEL', clientKey(id))
     redis.call('ZREM', ORDER, id)
@@ -69,11 +68,10 @@ if mode ~= 'release' then
     redis.call('SREM', ASKING, id)
     redis.call('SREM', PAIRED, id)
   else
-    local rec = cjson.decode(ARGV[4])
     if ARGV[5] ~= '' then redis.call('ZADD', ORDER, ARGV[5], id) end
     redis.call('SET', clientKey(id), ARGV[4])
-    redis.call('SADD', nodeKey(rec.nodeId), id)
-    local kind = rec.state.kind
+    if ARGV[6] ~= ARGV[7] then redis.call('SADD', nodeKey(ARGV[7]), id) end
+    local kind = ARGV[8]
     if kind == 'asking' then redis.call('SADD', ASKING, id) else redis.call('SREM', ASKING, id) end
     if kind == 'paired' then redis.call('SADD', PAIRED, id) else redis.call('SREM', PAIRED, id) end
     local seq = redis.call('ZSCORE', ORDER, id)
@@ -81,7 +79,6 @@ if mode ~= 'release' then
   end
 end
 redis.call('DEL', lock)
-redis.call('ZREM', PENDQ, id)
 redis.call('HDEL', PEND, id)
 return 1
 `;
@@ -150,15 +147,13 @@ return redis.call('SMEMBERS', nodeKey(ARGV[1]))
  * suspects. Returns the suspects; the sweep takes each out with UNSUSPECT once it checked it.
  */
 const SUSPECTED = `${PARTITION}
-local now = tonumber(nowMs())
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', PENDQ, '-inf', now)) do
+for _, id in ipairs(redis.call('HKEYS', PEND)) do
   if redis.call('EXISTS', lockKey(id)) == 0 then
     redis.call('SADD', SUSPECTS, id)
     local partners = redis.call('HGET', PEND, id)
     if partners then
       for other in string.gmatch(partners, '[^,]+') do redis.call('SADD', SUSPECTS, other) end
     end
-    redis.call('ZREM', PENDQ, id)
     redis.call('HDEL', PEND, id)
   end
 end
