@@ -124,4 +124,37 @@ describe('ShardedRedisPairingStore two-client invariants (standalone Redis, two 
     expect(whole).toBe(true);
     await expectLinksWhole(two, [a!, b!]);
   }, 60_000);
+
+  it('a node stalled past lockTtlMs between the halves finds its lock gone: it puts its half back and runs again', async () => {
+    const [a, b, c] = uniqueIds('a', 'b', 'c');
+    for (const id of [a, b, c]) await two.registerClient(clientRecord(id!, { nodeId: 'node-2' }), 'refuse');
+    const request = pairingRequest(a!, b!);
+    await expect(two.reservePairing(request)).resolves.toMatchObject({ ok: true });
+    let reached!: () => void;
+    let release!: () => void;
+    const atHalf = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stalled = redis.store(
+      one.keyPrefix,
+      await redis.connection(),
+      { lockTtlMs: 300 },
+      {
+        betweenHalves: async () => {
+          reached();
+          await gate;
+        },
+      },
+    );
+    const confirming = stalled.confirmPairing(request);
+    await atHalf;
+    // One half is written (paired); the other's lock lapses, and another node takes that client for a request of its own.
+    const [first, second] = [a!, b!].sort();
+    await expect(two.getClient(first!)).resolves.toMatchObject({ state: { kind: 'paired' } });
+    await expect(two.reservePairing(pairingRequest(c!, second!))).resolves.toMatchObject({ ok: true });
+    release();
+    await expect(confirming).resolves.toEqual({ ok: false, code: 'NO_PENDING_REQUEST' });
+    const records = await expectLinksWhole(two, [a!, b!, c!]);
+    expect(records.get(first!)?.state).toEqual({ kind: 'free' });
+    expect(records.get(second!)?.state).toMatchObject({ kind: 'asked', otherId: c });
+  }, 60_000);
 });

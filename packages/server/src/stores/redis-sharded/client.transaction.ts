@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientRecord } from '../pairing-store.interface.js';
 import { encodeRecord, parseRecord } from '../redis/record.codec.js';
-import { namesBack, otherIdOf } from './client-link.rules.js';
+import { FREE, namesBack, otherIdOf } from './client-link.rules.js';
 import type { ShardedScript } from './sharded.scripts.js';
 
 /** A lock the operation wanted is held by another one (or its own lapsed): the store backs off and runs it again. */
@@ -170,8 +170,15 @@ export class ClientTransaction {
       const unchanged = write.mode === 'drop' ? now === undefined : now !== undefined && encodeRecord(now) === encodeRecord(write.record);
       const old = before.get(id)!;
       if (!unchanged) continue;
-      if (old.record) undo.put(old.record, old.seq);
-      else undo.drop(id);
+      if (!old.record) {
+        undo.drop(id);
+        continue;
+      }
+      // The other side may have moved on meanwhile (that is how this half's partner lost its lock): a link it no longer
+      // names back is put back as free, so that no one-sided record is left that no sweep would look for.
+      const restored = old.record;
+      if (restored.state.kind !== 'free' && !(await undo.linked(restored))) restored.state = FREE;
+      undo.put(restored, old.seq);
     }
     await undo.commit().catch(() => undefined);
   }
