@@ -2,7 +2,7 @@
  * Pairing churn on the store alone: pair + unpair cycles per second of RedisPairingStore (one hash tag, one slot) and
  * ShardedRedisPairingStore (clients over 64 tagged partitions, two-client changes under locks), in the same run.
  *
- *   npm run build && node dist/bench/cluster/sharded-store-churn.js [--seconds 5] [--pairs 100] [--no-cluster]
+ *   npm run bench:store-churn -- [--seconds 5] [--pairs 100] [--no-cluster] [--auto-pipelining]
  *
  * 1. Standalone Redis (REDIS_URL, default 127.0.0.1:6379): both stores, alternately, three rounds each; the ratio of
  *    their medians.
@@ -25,6 +25,8 @@ const option = (name: string, fallback: number): number => {
 const SECONDS = option('seconds', 5);
 const PAIRS = option('pairs', 100);
 const ROUNDS = 3;
+/** ioredis `enableAutoPipelining` on the store's connection: the commands of one event-loop turn go in one write. */
+const AUTO_PIPELINING = args.includes('--auto-pipelining');
 
 type Kind = 'single-slot' | 'sharded';
 
@@ -75,7 +77,7 @@ async function deletePrefix(nodes: Redis[], keyPrefix: string): Promise<void> {
 }
 
 async function standalone(): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: AUTO_PIPELINING });
   const rates: Record<Kind, number[]> = { 'single-slot': [], sharded: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of ['single-slot', 'sharded'] as const) {
@@ -85,7 +87,8 @@ async function standalone(): Promise<void> {
     }
   }
   const [single, sharded] = [median(rates['single-slot']), median(rates.sharded)];
-  console.log(`standalone Redis, ${PAIRS} pairs churning, ${SECONDS} s x ${ROUNDS} rounds each (median):`);
+  const pipelining = AUTO_PIPELINING ? ', auto-pipelining' : '';
+  console.log(`standalone Redis, ${PAIRS} pairs churning, ${SECONDS} s x ${ROUNDS} rounds each (median${pipelining}):`);
   console.log(`  RedisPairingStore         ${single.toFixed(0)} cycles/s`);
   console.log(`  ShardedRedisPairingStore  ${sharded.toFixed(0)} cycles/s  (${(sharded / single).toFixed(2)}x)`);
   await redis.quit();
@@ -107,7 +110,10 @@ async function onCluster(): Promise<void> {
   try {
     const primaries = await cluster.primaries();
     const nodes = primaries.map((address) => new Redis(Number(address.split(':')[1]), address.split(':')[0]!));
-    const client = new Cluster(cluster.nodes.map((address) => ({ host: address.split(':')[0]!, port: Number(address.split(':')[1]) })));
+    const client = new Cluster(
+      cluster.nodes.map((address) => ({ host: address.split(':')[0]!, port: Number(address.split(':')[1]) })),
+      { enableAutoPipelining: AUTO_PIPELINING },
+    );
     console.log(`\nRedis Cluster, 3 primaries (+3 replicas), ${PAIRS} pairs churning, ${SECONDS} s each:`);
     for (const kind of ['single-slot', 'sharded'] as const) {
       const keyPrefix = `bench-churn-${randomUUID()}`;
