@@ -137,6 +137,8 @@ export class ClientTransaction {
       written.filter((id) => results.get(id)),
       before,
     );
+    // Whatever the rollback could not put back (another operation took the client first) is left for the sweep to check.
+    await Promise.allSettled(written.map((id) => this.host.onClient('suspect', id, id)));
     throw new LockBusyError(`the lock of [${lost.join(', ')}] lapsed before its half was written`);
   }
 

@@ -160,6 +160,11 @@ end
 return redis.call('SMEMBERS', SUSPECTS)
 `;
 
+/** ARGV: clientIds to check at the next sweep of the partition (a rollback that could not run, or ran late). */
+const SUSPECT = `${PARTITION}
+return redis.call('SADD', SUSPECTS, unpack(ARGV))
+`;
+
 /** ARGV: clientIds checked. */
 const UNSUSPECT = `${PARTITION}
 return redis.call('SREM', SUSPECTS, unpack(ARGV))
@@ -208,6 +213,7 @@ const SCRIPTS = {
   counts: COUNTS,
   nodeClients: NODE_CLIENTS,
   suspected: SUSPECTED,
+  suspect: SUSPECT,
   unsuspect: UNSUSPECT,
   heartbeat: HEARTBEAT,
   deadNodes: DEAD_NODES,
