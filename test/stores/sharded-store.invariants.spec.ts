@@ -134,10 +134,11 @@ describe('ShardedRedisPairingStore two-client invariants (standalone Redis, two 
     let release!: () => void;
     const atHalf = new Promise<void>((resolve) => (reached = resolve));
     const gate = new Promise<void>((resolve) => (release = resolve));
+    // 1.5 s: long enough that its locks outlive the way to its first half on a loaded machine, short for the test.
     const stalled = redis.store(
       one.keyPrefix,
       await redis.connection(),
-      { lockTtlMs: 300 },
+      { lockTtlMs: 1500 },
       {
         betweenHalves: async () => {
           reached();
