@@ -17,7 +17,7 @@ import type {
   StoreCounts,
 } from '../pairing-store.interface.js';
 import { withinCommandBound } from '../redis/command.bound.js';
-import { parseRecord } from '../redis/record.codec.js';
+import { encodeRecord, parseRecord } from '../redis/record.codec.js';
 import { DEFAULT_STORE_COMMAND_TIMEOUT_MS } from '../redis/redis-pairing.store.js';
 import { RedisStoreUnavailableError } from '../redis/redis-store-unavailable.error.js';
 import { ClientTransaction, LockBusyError, type ShardedStoreHooks, type TransactionHost } from './client.transaction.js';
@@ -87,19 +87,28 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
     defineShardedScripts(redis);
   }
 
+  /** A new id: one script after the sequence number (the fast path); an id held already: the full transaction. */
   async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
-    const { detachedUntil: _dropped, ...fresh } = record;
+    const { detachedUntil: _dropped, ...rest } = record;
+    const fresh: ClientRecord = { ...structuredClone(rest), state: { kind: 'free' } };
     const nextSeq = async (): Promise<string> => String(await this.guard('registerClient', () => this.redis.incr(`${this.meta}:seq`)));
-    return this.transact('registerClient', (tx) =>
-      ops.register(tx, { ...structuredClone(fresh), state: { kind: 'free' } }, policy, nextSeq),
-    );
+    const added = await this.onClient('addNew', fresh.clientId, fresh.clientId, encodeRecord(fresh), await nextSeq(), fresh.nodeId);
+    if (added === 'added') return { ok: true };
+    return this.transact('registerClient', (tx) => ops.register(tx, fresh, policy, nextSeq));
   }
 
   detachClient(clientId: string, connectionId: string, until: number): Promise<DetachOutcome | undefined> {
     return this.transact('detachClient', (tx) => ops.detach(tx, clientId, connectionId, until));
   }
 
-  removeClient(clientId: string, connectionId: string): Promise<RemovedClient | undefined> {
+  /** A free client: one script (the fast path); one in a pairing or a request: the full transaction, which frees the other. */
+  async removeClient(clientId: string, connectionId: string): Promise<RemovedClient | undefined> {
+    const removed = (await this.onClient('removeFree', clientId, clientId, connectionId)) as string;
+    if (removed === '') return undefined;
+    if (removed !== 'locked' && removed !== 'linked') {
+      const gone = parseRecord(removed);
+      return { record: gone, leftState: gone.state };
+    }
     return this.transact('removeClient', (tx) => ops.remove(tx, clientId, connectionId));
   }
 

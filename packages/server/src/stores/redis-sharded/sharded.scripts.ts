@@ -84,6 +84,44 @@ return 1
 `;
 
 /**
+ * The one-client fast paths, one script instead of lock and commit, taken only when no operation holds the client's
+ * lock (else they answer 'locked' and the store runs the full transaction).
+ *
+ * ARGV: clientId, record JSON (free), sequence number, nodeId. Adds a client whose id nobody holds: 'added', or
+ * 'locked' / 'taken' (a record exists: the transaction decides about the holder).
+ */
+const ADD_NEW = `${PARTITION}
+local id = ARGV[1]
+if redis.call('EXISTS', lockKey(id)) == 1 then return 'locked' end
+if redis.call('EXISTS', clientKey(id)) == 1 then return 'taken' end
+redis.call('SET', clientKey(id), ARGV[2])
+redis.call('ZADD', ORDER, ARGV[3], id)
+redis.call('ZADD', FREE, ARGV[3], id)
+redis.call('SADD', nodeKey(ARGV[4]), id)
+return 'added'
+`;
+
+/**
+ * ARGV: clientId, connectionId. Removes a free client held by that connection: its raw record; '' when there is
+ * nothing to remove (unknown id, another connection), 'locked' or 'linked' (not free: the transaction frees the
+ * other side) otherwise.
+ */
+const REMOVE_FREE = `${PARTITION}
+local id = ARGV[1]
+if redis.call('EXISTS', lockKey(id)) == 1 then return 'locked' end
+local raw = redis.call('GET', clientKey(id))
+if not raw then return '' end
+local rec = cjson.decode(raw)
+if rec.connectionId ~= ARGV[2] then return '' end
+if rec.state.kind ~= 'free' then return 'linked' end
+redis.call('DEL', clientKey(id))
+redis.call('ZREM', ORDER, id)
+redis.call('ZREM', FREE, id)
+redis.call('SREM', nodeKey(rec.nodeId), id)
+return raw
+`;
+
+/**
  * ARGV: '1' for free clients only, after, until, limit, '1' for raw records. Returns { more (0 or 1), id, seq, ... }
  * then (records) the raw records of the ids, in the same order.
  */
@@ -207,6 +245,8 @@ return redis.call('SREM', NODES, ARGV[1])
 const SCRIPTS = {
   lock: LOCK,
   commit: COMMIT,
+  addNew: ADD_NEW,
+  removeFree: REMOVE_FREE,
   page: PAGE,
   list: LIST,
   paired: PAIRED_RECORDS,
