@@ -51,7 +51,8 @@ export async function keysOf(client: Redis | Cluster, keyPrefix: string, anywher
   const escaped = keyPrefix.replace(/[?*[\]\\]/g, '\\$&');
   const pattern = anywhere ? `*${escaped}*` : `{${escaped}}*`;
   const keys: string[] = [];
-  for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+  const nodes = isCluster(client) ? await primariesOf(client) : [client];
+  for (const node of nodes) {
     let cursor = '0';
     do {
       const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -70,6 +71,12 @@ export async function deleteKeysOf(client: Redis | Cluster, keyPrefix: string): 
     return;
   }
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+/** The primaries of a Redis Cluster as they are now: a failover promoted a replica that ioredis may not list yet. */
+async function primariesOf(cluster: Cluster): Promise<Redis[]> {
+  await new Promise<void>((resolve, reject) => cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())));
+  return cluster.nodes('master').filter((node) => !['close', 'end'].includes(node.status));
 }
 
 export function isCluster(client: Redis | Cluster): client is Cluster {

@@ -80,10 +80,15 @@ export function useCluster(label: string, defaults: NodeOptions = {}, backend: C
   });
   afterAll(async () => {
     for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.all(nodes.map((node) => node.kill()));
-    if (redis?.status === 'ready') await deleteKeysOf(redis, keyPrefix);
-    await redis?.quit().catch(() => redis?.disconnect());
-    await redisCluster?.stop();
+    try {
+      await Promise.all(nodes.map((node) => node.kill()));
+      if (redis?.status === 'ready') await deleteKeysOf(redis, keyPrefix);
+    } finally {
+      // A Cluster's QUIT may wait on the nodes a test killed: it just disconnects.
+      if (redisCluster) redis?.disconnect();
+      else await redis?.quit().catch(() => redis?.disconnect());
+      await redisCluster?.stop();
+    }
   }, REDIS_CLUSTER_START_TIMEOUT_MS);
 
   const socket = (node: ClusterNodeProcess, options: SocketOptions): Socket => {

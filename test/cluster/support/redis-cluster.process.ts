@@ -80,6 +80,13 @@ const live = new Set<RedisClusterProcess>();
 process.once('exit', () => {
   for (const cluster of live) cluster.stopNow();
 });
+// A test run stopped by a signal emits no 'exit': the nodes go first, then the signal does what it would have done.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    for (const cluster of live) cluster.stopNow();
+    process.kill(process.pid, signal);
+  });
+}
 
 /**
  * A Redis Cluster of a suite's own: six `redis-server --cluster-enabled yes` processes on loopback (three primaries,

@@ -14,6 +14,7 @@ import { RelayStats } from './relay.stats.js';
 import { peerInfoOf } from './peer-info.of.js';
 import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
+import { StoreRetryScheduler } from './store-retry.scheduler.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -29,9 +30,6 @@ import {
 
 export type { PairRequestCallback } from './open-requests.registry.js';
 
-/** How soon a timer's store update (a request's expiry, a grace's end) is tried again while Redis is away. */
-const STORE_RETRY_MS = 1_000;
-
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
  * Knows sockets only as connection ids behind a ClientTransport.
@@ -43,6 +41,7 @@ export class PairingEngine {
   /** Requests opened (or being opened) by sources connected to this node. */
   private readonly openRequests = new OpenRequests();
   private readonly turns = new ClientTurns();
+  private readonly retries = new StoreRetryScheduler();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private transport?: ClientTransport;
@@ -136,7 +135,7 @@ export class PairingEngine {
     // The grace's one clock: when it runs out, the record leaves and the transport drops what it kept for it.
     const timer = setTimeout(() => {
       this.endGrace(connectionId);
-      this.retryWhileStoreAway(() => this.leave(clientId, connectionId, reason));
+      this.retries.run(() => this.leave(clientId, connectionId, reason));
     }, graceMs);
     this.graceTimers.set(connectionId, timer);
     this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
@@ -199,7 +198,14 @@ export class PairingEngine {
     }
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
     // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
-    const { reserved, early } = await this.openRequests.opened(request.requestId, () => this.store.reservePairing(request));
+    const { reserved, early } = await this.openRequests
+      .opened(request.requestId, () => this.store.reservePairing(request))
+      .catch((cause: unknown) => {
+        // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
+        // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
+        if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
+        throw cause;
+      });
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
       this.emit({ type: 'pair-refused', sourceId, targetId, code });
@@ -211,7 +217,7 @@ export class PairingEngine {
     // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
     if (reserved.already) return callback(undefined, peerInfoOf(source, target));
     const targetConnectionId = target.connectionId;
-    const timer = setTimeout(() => this.retryWhileStoreAway(() => this.expire(request)), this.options.pairTimeoutMs);
+    const timer = setTimeout(() => this.retries.run(() => this.expire(request)), this.options.pairTimeoutMs);
     this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
     this.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
@@ -313,20 +319,10 @@ export class PairingEngine {
     return left;
   }
 
-  /**
-   * Runs a timer's store update. While the store cannot be reached (Redis away) it tries again every second: given up,
-   * a request or a held client would stay reserved in the store for good. Anything else is dropped, as before.
-   */
-  private retryWhileStoreAway(update: () => Promise<unknown>): void {
-    update().catch((cause: unknown) => {
-      if (this.closed || !isStoreUnavailable(cause)) return;
-      setTimeout(() => this.retryWhileStoreAway(update), STORE_RETRY_MS).unref();
-    });
-  }
-
   /** Clears every timer; open requests are refused with PEER_DISCONNECTED. */
   close(): void {
     this.closed = true;
+    this.retries.close();
     for (const connectionId of [...this.graceTimers.keys()]) this.endGrace(connectionId);
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
@@ -337,9 +333,16 @@ export class PairingEngine {
   private async expire(request: PairingRequest): Promise<void> {
     const open = this.openRequests.get(request.requestId);
     if (!open) return;
-    if (!(await this.store.cancelPairing(request))) return;
-    this.closeRequest(request, new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
-    this.wire.send(open.targetConnectionId, P2pEvent.DISCONNECT, request.sourceId, P2pDisconnectReason.PAIR_TIMEOUT);
+    if (await this.store.cancelPairing(request)) {
+      this.closeRequest(request, new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
+      this.wire.send(open.targetConnectionId, P2pEvent.DISCONNECT, request.sourceId, P2pDisconnectReason.PAIR_TIMEOUT);
+      return;
+    }
+    // Not in the store, yet unanswered here: settled elsewhere and the message bringing the answer was lost (a node
+    // channel's shard failing over), or a failover lost the reservation. What the store says now answers the source.
+    const source = await this.store.getClient(request.sourceId);
+    const paired = source?.state.kind === 'paired' && source.state.peerId === request.targetId;
+    this.answerLocalRequest(request, paired ? undefined : new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
   }
 
   /** Settles a request opened on this node: clears its timer and answers its source. */

@@ -39,6 +39,13 @@ const LOST = new Set(['close', 'reconnecting', 'disconnecting', 'end']);
 type Stored = Record<string, any>;
 
 /**
+ * Replies of a Redis Cluster whose slot is not served right now (a shard failing over, a slot moving, a node still
+ * loading or read-only): the command did not run. STORE_UNAVAILABLE, like a lost connection, so callers retry; any
+ * other reply error (a script's own) passes through.
+ */
+const SLOT_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|LOADING)\b/;
+
+/**
  * A PairingStore shared by every gateway node through Redis. Every state change is one Lua script, atomic in Redis;
  * reads are read-only scripts or single commands, each one consistent snapshot. Records returned are fresh objects.
  *
@@ -253,7 +260,7 @@ export class RedisPairingStore implements PairingStore {
     try {
       return await withinCommandBound(send(), this.commandTimeoutMs);
     } catch (error) {
-      if ((error as Error | undefined)?.name === 'ReplyError') throw error;
+      if ((error as Error | undefined)?.name === 'ReplyError' && !SLOT_UNAVAILABLE.test((error as Error).message)) throw error;
       const reason = (error as Error | undefined)?.message ?? String(error);
       throw new RedisStoreUnavailableError(operation, reason, { cause: error });
     }
