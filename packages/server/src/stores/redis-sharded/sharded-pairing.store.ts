@@ -18,7 +18,7 @@ import type {
 } from '../pairing-store.interface.js';
 import { withinCommandBound } from '../redis/command.bound.js';
 import { encodeRecord, parseRecord } from '../redis/record.codec.js';
-import { DEFAULT_STORE_COMMAND_TIMEOUT_MS } from '../redis/redis-pairing.store.js';
+import { DEFAULT_STORE_COMMAND_TIMEOUT_MS, SLOT_UNAVAILABLE } from '../redis/redis-pairing.store.js';
 import { RedisStoreUnavailableError } from '../redis/redis-store-unavailable.error.js';
 import { ClientTransaction, LockBusyError, type ShardedStoreHooks, type TransactionHost } from './client.transaction.js';
 import * as ops from './sharded-pairing.operations.js';
@@ -282,7 +282,8 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
     try {
       return await withinCommandBound(send(), this.commandTimeoutMs);
     } catch (error) {
-      if ((error as Error | undefined)?.name === 'ReplyError') throw error;
+      // A slot not served right now (a failover) did not run the command: STORE_UNAVAILABLE, as RedisPairingStore says.
+      if ((error as Error | undefined)?.name === 'ReplyError' && !SLOT_UNAVAILABLE.test((error as Error).message)) throw error;
       throw new RedisStoreUnavailableError(operation, (error as Error | undefined)?.message ?? String(error), { cause: error });
     }
   }

@@ -43,7 +43,7 @@ type Stored = Record<string, any>;
  * loading or read-only): the command did not run. STORE_UNAVAILABLE, like a lost connection, so callers retry; any
  * other reply error (a script's own) passes through.
  */
-const SLOT_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|LOADING)\b/;
+export const SLOT_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|LOADING)\b/;
 
 /**
  * A PairingStore shared by every gateway node through Redis. Every state change is one Lua script, atomic in Redis;
