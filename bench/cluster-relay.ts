@@ -7,10 +7,14 @@
  *   cross   three nodes sharing Redis (a key prefix of their own), default options; each pair's source on node 1, its
  *           target on node 2; node 3 is a bystander that holds no client (what it spends is what the cluster's traffic
  *           costs a node that has no part in it)
- * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379). Writes bench/results/cluster.{json,md}.
+ *   redis-cluster  after the rounds: pairing churn on two nodes over a six-process Redis Cluster of its own, each
+ *           primary's share of the store's commands and its CPU per cycle (cluster/redis-cluster-churn.ts)
+ * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379), and redis-server and redis-cli on PATH for the Redis
+ * Cluster. Writes bench/results/cluster.{json,md} and bench/results/cluster-redis-cluster.{json,md}.
  *   npm run bench:cluster                 full run (~2.5 min on 2 cores)
  *   npm run bench:cluster -- --short      smoke run (< 1 min), written to bench/results/cluster-short.*
  *   npm run bench:cluster -- --rounds 7   more rounds
+ *   npm run bench:cluster -- --only-redis-cluster   the Redis Cluster configuration alone
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,6 +40,7 @@ import {
 } from './cluster/cluster-report.js';
 import { GatewayNode } from './harness/gateway-node.process.js';
 import { RedisCpuWindow, findRedisPid } from './cluster/redis-cpu.js';
+import { redisClusterChurnTable, runRedisClusterChurn } from './cluster/redis-cluster-churn.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -178,8 +183,23 @@ async function measure(p: ClusterPlan, progress: Progress, redisPid: number | nu
   return { rounds, failures };
 }
 
+/** The Redis Cluster configuration: pairing churn, each primary's share of the store's commands, CPU per cycle. */
+async function redisClusterRun(short: boolean): Promise<void> {
+  const result = await runRedisClusterChurn(short ? 10 : 20, short ? 5 : 20, (line) => console.log(line));
+  const table = redisClusterChurnTable(result);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const report = { date: new Date().toISOString(), machine: describeMachine(), result };
+  writeFileSync(`${RESULTS_DIR}cluster-redis-cluster.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}cluster-redis-cluster.md`, `${table}\n`);
+  console.log(`\n${table}\n\nwritten: bench/results/cluster-redis-cluster.json, cluster-redis-cluster.md`);
+}
+
 async function main(): Promise<number> {
   const short = process.argv.includes('--short');
+  if (process.argv.includes('--only-redis-cluster')) {
+    await redisClusterRun(short);
+    return 0;
+  }
   const base = short ? SHORT : FULL;
   const p: ClusterPlan = { ...base, rounds: Number(option('--rounds') ?? base.rounds) };
   const redis = await checkRedis();
@@ -234,6 +254,7 @@ async function main(): Promise<number> {
   console.log(clusterTextTable(figures));
   console.log(`\nwritten: bench/results/${stem}.json, ${stem}.md`);
   for (const failure of failures) console.error(`failed: ${failure}`);
+  await redisClusterRun(short);
   return failures.length === 0 ? 0 : 1;
 }
 

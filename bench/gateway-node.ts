@@ -2,6 +2,7 @@
  * A gateway node for the soak and cluster benchmarks: the bench gateway's configuration (gateway-server.ts: root
  * namespace, CORS, allowEIO3, rate limits raised above the load unless BENCH_LIMITS=default), plus
  *   REDIS_URL + P2P_KEY_PREFIX   one node of a cluster over Redis (forRoot({redis}))
+ *   REDIS_CLUSTER_NODES          the same on a Redis Cluster (comma-separated host:port; redis.cluster)
  *   P2P_SHARDED=1 / 0            force redis.sharded on or off (default: the library's, sharded on Redis 7)
  *   P2P_GRACE_MS                 reconnectGraceMs (the library's default otherwise)
  * Run with the probe preloaded (`node --expose-gc --import server-probe.js gateway-node.js`); it answers the
@@ -29,10 +30,10 @@ const options: P2pModuleOptions = {
   serverOptions: { cors: { origin: true }, allowEIO3: true },
   ...(env.BENCH_LIMITS === 'default' ? {} : { limits: NOT_BINDING }),
   ...(env.P2P_GRACE_MS ? { reconnectGraceMs: Number(env.P2P_GRACE_MS) } : {}),
-  ...(env.REDIS_URL
+  ...(env.REDIS_URL || env.REDIS_CLUSTER_NODES
     ? {
         redis: {
-          url: env.REDIS_URL,
+          ...(env.REDIS_CLUSTER_NODES ? { cluster: env.REDIS_CLUSTER_NODES.split(',') } : { url: env.REDIS_URL }),
           keyPrefix: env.P2P_KEY_PREFIX ?? 'p2p-bench',
           ...(env.P2P_SHARDED ? { sharded: env.P2P_SHARDED === '1' } : {}),
         },

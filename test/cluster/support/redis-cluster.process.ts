@@ -17,6 +17,7 @@ const HIGHEST_PORT = 54_999;
 const SLOTS = 16_384;
 const NODE_TIMEOUT_MS = 2000;
 const START_TIMEOUT_MS = 60_000;
+const START_ATTEMPTS = 3;
 const MISSING_HINT =
   'the Redis Cluster suites run six redis-server processes of their own: they need redis-server and redis-cli on PATH ' +
   '(Debian packages redis-server and redis-tools)';
@@ -101,15 +102,21 @@ export class RedisClusterProcess {
   private readonly dirs: string[] = [];
   private admin?: Redis;
 
+  /**
+   * Starts one. Ports are chosen free but not held until redis-server binds them: another suite (or helper) may take
+   * one meanwhile, so a failed start is tried again on new ports, up to three times.
+   */
   static async start(): Promise<RedisClusterProcess> {
-    const cluster = new RedisClusterProcess();
-    live.add(cluster);
-    try {
-      await cluster.launch();
-      return cluster;
-    } catch (error) {
-      await cluster.stop();
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const cluster = new RedisClusterProcess();
+      live.add(cluster);
+      try {
+        await cluster.launch();
+        return cluster;
+      } catch (error) {
+        await cluster.stop();
+        if (attempt === START_ATTEMPTS) throw error;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import type { PairingStore, RemovedClient } from '../stores/pairing-store.interface.js';
+import type { ClientRecord, PairingStore, RemovedClient } from '../stores/pairing-store.interface.js';
 
 /** A store shared by several gateway nodes: it also tracks which nodes are alive. */
 export interface ClusterPairingStore extends PairingStore {
@@ -14,6 +14,12 @@ export interface ClusterPairingStore extends PairingStore {
    * `keepHeld`, clients held for reconnect grace stay until their grace runs out (a draining node).
    */
   forgetNode(nodeId: string, options?: { keepHeld?: boolean }): Promise<RemovedClient[]>;
+  /**
+   * Writes back the record of a connection this node holds but the store lost (a write a Redis failover dropped):
+   * nothing when the id is held; paired only when the peer's record names this client back, else free. Returns the
+   * record as restored, or undefined. A store without it leaves lost records to the node's forgotten-connection path.
+   */
+  restoreClient?(record: ClientRecord): Promise<ClientRecord | undefined>;
 }
 
 export function isClusterPairingStore(store: PairingStore): store is ClusterPairingStore {

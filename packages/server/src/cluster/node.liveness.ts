@@ -15,10 +15,13 @@ export interface NodeLivenessOptions {
   onForgotten: () => Promise<void>;
   /** A failure talking to the store; called once per outage (again only after a success), not at every attempt. */
   onError: (error: unknown) => void;
-  /** The store answers again after failures reported through onError. */
-  onRecovered?: () => void;
-  /** After each heartbeat that got through. */
-  onHeartbeat?: () => void;
+  /**
+   * The store answers again after failures reported through onError. `forgotten`: it no longer knew this node (its
+   * connections are then closed through onForgotten rather than written back).
+   */
+  onRecovered?: (forgotten: boolean) => void;
+  /** After each heartbeat that got through; `forgotten` as for onRecovered. */
+  onHeartbeat?: (forgotten: boolean) => void;
 }
 
 /**
@@ -79,7 +82,6 @@ export class NodeLiveness {
     let wasListed: boolean;
     try {
       wasListed = await this.store.heartbeat(this.options.nodeId, this.options.nodeTtlMs);
-      this.succeed();
     } catch (error) {
       this.sweepAfter = Number.POSITIVE_INFINITY;
       this.fail(error);
@@ -89,7 +91,8 @@ export class NodeLiveness {
     if (this.sweepAfter === Number.POSITIVE_INFINITY) this.sweepAfter = Date.now() + this.options.nodeTtlMs;
     if (!wasListed && this.listed) this.forgotten = true;
     this.listed = true;
-    this.options.onHeartbeat?.();
+    this.succeed();
+    this.options.onHeartbeat?.(this.forgotten);
     if (!this.forgotten) return;
     try {
       await this.options.onForgotten();
@@ -122,6 +125,6 @@ export class NodeLiveness {
   private succeed(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.options.onRecovered?.();
+    this.options.onRecovered?.(this.forgotten);
   }
 }

@@ -3,7 +3,7 @@ import type { PeerRef } from '../pairing/client-transport.interface.js';
 import type { PairingEngine } from '../pairing/pairing.engine.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import type { P2pError, P2pErrorCode } from 'nest-p2p-gateway-protocol';
-import type { ResumedClient } from '../stores/pairing-store.interface.js';
+import type { ClientRecord, ResumedClient } from '../stores/pairing-store.interface.js';
 import type { AckOutcome, OwedAcks } from './owed-acks.queue.js';
 
 export type { AckOutcome };
@@ -58,6 +58,8 @@ export interface P2pConnection {
   peer?: PeerRef;
   /** Relay acks this connection owes to senders, oldest first; failed with PEER_DISCONNECTED if it leaves first. */
   owedAcks?: OwedAcks;
+  /** The record this connection registered (state aside): written back if a Redis failover loses it (cluster). */
+  readonly registration: Omit<ClientRecord, 'state'>;
   /** Whether this connection's session may come back to it (it has a session token or an authenticated identity). */
   readonly canResume: boolean;
   /** Relays held for the peer while it is away (reconnect grace), in order. */

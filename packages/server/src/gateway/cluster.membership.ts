@@ -10,8 +10,12 @@ import { type ConnectionDrain, withinMs } from '../cluster/connection.drain.js';
 import { tagSocketIds } from '../cluster/node.address.js';
 import { NodeLiveness } from '../cluster/node.liveness.js';
 import { resyncPeers } from '../cluster/peer.resync.js';
+import { RecordReconciler } from '../cluster/record.reconciler.js';
 import type { ClusterSetup } from '../cluster/redis-cluster.setup.js';
 import type { ResolvedClusterOptions } from '../options/redis-cluster.options.js';
+
+/** Heartbeats (each nodeTtlMs / 3) between two periodic checks of this node's records: about once a TTL. */
+const RECONCILE_EVERY_HEARTBEATS = 3;
 
 /**
  * This node's part in a cluster: its Socket.IO server on the Redis adapter, connection ids that name the node, the link
@@ -23,6 +27,8 @@ import type { ResolvedClusterOptions } from '../options/redis-cluster.options.js
 export class ClusterMembership {
   readonly link: ClusterLink;
   private readonly liveness: NodeLiveness;
+  private readonly reconciler: RecordReconciler;
+  private heartbeats = 0;
 
   constructor(
     private readonly namespace: Namespace,
@@ -38,6 +44,12 @@ export class ClusterMembership {
     this.link = new ClusterLink(namespace, router, setup.channel, options.ackTimeoutMs);
     router.useCluster(this.link);
     this.link.listen();
+    this.reconciler = new RecordReconciler(namespace, setup.store);
+    const resync = (why: string) =>
+      resyncPeers(namespace, setup.store, (connectionId, peer) => router.setLocalPeer(connectionId, peer)).then(
+        (fixed) => fixed > 0 && gatewayLogger.warn(`${fixed} cached peer(s) re-derived from the store ${why}`),
+        (error: unknown) => reportFailure('re-deriving cached peers', error),
+      );
     this.liveness = new NodeLiveness(setup.store, {
       nodeId: options.nodeId,
       nodeTtlMs: options.nodeTtlMs,
@@ -46,17 +58,33 @@ export class ClusterMembership {
         for (const client of removed) engine.settleDeparture(client, P2pDisconnectReason.DISCONNECTED);
       },
       onForgotten: () => this.closeForgottenConnections(),
-      onHeartbeat: () => departures.retry(),
+      onHeartbeat: (forgotten) => {
+        departures.retry();
+        // Once a TTL, a batch of this node's records is checked against what it holds (writes a failover lost). Not
+        // when the store forgot this node: its connections are closed for their clients to register again instead.
+        if (++this.heartbeats % RECONCILE_EVERY_HEARTBEATS === 0 && !forgotten) {
+          void this.restoreLost(this.reconciler.checkBatch(), resync);
+        }
+      },
       onError: (error) => reportFailure('cluster liveness (Redis unreachable; reported once until it answers)', error),
-      onRecovered: () => {
+      onRecovered: (forgotten) => {
         gatewayLogger.log('cluster liveness: Redis answers again');
-        // Commands that timed out while Redis hung may have run since: the cached peers follow the store again.
-        resyncPeers(namespace, setup.store, (connectionId, peer) => router.setLocalPeer(connectionId, peer)).then(
-          (fixed) => fixed > 0 && gatewayLogger.warn(`${fixed} cached peer(s) re-derived from the store after the outage`),
-          (error: unknown) => reportFailure('re-deriving cached peers', error),
-        );
+        // Commands that timed out while Redis hung may have run since, and a failover may have lost writes: the
+        // records come back first (unless Redis forgot this node altogether), then the cached peers follow the store.
+        void this.restoreLost(forgotten ? Promise.resolve(0) : this.reconciler.checkAll(), resync, true);
       },
     });
+  }
+
+  /** Logs what a reconciliation restored, then re-derives the cached peers (always after an outage). */
+  private async restoreLost(check: Promise<number>, resync: (why: string) => Promise<unknown>, outage = false): Promise<void> {
+    const restored = await check.catch((error: unknown) => {
+      reportFailure('restoring lost records', error);
+      return 0;
+    });
+    if (restored > 0)
+      gatewayLogger.warn(`${restored} record(s) of this node's clients were missing from the store (lost writes): restored`);
+    if (outage || restored > 0) await resync(outage ? 'after the outage' : 'after restoring lost records');
   }
 
   /** Lists this node alive (and clean of a past life); Nest admits clients only once this resolves. */

@@ -6,6 +6,7 @@ import { authenticateHandshake } from '../auth/handshake.authenticator.js';
 import { ClientCapacity } from '../limits/client.capacity.js';
 import { ConnectionLimits } from '../limits/connection.limits.js';
 import type { GraceOutboxes } from './grace.outboxes.js';
+import type { ClientRecord } from '../stores/pairing-store.interface.js';
 
 type Next = (err?: Error) => void;
 
@@ -30,21 +31,23 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
     }
     const { clientId, sessionTokenHash, protocolVersion, webrtc } = identity;
     const connectionId = socket.id;
+    let registration: Omit<ClientRecord, 'state'> | undefined;
     capacity
       .reserve(clientId, sessionTokenHash, next)
       .then(async (counted) => {
         if (!counted) return { ok: false, code: 'CAPACITY' } as const;
         next = counted;
-        return gateway.engine.connect({
+        const registered: Omit<ClientRecord, 'state'> = {
           clientId,
           connectionId,
-          sessionTokenHash,
+          ...(sessionTokenHash === undefined ? {} : { sessionTokenHash }),
           protocolVersion,
           ...(webrtc ? { webrtc } : {}),
           nodeId: gateway.options.nodeId,
           connectedAt: Date.now(),
-          state: { kind: 'free' },
-        });
+        };
+        registration = registered;
+        return gateway.engine.connect({ ...registered, state: { kind: 'free' } });
       })
       .then((outcome) => {
         if (!outcome.ok) return next(refusal(new P2pError(outcome.code)));
@@ -63,6 +66,7 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
           clientId,
           protocolVersion,
           gateway,
+          registration: registration!,
           canResume: sessionTokenHash !== undefined,
           releaseIfNeverConnected: release,
           ...(outcome.resumed ? { resumed: outcome.resumed } : {}),

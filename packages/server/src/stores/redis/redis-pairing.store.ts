@@ -126,6 +126,16 @@ export class RedisPairingStore implements PairingStore {
     return reply && decodeRemoved(reply);
   }
 
+  /**
+   * Writes back the record of a connection whose node still holds it but whose record the store lost (a write a
+   * failover dropped). Nothing when the id is held; a paired state only when the peer names this client back, else
+   * free. Returns the record as restored.
+   */
+  async restoreClient(record: ClientRecord): Promise<ClientRecord | undefined> {
+    const reply = await this.optionalJson('restore', encodeRecord(record));
+    return reply && decodeRecord(reply);
+  }
+
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
     const raw = await this.guard('getClient', () => this.redis.get(`${this.base}:c:${clientId}`));
     return raw === null ? undefined : parseRecord(raw);

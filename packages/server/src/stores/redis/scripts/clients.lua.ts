@@ -64,3 +64,19 @@ rec.state.transport = ARGV[3]
 save(rec)
 return 1
 `;
+
+/**
+ * ARGV: record JSON. Writes back the record of a connection its node still holds but the store lost (a write a
+ * failover dropped), unless the id is held (then nothing: nil). A paired state is kept only when the peer's record
+ * names this client back; anything else comes back free.
+ */
+export const RESTORE = `
+local rec = cjson.decode(ARGV[1])
+if load(rec.clientId) then return nil end
+rec.detachedUntil = nil
+if rec.state.kind ~= 'paired' or not counterpart(rec) then rec.state = freeState() end
+redis.call('ZADD', ORDER, redis.call('INCR', SEQ), rec.clientId)
+redis.call('SADD', nodeKey(rec.nodeId), rec.clientId)
+save(rec)
+return cjson.encode(rec)
+`;

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { DETACH, REGISTER, REMOVE, TRANSPORT } from './clients.lua.js';
+import { DETACH, REGISTER, REMOVE, RESTORE, TRANSPORT } from './clients.lua.js';
 import { FORGET, HEARTBEAT, SWEEP } from './nodes.lua.js';
 import { PREAMBLE } from './preamble.lua.js';
 import { COUNTS, LIST, PAGE, PAIRED } from './reads.lua.js';
@@ -14,6 +14,7 @@ const BODIES = {
   cancel: CANCEL,
   unpair: UNPAIR,
   transport: TRANSPORT,
+  restore: RESTORE,
   heartbeat: HEARTBEAT,
   sweep: SWEEP,
   forget: FORGET,
