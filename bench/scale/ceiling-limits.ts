@@ -47,7 +47,7 @@ export function checkLimits(needs: CeilingNeeds): string[] {
     const raise =
       hard >= serverFiles
         ? `run \`ulimit -n ${serverFiles}\` in this shell first (the hard limit, ${hard}, allows it)`
-        : `the hard limit is ${hard}: raise it as root (\`ulimit -Hn ${serverFiles}\` and \`ulimit -n ${serverFiles}\` ` +
+        : `The hard limit is ${hard}: raise it as root (\`ulimit -Hn ${serverFiles}\` and \`ulimit -n ${serverFiles}\` ` +
           `in a root shell, \`prlimit --pid $$ --nofile=${serverFiles}:${serverFiles}\`, nofile in ` +
           `/etc/security/limits.conf, or \`--ulimit nofile=${serverFiles}\` for a container); it needs CAP_SYS_RESOURCE`;
     problems.push(

@@ -115,7 +115,7 @@ async function relay(perSec: number, seconds: number): Promise<RelayOutcome> {
     await sleep(TICK_MS);
   }
   await until(() => delivered >= sent, DELIVERY_TIMEOUT_MS);
-  const outcome = { sent, delivered, latenciesMs: latencies, disconnects };
+  const outcome = { sent, delivered, latenciesMs: latencies, disconnects, rssBytes: process.memoryUsage.rss() };
   latencies = null;
   return outcome;
 }

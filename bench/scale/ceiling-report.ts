@@ -1,4 +1,4 @@
-/** bench:scale's figures for each server, the gateway/bare ratios, and bench/results/scale-<N>k.{json,md}. */
+/** bench:scale's figures for each server, the gateway/bare ratios, and bench/results/scale-<N>.{json,md}. */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Machine } from '../harness/machine.js';
@@ -27,6 +27,8 @@ export interface ServerRun {
   };
   /** Connected clients by the source address they were bound to. */
   bySource: Record<string, number>;
+  /** RSS of all load processes together with every client connected (no GC), for sizing a run's machine. */
+  loadRssBytes: number;
 }
 
 export interface CeilingReport {
@@ -99,6 +101,7 @@ export function ceilingMarkdown(report: CeilingReport): string {
   }
   // The kernel's own word that the clients came from several source addresses (localAddress reached the socket).
   for (const run of report.runs) {
+    lines.push('', `${run.server}: the load processes' RSS together, all clients connected: ${format(run.loadRssBytes / 2 ** 20, 0)} MB`);
     const sources = Object.entries(run.bySource).map(([address, n]) => `${address} ${n.toLocaleString('en-US')}`);
     lines.push('', `${run.server}: clients by source address: ${sources.join(', ')}`);
   }
@@ -106,10 +109,9 @@ export function ceilingMarkdown(report: CeilingReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes bench/results/scale-<N>k.{json,md}; returns the Markdown. */
-export function writeCeilingReport(report: CeilingReport): string {
-  const clients = report.runs[0]?.clients ?? 0;
-  const stem = `scale-${Math.round(clients / 1000)}k`;
+/** Writes bench/results/scale-<N>.{json,md} (scale-100k, scale-19500); returns the Markdown. */
+export function writeCeilingReport(report: CeilingReport, clients: number): string {
+  const stem = `scale-${clients % 1000 === 0 ? `${clients / 1000}k` : clients}`;
   const markdown = ceilingMarkdown(report);
   writeFileSync(`${RESULTS_DIR}${stem}.md`, markdown);
   writeFileSync(`${RESULTS_DIR}${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);

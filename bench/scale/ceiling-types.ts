@@ -36,6 +36,8 @@ export interface RelayOutcome {
   latenciesMs: number[];
   /** Clients that lost their connection since they connected. */
   disconnects: number;
+  /** The load process's own RSS after the phase: what the clients' side needs (socket.io-client is heavier). */
+  rssBytes: number;
 }
 
 export type CeilingOutcome = ConnectOutcome | PairOutcome | RelayOutcome | Record<string, never>;

@@ -9,7 +9,7 @@
  *   npm run bench:scale -- --clients 20000    fewer (an even count)
  * Other options: --loads K (load processes; default one per 12,500 clients), --addresses A (source addresses
  * 127.0.0.1..A; default 8), --concurrency C (connections in flight per load process; default 50), --relay-rate R
- * (relays/s; default 200), --relay-seconds S (default 20), --servers bare,gateway. Writes bench/results/scale-<N>k.*.
+ * (relays/s; default 200), --relay-seconds S (default 20), --servers bare,gateway. Writes bench/results/scale-<N>.{json,md}.
  */
 import { loadavg } from 'node:os';
 import { describeMachine } from '../harness/machine.js';
@@ -152,6 +152,7 @@ async function measure(kind: CeilingServer, settings: Settings): Promise<ServerR
         rssPerClientKb: perClientKb('rssBytes'),
       },
       bySource,
+      loadRssBytes: relays.reduce((sum, r) => sum + r.rssBytes, 0),
     };
   } finally {
     await Promise.all(loads.map((load) => load.close()));
@@ -194,7 +195,7 @@ async function main(): Promise<number> {
     runs,
     failures,
   };
-  process.stdout.write(writeCeilingReport(report));
+  process.stdout.write(writeCeilingReport(report, settings.clients));
   return failures.length === 0 && runs.every((run) => run.errors === 0) ? 0 : 1;
 }
 
