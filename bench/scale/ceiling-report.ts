@@ -18,7 +18,16 @@ export interface ServerRun {
   connectCpuMsPer1000: number;
   pairSec: number;
   pairPerSec: number;
-  relay: { offeredPerSec: number; sent: number; delivered: number; p50Ms: number; p99Ms: number; maxMs: number };
+  relay: {
+    offeredPerSec: number;
+    sent: number;
+    delivered: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    /** The server's event-loop delay during the trickle: a stall there, rather than on the load side, shows here. */
+    loopDelay: { p99Ms: number; maxMs: number };
+  };
   memory: {
     baseline: { heapUsedBytes: number; rssBytes: number };
     loaded: { heapUsedBytes: number; rssBytes: number };
@@ -67,6 +76,8 @@ const ROWS: Row[] = [
   { label: 'relay trickle p50 (ms)', value: (r) => r.relay.p50Ms, digits: 2 },
   { label: 'relay trickle p99 (ms)', value: (r) => r.relay.p99Ms, digits: 2 },
   { label: 'relay trickle max (ms)', value: (r) => r.relay.maxMs, digits: 1 },
+  { label: 'server event-loop delay in the trickle, p99 (ms)', value: (r) => r.relay.loopDelay.p99Ms, digits: 1 },
+  { label: 'server event-loop delay in the trickle, max (ms)', value: (r) => r.relay.loopDelay.maxMs, digits: 1 },
   { label: 'relays delivered / sent', value: (r) => r.relay.delivered / Math.max(1, r.relay.sent), digits: 4 },
   { label: 'errors', value: (r) => r.errors, digits: 0 },
 ];

@@ -73,7 +73,7 @@ function shares(clients: number, loads: number): { first: number; count: number 
 const log = (text: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
 async function measure(kind: CeilingServer, settings: Settings): Promise<ServerRun> {
-  const server = new ServerProcess(kind, { pinned: false, nodeFlags: HEAP_FLAGS, startTimeoutMs: 60_000 });
+  const server = new ServerProcess(kind, { pinned: false, nodeFlags: HEAP_FLAGS, startTimeoutMs: 60_000, env: { BENCH_LOOP_DELAY: '1' } });
   await server.start();
   const loads = shares(settings.clients, settings.loads).map((share, i) => {
     const args: CeilingLoadArgs = {
@@ -107,6 +107,7 @@ async function measure(kind: CeilingServer, settings: Settings): Promise<ServerR
     const pairings = pairs.reduce((sum, p) => sum + p.pairings, 0);
     log(`${kind}: ${pairings} pairings in ${pairSec.toFixed(1)} s; relay trickle, ${settings.relayRate}/s for ${settings.relaySeconds} s`);
 
+    await server.stats(false); // starts the event-loop delay window of the trickle
     const relays = await Promise.all(
       loads.map((load) =>
         load.phase<RelayOutcome>({ type: 'relay', perSec: settings.relayRate / settings.loads, seconds: settings.relaySeconds }),
@@ -116,6 +117,7 @@ async function measure(kind: CeilingServer, settings: Settings): Promise<ServerR
     for (const relay of relays) for (const ms of relay.latenciesMs) latency.add(ms);
     const sent = relays.reduce((sum, r) => sum + r.sent, 0);
     const delivered = relays.reduce((sum, r) => sum + r.delivered, 0);
+    const loopDelay = (await server.stats(false)).loopDelay ?? { p99Ms: Number.NaN, maxMs: Number.NaN };
 
     const loaded = await server.stats(true);
     const perClientKb = (key: 'heapUsedBytes' | 'rssBytes') => (loaded[key] - baseline[key]) / settings.clients / 1024;
@@ -144,6 +146,7 @@ async function measure(kind: CeilingServer, settings: Settings): Promise<ServerR
         p50Ms: latency.percentile(50),
         p99Ms: latency.percentile(99),
         maxMs: latency.percentile(100),
+        loopDelay,
       },
       memory: {
         baseline: { heapUsedBytes: baseline.heapUsedBytes, rssBytes: baseline.rssBytes },
