@@ -106,7 +106,8 @@ export function ceilingMarkdown(report: CeilingReport): string {
     const b = bare ? row.value(bare) : Number.NaN;
     const g = gateway ? row.value(gateway) : Number.NaN;
     const ratio = g / b;
-    const target = row.target === undefined ? '' : `<= ${row.target}x bare ${ratio <= row.target ? 'met' : 'MISSED'}`;
+    const target =
+      row.target === undefined || !Number.isFinite(ratio) ? '' : `<= ${row.target}x bare ${ratio <= row.target ? 'met' : 'MISSED'}`;
     const shown = Number.isFinite(ratio) ? `${format(ratio, 2)}x` : '-';
     lines.push(`| ${row.label} | ${format(b, row.digits)} | ${format(g, row.digits)} | ${shown} | ${target} |`);
   }
