@@ -10,6 +10,8 @@ export interface ServerStats {
   openSockets: number;
   /** The monotonic clock in microseconds, the clock of `--cpu-prof` sample times. */
   clockMicros: number;
+  /** With BENCH_LOOP_DELAY=1: the event loop's delay since the previous stats request (perf_hooks histogram). */
+  loopDelay?: { p99Ms: number; maxMs: number };
 }
 
 /** orchestrator -> server */

@@ -3,7 +3,7 @@
  * servers it drives, passes its progress lines on, and resolves with the JSON object on the last line it prints. The
  * main benchmark, the soak and the cluster benchmark all start their load through here.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadMessage, LoadReply, ServerStats } from '../ipc.js';
 import type { WorkloadResult, WorkloadSpec } from '../workloads.js';
@@ -22,12 +22,17 @@ export interface LoadProcessOptions {
   timeoutMs: number;
   /** Pin the process to the load core (the main benchmark). */
   pinned?: boolean;
+  /** Node flags before the script (`--max-old-space-size=...`). */
+  nodeFlags?: string[];
+  /** Called with the child once spawned: for orchestrators that send it requests of their own (bench:scale). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export function runLoadProcess<T>(script: string, args: string[], options: LoadProcessOptions): Promise<T> {
-  const nodeArgs = [script, ...args];
+  const nodeArgs = [...(options.nodeFlags ?? []), script, ...args];
   const [command, spawnArgs] = options.pinned ? onCore(LOAD_CORE, nodeArgs) : [process.execPath, nodeArgs];
   const child = spawn(command, spawnArgs, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  options.onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

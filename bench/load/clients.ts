@@ -10,8 +10,19 @@ export interface Pair {
 
 const ANSWER_TIMEOUT_MS = 15_000;
 
-export function openClient(url: string, clientId: string): Socket {
-  return io(url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { clientId }, timeout: 30_000 });
+/**
+ * `localAddress` (a 127.0.0.x source address) goes through engine.io-client to `ws` and on to `net.connect`: spreading
+ * clients over several such addresses gets past the ~28k ephemeral ports that one source address has per server port.
+ */
+export function openClient(url: string, clientId: string, localAddress?: string): Socket {
+  return io(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    query: { clientId },
+    timeout: 30_000,
+    ...(localAddress ? { localAddress } : {}),
+  });
 }
 
 export function whenConnected(socket: Socket): Promise<void> {
