@@ -100,7 +100,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       },
     );
     const webrtcOptions = options.webrtc || undefined;
-    this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal);
+    const sealedSignalling = this.e2e ? () => this.e2e?.signalling() : undefined;
+    this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal, sealedSignalling);
     const pairTimeoutMs = options.pairTimeoutMs ?? 15_000;
     const { requestTimeoutMs } = this;
     const consent = options.consent ?? (() => true);
@@ -287,15 +288,15 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   // --- wiring ----------------------------------------------------------------------------------------------------
 
   /**
-   * A pairing began: its reliable channel (when both sides speak protocol 3), then its direct path (unless the peer
-   * declined WebRTC) and the parts.
+   * A pairing began: its reliable channel (when both sides speak protocol 3), then the parts, then its direct path
+   * (unless the peer declined WebRTC), which with `e2e` signals through the e2e part.
    */
   private openChannel(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     const channel = this.link.open(peerProtocol);
     if (!channel && this.e2e) queueMicrotask(() => this.endPairing(new P2pError('E2E_REQUIRED', 'the peer has no reliable channel')));
     if (!channel) return;
-    this.direct.start(peerId, peerWebRtc);
     for (const part of this.parts) part.attach(peerId, channel);
+    this.direct.start(peerId, peerWebRtc);
   }
 
   /** The pairing with `peerId` resumed on a new connection. */

@@ -1,4 +1,4 @@
-import { type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
+import { P2pE2eEvent, type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from '../channel-sealer.interface.js';
 import type { ClientPart } from '../client-part.interface.js';
 import type { MessageDispatcher } from '../message.dispatcher.js';
@@ -7,6 +7,7 @@ import type { ReliableChannel } from '../reliable.channel.js';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { E2eHandshake } from './e2e.handshake.js';
 import { type MessageSealer, wireForm } from './message.sealer.js';
+import { SealedSignalling } from './sealed.signalling.js';
 
 /** What the e2e part needs of the client. */
 export interface E2ePartSetup {
@@ -22,6 +23,8 @@ export interface E2ePartSetup {
 interface Pairing {
   channel: ReliableChannel;
   handshake?: E2eHandshake;
+  /** Option `webrtc`: the pairing's signalling, sealed in its channel. */
+  signalling: SealedSignalling;
   sealer?: MessageSealer;
   code?: string;
   secure: boolean;
@@ -43,7 +46,9 @@ export class E2ePart implements ClientPart, ChannelSealer {
   constructor(private readonly setup: E2ePartSetup) {
     setup.dispatcher.register((event, args) => {
       if (!isE2eEventName(event)) return false;
-      this.current?.handshake?.receive(event, args);
+      // Only sealed messages reach here besides the exchange's own (`open` drops the rest): a signal is the peer's.
+      if (event === P2pE2eEvent.SIGNAL) this.current?.signalling.deliver(args[0]);
+      else this.current?.handshake?.receive(event, args);
       return true;
     });
   }
@@ -58,9 +63,15 @@ export class E2ePart implements ClientPart, ChannelSealer {
     return this.current?.secure ? this.current.code : undefined;
   }
 
+  /** The current pairing's WebRTC signalling, sealed in its channel (`SealedSignalling`); undefined when unpaired. */
+  signalling(): SealedSignalling | undefined {
+    return this.current && !this.current.ending ? this.current.signalling : undefined;
+  }
+
   attach(peerId: string, channel: ReliableChannel): void {
     const ownId = this.setup.ownId();
-    const pairing: Pairing = { channel, secure: false, waiting: [], ending: false };
+    const signalling = new SealedSignalling(channel, peerId);
+    const pairing: Pairing = { channel, signalling, secure: false, waiting: [], ending: false };
     this.current = pairing;
     if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
     const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
@@ -102,7 +113,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
 
   admit(message: OutgoingMessage, release: () => void): void {
     const pairing = this.current;
-    if (message.event !== undefined && isE2eEventName(message.event) && pairing?.handshake && !pairing.ending) {
+    if (message.event !== undefined && pairing?.handshake?.messages.includes(message.event) && !pairing.ending) {
       return pairing.handshake.reserve(message, release);
     }
     message.held = true;
