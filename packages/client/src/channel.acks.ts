@@ -1,4 +1,3 @@
-import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { OutgoingMessage } from './reliable-channel-host.interface.js';
 
@@ -26,14 +25,14 @@ export class ChannelAcks {
     private readonly host: ChannelAcksHost,
   ) {}
 
-  /** This side's acknowledgement, for the next frame it sends: `c`, and its tag `t` when it has one. */
-  fields(): Pick<P2pFrame, 'c' | 't'> {
+  /** The tag `t` of this side's acknowledgement `c` (`received`), for the next frame it sends, when it has one. */
+  tag(): string | undefined {
+    if (!this.sealer?.ackTag) return undefined;
     const c = this.host.received();
-    const t = this.sealer?.ackTag?.(c, () => {
+    return this.sealer.ackTag(c, () => {
       // The tag came later (WebCrypto): the peer learns the tagged acknowledgement on a frame of its own.
       if (!this.host.closed() && this.host.received() === c) this.host.sendAck();
     });
-    return t === undefined ? { c } : { c, t };
   }
 
   /** The peer's acknowledgement `c` with its tag; `outgoing` the unconfirmed messages, the first `sentCount` sent. */

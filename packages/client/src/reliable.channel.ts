@@ -3,7 +3,7 @@ import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import { ChannelAcks } from './channel.acks.js';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { FramePath } from './frame-path.interface.js';
-import { FRAME_OVERHEAD_BYTES, frameOf } from './outgoing.frame.js';
+import { FRAME_OVERHEAD_BYTES, controlFrameOf, frameOf } from './outgoing.frame.js';
 import { MAX_REFUSAL_BACKOFF_MS, PERMANENT_REFUSALS } from './frame.refusal.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -304,7 +304,7 @@ export class ReliableChannel {
         }, wait);
         break;
       }
-      if (!path.send(frameOf(message, this.acks.fields(), this.capabilities))) break;
+      if (!path.send(frameOf(message, this.received, this.capabilities, this.acks.tag()))) break;
       this.sentCount++;
       this.inFlightBytes += message.bytes;
       this.ackSent();
@@ -338,7 +338,7 @@ export class ReliableChannel {
 
   private sendControl(frame: P2pFrame): void {
     if (!this.path) return;
-    if (!this.path.send({ ...frame, ...this.acks.fields(), k: this.capabilities })) return;
+    if (!this.path.send(controlFrameOf(frame, this.received, this.capabilities, this.acks.tag()))) return;
     this.pacer?.spend(FRAME_OVERHEAD_BYTES);
     this.ackSent();
   }
