@@ -120,6 +120,7 @@ describe('end-to-end encryption: WebRTC signalling sealed, DTLS fingerprint chec
       expect(bob.errors.map((error) => error.code)).toContain('E2E_FINGERPRINT_MISMATCH');
       expect(alice.errors.map((error) => error.code)).toContain('E2E_FINGERPRINT_MISMATCH');
     }, 30_000);
+    const attempts = alice.connections.length;
     for (let i = 0; i < 300; i++) alice.p2p.emit(`${MARK}-n`, i);
     for (let i = 0; i < 300; i++) bob.p2p.emit(`${MARK}-n`, i);
     await eventually(() => {
@@ -131,7 +132,9 @@ describe('end-to-end encryption: WebRTC signalling sealed, DTLS fingerprint chec
     expect([...alice.transports, ...bob.transports]).not.toContain('direct');
     expect(alice.p2p.secure && bob.p2p.secure).toBe(true);
     expect(alice.p2p.verificationCode).toBe(bob.p2p.verificationCode);
-    // The offerer made no attempt after the refusal, besides the one refused.
-    expect(alice.connections.length).toBe(1);
+    // The offerer makes no attempt after the refusal (its backoff, at most 1 s here, has passed twice over).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(alice.connections.length).toBe(attempts);
+    expect(alice.p2p.transport).toBe('relay');
   }, 90_000);
 });
