@@ -4,6 +4,8 @@
 // WebRTC: when the gateway allows it (its `webrtc` option), the pairing moves to a direct data channel and the page
 // shows "direct"; it falls back to the relay when the channel closes. `?webrtc=off` keeps the tab on the relay;
 // `?ice=relay` uses TURN only (iceTransportPolicy 'relay').
+// End-to-end encryption: `?e2e=on` (both tabs must have it) seals every message so the gateway relays only ciphertext;
+// the page shows the pairing's verification code, which must be the same in both tabs (docs/e2e.md).
 import { P2pClient } from '/browser/p2p-client.js';
 import { io } from '/browser/socket.io-client.js';
 
@@ -31,7 +33,20 @@ function showStatus() {
 
 const socket = io({ autoConnect: false });
 const webrtc = params.get('webrtc') === 'off' ? false : { iceTransportPolicy: params.get('ice') === 'relay' ? 'relay' : 'all' };
-const client = new P2pClient(socket, { clientId, webrtc });
+const e2e = params.get('e2e') === 'on';
+const client = new P2pClient(socket, { clientId, webrtc, e2e });
+
+// The e2e toggle reloads the tab with the other setting; the code shows once the pairing's keys are agreed.
+$('e2e').textContent = e2e ? 'on' : 'off';
+$('e2e-toggle').textContent = e2e ? 'Turn end-to-end encryption off' : 'Turn end-to-end encryption on';
+$('e2e-toggle').addEventListener('click', () => {
+  params.set('e2e', e2e ? 'off' : 'on');
+  location.search = `?${params}`;
+});
+client.on('secured', (code) => {
+  log(`end-to-end encrypted, verification code ${code}`);
+  $('code').textContent = code;
+});
 
 function showTransport() {
   $('transport').textContent = client.transport;
@@ -58,6 +73,7 @@ client.on('paired', (peerId) => {
 });
 client.on('unpaired', (peerId, reason) => {
   log(`unpaired from ${peerId} (${reason})`);
+  $('code').textContent = '';
   showStatus();
   void refreshClients();
 });

@@ -1,10 +1,16 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { watchForErrors } from './chromium.js';
 
-/** A tab of the browser sample (sample/browser) as client `clientId`, connected and idle. */
-export async function openSampleTab(context: BrowserContext, baseUrl: string, clientId: string, errors: string[]): Promise<Page> {
+/** A tab of the browser sample (sample/browser) as client `clientId`, connected and idle; `query` more parameters. */
+export async function openSampleTab(
+  context: BrowserContext,
+  baseUrl: string,
+  clientId: string,
+  errors: string[],
+  query = '',
+): Promise<Page> {
   const page = watchForErrors(await context.newPage(), errors);
-  await page.goto(`${baseUrl}/browser/?clientId=${encodeURIComponent(clientId)}`);
+  await page.goto(`${baseUrl}/browser/?clientId=${encodeURIComponent(clientId)}${query}`);
   await statusIs(page, 'idle');
   return page;
 }

@@ -24,4 +24,16 @@ export interface ChannelSealer {
    * it opened in order (`open`).
    */
   openEarly?(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined;
+  /**
+   * The tag `t` of this side's acknowledgement `c`, when it is at hand; undefined otherwise (no keys yet; or computing:
+   * `ready` is called once it is). With `checkAck`, the peer's sealed messages are confirmed only by tagged ones.
+   */
+  ackTag?(c: number, ready: () => void): string | undefined;
+  /** Whether `tag` is the peer's genuine tag of its acknowledgement `c` (false without keys). */
+  checkAck?(c: number, tag: unknown): boolean | Promise<boolean>;
+  /**
+   * A message of this side became a skipped number (the server refused it for good): the sealer sets its `skipTag`,
+   * at once or, holding it meanwhile (`held`), later, then clears `held` and calls `release`.
+   */
+  skip?(message: OutgoingMessage, release: () => void): void;
 }

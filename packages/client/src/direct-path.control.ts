@@ -4,6 +4,7 @@ import type { FramePath } from './frame-path.interface.js';
 import type { ClientEventSink } from './p2p-client.events.js';
 import type { ReliableChannel } from './reliable.channel.js';
 import type { SendPacer } from './send.pacer.js';
+import type { SignallingChannel } from './webrtc/socket.signalling.js';
 import type { P2pClientWebRtcOptions } from './webrtc/client-webrtc.options.js';
 import { TransportSwitch } from './webrtc/transport.switch.js';
 
@@ -39,6 +40,8 @@ export class DirectPathControl {
     declaredId: string | undefined,
     private readonly host: DirectPathHost,
     private readonly emitLocal: ClientEventSink,
+    /** Option `e2e`: the current pairing's signalling, sealed in its reliable channel (never `P2P_SIGNAL`). */
+    private readonly sealedSignalling?: () => SignallingChannel | undefined,
   ) {
     this.ownId = declaredId;
   }
@@ -79,21 +82,32 @@ export class DirectPathControl {
       );
       return;
     }
-    const transportSwitch = new TransportSwitch(this.socket, this.ownId, peerId, this.webrtcOptions, {
-      receive: (frame) => {
-        if (this.host.channel === channel) channel.receive(frame as P2pFrame);
+    // With e2e the signalling is sealed or there is none: never P2P_SIGNAL in the clear.
+    const sealed = this.sealedSignalling?.();
+    if (this.sealedSignalling && !sealed) return;
+    const transportSwitch = new TransportSwitch(
+      this.socket,
+      this.ownId,
+      peerId,
+      this.webrtcOptions,
+      {
+        receive: (frame) => {
+          if (this.host.channel === channel) channel.receive(frame as P2pFrame);
+        },
+        useDirect: (path) => {
+          if (this.host.channel === channel) channel.attach(path, true);
+        },
+        useRelay: () => {
+          if (this.host.channel !== channel) return;
+          // Without a connection the resume attaches the relay again (P2P_SESSION); until then nothing is sent.
+          if (this.socket.connected) channel.attach(this.host.relayPath, true, this.host.pacer());
+          else channel.detach();
+        },
+        changed: (transport) => this.setTransport(transport),
+        refused: (error) => this.emitLocal('error', error),
       },
-      useDirect: (path) => {
-        if (this.host.channel === channel) channel.attach(path, true);
-      },
-      useRelay: () => {
-        if (this.host.channel !== channel) return;
-        // Without a connection the resume attaches the relay again (P2P_SESSION); until then nothing is sent.
-        if (this.socket.connected) channel.attach(this.host.relayPath, true, this.host.pacer());
-        else channel.detach();
-      },
-      changed: (transport) => this.setTransport(transport),
-    });
+      sealed,
+    );
     this.transportSwitch = transportSwitch;
     transportSwitch.start();
   }

@@ -5,13 +5,30 @@ import type { OutgoingMessage } from './reliable-channel-host.interface.js';
 export const FRAME_OVERHEAD_BYTES = 48;
 
 /**
- * The frame that carries `message`, with this side's acknowledgement `c` and capabilities `k`: a skipped number, a
- * sealed message (end-to-end encryption: its event, arguments and reply number travel inside `z`), a reply, or a
- * message.
+ * The frame that carries `message`, with this side's acknowledgement `c` (and its tag `t`, end-to-end encryption) and
+ * capabilities `k`: a skipped number (its tag `u`, end-to-end encryption), a sealed message (end-to-end encryption:
+ * its event, arguments and reply number travel inside `z`), a reply, or a message.
  */
-export function frameOf(message: OutgoingMessage, c: number, k: number): P2pFrame {
-  if (message.skipped !== undefined) return { s: message.seq, c, x: message.skipped, k };
-  if (message.sealed !== undefined) return { s: message.seq, c, z: message.sealed, k };
+export function frameOf(message: OutgoingMessage, c: number, k: number, t?: string): P2pFrame {
+  if (message.sealed !== undefined && message.skipped === undefined) {
+    return t === undefined ? { s: message.seq, c, z: message.sealed, k } : { s: message.seq, c, t, z: message.sealed, k };
+  }
+  const frame = plainFrameOf(message, c, k);
+  if (t !== undefined) frame.t = t;
+  return frame;
+}
+
+/** An unnumbered frame (an acknowledgement, a sync) with this side's acknowledgement, its tag if any, and `k`. */
+export function controlFrameOf(frame: P2pFrame, c: number, k: number, t?: string): P2pFrame {
+  return t === undefined ? { ...frame, c, k } : { ...frame, c, t, k };
+}
+
+function plainFrameOf(message: OutgoingMessage, c: number, k: number): P2pFrame {
+  if (message.skipped !== undefined) {
+    return message.skipTag === undefined
+      ? { s: message.seq, c, x: message.skipped, k }
+      : { s: message.seq, c, x: message.skipped, u: message.skipTag, k };
+  }
   if (message.replyTo !== undefined) return { s: message.seq, c, r: message.replyTo, a: message.args, k };
   return message.wantsReply
     ? { s: message.seq, c, e: message.event, a: message.args, w: 1, k }

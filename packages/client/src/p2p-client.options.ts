@@ -68,4 +68,11 @@ export interface P2pClientOptions extends P2pGatewayWatchOptions {
    * @default false
    */
   e2e?: boolean | undefined;
+  /**
+   * Option `e2e`: the longest a pairing's key exchange may take, from the pairing to the peer's key confirmation. Not
+   * done by then (a peer or a gateway that holds the exchange back), the pairing ends with E2E_TIMEOUT: the messages
+   * waiting for the keys are reported `undelivered` and pending `emitWithAck`s reject, with that code.
+   * @default 20000
+   */
+  e2eTimeoutMs?: number | undefined;
 }

@@ -13,7 +13,7 @@ import { type ClientWalkOptions, readClientListPage, walkClientList } from './cl
 import type { ClientPart } from './client-part.interface.js';
 import type { P2pClientSocket } from './client-socket.interface.js';
 import { DirectPathControl } from './direct-path.control.js';
-import { E2ePart } from './e2e/e2e.part.js';
+import { DEFAULT_E2E_TIMEOUT_MS, E2ePart } from './e2e/e2e.part.js';
 import { FlowControlWaiters } from './flow-control.waiters.js';
 import { type GatewayCall, GatewayRequests } from './gateway.requests.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, GatewayWatch } from './gateway.watch.js';
@@ -87,7 +87,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     if (options.e2e === true) {
       if (!reliableOptions) throw new P2pError('E2E_REQUIRED', 'end-to-end encryption needs the reliable channel (option reliable)');
       const ownId = () => this.admittedId ?? declaredId;
-      this.e2e = new E2ePart({ dispatcher, emitLocal, ownId, endPairing: (error) => this.endPairing(error) });
+      const timeoutMs = options.e2eTimeoutMs ?? DEFAULT_E2E_TIMEOUT_MS;
+      this.e2e = new E2ePart({ dispatcher, emitLocal, ownId, timeoutMs, endPairing: (error) => this.endPairing(error) });
     }
     const sealer = this.e2e;
     this.link = new ReliableLink(
@@ -100,7 +101,8 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       },
     );
     const webrtcOptions = options.webrtc || undefined;
-    this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal);
+    const sealedSignalling = this.e2e ? () => this.e2e?.signalling() : undefined;
+    this.direct = new DirectPathControl(socket, webrtcOptions, declaredId, this.link, emitLocal, sealedSignalling);
     const pairTimeoutMs = options.pairTimeoutMs ?? 15_000;
     const { requestTimeoutMs } = this;
     const consent = options.consent ?? (() => true);
@@ -287,15 +289,15 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
   // --- wiring ----------------------------------------------------------------------------------------------------
 
   /**
-   * A pairing began: its reliable channel (when both sides speak protocol 3), then its direct path (unless the peer
-   * declined WebRTC) and the parts.
+   * A pairing began: its reliable channel (when both sides speak protocol 3), then the parts, then its direct path
+   * (unless the peer declined WebRTC), which with `e2e` signals through the e2e part.
    */
   private openChannel(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
     const channel = this.link.open(peerProtocol);
     if (!channel && this.e2e) queueMicrotask(() => this.endPairing(new P2pError('E2E_REQUIRED', 'the peer has no reliable channel')));
     if (!channel) return;
-    this.direct.start(peerId, peerWebRtc);
     for (const part of this.parts) part.attach(peerId, channel);
+    this.direct.start(peerId, peerWebRtc);
   }
 
   /** The pairing with `peerId` resumed on a new connection. */
@@ -321,7 +323,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     if (peerId === undefined || (this.pairing.state !== 'paired' && this.pairing.state !== 'resuming')) return;
     this.emitLocal('error', error);
     this.direct.stop();
-    this.pairing.becomeIdle(peerId, error.code);
+    this.pairing.becomeIdle(peerId, error.code, error);
     this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs).catch(() => undefined);
   }
 

@@ -150,7 +150,8 @@ export class PairingMachine implements ResumeClockHost {
     this.host.deliverEarlyFrames(early);
   }
 
-  becomeIdle(peerId: string | undefined, reason: string): void {
+  /** `error`: what the pairing's lost messages are reported with, when this side ended it for a cause of its own. */
+  becomeIdle(peerId: string | undefined, reason: string, error?: P2pError): void {
     const wasPaired = (this.currentState === 'paired' || this.currentState === 'resuming') && peerId !== undefined;
     // Withdrawn, not answered: an answer's own outcome passes no reason.
     if (this.currentState === 'asked' && this.asked !== undefined && reason !== '')
@@ -159,7 +160,7 @@ export class PairingMachine implements ResumeClockHost {
     this.asked = undefined;
     this.currentState = 'idle';
     this.host.takeEarlyFrames();
-    this.host.closeChannel(new P2pError('PEER_DISCONNECTED', `the pairing with ${peerId} ended (${reason || 'DISCONNECTED'})`));
+    this.host.closeChannel(error ?? new P2pError('PEER_DISCONNECTED', `the pairing with ${peerId} ended (${reason || 'DISCONNECTED'})`));
     if (wasPaired) this.emitLocal('unpaired', peerId, reason);
   }
 

@@ -17,6 +17,8 @@ export interface OutgoingMessage {
   held?: boolean;
   /** End-to-end encryption: the message sealed, sent in its place (the same bytes at every retransmission). */
   sealed?: Uint8Array<ArrayBuffer> | string;
+  /** End-to-end encryption: the tag of the skipped number (`u`), so that the peer can tell it from a forged skip. */
+  skipTag?: string;
 }
 
 /** What the channel needs from its owner (P2pClient). */

@@ -1,8 +1,9 @@
 import { P2P_FRAME_CAPABILITY_E2E, P2P_FRAME_CAPABILITY_STREAMS as STREAMS, P2pError, type P2pErrorCode } from 'nest-p2p-gateway-protocol';
 import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import { ChannelAcks } from './channel.acks.js';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { FramePath } from './frame-path.interface.js';
-import { FRAME_OVERHEAD_BYTES, frameOf } from './outgoing.frame.js';
+import { FRAME_OVERHEAD_BYTES, controlFrameOf, frameOf } from './outgoing.frame.js';
 import { MAX_REFUSAL_BACKOFF_MS, PERMANENT_REFUSALS } from './frame.refusal.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -46,10 +47,7 @@ export class ReliableChannel {
   private ackTimer?: ReturnType<typeof setTimeout>;
   private retransmitTimer?: ReturnType<typeof setTimeout>;
   private retransmitMs: number;
-  /**
-   * Set after the server refused a frame for a passing cause, until the peer confirms something again: only one frame
-   * (a probe) goes out per backoff period, so a peer that is away or slow costs a few refusals, not a window of them.
-   */
+  /** After a passing refusal, until the peer confirms again: one frame (a probe) per backoff period, not a window. */
   private congested = false;
   /** While congested: the pause before the next probe. */
   private backoffTimer?: ReturnType<typeof setTimeout>;
@@ -59,6 +57,8 @@ export class ReliableChannel {
   private readonly capabilities: number;
   /** End-to-end encryption: opens the peer's numbered frames before they count as received. */
   private readonly inbox?: SealedInbox;
+  /** Acknowledgements both ways (authenticated with end-to-end encryption). */
+  private readonly acks: ChannelAcks;
 
   /** With `sealer`, every message is sealed end to end (docs/e2e.md) and the peer's are opened. */
   constructor(
@@ -70,7 +70,9 @@ export class ReliableChannel {
     this.backoffMs = options.refusalBackoffMs;
     this.capabilities = STREAMS | (sealer ? P2P_FRAME_CAPABILITY_E2E : 0);
     const accept = (frame: P2pFrame) => (this.accept(frame), this.host.moved?.());
-    this.inbox = sealer && new SealedInbox(sealer, { received: () => this.received, closed: () => this.closed, accept });
+    const [received, closed, sendAck] = [() => this.received, () => this.closed, () => this.sendControl({})];
+    this.inbox = sealer && new SealedInbox(sealer, { received, closed, accept });
+    this.acks = new ChannelAcks(sealer, { received, closed, sendAck, confirmUpTo: (seq) => this.confirmUpTo(seq) });
   }
 
   /** Unconfirmed messages (sent or waiting), replies included. */
@@ -145,7 +147,7 @@ export class ReliableChannel {
   receive(frame: P2pFrame): void {
     if (this.closed || typeof frame !== 'object' || frame === null) return;
     this.peerCapabilities = typeof frame.k === 'number' ? frame.k : 0;
-    if (typeof frame.c === 'number') this.confirmUpTo(frame.c);
+    if (typeof frame.c === 'number') this.acks.take(frame.c, frame.t, this.outgoing, this.sentCount);
     if (typeof frame.s === 'number') this.receiveNumbered(frame);
     // `y: 1`, the peer resumed: it has nothing in flight from this side any more, so everything unconfirmed goes again.
     if (frame.y === 1) this.sendControl({ y: 2 });
@@ -174,6 +176,7 @@ export class ReliableChannel {
     this.goBack(index);
     if (PERMANENT_REFUSALS.has(code) && refused.skipped === undefined) {
       refused.skipped = code;
+      this.sealer?.skip?.(refused, () => this.pump());
       this.totalBytes -= refused.bytes;
       refused.bytes = 0;
       this.host.refused(refused, new P2pError(code, message, refused.event));
@@ -301,7 +304,7 @@ export class ReliableChannel {
         }, wait);
         break;
       }
-      if (!path.send(frameOf(message, this.received, this.capabilities))) break;
+      if (!path.send(frameOf(message, this.received, this.capabilities, this.acks.tag()))) break;
       this.sentCount++;
       this.inFlightBytes += message.bytes;
       this.ackSent();
@@ -335,7 +338,7 @@ export class ReliableChannel {
 
   private sendControl(frame: P2pFrame): void {
     if (!this.path) return;
-    if (!this.path.send({ ...frame, c: this.received, k: this.capabilities })) return;
+    if (!this.path.send(controlFrameOf(frame, this.received, this.capabilities, this.acks.tag()))) return;
     this.pacer?.spend(FRAME_OVERHEAD_BYTES);
     this.ackSent();
   }

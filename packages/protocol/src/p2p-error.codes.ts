@@ -38,6 +38,8 @@ export const P2pErrorCode = {
   E2E_REQUIRED: 'E2E_REQUIRED',
   E2E_FAILED: 'E2E_FAILED',
   E2E_FRAME_REJECTED: 'E2E_FRAME_REJECTED',
+  E2E_FINGERPRINT_MISMATCH: 'E2E_FINGERPRINT_MISMATCH',
+  E2E_TIMEOUT: 'E2E_TIMEOUT',
 } as const;
 
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode];
@@ -82,6 +84,9 @@ export const P2P_ERROR_MESSAGES: Readonly<Record<P2pErrorCode, string>> = {
   E2E_REQUIRED: 'end-to-end encryption is on and the peer does not encrypt: the pairing was ended, nothing was sent',
   E2E_FAILED: 'the end-to-end key exchange failed (a broken commitment or key confirmation): the pairing was ended',
   E2E_FRAME_REJECTED: 'a frame failed end-to-end authentication (tampered, forged or not encrypted): it was dropped',
+  E2E_FINGERPRINT_MISMATCH:
+    'the DTLS fingerprint the peer connection negotiated is not the one received sealed: the direct path was refused, messages stay on the relay',
+  E2E_TIMEOUT: 'the end-to-end key exchange did not complete in time: the pairing was ended, its waiting messages were not sent',
 };
 
 export function isP2pErrorCode(value: unknown): value is P2pErrorCode {

@@ -9,6 +9,9 @@
  * - `REVEAL(publicKey, nonce, confirmation)`: the first side's key and nonce, opening the commitment, and its key
  *   confirmation;
  * - `CONFIRM(confirmation)`: the second side's key confirmation.
+ * - `SIGNAL(signal)`: with the `webrtc` option, one WebRTC signal (offer, answer, ICE candidate, bye, as `P2P_SIGNAL`
+ *   carries them) to the peer. Always sealed: an e2e client never sends `P2P_SIGNAL` and ignores the gateway's, so no
+ *   SDP, DTLS fingerprint or candidate crosses the gateway in the clear.
  */
 export const P2pE2eEvent = {
   HELLO: 'P2P_E2E_HELLO',
@@ -16,6 +19,7 @@ export const P2pE2eEvent = {
   KEY: 'P2P_E2E_KEY',
   REVEAL: 'P2P_E2E_REVEAL',
   CONFIRM: 'P2P_E2E_CONFIRM',
+  SIGNAL: 'P2P_E2E_SIGNAL',
 } as const;
 
 export type P2pE2eEvent = (typeof P2pE2eEvent)[keyof typeof P2pE2eEvent];

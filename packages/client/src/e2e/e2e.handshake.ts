@@ -11,6 +11,7 @@ import {
   deriveSession,
   ephemeralKey,
 } from './key.agreement.js';
+import { ControlAuthenticator } from './control.authenticator.js';
 import { MessageSealer } from './message.sealer.js';
 
 /** A message of the exchange held in the channel until its content is known, with what sends it. */
@@ -22,7 +23,7 @@ interface Slot {
 /** What the handshake tells its part. */
 export interface HandshakeHost {
   /** The keys are agreed: the app's messages may be sealed and go. */
-  keysAgreed(sealer: MessageSealer, code: string): void;
+  keysAgreed(sealer: MessageSealer, code: string, control: ControlAuthenticator): void;
   /** The peer's key confirmation matched: the pairing is secured. */
   confirmed(): void;
   /** The exchange failed (a broken commitment or confirmation, a bad key): the pairing must end. */
@@ -167,7 +168,10 @@ export class E2eHandshake {
     const sealer = this.first
       ? new MessageSealer(keys.firstToSecond, 0, keys.secondToFirst)
       : new MessageSealer(keys.secondToFirst, 1, keys.firstToSecond);
-    this.host.keysAgreed(sealer, keys.verificationCode);
+    const control = this.first
+      ? new ControlAuthenticator(keys.firstToSecondControl, 0, keys.secondToFirstControl)
+      : new ControlAuthenticator(keys.secondToFirstControl, 1, keys.firstToSecondControl);
+    this.host.keysAgreed(sealer, keys.verificationCode, control);
     return keys;
   }
 

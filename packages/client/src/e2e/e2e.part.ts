@@ -1,12 +1,17 @@
-import { type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
+import { P2pE2eEvent, type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from '../channel-sealer.interface.js';
 import type { ClientPart } from '../client-part.interface.js';
 import type { MessageDispatcher } from '../message.dispatcher.js';
 import type { ClientEventSink } from '../p2p-client.events.js';
 import type { ReliableChannel } from '../reliable.channel.js';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
+import type { ControlAuthenticator } from './control.authenticator.js';
 import { E2eHandshake } from './e2e.handshake.js';
 import { type MessageSealer, wireForm } from './message.sealer.js';
+import { SealedSignalling } from './sealed.signalling.js';
+
+/** How long a key exchange may take by default (option `e2eTimeoutMs`). */
+export const DEFAULT_E2E_TIMEOUT_MS = 20_000;
 
 /** What the e2e part needs of the client. */
 export interface E2ePartSetup {
@@ -14,6 +19,8 @@ export interface E2ePartSetup {
   emitLocal: ClientEventSink;
   /** The id this client was admitted under (or declared). */
   ownId(): string | undefined;
+  /** The bound of a key exchange: not confirmed by then, the pairing ends with E2E_TIMEOUT. */
+  timeoutMs: number;
   /** Ends the current pairing at once, telling the app `error` (E2E_REQUIRED, E2E_FAILED). */
   endPairing(error: P2pError): void;
 }
@@ -22,12 +29,18 @@ export interface E2ePartSetup {
 interface Pairing {
   channel: ReliableChannel;
   handshake?: E2eHandshake;
+  /** Option `webrtc`: the pairing's signalling, sealed in its channel. */
+  signalling: SealedSignalling;
   sealer?: MessageSealer;
+  /** The tags of acknowledgements and skipped numbers, once the keys are agreed. */
+  control?: ControlAuthenticator;
   code?: string;
   secure: boolean;
   /** The app's messages (and replies) that entered the channel before the keys: sealed, in order, once they are. */
   waiting: { message: OutgoingMessage; release: () => void }[];
   ending: boolean;
+  /** Ends the pairing if the exchange is not confirmed in time. */
+  bound?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -43,7 +56,9 @@ export class E2ePart implements ClientPart, ChannelSealer {
   constructor(private readonly setup: E2ePartSetup) {
     setup.dispatcher.register((event, args) => {
       if (!isE2eEventName(event)) return false;
-      this.current?.handshake?.receive(event, args);
+      // Only sealed messages reach here besides the exchange's own (`open` drops the rest): a signal is the peer's.
+      if (event === P2pE2eEvent.SIGNAL) this.current?.signalling.deliver(args[0]);
+      else this.current?.handshake?.receive(event, args);
       return true;
     });
   }
@@ -58,26 +73,39 @@ export class E2ePart implements ClientPart, ChannelSealer {
     return this.current?.secure ? this.current.code : undefined;
   }
 
+  /** The current pairing's WebRTC signalling, sealed in its channel (`SealedSignalling`); undefined when unpaired. */
+  signalling(): SealedSignalling | undefined {
+    return this.current && !this.current.ending ? this.current.signalling : undefined;
+  }
+
   attach(peerId: string, channel: ReliableChannel): void {
     const ownId = this.setup.ownId();
-    const pairing: Pairing = { channel, secure: false, waiting: [], ending: false };
+    const signalling = new SealedSignalling(channel, peerId);
+    const pairing: Pairing = { channel, signalling, secure: false, waiting: [], ending: false };
     this.current = pairing;
     if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
     const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
-      keysAgreed: (sealer, code) => this.keysAgreed(pairing, sealer, code),
+      keysAgreed: (sealer, code, control) => this.keysAgreed(pairing, sealer, code, control),
       confirmed: () => {
         if (this.current !== pairing || pairing.ending) return;
+        clearTimeout(pairing.bound);
         pairing.secure = true;
         this.setup.emitLocal('secured', pairing.code!);
       },
       failed: (error) => this.end(pairing, error),
     }));
+    const timeoutMs = this.setup.timeoutMs;
+    pairing.bound = setTimeout(() => {
+      const why = `the end-to-end key exchange with ${peerId} did not complete within ${timeoutMs} ms`;
+      this.end(pairing, new P2pError('E2E_TIMEOUT', why));
+    }, timeoutMs);
     // The exchange's messages take the channel's first numbers: everything else waits behind them.
     for (const event of handshake.messages) channel.send(event, [], false);
     handshake.start();
   }
 
   detach(_error: P2pError): void {
+    clearTimeout(this.current?.bound);
     this.current?.handshake?.end();
     this.current = undefined;
   }
@@ -102,7 +130,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
 
   admit(message: OutgoingMessage, release: () => void): void {
     const pairing = this.current;
-    if (message.event !== undefined && isE2eEventName(message.event) && pairing?.handshake && !pairing.ending) {
+    if (message.event !== undefined && pairing?.handshake?.messages.includes(message.event) && !pairing.ending) {
       return pairing.handshake.reserve(message, release);
     }
     message.held = true;
@@ -115,8 +143,8 @@ export class E2ePart implements ClientPart, ChannelSealer {
     const pairing = this.current;
     if (!pairing || pairing.ending) return undefined;
     if (frame.z === undefined) {
-      // In the clear: only a skipped number, or a message of the exchange the handshake expects now.
-      if (frame.x !== undefined && frame.e === undefined && frame.a === undefined) return frame;
+      // In the clear: only a skipped number (tagged), or a message of the exchange the handshake expects now.
+      if (frame.x !== undefined && frame.e === undefined && frame.a === undefined) return this.openSkip(pairing, frame);
       if (frame.r === undefined && frame.w === undefined && pairing.handshake?.expects(frame.e)) return frame;
       return this.reject(pairing, frame, 'a message in the clear');
     }
@@ -142,8 +170,45 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
   }
 
-  private keysAgreed(pairing: Pairing, sealer: MessageSealer, code: string): void {
+  ackTag(c: number, ready: () => void): string | undefined {
+    return this.current?.ending ? undefined : this.current?.control?.ackTag(c, ready);
+  }
+
+  checkAck(c: number, tag: unknown): boolean | Promise<boolean> {
+    return this.current?.control?.checkAck(c, tag) ?? false;
+  }
+
+  skip(message: OutgoingMessage, release: () => void): void {
+    const pairing = this.current;
+    const control = pairing?.control;
+    // Without keys a skipped number cannot go (nothing sealed can have been refused before them).
+    message.held = true;
+    if (!pairing || !control || message.skipped === undefined) return;
+    const fail = (cause: unknown) =>
+      this.end(pairing, new P2pError('E2E_FAILED', `a skipped number could not be tagged: ${String(cause)}`));
+    try {
+      const tag = control.skipTag(message.seq, message.skipped);
+      const done = (value: string) => {
+        message.skipTag = value;
+        message.held = false;
+      };
+      if (typeof tag === 'string') return done(tag);
+      tag.then((value) => (done(value), release()), fail);
+    } catch (cause) {
+      fail(cause);
+    }
+  }
+
+  /** The peer's skipped number, taken only with its genuine tag: a forged skip would lose the real message. */
+  private async openSkip(pairing: Pairing, frame: P2pFrame): Promise<P2pFrame | undefined> {
+    if (!pairing.control) await pairing.handshake?.agreeing;
+    if (await pairing.control?.checkSkip(frame.s!, frame.x, frame.u)) return frame;
+    return this.reject(pairing, frame, 'a skipped number without its genuine tag');
+  }
+
+  private keysAgreed(pairing: Pairing, sealer: MessageSealer, code: string, control: ControlAuthenticator): void {
     if (this.current !== pairing || pairing.ending) return;
+    pairing.control = control;
     pairing.sealer = sealer;
     pairing.code = code;
     for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
@@ -179,6 +244,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
   private end(pairing: Pairing, error: P2pError): void {
     if (pairing.ending) return;
     pairing.ending = true;
+    clearTimeout(pairing.bound);
     pairing.handshake?.end();
     queueMicrotask(() => {
       if (this.current === pairing) this.setup.endPairing(error);

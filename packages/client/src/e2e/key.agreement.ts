@@ -52,6 +52,9 @@ export interface SessionKeys {
   /** AES-256-GCM, first side to second. */
   readonly firstToSecond: CryptoKey;
   readonly secondToFirst: CryptoKey;
+  /** AES-256-GCM for the tags of acknowledgements and skipped numbers (`ControlAuthenticator`), one per direction. */
+  readonly firstToSecondControl: CryptoKey;
+  readonly secondToFirstControl: CryptoKey;
   /** Key confirmations: each side sends its own, the other checks it. */
   readonly firstConfirmation: Uint8Array<ArrayBuffer>;
   readonly secondConfirmation: Uint8Array<ArrayBuffer>;
@@ -77,16 +80,27 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
   const aesKey = (info: string, usage: KeyUsage) => subtle().deriveKey(hkdf(info), ikm, { name: 'AES-GCM', length: 256 }, false, [usage]);
   const bits = async (info: string, bytes: number) => new Uint8Array(await subtle().deriveBits(hkdf(info), ikm, bytes * 8));
   const iAmFirst = sameBytes(own.publicKey, transcript.firstKey);
-  const [firstToSecond, secondToFirst, firstConfirmation, secondConfirmation, code] = await Promise.all([
-    aesKey('first-to-second', iAmFirst ? 'encrypt' : 'decrypt'),
-    aesKey('second-to-first', iAmFirst ? 'decrypt' : 'encrypt'),
-    bits('confirm-first', CONFIRMATION_BYTES),
-    bits('confirm-second', CONFIRMATION_BYTES),
-    bits('code', 8),
-  ]);
+  const [firstToSecond, secondToFirst, firstToSecondControl, secondToFirstControl, firstConfirmation, secondConfirmation, code] =
+    await Promise.all([
+      aesKey('first-to-second', iAmFirst ? 'encrypt' : 'decrypt'),
+      aesKey('second-to-first', iAmFirst ? 'decrypt' : 'encrypt'),
+      aesKey('first-to-second/control', iAmFirst ? 'encrypt' : 'decrypt'),
+      aesKey('second-to-first/control', iAmFirst ? 'decrypt' : 'encrypt'),
+      bits('confirm-first', CONFIRMATION_BYTES),
+      bits('confirm-second', CONFIRMATION_BYTES),
+      bits('code', 8),
+    ]);
   const value = new DataView(code.buffer).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
   const verificationCode = value.toString().padStart(CODE_DIGITS, '0');
-  return { firstToSecond, secondToFirst, firstConfirmation, secondConfirmation, verificationCode };
+  return {
+    firstToSecond,
+    secondToFirst,
+    firstToSecondControl,
+    secondToFirstControl,
+    firstConfirmation,
+    secondConfirmation,
+    verificationCode,
+  };
 }
 
 function lengthOf(field: Uint8Array): Uint8Array {

@@ -16,7 +16,10 @@ export interface DirectPathEvents {
   open: () => void;
   /** The path had been open and is gone (`reason`: channel-closed, peer-closed, ice-failed, disconnected, closed, bad-frame). */
   close: (reason: string) => void;
-  /** The path ended without ever opening (`reason`: timeout, ice-failed, negotiation: ..., peer-closed, closed). */
+  /**
+   * The path ended without ever opening (`reason`: timeout, ice-failed, negotiation: ..., peer-closed, closed, and with
+   * `checkFingerprint` E2E_FINGERPRINT_MISMATCH).
+   */
   failed: (reason: string) => void;
   /** A frame from the peer. */
   frame: (frame: object) => void;
@@ -53,7 +56,17 @@ export interface DirectPathOptions {
    * @default a random id (offerer)
    */
   pathId?: string | undefined;
+  /**
+   * The signalling is sealed end to end (option `e2e`): the path opens only if the DTLS fingerprint the peer connection
+   * negotiated (its remote certificate where the runtime reports it, else its remote description) is one the peer
+   * sent in its description, checked as the description is applied and again as the channel opens; otherwise it fails
+   * with `E2E_FINGERPRINT_MISMATCH` (docs/e2e.md). @default false
+   */
+  checkFingerprint?: boolean | undefined;
 }
+
+/** The reason a path with `checkFingerprint` fails when the fingerprints differ; also the error's code. */
+export const FINGERPRINT_MISMATCH = 'E2E_FINGERPRINT_MISMATCH';
 
 /** The usual role choice: the side with the smaller clientId offers. */
 export function directPathRole(clientId: string, peerId: string): DirectPathRole {

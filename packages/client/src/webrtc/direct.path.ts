@@ -2,6 +2,8 @@ import type { DeliveredSignal, SignalPayload } from 'nest-p2p-gateway-protocol';
 import type { FramePath } from '../frame-path.interface.js';
 import { TypedEmitter } from '../typed.emitter.js';
 import type { DirectPathEvents, DirectPathOptions, DirectPathRole, DirectPathState } from './direct-path.options.js';
+import { FINGERPRINT_MISMATCH } from './direct-path.options.js';
+import { fingerprintsMatch, negotiatedFingerprints, sdpFingerprints } from './dtls.fingerprint.js';
 import { decodeFrame, encodeFrame } from './frame.codec.js';
 import type { RTCPeerConnectionConstructor } from './peer-connection.interface.js';
 
@@ -46,6 +48,9 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private pathId?: string;
   /** Signals that came before `start()`, replayed by it. */
   private early: DeliveredSignal[] = [];
+  /** Option `checkFingerprint`: the DTLS fingerprints of the remote description the peer sent (sealed). */
+  private sealedFingerprints?: string[];
+  private verifying = false;
   /** Frames sent and received over this path. */
   sentFrames = 0;
   receivedFrames = 0;
@@ -178,9 +183,37 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
 
   private opened(): void {
     if (this.currentState !== 'connecting') return;
+    if (this.options.checkFingerprint && !this.verifying) {
+      this.verifying = true;
+      void this.verifyThenOpen();
+      return;
+    }
     this.currentState = 'open';
     clearTimeout(this.connectTimer);
     this.emitLocal('open');
+  }
+
+  /**
+   * Option `checkFingerprint`: the channel opens for frames only if the DTLS fingerprint the connection negotiated is
+   * one the peer sent in its (sealed) description; otherwise the path ends with `E2E_FINGERPRINT_MISMATCH`.
+   */
+  private async verifyThenOpen(): Promise<void> {
+    const inUse = this.pc ? await negotiatedFingerprints(this.pc) : [];
+    if (this.currentState !== 'connecting') return;
+    if (!fingerprintsMatch(this.sealedFingerprints ?? [], inUse)) return this.end(FINGERPRINT_MISMATCH, true);
+    this.opened();
+  }
+
+  /**
+   * Option `checkFingerprint`, once a remote description is applied: the connection must check the peer's certificate
+   * against a fingerprint the peer sent (sealed), not one put there on the way. False (and the path ended) otherwise.
+   */
+  private remoteMatches(pc: RTCPeerConnection, sdp: string): boolean {
+    if (!this.options.checkFingerprint) return true;
+    this.sealedFingerprints = sdpFingerprints(sdp);
+    if (fingerprintsMatch(this.sealedFingerprints, sdpFingerprints(pc.remoteDescription?.sdp))) return true;
+    this.end(FINGERPRINT_MISMATCH, true);
+    return false;
   }
 
   private onMessage(data: unknown): void {
@@ -229,6 +262,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         if (this.options.role !== 'answerer') return;
         return this.queue(async () => {
           await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
+          if (!this.remoteMatches(pc, signal.sdp)) return;
           await this.remoteDescriptionReady(pc);
           const answer = await pc.createAnswer();
           await pc.setLocalDescription(answer);
@@ -238,6 +272,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
         if (this.options.role !== 'offerer') return;
         return this.queue(async () => {
           await pc.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
+          if (!this.remoteMatches(pc, signal.sdp)) return;
           await this.remoteDescriptionReady(pc);
           this.releaseCandidates();
         });

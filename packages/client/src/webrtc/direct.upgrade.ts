@@ -1,6 +1,6 @@
-import { type DeliveredSignal, P2pEvent, type P2pTransport } from 'nest-p2p-gateway-protocol';
+import { type DeliveredSignal, P2pError, P2pEvent, type P2pTransport, type SignalPayload } from 'nest-p2p-gateway-protocol';
 import { TypedEmitter } from '../typed.emitter.js';
-import { DirectPath, type DirectPathOptions, directPathRole } from './direct.path.js';
+import { DirectPath, type DirectPathOptions, FINGERPRINT_MISMATCH, directPathRole } from './direct.path.js';
 import { RetryBackoff, type RetryBackoffOptions } from './retry.backoff.js';
 import { type SignallingChannel, type SignallingSocket, requestWebRtcConfig, socketSignalling } from './socket.signalling.js';
 
@@ -11,11 +11,16 @@ export interface DirectUpgradeEvents {
   relay: (reason: string) => void;
   /** The gateway does not allow an upgrade for this pairing (or the client is not on protocol 3): nothing is tried. */
   unavailable: (reason: string) => void;
+  /**
+   * With `checkFingerprint`: a path failed the DTLS fingerprint check, here or on the peer's side (E2E_FINGERPRINT_MISMATCH).
+   * The upgrade stops for this pairing: its messages stay on the relay.
+   */
+  refused: (error: P2pError) => void;
 }
 
 export interface DirectUpgradeOptions extends Pick<
   DirectPathOptions,
-  'RTCPeerConnection' | 'peerConnectionConfig' | 'iceTransportPolicy' | 'connectTimeoutMs' | 'label'
+  'RTCPeerConnection' | 'peerConnectionConfig' | 'iceTransportPolicy' | 'connectTimeoutMs' | 'label' | 'checkFingerprint'
 > {
   /** A connected protocol 3 socket of this client. */
   socket: SignallingSocket;
@@ -29,7 +34,15 @@ export interface DirectUpgradeOptions extends Pick<
   backoff?: RetryBackoffOptions | undefined;
   /** Tells the gateway each change (`P2P_TRANSPORT`), for PairingService and the control center. @default true */
   reportTransport?: boolean | undefined;
+  /**
+   * Where signals go instead of the gateway's `P2P_SIGNAL` (option `e2e`: sealed inside the reliable channel). With it
+   * no signal is sent or taken through `P2P_SIGNAL`. @default the socket's `P2P_SIGNAL`
+   */
+  signalling?: SignallingChannel | undefined;
 }
+
+/** A goodbye of the sealed signalling that tells the peer why: the upgrade stops on both sides. */
+type RefusingBye = SignalPayload & { refused?: string };
 
 /** Signals kept while no path takes them (an offer arriving while this side asks for its ICE servers). */
 const MAX_WAITING_SIGNALS = 256;
@@ -57,7 +70,7 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
     super();
     this.role = directPathRole(options.clientId, options.peerId);
     this.backoff = new RetryBackoff(options.backoff);
-    this.signalling = socketSignalling(options.socket);
+    this.signalling = options.signalling ?? socketSignalling(options.socket);
   }
 
   get transport(): P2pTransport {
@@ -94,6 +107,9 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
 
   private onSignal(signal: DeliveredSignal): void {
     if (this.stopped || signal.sourceClientId !== this.options.peerId) return;
+    if (signal.type === 'bye' && this.options.checkFingerprint && (signal as RefusingBye).refused === FINGERPRINT_MISMATCH) {
+      return this.refuse('the peer found a DTLS fingerprint it did not receive sealed');
+    }
     const newOffer =
       signal.type === 'offer' &&
       (signal.pathId === undefined || signal.pathId !== this.currentOfferId || (!this.current && !this.creating));
@@ -152,6 +168,7 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
       adaptIceServers: _adapt,
       backoff: _backoff,
       reportTransport: _report,
+      signalling: _signalling,
       ...pathOptions
     } = this.options;
     const path = new DirectPath({
@@ -173,6 +190,11 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
     const ended = (reason: string) => {
       if (this.current !== path) return;
       this.current = undefined;
+      if (reason === FINGERPRINT_MISMATCH) {
+        const refusal: RefusingBye = { type: 'bye', refused: FINGERPRINT_MISMATCH };
+        this.signalling.send(refusal);
+        return this.refuse('the DTLS fingerprint the peer connection negotiated is not the one received sealed');
+      }
       this.toRelay(reason);
       this.retry();
     };
@@ -182,6 +204,12 @@ export class DirectUpgrade extends TypedEmitter<DirectUpgradeEvents> {
     this.waiting = [];
     for (const signal of waiting) path.handleSignal(signal);
     path.start();
+  }
+
+  /** A fingerprint check failed: no more attempts for this pairing, the relay carries it. */
+  private refuse(why: string): void {
+    this.stop();
+    this.emitLocal('refused', new P2pError('E2E_FINGERPRINT_MISMATCH', why));
   }
 
   /** The offerer tries again after the next backoff delay; the answerer waits for the next offer. */

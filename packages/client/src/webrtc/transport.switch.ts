@@ -1,8 +1,8 @@
-import type { P2pTransport } from 'nest-p2p-gateway-protocol';
+import type { P2pError, P2pTransport } from 'nest-p2p-gateway-protocol';
 import type { P2pClientWebRtcOptions } from './client-webrtc.options.js';
 import type { DirectPath } from './direct.path.js';
 import { DirectUpgrade } from './direct.upgrade.js';
-import type { SignallingSocket } from './socket.signalling.js';
+import type { SignallingChannel, SignallingSocket } from './socket.signalling.js';
 
 /** What the switch needs from its owner (P2pClient): where frames go, and where to move the reliable channel. */
 export interface TransportSwitchHost {
@@ -14,6 +14,8 @@ export interface TransportSwitchHost {
   useRelay(): void;
   /** The pairing's transport changed. */
   changed(transport: P2pTransport): void;
+  /** With sealed signalling: a DTLS fingerprint check failed (E2E_FINGERPRINT_MISMATCH); the pairing stays on the relay. */
+  refused(error: P2pError): void;
 }
 
 /**
@@ -32,8 +34,19 @@ export class TransportSwitch {
     peerId: string,
     options: P2pClientWebRtcOptions,
     private readonly host: TransportSwitchHost,
+    /** Option `e2e`: the signalling sealed in the reliable channel; the DTLS fingerprints are checked against it. */
+    sealed?: SignallingChannel,
   ) {
-    this.upgrade = new DirectUpgrade({ ...options, socket, clientId, peerId, onFrame: (frame) => host.receive(frame) });
+    this.upgrade = new DirectUpgrade({
+      ...options,
+      socket,
+      clientId,
+      peerId,
+      onFrame: (frame) => host.receive(frame),
+      signalling: sealed,
+      checkFingerprint: sealed !== undefined,
+    });
+    this.upgrade.on('refused', (error) => host.refused(error));
     this.upgrade.on('direct', (path) => {
       if (this.stopped) return;
       host.useDirect(path);
