@@ -105,7 +105,7 @@ describe('cluster on a Redis Cluster: a primary killed while pairs relay and chu
     return Date.now() - killedAt;
   }
 
-  it(`A (node 1) sends ${MESSAGES} numbered messages to B (node 2) through the failover of the store's primary and node 2's channel's: none lost, none twice, in order`, async () => {
+  it(`A (node 1) sends ${MESSAGES} numbered messages to B (node 2) through the failover of the store's primary (and node 2's channel's, when another): none lost, none twice, in order`, async () => {
     const figures: Figures = { failovers: [], cyclesBefore: 0, cyclesAfter: 0, churnFailures: {} };
     const redisCluster = cluster.redisCluster();
     const [aId, bId] = cluster.ids('A', 'B');
