@@ -87,6 +87,32 @@ export async function register(
   return displaced ? { ok: true, displaced } : { ok: true };
 }
 
+/**
+ * Writes back a record a Redis failover lost (its node still holds the connection): nothing when the id is held;
+ * paired only when the peer's record names this client paired, else free (as the single-slot store's `restore`).
+ */
+export async function restore(
+  tx: ClientTransaction,
+  lost: ClientRecord,
+  nextSeq: () => Promise<string>,
+): Promise<ClientRecord | undefined> {
+  await tx.lock(lost.clientId);
+  if (tx.record(lost.clientId)) return undefined;
+  const { detachedUntil: _gone, ...rest } = lost;
+  const record: ClientRecord = { ...structuredClone(rest), state: FREE };
+  // Only a pairing is restored (an open request times out by itself), with the peer's own `since`: the node does not
+  // know it, and the link rule wants both sides to name the same one.
+  if (lost.state.kind === 'paired') {
+    await tx.lock(lost.state.peerId);
+    const peer = tx.record(lost.state.peerId);
+    if (peer?.state.kind === 'paired' && peer.state.peerId === lost.clientId) {
+      record.state = { kind: 'paired', peerId: peer.clientId, since: peer.state.since };
+    }
+  }
+  tx.put(record, await nextSeq());
+  return record;
+}
+
 export async function detach(
   tx: ClientTransaction,
   clientId: string,

@@ -91,10 +91,18 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
   async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
     const { detachedUntil: _dropped, ...rest } = record;
     const fresh: ClientRecord = { ...structuredClone(rest), state: { kind: 'free' } };
-    const nextSeq = async (): Promise<string> => String(await this.guard('registerClient', () => this.redis.incr(`${this.meta}:seq`)));
+    const nextSeq = () => this.nextSeq('registerClient');
     const added = await this.onClient('addNew', fresh.clientId, fresh.clientId, encodeRecord(fresh), await nextSeq(), fresh.nodeId);
     if (added === 'added') return { ok: true };
     return this.transact('registerClient', (tx) => ops.register(tx, fresh, policy, nextSeq));
+  }
+
+  /**
+   * Writes back the record of a connection its node still holds, which the store lost (a failover dropped the write):
+   * nothing when the id is held; a link only when the other side names this client back. The record as restored.
+   */
+  restoreClient(record: ClientRecord): Promise<ClientRecord | undefined> {
+    return this.transact('restoreClient', (tx) => ops.restore(tx, record, () => this.nextSeq('restoreClient')));
   }
 
   detachClient(clientId: string, connectionId: string, until: number): Promise<DetachOutcome | undefined> {
@@ -253,6 +261,11 @@ export class ShardedRedisPairingStore implements ClusterPairingStore, Transactio
         await this.onPartition('unsuspect', partition, ...ids);
       }),
     );
+  }
+
+  /** A new connection sequence number (one counter for the store, on the meta tag). */
+  private async nextSeq(operation: string): Promise<string> {
+    return String(await this.guard(operation, () => this.redis.incr(`${this.meta}:seq`)));
   }
 
   private currentSeq(): Promise<number> {
