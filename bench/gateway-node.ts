@@ -4,6 +4,7 @@
  *   REDIS_URL + P2P_KEY_PREFIX   one node of a cluster over Redis (forRoot({redis}))
  *   REDIS_CLUSTER_NODES          the same on a Redis Cluster (comma-separated host:port; redis.cluster)
  *   P2P_SHARDED=1 / 0            force redis.sharded on or off (default: the library's, sharded on Redis 7)
+ *   P2P_STORE=sharded|single-slot  redis.store (default: the library's, sharded on a Redis Cluster)
  *   P2P_GRACE_MS                 reconnectGraceMs (the library's default otherwise)
  * Run with the probe preloaded (`node --expose-gc --import server-probe.js gateway-node.js`); it answers the
  * orchestrator's `inspect` (handles, listeners, the library's internal maps) and `close` (a clean Nest shutdown, so a
@@ -36,6 +37,7 @@ const options: P2pModuleOptions = {
           ...(env.REDIS_CLUSTER_NODES ? { cluster: env.REDIS_CLUSTER_NODES.split(',') } : { url: env.REDIS_URL }),
           keyPrefix: env.P2P_KEY_PREFIX ?? 'p2p-bench',
           ...(env.P2P_SHARDED ? { sharded: env.P2P_SHARDED === '1' } : {}),
+          ...(env.P2P_STORE ? { store: env.P2P_STORE as 'sharded' | 'single-slot' } : {}),
         },
       }
     : {}),

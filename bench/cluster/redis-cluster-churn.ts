@@ -31,7 +31,11 @@ export interface ShardFigures {
   cpuMicrosPerCycle: number;
 }
 
+export type ClusterStoreKind = 'sharded' | 'single-slot';
+
 export interface RedisClusterChurnResult {
+  /** The gateway's `redis.store`. */
+  store: ClusterStoreKind;
   pairs: number;
   seconds: number;
   cycles: number;
@@ -68,16 +72,21 @@ function ack(socket: Socket, event: string, ...args: unknown[]): Promise<unknown
   );
 }
 
-export async function runRedisClusterChurn(pairs: number, seconds: number, log: (line: string) => void): Promise<RedisClusterChurnResult> {
+export async function runRedisClusterChurn(
+  store: ClusterStoreKind,
+  pairs: number,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<RedisClusterChurnResult> {
   const redisCluster = await RedisClusterProcess.start();
-  const env = { REDIS_CLUSTER_NODES: redisCluster.nodes.join(','), P2P_KEY_PREFIX: `p2p-bench-rc-${randomUUID()}` };
+  const env = { REDIS_CLUSTER_NODES: redisCluster.nodes.join(','), P2P_KEY_PREFIX: `p2p-bench-rc-${randomUUID()}`, P2P_STORE: store };
   const nodes = [new GatewayNode('rc-1', env), new GatewayNode('rc-2', env)];
   const sockets: Socket[] = [];
   const admins: Redis[] = [];
   try {
     await Promise.all(nodes.map((node) => node.start()));
     const primaries = await redisCluster.primaries();
-    log(`Redis Cluster churn: ${pairs} pairs over 2 nodes, ${seconds} s, primaries ${primaries.join(', ')}`);
+    log(`Redis Cluster churn, ${store} store: ${pairs} pairs over 2 nodes, ${seconds} s, primaries ${primaries.join(', ')}`);
     for (const address of primaries) admins.push(new Redis({ host: '127.0.0.1', port: Number(address.split(':')[1]) }));
     const loops: Array<{ source: Socket; target: Socket; targetId: string }> = [];
     for (let i = 0; i < pairs; i++) {
@@ -121,7 +130,7 @@ export async function runRedisClusterChurn(pairs: number, seconds: number, log: 
       storeShare: allStore === 0 ? 0 : shard.storeCommands / allStore,
       cpuMicrosPerCycle: cycles === 0 ? 0 : (shard.cpuSeconds * 1e6) / cycles,
     }));
-    return { pairs, seconds: elapsed, cycles, cyclesPerSecond: cycles / elapsed, shards };
+    return { store, pairs, seconds: elapsed, cycles, cyclesPerSecond: cycles / elapsed, shards };
   } finally {
     for (const socket of sockets) socket.disconnect();
     for (const admin of admins) admin.disconnect();
@@ -138,7 +147,7 @@ export function redisClusterChurnTable(result: RedisClusterChurnResult): string 
       `${shard.cpuMicrosPerCycle.toFixed(1)} |`,
   );
   return [
-    `Pairing churn on a Redis Cluster: ${result.pairs} pairs over 2 nodes, ${result.cycles} pair + unpair cycles in ` +
+    `Pairing churn on a Redis Cluster, ${result.store} store: ${result.pairs} pairs over 2 nodes, ${result.cycles} pair + unpair cycles in ` +
       `${result.seconds.toFixed(1)} s (${Math.round(result.cyclesPerSecond)}/s)`,
     '',
     "| primary | store commands (scripts' included) | of which scripts | share | pub/sub commands | Redis CPU per cycle (µs) |",
