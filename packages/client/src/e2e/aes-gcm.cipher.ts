@@ -24,6 +24,9 @@ const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) 
   'node:crypto',
 ) as NodeCrypto | undefined;
 
+/** Node's Buffer.concat (native copies, one allocation), when the runtime has it. */
+const nodeConcat = (globalThis as { Buffer?: { concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> } }).Buffer?.concat;
+
 /**
  * AES-256-GCM with one key (a non-extractable WebCrypto key): through `node:crypto` in Node (same key, same output:
  * the ciphertext with its 16-byte tag appended), through WebCrypto elsewhere.
@@ -39,7 +42,11 @@ export class AesGcmCipher {
   encrypt(iv: Uint8Array<ArrayBuffer>, plain: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
     if (nodeCrypto && this.nodeKey) {
       const cipher = nodeCrypto.createCipheriv('aes-256-gcm', this.nodeKey, iv);
-      return concatBytes([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      const body = cipher.update(plain);
+      // GCM is a stream mode: final() returns no bytes, it computes the tag.
+      cipher.final();
+      const parts = [body, cipher.getAuthTag()];
+      return nodeConcat ? nodeConcat(parts) : concatBytes(parts);
     }
     return globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, this.key, plain).then((sealed) => new Uint8Array(sealed));
   }
@@ -50,7 +57,10 @@ export class AesGcmCipher {
       if (sealed.byteLength < TAG_BYTES) throw new Error('a sealed message shorter than its tag');
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', this.nodeKey, iv);
       decipher.setAuthTag(sealed.subarray(sealed.byteLength - TAG_BYTES));
-      return concatBytes([decipher.update(sealed.subarray(0, sealed.byteLength - TAG_BYTES)), decipher.final()]);
+      const plain = decipher.update(sealed.subarray(0, sealed.byteLength - TAG_BYTES));
+      // Throws when the tag does not verify; returns no bytes otherwise (a stream mode).
+      decipher.final();
+      return plain;
     }
     return globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, this.key, sealed).then((plain) => new Uint8Array(plain));
   }

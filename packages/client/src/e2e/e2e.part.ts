@@ -126,19 +126,24 @@ export class E2ePart implements ClientPart, ChannelSealer {
   }
 
   /** A sealed frame, opened as it arrives when the keys are known (frames open in parallel, counted in order). */
-  openEarly(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined {
+  openEarly(frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
     const pairing = this.current;
     if (!pairing?.sealer || pairing.ending || frame.z === undefined) return undefined;
-    return this.openSealed(pairing, frame);
+    const opened = this.openSealed(pairing, frame);
+    // Dropped at once: still a promise, as undefined here would mean "open it in order".
+    return opened ?? Promise.resolve(undefined);
   }
 
-  private async openSealed(pairing: Pairing, frame: P2pFrame): Promise<P2pFrame | undefined> {
+  /** The message in `frame`: at once where AES-GCM is synchronous (Node), else a promise; undefined: dropped. */
+  private openSealed(pairing: Pairing, frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
     const sealer = pairing.sealer;
     if (!sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
+    const tampered = () => this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
     try {
-      return await sealer.open(frame);
+      const opened = sealer.open(frame);
+      return opened instanceof Promise ? opened.catch(tampered) : opened;
     } catch {
-      return this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
+      return tampered();
     }
   }
 

@@ -56,37 +56,59 @@ export class MessageSealer {
           ? { e: message.event, a: message.args, w: 1 }
           : { e: message.event, a: message.args };
     const encoded = encodeFrame(inner);
-    const body = typeof encoded === 'string' ? encoder.encode(encoded) : new Uint8Array(encoded);
-    const plain = new Uint8Array(1 + body.byteLength);
-    plain[0] = typeof encoded === 'string' ? TEXT : BINARY;
-    plain.set(body, 1);
+    let plain: Uint8Array<ArrayBuffer>;
+    if (typeof encoded === 'string') {
+      // The marker byte (TEXT, 0) then the UTF-8 of the JSON, in one encoding: no copy.
+      plain = encoder.encode(`\u0000${encoded}`);
+    } else {
+      plain = new Uint8Array(1 + encoded.byteLength);
+      plain[0] = BINARY;
+      plain.set(new Uint8Array(encoded), 1);
+    }
     return this.sender.encrypt(nonceOf(this.sendDirection, message.seq), plain);
   }
 
-  /** The peer's sealed frame in the clear (its number and acknowledgement kept); throws when it does not open. */
-  async open(frame: P2pFrame): Promise<P2pFrame> {
+  /**
+   * The peer's sealed frame in the clear (its number and acknowledgement kept): at once where the runtime's AES-GCM is
+   * synchronous (Node), else a promise. Throws (or rejects) when it does not open.
+   */
+  open(frame: P2pFrame): P2pFrame | Promise<P2pFrame> {
     const sealed = bytesOf(frame.z);
     const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!);
-    const plain = await this.receiver.decrypt(iv, sealed);
-    const body = plain.subarray(1);
-    const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
-    if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
-      throw new Error('a sealed message without its event or reply number');
-    }
-    const opened: P2pFrame = { s: frame.s!, a: inner.a };
-    if (typeof inner.r === 'number') opened.r = inner.r;
-    else opened.e = inner.e!;
-    if (inner.w === 1) opened.w = 1;
-    return opened;
+    const plain = this.receiver.decrypt(iv, sealed);
+    return plain instanceof Promise ? plain.then((bytes) => openedOf(frame, bytes)) : openedOf(frame, plain);
   }
+}
+
+/** The message inside `plain` (the opened bytes of `frame`), as the frame the channel delivers. */
+function openedOf(frame: P2pFrame, plain: Uint8Array): P2pFrame {
+  const body = plain.subarray(1);
+  const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
+  if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
+    throw new Error('a sealed message without its event or reply number');
+  }
+  const opened: P2pFrame = { s: frame.s!, a: inner.a };
+  if (typeof inner.r === 'number') opened.r = inner.r;
+  else opened.e = inner.e!;
+  if (inner.w === 1) opened.w = 1;
+  return opened;
 }
 
 function nonceOf(direction: Direction, seq: number): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new Error('a sealed message needs its sequence number');
+  // Byte 0: the direction; bytes 4 to 11: the number, big-endian (a safe integer: its high word fits in 21 bits).
   const iv = new Uint8Array(NONCE_BYTES);
-  const view = new DataView(iv.buffer);
-  view.setUint8(0, direction);
-  view.setBigUint64(4, BigInt(seq));
+  iv[0] = direction;
+  const high = Math.floor(seq / 0x1_0000_0000);
+  const low = seq >>> 0;
+  iv[4] = high >>> 24;
+  iv[5] = (high >>> 16) & 0xff;
+  iv[6] = (high >>> 8) & 0xff;
+  iv[7] = high & 0xff;
+  iv[8] = low >>> 24;
+  iv[9] = (low >>> 16) & 0xff;
+  iv[10] = (low >>> 8) & 0xff;
+  iv[11] = low & 0xff;
   return iv;
 }
 
