@@ -1,7 +1,7 @@
 import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
-import { AesGcmCipher } from './aes-gcm.cipher.js';
+import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
 import { fromBase64, toBase64 } from './base64.codec.js';
 
 /** AES-GCM's nonce: 12 bytes, the direction then the sequence number. */
@@ -39,9 +39,9 @@ export class MessageSealer {
   private readonly receiver: AesGcmCipher;
 
   constructor(
-    sendKey: CryptoKey,
+    sendKey: AesKey,
     private readonly sendDirection: Direction,
-    receiveKey: CryptoKey,
+    receiveKey: AesKey,
   ) {
     this.sender = new AesGcmCipher(sendKey);
     this.receiver = new AesGcmCipher(receiveKey);
