@@ -299,7 +299,17 @@ const table = [
   '| --- | --- | --- | --- | --- | --- |',
   ...rows.map((row) => `| ${row.join(' | ')} |`),
 ].join('\n');
-const results = { short, chunkBytes: CHUNK, relayDefault, relayLifted, bareMibPerSec: bare, liftedAndBareRounds: rounds, direct, long, date: new Date().toISOString() };
+const results = {
+  short,
+  chunkBytes: CHUNK,
+  relayDefault,
+  relayLifted,
+  bareMibPerSec: bare,
+  liftedAndBareRounds: rounds,
+  direct,
+  long,
+  date: new Date().toISOString(),
+};
 const name = short ? 'streams-short' : 'streams';
 writeFileSync(here(`../../../bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(here(`../../../bench/results/${name}.md`), `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n`);

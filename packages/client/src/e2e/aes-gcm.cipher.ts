@@ -20,7 +20,8 @@ export class AesGcmCipher {
   private readonly nodeKey?: NodeKeyObject;
 
   constructor(private readonly key: AesKey) {
-    if (nodeCrypto) this.nodeKey = key instanceof nodeCrypto.KeyObject ? (key as NodeKeyObject) : nodeCrypto.KeyObject.from(key as CryptoKey);
+    if (nodeCrypto)
+      this.nodeKey = key instanceof nodeCrypto.KeyObject ? (key as NodeKeyObject) : nodeCrypto.KeyObject.from(key as CryptoKey);
   }
 
   encrypt(iv: Uint8Array<ArrayBuffer>, plain: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {

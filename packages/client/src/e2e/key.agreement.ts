@@ -101,7 +101,10 @@ type Derivations = [AesKey, AesKey, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuf
 /** X25519 between this side's private key and the peer's public key. */
 async function sharedSecret(own: EphemeralKey, peerKey: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
   if (nodeCrypto) {
-    const privateKey = own.privateKey instanceof nodeCrypto.KeyObject ? (own.privateKey as NodeKeyObject) : nodeCrypto.KeyObject.from(own.privateKey as CryptoKey);
+    const privateKey =
+      own.privateKey instanceof nodeCrypto.KeyObject
+        ? (own.privateKey as NodeKeyObject)
+        : nodeCrypto.KeyObject.from(own.privateKey as CryptoKey);
     const publicKey = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(peerKey) }, format: 'jwk' });
     return new Uint8Array(nodeCrypto.diffieHellman({ privateKey, publicKey }));
   }
@@ -111,7 +114,8 @@ async function sharedSecret(own: EphemeralKey, peerKey: Uint8Array<ArrayBuffer>)
 
 /** HKDF-SHA-256 under each `info` label, through Node's crypto, synchronously (the same bytes as WebCrypto's). */
 function nodeDerivations(node: NonNullable<typeof nodeCrypto>, shared: Uint8Array, salt: Uint8Array): Derivations {
-  const hkdf = (info: string, bytes: number) => new Uint8Array(node.hkdfSync('sha256', shared, salt, encoder.encode(`${LABEL}/${info}`), bytes));
+  const hkdf = (info: string, bytes: number) =>
+    new Uint8Array(node.hkdfSync('sha256', shared, salt, encoder.encode(`${LABEL}/${info}`), bytes));
   return [
     node.createSecretKey(hkdf('first-to-second', 32)),
     node.createSecretKey(hkdf('second-to-first', 32)),
@@ -122,7 +126,11 @@ function nodeDerivations(node: NonNullable<typeof nodeCrypto>, shared: Uint8Arra
 }
 
 /** The same through WebCrypto (browsers): the AES keys non-extractable, each for its one use on this side. */
-async function webCryptoDerivations(shared: Uint8Array<ArrayBuffer>, salt: Uint8Array<ArrayBuffer>, iAmFirst: boolean): Promise<Derivations> {
+async function webCryptoDerivations(
+  shared: Uint8Array<ArrayBuffer>,
+  salt: Uint8Array<ArrayBuffer>,
+  iAmFirst: boolean,
+): Promise<Derivations> {
   const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits', 'deriveKey']);
   const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(`${LABEL}/${info}`) });
   const aesKey = (info: string, usage: KeyUsage) => subtle().deriveKey(hkdf(info), ikm, { name: 'AES-GCM', length: 256 }, false, [usage]);
