@@ -52,7 +52,23 @@ async function connect(url: string, clientId: string, options: P2pClientOptions 
   return client;
 }
 
-interface TransferFigures {
+/** CPU time per MiB moved, of this process (both clients) and of the gateway: what load on the machine does not skew. */
+interface CpuFigures {
+  clientsCpuMsPerMiB: number;
+  gatewayCpuMsPerMiB: number;
+}
+
+async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
+  const own = process.cpuUsage();
+  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
+}
+
+function cpuPerMiB(from: { clients: number; gateway: number }, to: { clients: number; gateway: number }, bytes: number): CpuFigures {
+  const perMiB = (micros: number) => micros / 1000 / (bytes / MiB);
+  return { clientsCpuMsPerMiB: perMiB(to.clients - from.clients), gatewayCpuMsPerMiB: perMiB(to.gateway - from.gateway) };
+}
+
+interface TransferFigures extends Partial<CpuFigures> {
   mibPerSec: number;
   rateLimited: number;
   emitP50Ms?: number;
@@ -124,9 +140,11 @@ async function transfer(
       await sleep(20);
     }
   })();
+  const cpu0 = await cpuNow(server);
   const t0 = performance.now();
   const receipt = await a.sendStream(generated(bytes), { size: bytes });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
   running = false;
   await Promise.all([sampling, pinging]);
   if ((await received) !== receipt.sha256 || receipt.bytes !== bytes) throw new Error('digests differ');
@@ -136,6 +154,7 @@ async function transfer(
   b.dispose();
   return {
     mibPerSec: bytes / MiB / seconds,
+    ...cpu,
     rateLimited,
     ...(options.emits ? { emitP50Ms: percentile(delays, 50), emitP99Ms: percentile(delays, 99) } : {}),
     ...(options.memory
@@ -149,7 +168,7 @@ async function transfer(
  * same work of the app as in `transfer`: the sender generates its bytes as it sends them, the receiver hashes what it
  * receives. What differs is only what carries the bytes.
  */
-async function bareTransfer(server: ServerProcess, bytes: number): Promise<number> {
+async function bareTransfer(server: ServerProcess, bytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
   const open = async (clientId: string) => {
     const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
     await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
@@ -174,6 +193,7 @@ async function bareTransfer(server: ServerProcess, bytes: number): Promise<numbe
   let confirmed = 0;
   let got = 0;
   let pumping = false;
+  const cpu0 = await cpuNow(server);
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     const pump = async () => {
@@ -199,10 +219,11 @@ async function bareTransfer(server: ServerProcess, bytes: number): Promise<numbe
     void pump();
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
   if (hash.hex().length !== 64) throw new Error('no digest');
   a.disconnect();
   b.disconnect();
-  return bytes / MiB / seconds;
+  return { mibPerSec: bytes / MiB / seconds, ...cpu };
 }
 
 async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
@@ -220,18 +241,32 @@ const only = process.env.BENCH_STREAM_ONLY; // 'direct' or 'lifted': that run al
  * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
  * the median round of each, and every round's figures.
  */
-async function liftedAgainstBare(): Promise<{ relayLifted: TransferFigures; bare: number; rounds: number[][] }> {
+async function liftedAgainstBare(): Promise<{
+  relayLifted: TransferFigures;
+  bare: number;
+  bareFigures: CpuFigures;
+  rounds: number[][];
+}> {
   const lifted: TransferFigures[] = [];
-  const bares: number[] = [];
+  const bares: ({ mibPerSec: number } & CpuFigures)[] = [];
   for (let i = 0; i < LIFTED_ROUNDS; i++) {
     lifted.push(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {})));
     bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES)));
-    console.log(`round ${i + 1}: lifted relay ${lifted[i]!.mibPerSec.toFixed(1)} MiB/s, bare relay ${bares[i]!.toFixed(1)} MiB/s`);
+    const cpu = (f: Partial<CpuFigures>) =>
+      `CPU ms/MiB clients ${f.clientsCpuMsPerMiB?.toFixed(1)}, gateway ${f.gatewayCpuMsPerMiB?.toFixed(1)}`;
+    console.log(
+      `round ${i + 1}: lifted relay ${lifted[i]!.mibPerSec.toFixed(1)} MiB/s (${cpu(lifted[i]!)}), bare relay ${bares[i]!.mibPerSec.toFixed(1)} MiB/s (${cpu(bares[i]!)})`,
+    );
   }
   const middle = Math.floor(LIFTED_ROUNDS / 2);
   const relayLifted = [...lifted].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!;
-  const bare = [...bares].sort((x, y) => x - y)[middle]!;
-  return { relayLifted, bare, rounds: lifted.map((figures, i) => [figures.mibPerSec, bares[i]!]) };
+  const bareFigures = [...bares].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!;
+  return {
+    relayLifted,
+    bare: bareFigures.mibPerSec,
+    bareFigures,
+    rounds: lifted.map((figures, i) => [figures.mibPerSec, bares[i]!.mibPerSec]),
+  };
 }
 
 if (only === 'lifted') {
@@ -248,7 +283,7 @@ const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned
   transfer(s, RELAY_DEFAULT_BYTES, { emits: true }),
 );
 console.log('relay, default limits', relayDefault);
-const { relayLifted, bare, rounds } = await liftedAgainstBare();
+const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
 const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
@@ -259,6 +294,8 @@ console.log(`${LONG_BYTES / MiB} MiB, limits lifted`, long);
 nodeDataChannel.cleanup();
 
 const f = (n: number | undefined, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
+const cpuText = (figures: Partial<CpuFigures>) =>
+  `CPU per MiB: clients ${f(figures.clientsCpuMsPerMiB)} ms, gateway ${f(figures.gatewayCpuMsPerMiB)} ms`;
 const rows = [
   [
     'relay, default limits (4 MiB/s)',
@@ -272,11 +309,11 @@ const rows = [
     'relay, limits lifted (median of 3 rounds)',
     `${LIFTED_BYTES / MiB} MiB`,
     f(relayLifted.mibPerSec),
-    `${f(relayLifted.mibPerSec / bare, 2)}× the bare relay`,
+    `${f(relayLifted.mibPerSec / bare, 2)}× the bare relay; ${cpuText(relayLifted)}`,
     String(relayLifted.rateLimited),
     '-',
   ],
-  ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), '-', '-', '-'],
+  ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), cpuText(bareFigures), '-', '-'],
   [
     'direct (WebRTC, loopback)',
     `${DIRECT_BYTES / MiB} MiB`,
