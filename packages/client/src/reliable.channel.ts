@@ -301,7 +301,11 @@ export class ReliableChannel {
         }, wait);
         break;
       }
-      if (!path.send(frameOf(message, this.received, this.capabilities))) break;
+      // A full path (a data channel's buffer) says when it can take more; a closed one never does (attach pumps).
+      if (!path.send(frameOf(message, this.received, this.capabilities))) {
+        path.onceWritable?.(() => this.path === path && this.pump());
+        break;
+      }
       this.sentCount++;
       this.inFlightBytes += message.bytes;
       this.ackSent();

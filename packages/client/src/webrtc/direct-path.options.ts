@@ -53,6 +53,12 @@ export interface DirectPathOptions {
    * @default a random id (offerer)
    */
   pathId?: string | undefined;
+  /**
+   * The data channel's own backpressure: while it buffers this many bytes (its `bufferedAmount`), `send` refuses
+   * numbered frames (acknowledgements still go), and the reliable channel waits for the buffer to fall to a quarter of
+   * it (`bufferedamountlow`) before it sends more. @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
 }
 
 /** The usual role choice: the side with the smaller clientId offers. */

@@ -10,6 +10,9 @@ export * from './direct-path.options.js';
 
 type CandidateInit = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
 
+/** `maxBufferedBytes` by default: the data channel's buffer beyond which numbered frames wait. */
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /** Signals that may wait for `start()`; a peer sends far fewer before it gets an answer. */
 const MAX_EARLY_SIGNALS = 256;
 
@@ -46,6 +49,9 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private pathId?: string;
   /** Signals that came before `start()`, replayed by it. */
   private early: DeliveredSignal[] = [];
+  /** Called once the data channel's buffer fell low again, after `send` refused a frame for a full buffer. */
+  private writable?: () => void;
+  private readonly maxBufferedBytes: number;
   /** Frames sent and received over this path. */
   sentFrames = 0;
   receivedFrames = 0;
@@ -57,6 +63,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   constructor(private readonly options: DirectPathOptions) {
     super();
     this.label = options.label ?? 'p2p-frames';
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     if (options.role === 'offerer') this.pathId = options.pathId ?? randomPathId();
     this.unsubscribe = options.signalling.subscribe((signal) => this.handleSignal(signal));
   }
@@ -140,6 +147,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   send(frame: object): boolean {
     const channel = this.channel;
     if (this.currentState !== 'open' || channel?.readyState !== 'open') return false;
+    // A full buffer refuses numbered frames (they wait in the reliable channel), never acknowledgements (a few bytes).
+    if ((frame as { s?: unknown }).s !== undefined && channel.bufferedAmount >= this.maxBufferedBytes) return false;
     try {
       const message = encodeFrame(frame);
       if (typeof message === 'string') channel.send(message);
@@ -149,6 +158,19 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     }
     this.sentFrames++;
     return true;
+  }
+
+  /** `ready` is called once the data channel's buffer is low again (at once, soon, when it is already). */
+  onceWritable(ready: () => void): void {
+    if (this.currentState !== 'open' && this.currentState !== 'connecting') return;
+    this.writable = ready;
+    if (this.bufferedAmount < this.maxBufferedBytes) queueMicrotask(() => this.drained());
+  }
+
+  private drained(): void {
+    const ready = this.writable;
+    this.writable = undefined;
+    if (this.currentState === 'open') ready?.();
   }
 
   /** Ends the path and tells the peer (`bye`). Emits `close` if it was open, `failed` otherwise. */
@@ -170,6 +192,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private attach(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = Math.floor(this.maxBufferedBytes / 4);
+    channel.onbufferedamountlow = () => this.drained();
     channel.onopen = () => this.opened();
     channel.onclose = () => this.end('channel-closed', true);
     channel.onmessage = (event: MessageEvent) => this.onMessage(event.data);
@@ -314,7 +338,9 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       channel.onopen = null;
       channel.onclose = null;
       channel.onmessage = null;
+      channel.onbufferedamountlow = null;
     }
+    this.writable = undefined;
     this.early = [];
     if (pc) {
       pc.onicecandidate = null;
