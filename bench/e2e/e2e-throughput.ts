@@ -38,6 +38,14 @@ interface Round {
   answeredMs: number;
   /** Median round trip of a message and its answer once the pair is warm (after the throughput run). */
   warmRttMs: number;
+  /** CPU time per message during the throughput run: this process (both clients), and the gateway's. */
+  clientsCpuMicros: number;
+  gatewayCpuMicros: number;
+}
+
+async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
+  const own = process.cpuUsage();
+  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
 }
 
 /** The median time for `PINGS` messages each answered by the peer (one after the other). */
@@ -53,7 +61,8 @@ async function warmRoundTrip(source: P2pClient<Socket>): Promise<number> {
   return median(times);
 }
 
-async function round(url: string, id: string, e2e: boolean): Promise<Round> {
+async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
+  const url = server.url;
   const target = await connect(url, `t-${id}`, e2e);
   const source = await connect(url, `s-${id}`, e2e);
   let delivered = 0;
@@ -73,14 +82,23 @@ async function round(url: string, id: string, e2e: boolean): Promise<Round> {
   const paired = performance.now();
   source.emit('probe', -1);
   const answeredAt = await firstAnswer;
+  const cpu0 = await cpuNow(server);
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) if (!source.emit('m', PAYLOAD, i)) await source.drained();
   await all;
   const seconds = (performance.now() - start) / 1000;
+  const cpu1 = await cpuNow(server);
   const warmRttMs = await warmRoundTrip(source);
   source.socket.disconnect();
   target.socket.disconnect();
-  return { perSecond: MESSAGES / seconds, firstMs: firstAt - paired, answeredMs: answeredAt - paired, warmRttMs };
+  return {
+    perSecond: MESSAGES / seconds,
+    firstMs: firstAt - paired,
+    answeredMs: answeredAt - paired,
+    warmRttMs,
+    clientsCpuMicros: (cpu1.clients - cpu0.clients) / MESSAGES,
+    gatewayCpuMicros: (cpu1.gateway - cpu0.gateway) / MESSAGES,
+  };
 }
 
 function median(values: number[]): number {
@@ -92,8 +110,8 @@ await server.start();
 const plain: Round[] = [];
 const sealed: Round[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  plain.push(await round(server.url, `p${i}`, false));
-  sealed.push(await round(server.url, `e${i}`, true));
+  plain.push(await round(server, `p${i}`, false));
+  sealed.push(await round(server, `e${i}`, true));
 }
 await server.stop();
 
@@ -102,25 +120,32 @@ const summary = (rounds: Round[]) => ({
   firstMs: median(rounds.map((r) => r.firstMs)),
   answeredMs: median(rounds.map((r) => r.answeredMs)),
   warmRttMs: median(rounds.map((r) => r.warmRttMs)),
+  clientsCpuMicros: median(rounds.map((r) => r.clientsCpuMicros)),
+  gatewayCpuMicros: median(rounds.map((r) => r.gatewayCpuMicros)),
 });
 const results = { plain: summary(plain), e2e: summary(sealed) };
 const ratio = results.e2e.perSecond / results.plain.perSecond;
 const addedMs = results.e2e.firstMs - results.plain.firstMs;
+const cpuOf = (r: { clientsCpuMicros: number; gatewayCpuMicros: number }) => r.clientsCpuMicros + r.gatewayCpuMicros;
+/** What the machine's load does not skew: the CPU a message costs without e2e over what it costs with. */
+const cpuRatio = cpuOf(results.plain) / cpuOf(results.e2e);
+const cpuText = (r: { clientsCpuMicros: number; gatewayCpuMicros: number }) =>
+  `${r.clientsCpuMicros.toFixed(1)} / ${r.gatewayCpuMicros.toFixed(1)}`;
 /** The added time in round trips of a fresh pair without e2e (the conditions the key exchange runs in). */
 const addedRoundTrips = addedMs / results.plain.answeredMs;
 const header = [
   `npm run bench:e2e · ${ROUNDS} rounds each, ${MESSAGES} messages of ~${PAYLOAD.length} bytes per round, medians · limits not binding · ${cpus().length} cores ${cpus()[0]?.model ?? ''} · node ${process.version}`,
   '',
-  '| | messages/s | pair() to first delivery (ms) | pair() to its answer (ms) | warm round trip (ms) |',
-  '|---|--:|--:|--:|--:|',
-  `| without e2e | ${results.plain.perSecond.toFixed(0)} | ${results.plain.firstMs.toFixed(2)} | ${results.plain.answeredMs.toFixed(2)} | ${results.plain.warmRttMs.toFixed(2)} |`,
-  `| with e2e | ${results.e2e.perSecond.toFixed(0)} | ${results.e2e.firstMs.toFixed(2)} | ${results.e2e.answeredMs.toFixed(2)} | ${results.e2e.warmRttMs.toFixed(2)} |`,
-  `| ratio | ${ratio.toFixed(2)} | +${addedMs.toFixed(2)} ms | | |`,
+  '| | messages/s | CPU µs per message: clients / gateway | pair() to first delivery (ms) | pair() to its answer (ms) | warm round trip (ms) |',
+  '|---|--:|--:|--:|--:|--:|',
+  `| without e2e | ${results.plain.perSecond.toFixed(0)} | ${cpuText(results.plain)} | ${results.plain.firstMs.toFixed(2)} | ${results.plain.answeredMs.toFixed(2)} | ${results.plain.warmRttMs.toFixed(2)} |`,
+  `| with e2e | ${results.e2e.perSecond.toFixed(0)} | ${cpuText(results.e2e)} | ${results.e2e.firstMs.toFixed(2)} | ${results.e2e.answeredMs.toFixed(2)} | ${results.e2e.warmRttMs.toFixed(2)} |`,
+  `| ratio | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} (CPU without / with) | +${addedMs.toFixed(2)} ms | | |`,
   '',
   `e2e adds ${addedMs.toFixed(2)} ms before the first delivery: ${addedRoundTrips.toFixed(2)} round trips of a fresh pair without e2e (pair() to the answer of its first message, ${results.plain.answeredMs.toFixed(2)} ms), ${(addedMs / results.plain.warmRttMs).toFixed(1)} warm ones.`,
 ].join('\n');
 console.log(`\n${header}`);
 const out = (name: string) => fileURLToPath(new URL(`../../../bench/results/${name}`, import.meta.url));
 writeFileSync(out('e2e.md'), `${header}\n`);
-writeFileSync(out('e2e.json'), `${JSON.stringify({ ...results, ratio, addedRoundTrips }, null, 2)}\n`);
+writeFileSync(out('e2e.json'), `${JSON.stringify({ ...results, ratio, cpuRatio, addedRoundTrips }, null, 2)}\n`);
 process.exit(0);
