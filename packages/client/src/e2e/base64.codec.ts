@@ -3,10 +3,26 @@ const NodeBuffer = (
   globalThis as {
     Buffer?: {
       from(bytes: ArrayBuffer, offset: number, length: number): { toString(encoding: 'base64'): string };
-      from(text: string, encoding: 'base64'): Uint8Array<ArrayBuffer> & { toString(encoding: 'base64'): string };
+      from(text: string, encoding: 'base64' | 'utf8'): Uint8Array<ArrayBuffer> & { toString(encoding: 'base64'): string };
     };
   }
 ).Buffer;
+
+/**
+ * The bytes of base64 `text` without the check that it is canonical base64, for what authenticates itself (a sealed
+ * message: altered text fails to open); undefined when it is not text. Node decodes it natively, into its pool.
+ */
+export function looseFromBase64(text: unknown): Uint8Array<ArrayBuffer> | undefined {
+  if (typeof text !== 'string') return undefined;
+  return NodeBuffer ? NodeBuffer.from(text, 'base64') : fromBase64(text);
+}
+
+const encoder = new TextEncoder();
+
+/** The UTF-8 of `text`: in Node into its buffer pool (no backing store of its own per call), else TextEncoder's. */
+export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+  return NodeBuffer ? NodeBuffer.from(text, 'utf8') : encoder.encode(text);
+}
 
 /** Bytes as base64 text and back, with what browsers and Node both have (btoa, atob), or Node's Buffer. */
 export function toBase64(bytes: Uint8Array): string {

@@ -2,14 +2,13 @@ import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
 import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
-import { fromBase64, toBase64 } from './base64.codec.js';
+import { looseFromBase64, toBase64, utf8Bytes } from './base64.codec.js';
 
 /** AES-GCM's nonce: 12 bytes, the direction then the sequence number. */
 const NONCE_BYTES = 12;
 /** First byte of the plaintext: how the message was encoded (`encodeFrame`: JSON text, or binary with its values). */
 const TEXT = 0;
 const BINARY = 1;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -37,6 +36,9 @@ export type Direction = 0 | 1;
 export class MessageSealer {
   private readonly sender: AesGcmCipher;
   private readonly receiver: AesGcmCipher;
+  /** One nonce buffer per direction, rewritten for each message: both AES-GCMs copy the nonce when called. */
+  private readonly sendNonce = new Uint8Array(NONCE_BYTES);
+  private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
 
   constructor(
     sendKey: AesKey,
@@ -59,13 +61,13 @@ export class MessageSealer {
     let plain: Uint8Array<ArrayBuffer>;
     if (typeof encoded === 'string') {
       // The marker byte (TEXT, 0) then the UTF-8 of the JSON, in one encoding: no copy.
-      plain = encoder.encode(`\u0000${encoded}`);
+      plain = utf8Bytes(`\u0000${encoded}`);
     } else {
       plain = new Uint8Array(1 + encoded.byteLength);
       plain[0] = BINARY;
       plain.set(new Uint8Array(encoded), 1);
     }
-    return this.sender.encrypt(nonceOf(this.sendDirection, message.seq), plain);
+    return this.sender.encrypt(nonceOf(this.sendDirection, message.seq, this.sendNonce), plain);
   }
 
   /**
@@ -74,7 +76,7 @@ export class MessageSealer {
    */
   open(frame: P2pFrame): P2pFrame | Promise<P2pFrame> {
     const sealed = bytesOf(frame.z);
-    const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!);
+    const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!, this.receiveNonce);
     const plain = this.receiver.decrypt(iv, sealed);
     return plain instanceof Promise ? plain.then((bytes) => openedOf(frame, bytes)) : openedOf(frame, plain);
   }
@@ -94,10 +96,11 @@ function openedOf(frame: P2pFrame, plain: Uint8Array): P2pFrame {
   return opened;
 }
 
-function nonceOf(direction: Direction, seq: number): Uint8Array<ArrayBuffer> {
+/** Writes the nonce of message `seq` in `direction` into `iv` (12 bytes) and returns it. */
+function nonceOf(direction: Direction, seq: number, iv: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new Error('a sealed message needs its sequence number');
   // Byte 0: the direction; bytes 4 to 11: the number, big-endian (a safe integer: its high word fits in 21 bits).
-  const iv = new Uint8Array(NONCE_BYTES);
+  iv.fill(0);
   iv[0] = direction;
   const high = Math.floor(seq / 0x1_0000_0000);
   const low = seq >>> 0;
@@ -115,7 +118,7 @@ function nonceOf(direction: Direction, seq: number): Uint8Array<ArrayBuffer> {
 /** The ciphertext as bytes: a Node Buffer or Uint8Array from socket.io-client in Node, an ArrayBuffer in browsers. */
 function bytesOf(value: unknown): Uint8Array<ArrayBuffer> {
   if (typeof value === 'string') {
-    const bytes = fromBase64(value);
+    const bytes = looseFromBase64(value);
     if (bytes) return bytes;
   }
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
