@@ -28,6 +28,9 @@ interface Pairing {
   /** The app's messages (and replies) that entered the channel before the keys: sealed, in order, once they are. */
   waiting: { message: OutgoingMessage; release: () => void }[];
   ending: boolean;
+  /** Settles once the keys are agreed: the peer's first sealed messages open then, not after this side's CONFIRM. */
+  agreed: Promise<void>;
+  keysReady: () => void;
 }
 
 /**
@@ -60,7 +63,9 @@ export class E2ePart implements ClientPart, ChannelSealer {
 
   attach(peerId: string, channel: ReliableChannel): void {
     const ownId = this.setup.ownId();
-    const pairing: Pairing = { channel, secure: false, waiting: [], ending: false };
+    let keysReady!: () => void;
+    const agreed = new Promise<void>((resolve) => (keysReady = resolve));
+    const pairing: Pairing = { channel, secure: false, waiting: [], ending: false, agreed, keysReady };
     this.current = pairing;
     if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
     const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
@@ -121,7 +126,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
       return this.reject(pairing, frame, 'a message in the clear');
     }
     // The peer seals from the message after its last one of the exchange: by then this side is deriving the keys.
-    if (!pairing.sealer) await pairing.handshake?.agreeing;
+    if (!pairing.sealer) await Promise.race([pairing.handshake?.agreeing, pairing.agreed]);
     return this.openSealed(pairing, frame);
   }
 
@@ -151,6 +156,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     if (this.current !== pairing || pairing.ending) return;
     pairing.sealer = sealer;
     pairing.code = code;
+    pairing.keysReady();
     for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
   }
 
