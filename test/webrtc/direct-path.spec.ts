@@ -164,9 +164,9 @@ describe('DirectPath: a data channel negotiated through the gateway, on loopback
     expect(offerer.path.bufferedAmount).toBeGreaterThanOrEqual(limit);
     // What the buffer holds stays within the bound plus the frame that crossed it.
     expect(offerer.path.bufferedAmount).toBeLessThan(limit + 2 * chunk.byteLength);
+    const writable = new Promise<void>((resolve) => offerer.path.onceWritable(resolve));
     // An acknowledgement (no sequence number) still goes.
     expect(offerer.path.send({ c: 0, k: 1 })).toBe(true);
-    const writable = new Promise<void>((resolve) => offerer.path.onceWritable(resolve));
     await writable;
     expect(offerer.path.bufferedAmount).toBeLessThan(limit);
     expect(offerer.path.send({ s: sent + 1, a: [chunk] })).toBe(true);

@@ -1,5 +1,6 @@
 import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from './channel-sealer.interface.js';
+import { isPromiseLike } from './promise.guard.js';
 
 /** What the inbox needs from its channel. */
 export interface SealedInboxHost {
@@ -35,13 +36,13 @@ export class SealedInbox {
     this.accepted = frame.s!;
     const generation = this.generation;
     const early = this.sealer.openEarly?.(frame);
-    if (early !== undefined && !(early instanceof Promise) && this.pending === 0) {
+    if (early !== undefined && !isPromiseLike(early) && this.pending === 0) {
       // Opened at once, nothing ahead of it being opened: counted now, without a turn of the promise chain.
       this.deliver(early);
       return;
     }
     this.pending++;
-    const opening = early instanceof Promise ? early.catch(() => undefined) : early;
+    const opening = isPromiseLike(early) ? Promise.resolve(early).catch(() => undefined) : early;
     this.chain = this.chain.then(async () => {
       try {
         await this.settle(frame, generation, opening);

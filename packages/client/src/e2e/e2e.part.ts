@@ -7,6 +7,7 @@ import type { ReliableChannel } from '../reliable.channel.js';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { E2eHandshake } from './e2e.handshake.js';
 import { type MessageSealer, wireForm } from './message.sealer.js';
+import { isPromiseLike } from '../promise.guard.js';
 
 /** What the e2e part needs of the client. */
 export interface E2ePartSetup {
@@ -146,7 +147,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     const tampered = () => this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
     try {
       const opened = sealer.open(frame);
-      return opened instanceof Promise ? opened.catch(tampered) : opened;
+      return isPromiseLike(opened) ? Promise.resolve(opened).catch(tampered) : opened;
     } catch {
       return tampered();
     }
@@ -174,7 +175,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     const fail = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
     try {
       const sealed = pairing.sealer!.seal(message);
-      if (sealed instanceof Promise) sealed.then((bytes) => done(bytes, true), fail);
+      if (isPromiseLike(sealed)) sealed.then((bytes) => done(bytes, true), fail);
       else done(sealed, false);
     } catch (cause) {
       fail(cause);

@@ -3,6 +3,7 @@ import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
 import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
 import { looseFromBase64, toBase64, utf8Bytes } from './base64.codec.js';
+import { isPromiseLike } from '../promise.guard.js';
 
 /** AES-GCM's nonce: 12 bytes, the direction then the sequence number. */
 const NONCE_BYTES = 12;
@@ -78,7 +79,7 @@ export class MessageSealer {
     const sealed = bytesOf(frame.z);
     const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!, this.receiveNonce);
     const plain = this.receiver.decrypt(iv, sealed);
-    return plain instanceof Promise ? plain.then((bytes) => openedOf(frame, bytes)) : openedOf(frame, plain);
+    return isPromiseLike(plain) ? Promise.resolve(plain).then((bytes) => openedOf(frame, bytes)) : openedOf(frame, plain);
   }
 }
 

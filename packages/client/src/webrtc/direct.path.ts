@@ -52,6 +52,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   /** Called once the data channel's buffer fell low again, after `send` refused a frame for a full buffer. */
   private writable?: () => void;
   private readonly maxBufferedBytes: number;
+  /** The last `send` was refused for a full buffer (only then does `onceWritable` wait for it to drain). */
+  private full = false;
   /** Frames sent and received over this path. */
   sentFrames = 0;
   receivedFrames = 0;
@@ -146,9 +148,11 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   /** Sends one frame over the data channel; false when the channel is not open (or refused the message). */
   send(frame: object): boolean {
     const channel = this.channel;
+    this.full = false;
     if (this.currentState !== 'open' || channel?.readyState !== 'open') return false;
     // A full buffer refuses numbered frames (they wait in the reliable channel), never acknowledgements (a few bytes).
-    if ((frame as { s?: unknown }).s !== undefined && channel.bufferedAmount >= this.maxBufferedBytes) return false;
+    this.full = (frame as { s?: unknown }).s !== undefined && channel.bufferedAmount >= this.maxBufferedBytes;
+    if (this.full) return false;
     try {
       const message = encodeFrame(frame);
       if (typeof message === 'string') channel.send(message);
@@ -160,14 +164,19 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     return true;
   }
 
-  /** `ready` is called once the data channel's buffer is low again (at once, soon, when it is already). */
+  /**
+   * `ready` is called once the data channel's buffer fell low again (`bufferedamountlow`), when the last `send` was
+   * refused for a full buffer. Refused for another cause (the channel closing), it is never called: the path ends.
+   */
   onceWritable(ready: () => void): void {
-    if (this.currentState !== 'open' && this.currentState !== 'connecting') return;
+    if (!this.full || this.currentState !== 'open') return;
     this.writable = ready;
-    if (this.bufferedAmount < this.maxBufferedBytes) queueMicrotask(() => this.drained());
+    // Drained below the low mark already (the channel sends on its own thread): no event will come.
+    if (this.bufferedAmount <= Math.floor(this.maxBufferedBytes / 4)) queueMicrotask(() => this.drained());
   }
 
   private drained(): void {
+    this.full = false;
     const ready = this.writable;
     this.writable = undefined;
     if (this.currentState === 'open') ready?.();
