@@ -3,7 +3,9 @@
  * bind, so the relay is measured and not the limiter), in one run, alternating rounds without and with `e2e`: a pair of
  * fresh `P2pClient`s sends `MESSAGES` messages of about 100 bytes over the reliable channel as fast as its window lets
  * it (throughput: messages per second until the last is delivered), and the time from `pair()` resolving to the first
- * message delivered (which, with e2e, includes the key exchange). Results go to bench/results/e2e.{md,json}.
+ * message delivered (which, with e2e, includes the key exchange), and the round trip through the gateway of the same
+ * pair (a message and its answer, both over the reliable channel, without e2e) to express that time in round trips.
+ * Results go to bench/results/e2e.{md,json}.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,7 +14,8 @@ import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
+const PINGS = 50;
 const MESSAGES = 20_000;
 const PAYLOAD = 'x'.repeat(100);
 
@@ -27,7 +30,39 @@ async function connect(url: string, clientId: string, e2e: boolean): Promise<P2p
   return client;
 }
 
-async function round(url: string, id: string, e2e: boolean): Promise<{ perSecond: number; firstMs: number }> {
+interface Round {
+  perSecond: number;
+  /** From `pair()` resolving to the first message delivered to the peer. */
+  firstMs: number;
+  /** From `pair()` resolving to the peer's answer to that first message: a round trip on a fresh pair. */
+  answeredMs: number;
+  /** Median round trip of a message and its answer once the pair is warm (after the throughput run). */
+  warmRttMs: number;
+  /** CPU time per message during the throughput run: this process (both clients), and the gateway's. */
+  clientsCpuMicros: number;
+  gatewayCpuMicros: number;
+}
+
+async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
+  const own = process.cpuUsage();
+  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
+}
+
+/** The median time for `PINGS` messages each answered by the peer (one after the other). */
+async function warmRoundTrip(source: P2pClient<Socket>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < PINGS; i++) {
+    const answered = new Promise<void>((resolve) => source.socket.once('answer', () => resolve()));
+    const sent = performance.now();
+    source.emit('probe', i);
+    await answered;
+    times.push(performance.now() - sent);
+  }
+  return median(times);
+}
+
+async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
+  const url = server.url;
   const target = await connect(url, `t-${id}`, e2e);
   const source = await connect(url, `s-${id}`, e2e);
   let delivered = 0;
@@ -35,50 +70,82 @@ async function round(url: string, id: string, e2e: boolean): Promise<{ perSecond
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => (done = resolve));
   target.socket.on('m', () => {
-    if (delivered++ === 0) firstAt = performance.now();
-    if (delivered === MESSAGES + 1) done();
+    if (++delivered === MESSAGES) done();
   });
+  // The first message is a probe the peer answers at once: its delivery, then the answer's, after `pair()`.
+  target.socket.on('probe', (n: number) => {
+    if (n === -1) firstAt = performance.now();
+    target.emit('answer', n);
+  });
+  const firstAnswer = new Promise<number>((resolve) => source.socket.once('answer', () => resolve(performance.now())));
   await source.pair(`t-${id}`);
   const paired = performance.now();
-  source.emit('m', PAYLOAD, -1);
-  while (delivered === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  source.emit('probe', -1);
+  const answeredAt = await firstAnswer;
+  const cpu0 = await cpuNow(server);
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) if (!source.emit('m', PAYLOAD, i)) await source.drained();
   await all;
   const seconds = (performance.now() - start) / 1000;
+  const cpu1 = await cpuNow(server);
+  const warmRttMs = await warmRoundTrip(source);
   source.socket.disconnect();
   target.socket.disconnect();
-  return { perSecond: MESSAGES / seconds, firstMs: firstAt - paired };
+  return {
+    perSecond: MESSAGES / seconds,
+    firstMs: firstAt - paired,
+    answeredMs: answeredAt - paired,
+    warmRttMs,
+    clientsCpuMicros: (cpu1.clients - cpu0.clients) / MESSAGES,
+    gatewayCpuMicros: (cpu1.gateway - cpu0.gateway) / MESSAGES,
+  };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
 
 const server = new ServerProcess('gateway');
 await server.start();
-const plain: { perSecond: number; firstMs: number }[] = [];
-const sealed: { perSecond: number; firstMs: number }[] = [];
+const plain: Round[] = [];
+const sealed: Round[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  plain.push(await round(server.url, `p${i}`, false));
-  sealed.push(await round(server.url, `e${i}`, true));
+  plain.push(await round(server, `p${i}`, false));
+  sealed.push(await round(server, `e${i}`, true));
 }
 await server.stop();
 
-const results = {
-  plain: { perSecond: median(plain.map((r) => r.perSecond)), firstMs: median(plain.map((r) => r.firstMs)) },
-  e2e: { perSecond: median(sealed.map((r) => r.perSecond)), firstMs: median(sealed.map((r) => r.firstMs)) },
-};
+const summary = (rounds: Round[]) => ({
+  perSecond: median(rounds.map((r) => r.perSecond)),
+  firstMs: median(rounds.map((r) => r.firstMs)),
+  answeredMs: median(rounds.map((r) => r.answeredMs)),
+  warmRttMs: median(rounds.map((r) => r.warmRttMs)),
+  clientsCpuMicros: median(rounds.map((r) => r.clientsCpuMicros)),
+  gatewayCpuMicros: median(rounds.map((r) => r.gatewayCpuMicros)),
+});
+const results = { plain: summary(plain), e2e: summary(sealed) };
 const ratio = results.e2e.perSecond / results.plain.perSecond;
+const addedMs = results.e2e.firstMs - results.plain.firstMs;
+const cpuOf = (r: { clientsCpuMicros: number; gatewayCpuMicros: number }) => r.clientsCpuMicros + r.gatewayCpuMicros;
+/** What the machine's load does not skew: the CPU a message costs without e2e over what it costs with. */
+const cpuRatio = cpuOf(results.plain) / cpuOf(results.e2e);
+const cpuText = (r: { clientsCpuMicros: number; gatewayCpuMicros: number }) =>
+  `${r.clientsCpuMicros.toFixed(1)} / ${r.gatewayCpuMicros.toFixed(1)}`;
+/** The added time in round trips of a fresh pair without e2e (the conditions the key exchange runs in). */
+const addedRoundTrips = addedMs / results.plain.answeredMs;
 const header = [
   `npm run bench:e2e · ${ROUNDS} rounds each, ${MESSAGES} messages of ~${PAYLOAD.length} bytes per round, medians · limits not binding · ${cpus().length} cores ${cpus()[0]?.model ?? ''} · node ${process.version}`,
   '',
-  '| | messages/s | pair() to first delivery (ms) |',
-  '|---|--:|--:|',
-  `| without e2e | ${results.plain.perSecond.toFixed(0)} | ${results.plain.firstMs.toFixed(1)} |`,
-  `| with e2e | ${results.e2e.perSecond.toFixed(0)} | ${results.e2e.firstMs.toFixed(1)} |`,
-  `| ratio | ${ratio.toFixed(2)} | +${(results.e2e.firstMs - results.plain.firstMs).toFixed(1)} ms |`,
+  '| | messages/s | CPU µs per message: clients / gateway | pair() to first delivery (ms) | pair() to its answer (ms) | warm round trip (ms) |',
+  '|---|--:|--:|--:|--:|--:|',
+  `| without e2e | ${results.plain.perSecond.toFixed(0)} | ${cpuText(results.plain)} | ${results.plain.firstMs.toFixed(2)} | ${results.plain.answeredMs.toFixed(2)} | ${results.plain.warmRttMs.toFixed(2)} |`,
+  `| with e2e | ${results.e2e.perSecond.toFixed(0)} | ${cpuText(results.e2e)} | ${results.e2e.firstMs.toFixed(2)} | ${results.e2e.answeredMs.toFixed(2)} | ${results.e2e.warmRttMs.toFixed(2)} |`,
+  `| ratio | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} (CPU without / with) | +${addedMs.toFixed(2)} ms | | |`,
+  '',
+  `e2e adds ${addedMs.toFixed(2)} ms before the first delivery: ${addedRoundTrips.toFixed(2)} round trips of a fresh pair without e2e (pair() to the answer of its first message, ${results.plain.answeredMs.toFixed(2)} ms), ${(addedMs / results.plain.warmRttMs).toFixed(1)} warm ones.`,
 ].join('\n');
 console.log(`\n${header}`);
 const out = (name: string) => fileURLToPath(new URL(`../../../bench/results/${name}`, import.meta.url));
 writeFileSync(out('e2e.md'), `${header}\n`);
-writeFileSync(out('e2e.json'), `${JSON.stringify({ ...results, ratio }, null, 2)}\n`);
+writeFileSync(out('e2e.json'), `${JSON.stringify({ ...results, ratio, cpuRatio, addedRoundTrips }, null, 2)}\n`);
 process.exit(0);

@@ -3,7 +3,8 @@
  * - over the relay with the default limits (4 MiB/s): MiB/s and the rate refusals earned (RATE_LIMITED), and the
  *   delay of an `emit` sent every 20 ms during the transfer (p50, p99);
  * - over the relay with the limits lifted, against a bare Socket.IO server relaying binary chunks of the same size
- *   between two raw clients with the same bytes in flight;
+ *   between two raw clients with the same bytes in flight and the same work of the app (bytes generated as they are
+ *   sent, hashed as they are received), in alternating rounds (medians: the machine's load varies);
  * - over the direct path (WebRTC on loopback, node-datachannel);
  * - a long transfer with the limits lifted: the growth of the gateway's RSS and of this process's (both clients).
  * The source is generated as it is read and the receiver hashes and drops what it reads, so memory holds no file.
@@ -25,6 +26,8 @@ const RELAY_DEFAULT_BYTES = (short ? 24 : 64) * MiB;
 const LIFTED_BYTES = (short ? 64 : 256) * MiB;
 const DIRECT_BYTES = (short ? 64 : 256) * MiB;
 const LONG_BYTES = 256 * MiB;
+/** Alternating rounds of the lifted and the bare relay: medians. */
+const LIFTED_ROUNDS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,7 +52,23 @@ async function connect(url: string, clientId: string, options: P2pClientOptions 
   return client;
 }
 
-interface TransferFigures {
+/** CPU time per MiB moved, of this process (both clients) and of the gateway: what load on the machine does not skew. */
+interface CpuFigures {
+  clientsCpuMsPerMiB: number;
+  gatewayCpuMsPerMiB: number;
+}
+
+async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
+  const own = process.cpuUsage();
+  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
+}
+
+function cpuPerMiB(from: { clients: number; gateway: number }, to: { clients: number; gateway: number }, bytes: number): CpuFigures {
+  const perMiB = (micros: number) => micros / 1000 / (bytes / MiB);
+  return { clientsCpuMsPerMiB: perMiB(to.clients - from.clients), gatewayCpuMsPerMiB: perMiB(to.gateway - from.gateway) };
+}
+
+interface TransferFigures extends Partial<CpuFigures> {
   mibPerSec: number;
   rateLimited: number;
   emitP50Ms?: number;
@@ -121,9 +140,11 @@ async function transfer(
       await sleep(20);
     }
   })();
+  const cpu0 = await cpuNow(server);
   const t0 = performance.now();
   const receipt = await a.sendStream(generated(bytes), { size: bytes });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
   running = false;
   await Promise.all([sampling, pinging]);
   if ((await received) !== receipt.sha256 || receipt.bytes !== bytes) throw new Error('digests differ');
@@ -133,6 +154,7 @@ async function transfer(
   b.dispose();
   return {
     mibPerSec: bytes / MiB / seconds,
+    ...cpu,
     rateLimited,
     ...(options.emits ? { emitP50Ms: percentile(delays, 50), emitP99Ms: percentile(delays, 99) } : {}),
     ...(options.memory
@@ -141,8 +163,12 @@ async function transfer(
   };
 }
 
-/** Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB). */
-async function bareTransfer(server: ServerProcess, bytes: number): Promise<number> {
+/**
+ * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB), and the
+ * same work of the app as in `transfer`: the sender generates its bytes as it sends them, the receiver hashes what it
+ * receives. What differs is only what carries the bytes.
+ */
+async function bareTransfer(server: ServerProcess, bytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
   const open = async (clientId: string) => {
     const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
     await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
@@ -153,35 +179,51 @@ async function bareTransfer(server: ServerProcess, bytes: number): Promise<numbe
   b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
   await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
   const window = (4 * MiB) / CHUNK;
-  const chunk = new Uint8Array(CHUNK).fill(7);
+  const source = generated(bytes)[Symbol.asyncIterator]();
+  let rest = new Uint8Array(0);
+  const nextChunk = async (): Promise<Uint8Array> => {
+    if (rest.byteLength === 0) rest = (await source.next()).value ?? new Uint8Array(0);
+    const chunk = rest.subarray(0, CHUNK);
+    rest = rest.subarray(chunk.byteLength);
+    return chunk;
+  };
+  const hash = new Sha256();
   const total = Math.ceil(bytes / CHUNK);
   let sent = 0;
   let confirmed = 0;
   let got = 0;
+  let pumping = false;
+  const cpu0 = await cpuNow(server);
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
-    const pump = () => {
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
       while (sent < total && sent - confirmed < window) {
-        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [chunk] });
+        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [await nextChunk()] });
         sent++;
       }
+      pumping = false;
     };
     // The receiver confirms every 32 chunks, as the reliable channel does.
-    b.on('c', () => {
+    b.on('c', (chunk: Uint8Array) => {
+      hash.update(chunk);
       got++;
       if (got % 32 === 0 || got === total) b.emit('P2P_EMIT', { targetClientId: 'bare-a', event: 'ok', args: [got] });
     });
     a.on('ok', (n: number) => {
       confirmed = n;
       if (n === total) resolve();
-      else pump();
+      else void pump();
     });
-    pump();
+    void pump();
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
+  if (hash.hex().length !== 64) throw new Error('no digest');
   a.disconnect();
   b.disconnect();
-  return bytes / MiB / seconds;
+  return { mibPerSec: bytes / MiB / seconds, ...cpu };
 }
 
 async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
@@ -194,7 +236,44 @@ async function withServer<T>(server: ServerProcess, run: (server: ServerProcess)
 }
 
 const unpinned = { pinned: false } as const;
-const only = process.env.BENCH_STREAM_ONLY; // 'direct': that run alone, for trying options
+const only = process.env.BENCH_STREAM_ONLY; // 'direct' or 'lifted': that run alone (lifted: with the bare relay), for trying options
+/**
+ * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
+ * the median round of each, and every round's figures.
+ */
+async function liftedAgainstBare(): Promise<{
+  relayLifted: TransferFigures;
+  bare: number;
+  bareFigures: CpuFigures;
+  rounds: number[][];
+}> {
+  const lifted: TransferFigures[] = [];
+  const bares: ({ mibPerSec: number } & CpuFigures)[] = [];
+  for (let i = 0; i < LIFTED_ROUNDS; i++) {
+    lifted.push(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {})));
+    bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES)));
+    const cpu = (f: Partial<CpuFigures>) =>
+      `CPU ms/MiB clients ${f.clientsCpuMsPerMiB?.toFixed(1)}, gateway ${f.gatewayCpuMsPerMiB?.toFixed(1)}`;
+    console.log(
+      `round ${i + 1}: lifted relay ${lifted[i]!.mibPerSec.toFixed(1)} MiB/s (${cpu(lifted[i]!)}), bare relay ${bares[i]!.mibPerSec.toFixed(1)} MiB/s (${cpu(bares[i]!)})`,
+    );
+  }
+  const middle = Math.floor(LIFTED_ROUNDS / 2);
+  const relayLifted = [...lifted].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!;
+  const bareFigures = [...bares].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!;
+  return {
+    relayLifted,
+    bare: bareFigures.mibPerSec,
+    bareFigures,
+    rounds: lifted.map((figures, i) => [figures.mibPerSec, bares[i]!.mibPerSec]),
+  };
+}
+
+if (only === 'lifted') {
+  const { relayLifted, bare } = await liftedAgainstBare();
+  console.log({ lifted: relayLifted.mibPerSec, bare, ratio: relayLifted.mibPerSec / bare });
+  process.exit(0);
+}
 if (only === 'direct') {
   const webrtcOnly = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
   console.log(await withServer(new ServerProcess(webrtcOnly, { pinned: false }), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
@@ -204,9 +283,8 @@ const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned
   transfer(s, RELAY_DEFAULT_BYTES, { emits: true }),
 );
 console.log('relay, default limits', relayDefault);
-const relayLifted = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {}));
+const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
-const bare = await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES));
 console.log('bare Socket.IO binary relay', bare);
 const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
 const direct = await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true }));
@@ -216,6 +294,8 @@ console.log(`${LONG_BYTES / MiB} MiB, limits lifted`, long);
 nodeDataChannel.cleanup();
 
 const f = (n: number | undefined, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
+const cpuText = (figures: Partial<CpuFigures>) =>
+  `CPU per MiB: clients ${f(figures.clientsCpuMsPerMiB)} ms, gateway ${f(figures.gatewayCpuMsPerMiB)} ms`;
 const rows = [
   [
     'relay, default limits (4 MiB/s)',
@@ -226,14 +306,14 @@ const rows = [
     `${f(relayDefault.emitP50Ms)} / ${f(relayDefault.emitP99Ms)}`,
   ],
   [
-    'relay, limits lifted',
+    'relay, limits lifted (median of 3 rounds)',
     `${LIFTED_BYTES / MiB} MiB`,
     f(relayLifted.mibPerSec),
-    `${f(relayLifted.mibPerSec / bare, 2)}× the bare relay`,
+    `${f(relayLifted.mibPerSec / bare, 2)}× the bare relay; ${cpuText(relayLifted)}`,
     String(relayLifted.rateLimited),
     '-',
   ],
-  ['bare Socket.IO binary relay', `${LIFTED_BYTES / MiB} MiB`, f(bare), '-', '-', '-'],
+  ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), cpuText(bareFigures), '-', '-'],
   [
     'direct (WebRTC, loopback)',
     `${DIRECT_BYTES / MiB} MiB`,
@@ -256,7 +336,17 @@ const table = [
   '| --- | --- | --- | --- | --- | --- |',
   ...rows.map((row) => `| ${row.join(' | ')} |`),
 ].join('\n');
-const results = { short, chunkBytes: CHUNK, relayDefault, relayLifted, bareMibPerSec: bare, direct, long, date: new Date().toISOString() };
+const results = {
+  short,
+  chunkBytes: CHUNK,
+  relayDefault,
+  relayLifted,
+  bareMibPerSec: bare,
+  liftedAndBareRounds: rounds,
+  direct,
+  long,
+  date: new Date().toISOString(),
+};
 const name = short ? 'streams-short' : 'streams';
 writeFileSync(here(`../../../bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(here(`../../../bench/results/${name}.md`), `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n`);

@@ -150,4 +150,29 @@ describe('DirectPath: a data channel negotiated through the gateway, on loopback
     expect(candidateAddresses(offerer.sent)).toEqual([]);
     expect(candidateAddresses(answerer.sent)).toEqual([]);
   });
+  it('refuses numbered frames while its data channel buffers maxBufferedBytes, and says when it can take more', async () => {
+    const limit = 64 * 1024;
+    const [offerer, answerer] = open({ maxBufferedBytes: limit });
+    await Promise.all([pathEvent(offerer.path, 'open'), pathEvent(answerer.path, 'open')]);
+    const chunk = new Uint8Array(16 * 1024).fill(9);
+    let sent = 0;
+    // Sent in one go, without yielding: the channel's buffer only grows until send refuses.
+    while (offerer.path.send({ s: sent + 1, a: [chunk] })) {
+      sent++;
+      expect(sent).toBeLessThan(10_000);
+    }
+    expect(offerer.path.bufferedAmount).toBeGreaterThanOrEqual(limit);
+    // What the buffer holds stays within the bound plus the frame that crossed it.
+    expect(offerer.path.bufferedAmount).toBeLessThan(limit + 2 * chunk.byteLength);
+    const writable = new Promise<void>((resolve) => offerer.path.onceWritable(resolve));
+    // An acknowledgement (no sequence number) still goes.
+    expect(offerer.path.send({ c: 0, k: 1 })).toBe(true);
+    await writable;
+    expect(offerer.path.bufferedAmount).toBeLessThan(limit);
+    expect(offerer.path.send({ s: sent + 1, a: [chunk] })).toBe(true);
+    await until(() => answerer.frames.length === sent + 2, 'every frame delivered');
+    const numbers = answerer.frames.flatMap((frame) => ((frame as { s?: number }).s === undefined ? [] : [(frame as { s: number }).s]));
+    expect(numbers).toEqual(Array.from({ length: sent + 1 }, (_, i) => i + 1));
+    expectLoopbackOnly(offerer, answerer);
+  });
 });

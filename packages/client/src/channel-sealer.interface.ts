@@ -19,11 +19,12 @@ export interface ChannelSealer {
    */
   open(frame: P2pFrame): Promise<P2pFrame | undefined>;
   /**
-   * The same frame as it arrives, before the frames ahead of it are opened: a promise of its opening when that can
-   * start now (the keys are known), so that frames open in parallel and are still counted in order; undefined to have
-   * it opened in order (`open`).
+   * The same frame as it arrives, before the frames ahead of it are opened: its opening when that can start now (the
+   * keys are known), so that frames open in parallel and are still counted in order: the message itself when it opened
+   * at once (synchronous AES-GCM), else a promise of it (undefined: dropped); undefined to have it opened in order
+   * (`open`).
    */
-  openEarly?(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined;
+  openEarly?(frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined;
   /**
    * The tag `t` of this side's acknowledgement `c`, when it is at hand; undefined otherwise (no keys yet; or computing:
    * `ready` is called once it is). With `checkAck`, the peer's sealed messages are confirmed only by tagged ones.

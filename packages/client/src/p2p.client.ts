@@ -327,7 +327,10 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     this.call(P2pEvent.UNREGISTER, [], this.requestTimeoutMs).catch(() => undefined);
   }
 
-  /** The server's word on each connection: who it admitted, its relay rates, and whether it kept the pairing. */
+  /**
+   * The server's word on each connection: who it admitted, its relay rates and largest message, and whether it kept
+   * the pairing.
+   */
   private readonly onSession = (payload: unknown): void => {
     const session = (typeof payload === 'object' && payload !== null ? payload : {}) as SessionPayload;
     // The id the gateway admitted this connection under (protocol 3) is the one the peer and the direct path know.
@@ -336,6 +339,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       this.direct.admittedAs(session.clientId);
     }
     this.link.sessionStarted(session.rates);
+    this.streams.relayLimit(typeof session.maxMessageBytes === 'number' ? session.maxMessageBytes : undefined);
     this.resumeClock.stop();
     this.pairing.sessionStarted(session);
   };

@@ -304,7 +304,10 @@ export class ReliableChannel {
         }, wait);
         break;
       }
-      if (!path.send(frameOf(message, this.received, this.capabilities, this.acks.tag()))) break;
+      if (!path.send(frameOf(message, this.received, this.capabilities, this.acks.tag()))) {
+        path.onceWritable?.(() => this.path === path && this.pump());
+        break;
+      }
       this.sentCount++;
       this.inFlightBytes += message.bytes;
       this.ackSent();
@@ -319,9 +322,7 @@ export class ReliableChannel {
   private goBack(index: number): void {
     if (index >= this.sentCount) return;
     this.sentCount = index;
-    let bytes = 0;
-    for (let i = 0; i < index; i++) bytes += this.outgoing[i]!.bytes;
-    this.inFlightBytes = bytes;
+    this.inFlightBytes = this.outgoing.slice(0, index).reduce((sum, message) => sum + message.bytes, 0);
   }
 
   private startSync(): void {

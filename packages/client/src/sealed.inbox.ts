@@ -1,5 +1,6 @@
 import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from './channel-sealer.interface.js';
+import { isPromiseLike } from './promise.guard.js';
 
 /** What the inbox needs from its channel. */
 export interface SealedInboxHost {
@@ -20,6 +21,8 @@ export class SealedInbox {
   /** The last frame taken in order (opened, or being opened); `received()` once nothing is being opened. */
   accepted = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Frames taken but not yet through the chain: while there are any, a frame opened at once still waits its turn. */
+  private pending = 0;
   /** Bumped when a frame is dropped: the frames taken after it are dropped too. */
   private generation = 0;
 
@@ -32,24 +35,44 @@ export class SealedInbox {
   take(frame: P2pFrame): void {
     this.accepted = frame.s!;
     const generation = this.generation;
-    const early = this.sealer.openEarly?.(frame)?.catch(() => undefined);
+    const early = this.sealer.openEarly?.(frame);
+    if (early !== undefined && !isPromiseLike(early) && this.pending === 0) {
+      // Opened at once, nothing ahead of it being opened: counted now, without a turn of the promise chain.
+      this.deliver(early);
+      return;
+    }
+    this.pending++;
+    const opening = isPromiseLike(early) ? Promise.resolve(early).catch(() => undefined) : early;
     this.chain = this.chain.then(async () => {
-      if (generation !== this.generation || this.host.closed()) return;
-      const opened = await (early ?? this.sealer.open(frame).catch(() => undefined));
-      if (generation !== this.generation || this.host.closed()) return;
-      if (!opened) {
-        this.generation++;
-        this.accepted = this.host.received();
-        return;
-      }
       try {
-        this.host.accept(opened);
-      } catch (error) {
-        // An app listener threw: as it would from a socket's event, outside the channel's own chain.
-        queueMicrotask(() => {
-          throw error;
-        });
+        await this.settle(frame, generation, opening);
+      } finally {
+        this.pending--;
       }
     });
+  }
+
+  /** The frame's turn in the chain: counted when it opened, else it and the frames taken after it are dropped. */
+  private async settle(frame: P2pFrame, generation: number, opening: P2pFrame | Promise<P2pFrame | undefined> | undefined): Promise<void> {
+    if (generation !== this.generation || this.host.closed()) return;
+    const opened = await (opening ?? this.sealer.open(frame).catch(() => undefined));
+    if (generation !== this.generation || this.host.closed()) return;
+    if (!opened) {
+      this.generation++;
+      this.accepted = this.host.received();
+      return;
+    }
+    this.deliver(opened);
+  }
+
+  private deliver(opened: P2pFrame): void {
+    try {
+      this.host.accept(opened);
+    } catch (error) {
+      // An app listener threw: as it would from a socket's event, outside the channel's own chain.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 }

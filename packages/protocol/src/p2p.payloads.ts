@@ -71,6 +71,11 @@ export interface SessionPayload {
    * rather than have its frames refused with RATE_LIMITED.
    */
   rates?: RelayRates;
+  /**
+   * Protocol 3: the largest message this connection may relay, in bytes as the gateway measures it (absent: no limit),
+   * so a client sizes what it splits (stream chunks) to fit rather than have it refused with MESSAGE_TOO_LARGE.
+   */
+  maxMessageBytes?: number;
 }
 
 /** A connection's relay rates: messages and bytes per second, with the bursts allowed after a quiet period. */

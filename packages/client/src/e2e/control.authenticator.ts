@@ -1,4 +1,4 @@
-import { AesGcmCipher } from './aes-gcm.cipher.js';
+import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
 import { fromBase64, toBase64 } from './base64.codec.js';
 import type { Direction } from './message.sealer.js';
 
@@ -27,9 +27,9 @@ export class ControlAuthenticator {
   private pendingTag?: number;
 
   constructor(
-    sendKey: CryptoKey,
+    sendKey: AesKey,
     private readonly sendDirection: Direction,
-    receiveKey: CryptoKey,
+    receiveKey: AesKey,
   ) {
     this.sender = new AesGcmCipher(sendKey);
     this.receiver = new AesGcmCipher(receiveKey);

@@ -12,6 +12,7 @@ import { SealedSignalling } from './sealed.signalling.js';
 
 /** How long a key exchange may take by default (option `e2eTimeoutMs`). */
 export const DEFAULT_E2E_TIMEOUT_MS = 20_000;
+import { isPromiseLike } from '../promise.guard.js';
 
 /** What the e2e part needs of the client. */
 export interface E2ePartSetup {
@@ -41,6 +42,9 @@ interface Pairing {
   ending: boolean;
   /** Ends the pairing if the exchange is not confirmed in time. */
   bound?: ReturnType<typeof setTimeout>;
+  /** Settles once the keys are agreed: the peer's first sealed messages open then, not after this side's CONFIRM. */
+  agreed: Promise<void>;
+  keysReady: () => void;
 }
 
 /**
@@ -81,7 +85,9 @@ export class E2ePart implements ClientPart, ChannelSealer {
   attach(peerId: string, channel: ReliableChannel): void {
     const ownId = this.setup.ownId();
     const signalling = new SealedSignalling(channel, peerId);
-    const pairing: Pairing = { channel, signalling, secure: false, waiting: [], ending: false };
+    let keysReady!: () => void;
+    const agreed = new Promise<void>((resolve) => (keysReady = resolve));
+    const pairing: Pairing = { channel, signalling, secure: false, waiting: [], ending: false, agreed, keysReady };
     this.current = pairing;
     if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
     const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
@@ -149,24 +155,29 @@ export class E2ePart implements ClientPart, ChannelSealer {
       return this.reject(pairing, frame, 'a message in the clear');
     }
     // The peer seals from the message after its last one of the exchange: by then this side is deriving the keys.
-    if (!pairing.sealer) await pairing.handshake?.agreeing;
+    if (!pairing.sealer) await Promise.race([pairing.handshake?.agreeing, pairing.agreed]);
     return this.openSealed(pairing, frame);
   }
 
   /** A sealed frame, opened as it arrives when the keys are known (frames open in parallel, counted in order). */
-  openEarly(frame: P2pFrame): Promise<P2pFrame | undefined> | undefined {
+  openEarly(frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
     const pairing = this.current;
     if (!pairing?.sealer || pairing.ending || frame.z === undefined) return undefined;
-    return this.openSealed(pairing, frame);
+    const opened = this.openSealed(pairing, frame);
+    // Dropped at once: still a promise, as undefined here would mean "open it in order".
+    return opened ?? Promise.resolve(undefined);
   }
 
-  private async openSealed(pairing: Pairing, frame: P2pFrame): Promise<P2pFrame | undefined> {
+  /** The message in `frame`: at once where AES-GCM is synchronous (Node), else a promise; undefined: dropped. */
+  private openSealed(pairing: Pairing, frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
     const sealer = pairing.sealer;
     if (!sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
+    const tampered = () => this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
     try {
-      return await sealer.open(frame);
+      const opened = sealer.open(frame);
+      return isPromiseLike(opened) ? Promise.resolve(opened).catch(tampered) : opened;
     } catch {
-      return this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
+      return tampered();
     }
   }
 
@@ -211,6 +222,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     pairing.control = control;
     pairing.sealer = sealer;
     pairing.code = code;
+    pairing.keysReady();
     for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
   }
 
@@ -228,7 +240,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     const fail = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
     try {
       const sealed = pairing.sealer!.seal(message);
-      if (sealed instanceof Promise) sealed.then((bytes) => done(bytes, true), fail);
+      if (isPromiseLike(sealed)) sealed.then((bytes) => done(bytes, true), fail);
       else done(sealed, false);
     } catch (cause) {
       fail(cause);

@@ -1,5 +1,7 @@
-import { sameBytes } from './base64.codec.js';
+import { fromBase64, sameBytes, toBase64 } from './base64.codec.js';
+import type { AesKey } from './aes-gcm.cipher.js';
 import { concatBytes } from './bytes.concat.js';
+import { type NodeKeyObject, nodeCrypto } from './node-crypto.runtime.js';
 
 /** X25519 public keys are 32 bytes; the pairing nonces 16; key confirmations 32. */
 export const PUBLIC_KEY_BYTES = 32;
@@ -18,23 +20,37 @@ function subtle(): SubtleCrypto {
   return subtle;
 }
 
-/** This side's ephemeral key for one pairing: the private half never leaves WebCrypto (not extractable). */
+/**
+ * This side's ephemeral key for one pairing: the private half never leaves the client's memory (in browsers a
+ * non-extractable WebCrypto key; in Node a KeyObject of Node's crypto, used synchronously).
+ */
 export interface EphemeralKey {
-  readonly privateKey: CryptoKey;
+  readonly privateKey: CryptoKey | NodeKeyObject;
   readonly publicKey: Uint8Array<ArrayBuffer>;
   /** A fresh random value of the pairing, in the transcript. */
   readonly nonce: Uint8Array<ArrayBuffer>;
 }
 
 export async function ephemeralKey(): Promise<EphemeralKey> {
+  const nonce = globalThis.crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  if (nodeCrypto) {
+    const pair = nodeCrypto.generateKeyPairSync('x25519');
+    return { privateKey: pair.privateKey, publicKey: fromBase64Url(pair.publicKey.export({ format: 'jwk' }).x ?? ''), nonce };
+  }
   const pair = (await subtle().generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
-  return { privateKey: pair.privateKey, publicKey, nonce: globalThis.crypto.getRandomValues(new Uint8Array(NONCE_BYTES)) };
+  return { privateKey: pair.privateKey, publicKey, nonce };
 }
 
 /** The first side's commitment to its key and nonce: SHA-256 over a label, the key and the nonce. */
 export async function commitmentOf(publicKey: Uint8Array, nonce: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await subtle().digest('SHA-256', concatBytes([encoder.encode(`${LABEL}/commit`), publicKey, nonce])));
+  return sha256(concatBytes([encoder.encode(`${LABEL}/commit`), publicKey, nonce]));
+}
+
+/** SHA-256: synchronous through Node's crypto where the runtime has it, WebCrypto elsewhere. */
+async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (nodeCrypto) return new Uint8Array(nodeCrypto.createHash('sha256').update(data).digest());
+  return new Uint8Array(await subtle().digest('SHA-256', data));
 }
 
 /** Who is who in the exchange: `first` is the side that commits (the smaller clientId). */
@@ -50,11 +66,11 @@ export interface Transcript {
 /** What both sides derive from the exchange; equal on both iff they saw the same transcript and shared secret. */
 export interface SessionKeys {
   /** AES-256-GCM, first side to second. */
-  readonly firstToSecond: CryptoKey;
-  readonly secondToFirst: CryptoKey;
+  readonly firstToSecond: AesKey;
+  readonly secondToFirst: AesKey;
   /** AES-256-GCM for the tags of acknowledgements and skipped numbers (`ControlAuthenticator`), one per direction. */
-  readonly firstToSecondControl: CryptoKey;
-  readonly secondToFirstControl: CryptoKey;
+  readonly firstToSecondControl: AesKey;
+  readonly secondToFirstControl: AesKey;
   /** Key confirmations: each side sends its own, the other checks it. */
   readonly firstConfirmation: Uint8Array<ArrayBuffer>;
   readonly secondConfirmation: Uint8Array<ArrayBuffer>;
@@ -68,29 +84,17 @@ export interface SessionKeys {
  * confirmations and the verification code, each under its own `info`.
  */
 export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<ArrayBuffer>, transcript: Transcript): Promise<SessionKeys> {
-  const peer = await subtle().importKey('raw', peerKey, { name: 'X25519' }, false, []);
-  const shared = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: peer }, own.privateKey, 256));
+  const shared = await sharedSecret(own, peerKey);
   // A low-order peer key gives an all-zero secret that an attacker knows: refused (RFC 7748, section 6.1).
   if (sameBytes(shared, new Uint8Array(shared.byteLength))) throw new Error('the peer sent a low-order key');
   const ids = [transcript.firstId, transcript.secondId].map((id) => encoder.encode(id));
   const fields = [encoder.encode(LABEL), ...ids, transcript.firstKey, transcript.secondKey, transcript.firstNonce, transcript.secondNonce];
-  const salt = await subtle().digest('SHA-256', concatBytes(fields.flatMap((field) => [lengthOf(field), field])));
-  const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits', 'deriveKey']);
-  const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(`${LABEL}/${info}`) });
-  const aesKey = (info: string, usage: KeyUsage) => subtle().deriveKey(hkdf(info), ikm, { name: 'AES-GCM', length: 256 }, false, [usage]);
-  const bits = async (info: string, bytes: number) => new Uint8Array(await subtle().deriveBits(hkdf(info), ikm, bytes * 8));
+  const salt = await sha256(concatBytes(fields.flatMap((field) => [lengthOf(field), field])));
   const iAmFirst = sameBytes(own.publicKey, transcript.firstKey);
+  const derived = nodeCrypto ? nodeDerivations(nodeCrypto, shared, salt) : await webCryptoDerivations(shared, salt, iAmFirst);
   const [firstToSecond, secondToFirst, firstToSecondControl, secondToFirstControl, firstConfirmation, secondConfirmation, code] =
-    await Promise.all([
-      aesKey('first-to-second', iAmFirst ? 'encrypt' : 'decrypt'),
-      aesKey('second-to-first', iAmFirst ? 'decrypt' : 'encrypt'),
-      aesKey('first-to-second/control', iAmFirst ? 'encrypt' : 'decrypt'),
-      aesKey('second-to-first/control', iAmFirst ? 'decrypt' : 'encrypt'),
-      bits('confirm-first', CONFIRMATION_BYTES),
-      bits('confirm-second', CONFIRMATION_BYTES),
-      bits('code', 8),
-    ]);
-  const value = new DataView(code.buffer).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
+    derived;
+  const value = new DataView(code.buffer, code.byteOffset, code.byteLength).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
   const verificationCode = value.toString().padStart(CODE_DIGITS, '0');
   return {
     firstToSecond,
@@ -101,6 +105,72 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
     secondConfirmation,
     verificationCode,
   };
+}
+
+/**
+ * The AES keys (first to second, second to first), the control keys (the same two directions), the confirmations
+ * (first, second) and the code's 8 bytes.
+ */
+type Derivations = [AesKey, AesKey, AesKey, AesKey, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+
+/** X25519 between this side's private key and the peer's public key. */
+async function sharedSecret(own: EphemeralKey, peerKey: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (nodeCrypto) {
+    const privateKey =
+      own.privateKey instanceof nodeCrypto.KeyObject
+        ? (own.privateKey as NodeKeyObject)
+        : nodeCrypto.KeyObject.from(own.privateKey as CryptoKey);
+    const publicKey = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(peerKey) }, format: 'jwk' });
+    return new Uint8Array(nodeCrypto.diffieHellman({ privateKey, publicKey }));
+  }
+  const peer = await subtle().importKey('raw', peerKey, { name: 'X25519' }, false, []);
+  return new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: peer }, own.privateKey as CryptoKey, 256));
+}
+
+/** HKDF-SHA-256 under each `info` label, through Node's crypto, synchronously (the same bytes as WebCrypto's). */
+function nodeDerivations(node: NonNullable<typeof nodeCrypto>, shared: Uint8Array, salt: Uint8Array): Derivations {
+  const hkdf = (info: string, bytes: number) =>
+    new Uint8Array(node.hkdfSync('sha256', shared, salt, encoder.encode(`${LABEL}/${info}`), bytes));
+  return [
+    node.createSecretKey(hkdf('first-to-second', 32)),
+    node.createSecretKey(hkdf('second-to-first', 32)),
+    node.createSecretKey(hkdf('first-to-second/control', 32)),
+    node.createSecretKey(hkdf('second-to-first/control', 32)),
+    hkdf('confirm-first', CONFIRMATION_BYTES),
+    hkdf('confirm-second', CONFIRMATION_BYTES),
+    hkdf('code', 8),
+  ];
+}
+
+/** The same through WebCrypto (browsers): the AES keys non-extractable, each for its one use on this side. */
+async function webCryptoDerivations(
+  shared: Uint8Array<ArrayBuffer>,
+  salt: Uint8Array<ArrayBuffer>,
+  iAmFirst: boolean,
+): Promise<Derivations> {
+  const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits', 'deriveKey']);
+  const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(`${LABEL}/${info}`) });
+  const aesKey = (info: string, usage: KeyUsage) => subtle().deriveKey(hkdf(info), ikm, { name: 'AES-GCM', length: 256 }, false, [usage]);
+  const bits = async (info: string, bytes: number) => new Uint8Array(await subtle().deriveBits(hkdf(info), ikm, bytes * 8));
+  return Promise.all([
+    aesKey('first-to-second', iAmFirst ? 'encrypt' : 'decrypt'),
+    aesKey('second-to-first', iAmFirst ? 'decrypt' : 'encrypt'),
+    aesKey('first-to-second/control', iAmFirst ? 'encrypt' : 'decrypt'),
+    aesKey('second-to-first/control', iAmFirst ? 'decrypt' : 'encrypt'),
+    bits('confirm-first', CONFIRMATION_BYTES),
+    bits('confirm-second', CONFIRMATION_BYTES),
+    bits('code', 8),
+  ]);
+}
+
+/** Base64url without padding (JWK's `x`), as Node's Buffer writes and reads it. */
+function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  return fromBase64(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')) ?? new Uint8Array(0);
 }
 
 function lengthOf(field: Uint8Array): Uint8Array {

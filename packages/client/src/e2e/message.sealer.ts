@@ -1,15 +1,15 @@
 import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
-import { AesGcmCipher } from './aes-gcm.cipher.js';
-import { fromBase64, toBase64 } from './base64.codec.js';
+import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
+import { looseFromBase64, toBase64, utf8Bytes } from './base64.codec.js';
+import { isPromiseLike } from '../promise.guard.js';
 
 /** AES-GCM's nonce: 12 bytes, the direction then the sequence number. */
 const NONCE_BYTES = 12;
 /** First byte of the plaintext: how the message was encoded (`encodeFrame`: JSON text, or binary with its values). */
 const TEXT = 0;
 const BINARY = 1;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -37,11 +37,14 @@ export type Direction = 0 | 1;
 export class MessageSealer {
   private readonly sender: AesGcmCipher;
   private readonly receiver: AesGcmCipher;
+  /** One nonce buffer per direction, rewritten for each message: both AES-GCMs copy the nonce when called. */
+  private readonly sendNonce = new Uint8Array(NONCE_BYTES);
+  private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
 
   constructor(
-    sendKey: CryptoKey,
+    sendKey: AesKey,
     private readonly sendDirection: Direction,
-    receiveKey: CryptoKey,
+    receiveKey: AesKey,
   ) {
     this.sender = new AesGcmCipher(sendKey);
     this.receiver = new AesGcmCipher(receiveKey);
@@ -56,44 +59,67 @@ export class MessageSealer {
           ? { e: message.event, a: message.args, w: 1 }
           : { e: message.event, a: message.args };
     const encoded = encodeFrame(inner);
-    const body = typeof encoded === 'string' ? encoder.encode(encoded) : new Uint8Array(encoded);
-    const plain = new Uint8Array(1 + body.byteLength);
-    plain[0] = typeof encoded === 'string' ? TEXT : BINARY;
-    plain.set(body, 1);
-    return this.sender.encrypt(nonceOf(this.sendDirection, message.seq), plain);
+    let plain: Uint8Array<ArrayBuffer>;
+    if (typeof encoded === 'string') {
+      // The marker byte (TEXT, 0) then the UTF-8 of the JSON, in one encoding: no copy.
+      plain = utf8Bytes(`\u0000${encoded}`);
+    } else {
+      plain = new Uint8Array(1 + encoded.byteLength);
+      plain[0] = BINARY;
+      plain.set(new Uint8Array(encoded), 1);
+    }
+    return this.sender.encrypt(nonceOf(this.sendDirection, message.seq, this.sendNonce), plain);
   }
 
-  /** The peer's sealed frame in the clear (its number and acknowledgement kept); throws when it does not open. */
-  async open(frame: P2pFrame): Promise<P2pFrame> {
+  /**
+   * The peer's sealed frame in the clear (its number and acknowledgement kept): at once where the runtime's AES-GCM is
+   * synchronous (Node), else a promise. Throws (or rejects) when it does not open.
+   */
+  open(frame: P2pFrame): P2pFrame | Promise<P2pFrame> {
     const sealed = bytesOf(frame.z);
-    const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!);
-    const plain = await this.receiver.decrypt(iv, sealed);
-    const body = plain.subarray(1);
-    const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
-    if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
-      throw new Error('a sealed message without its event or reply number');
-    }
-    const opened: P2pFrame = { s: frame.s!, a: inner.a };
-    if (typeof inner.r === 'number') opened.r = inner.r;
-    else opened.e = inner.e!;
-    if (inner.w === 1) opened.w = 1;
-    return opened;
+    const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!, this.receiveNonce);
+    const plain = this.receiver.decrypt(iv, sealed);
+    return isPromiseLike(plain) ? Promise.resolve(plain).then((bytes) => openedOf(frame, bytes)) : openedOf(frame, plain);
   }
 }
 
-function nonceOf(direction: Direction, seq: number): Uint8Array<ArrayBuffer> {
+/** The message inside `plain` (the opened bytes of `frame`), as the frame the channel delivers. */
+function openedOf(frame: P2pFrame, plain: Uint8Array): P2pFrame {
+  const body = plain.subarray(1);
+  const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
+  if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
+    throw new Error('a sealed message without its event or reply number');
+  }
+  const opened: P2pFrame = { s: frame.s!, a: inner.a };
+  if (typeof inner.r === 'number') opened.r = inner.r;
+  else opened.e = inner.e!;
+  if (inner.w === 1) opened.w = 1;
+  return opened;
+}
+
+/** Writes the nonce of message `seq` in `direction` into `iv` (12 bytes) and returns it. */
+function nonceOf(direction: Direction, seq: number, iv: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new Error('a sealed message needs its sequence number');
-  const iv = new Uint8Array(NONCE_BYTES);
-  const view = new DataView(iv.buffer);
-  view.setUint8(0, direction);
-  view.setBigUint64(4, BigInt(seq));
+  // Byte 0: the direction; bytes 4 to 11: the number, big-endian (a safe integer: its high word fits in 21 bits).
+  iv.fill(0);
+  iv[0] = direction;
+  const high = Math.floor(seq / 0x1_0000_0000);
+  const low = seq >>> 0;
+  iv[4] = high >>> 24;
+  iv[5] = (high >>> 16) & 0xff;
+  iv[6] = (high >>> 8) & 0xff;
+  iv[7] = high & 0xff;
+  iv[8] = low >>> 24;
+  iv[9] = (low >>> 16) & 0xff;
+  iv[10] = (low >>> 8) & 0xff;
+  iv[11] = low & 0xff;
   return iv;
 }
 
 /** The ciphertext as bytes: a Node Buffer or Uint8Array from socket.io-client in Node, an ArrayBuffer in browsers. */
 function bytesOf(value: unknown): Uint8Array<ArrayBuffer> {
   if (typeof value === 'string') {
-    const bytes = fromBase64(value);
+    const bytes = looseFromBase64(value);
     if (bytes) return bytes;
   }
   if (value instanceof ArrayBuffer) return new Uint8Array(value);

@@ -46,6 +46,8 @@ export class StreamHub {
   private again = false;
   /** Where the next round starts among the streams with work: each gets its turn first in time. */
   private turn = 0;
+  /** The largest chunk the gateway's message size leaves room for (P2P_SESSION), when it announced one. */
+  maxChunkBytes?: number;
 
   constructor(
     private readonly host: StreamHost,
@@ -62,12 +64,17 @@ export class StreamHub {
     }
     if (this.host.peerStreams() === false) return Promise.reject(new P2pError('STREAMS_UNSUPPORTED'));
     const id = randomSessionToken();
-    const stream = new OutgoingStream(id, source, checked.size, options, this.host, this.options.chunkBytes, (s, closed) =>
+    const stream = new OutgoingStream(id, source, checked.size, options, this.host, this.chunkBytes(), (s, closed) =>
       closed ? this.outgoing.delete(s.id) : this.pump(),
     );
     this.outgoing.set(id, stream);
     stream.open(checked.meta);
     return stream.receipt;
+  }
+
+  /** The option `chunkBytes`, cut to what the gateway's largest message leaves room for. */
+  private chunkBytes(): number {
+    return Math.min(this.options.chunkBytes, this.maxChunkBytes ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** A message of the reliable channel: true when it was a stream's (never the app's business). */

@@ -9,6 +9,12 @@ import { StreamHub } from './stream.hub.js';
 import type { ResolvedStreamOptions } from './stream.options.js';
 import type { StreamSource } from './stream-source.reader.js';
 
+/**
+ * What a chunk's frame adds to it as the gateway measures a relayed message, at most: the packet, the frame's numbers,
+ * the event name, the stream id (at most 128 characters) and, sealed end to end, the encoding's header and the tag.
+ */
+const CHUNK_FRAME_BYTES = 1024;
+
 /** What the streams part needs of the client: where the peer's messages arrive, its state, and its `stream` event. */
 export interface StreamsPartSetup {
   dispatcher: MessageDispatcher;
@@ -45,6 +51,14 @@ export class StreamsPart implements ClientPart {
 
   send(source: StreamSource, options?: SendStreamOptions): Promise<StreamReceipt> {
     return this.hub.send(source, options);
+  }
+
+  /**
+   * The gateway's largest relayed message on this connection (P2P_SESSION; undefined: none announced): the streams
+   * opened from now on cut their chunks to fit it, with room for their frame.
+   */
+  relayLimit(maxMessageBytes: number | undefined): void {
+    this.hub.maxChunkBytes = maxMessageBytes === undefined ? undefined : Math.max(1, maxMessageBytes - CHUNK_FRAME_BYTES);
   }
 
   attach(_peerId: string, channel: ReliableChannel): void {

@@ -63,6 +63,12 @@ export interface DirectPathOptions {
    * with `E2E_FINGERPRINT_MISMATCH` (docs/e2e.md). @default false
    */
   checkFingerprint?: boolean | undefined;
+  /**
+   * The data channel's own backpressure: while it buffers this many bytes (its `bufferedAmount`), `send` refuses
+   * numbered frames (acknowledgements still go), and the reliable channel waits for the buffer to fall to a quarter of
+   * it (`bufferedamountlow`) before it sends more. @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
 }
 
 /** The reason a path with `checkFingerprint` fails when the fingerprints differ; also the error's code. */

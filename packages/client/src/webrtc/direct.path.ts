@@ -4,6 +4,7 @@ import { TypedEmitter } from '../typed.emitter.js';
 import type { DirectPathEvents, DirectPathOptions, DirectPathRole, DirectPathState } from './direct-path.options.js';
 import { FINGERPRINT_MISMATCH } from './direct-path.options.js';
 import { fingerprintsMatch, negotiatedFingerprints, sdpFingerprints } from './dtls.fingerprint.js';
+import { ChannelBufferGate, DEFAULT_MAX_BUFFERED_BYTES } from './channel-buffer.gate.js';
 import { decodeFrame, encodeFrame } from './frame.codec.js';
 import type { RTCPeerConnectionConstructor } from './peer-connection.interface.js';
 
@@ -51,6 +52,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   /** Option `checkFingerprint`: the DTLS fingerprints of the remote description the peer sent (sealed). */
   private sealedFingerprints?: string[];
   private verifying = false;
+  /** The data channel's backpressure (option `maxBufferedBytes`). */
+  private readonly gate: ChannelBufferGate;
   /** Frames sent and received over this path. */
   sentFrames = 0;
   receivedFrames = 0;
@@ -62,6 +65,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   constructor(private readonly options: DirectPathOptions) {
     super();
     this.label = options.label ?? 'p2p-frames';
+    this.gate = new ChannelBufferGate(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, () => this.currentState === 'open');
     if (options.role === 'offerer') this.pathId = options.pathId ?? randomPathId();
     this.unsubscribe = options.signalling.subscribe((signal) => this.handleSignal(signal));
   }
@@ -144,7 +148,8 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   /** Sends one frame over the data channel; false when the channel is not open (or refused the message). */
   send(frame: object): boolean {
     const channel = this.channel;
-    if (this.currentState !== 'open' || channel?.readyState !== 'open') return false;
+    this.gate.clearRefusal();
+    if (this.currentState !== 'open' || channel?.readyState !== 'open' || this.gate.refuses(frame)) return false;
     try {
       const message = encodeFrame(frame);
       if (typeof message === 'string') channel.send(message);
@@ -154,6 +159,14 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     }
     this.sentFrames++;
     return true;
+  }
+
+  /**
+   * `ready` is called once the data channel's buffer fell low again (`bufferedamountlow`), when the last `send` was
+   * refused for a full buffer. Refused for another cause (the channel closing), it is never called: the path ends.
+   */
+  onceWritable(ready: () => void): void {
+    this.gate.onceWritable(ready);
   }
 
   /** Ends the path and tells the peer (`bye`). Emits `close` if it was open, `failed` otherwise. */
@@ -175,6 +188,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
   private attach(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.binaryType = 'arraybuffer';
+    this.gate.attach(channel);
     channel.onopen = () => this.opened();
     channel.onclose = () => this.end('channel-closed', true);
     channel.onmessage = (event: MessageEvent) => this.onMessage(event.data);
@@ -350,6 +364,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
       channel.onclose = null;
       channel.onmessage = null;
     }
+    this.gate.detach();
     this.early = [];
     if (pc) {
       pc.onicecandidate = null;

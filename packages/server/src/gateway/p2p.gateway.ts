@@ -40,7 +40,8 @@ const TRANSPORT_DROPS: ReadonlySet<string> = new Set(['transport close', 'transp
 export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnModuleDestroy {
   namespace!: Namespace;
   /** The relay rates told to protocol 3 clients, made once. */
-  private readonly relayRates: RelayRates;
+  /** What P2P_SESSION announces to protocol 3 clients of their relay limits. */
+  private readonly relayLimits: RelayLimits;
   private readonly outboxes = new GraceOutboxes();
   private readonly departures: ConnectionDepartures;
   private router?: ConnectionRouter;
@@ -61,7 +62,8 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
   ) {
     // Nest reads the gateway options when the app initialises, after providers are built: the resolved options
     // (static or from forRootAsync) decide the namespace, port and Socket.IO server options.
-    this.relayRates = relayRatesOf(options.limits);
+    const { maxMessageBytes } = options.limits;
+    this.relayLimits = { rates: relayRatesOf(options.limits), ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }) };
     const { namespace, port, serverOptions } = options;
     setGatewayMetadata(this.constructor, port, { ...serverOptions, namespace });
     this.departures = new ConnectionDepartures(engine, cluster !== undefined, (connectionId) => this.outboxes.forget(connectionId));
@@ -121,7 +123,7 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
     for (const [event, handler] of P2P_EVENT_HANDLERS) socket.on(event, handler);
     const resumed = conn.resumed;
     conn.resumed = undefined;
-    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn, resumed, this.relayRates));
+    if (conn.protocolVersion >= 2) socket.emit(P2pEvent.SESSION, sessionPayload(conn, resumed, this.relayLimits));
     // What the previous connection of its session held for its peer came over as it was admitted (GraceOutboxes).
     if (resumed) this.engine.activate(socket.id, resumed);
   }
@@ -153,18 +155,24 @@ export class P2pGatewayBase implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 }
 
+/** A connection's relay rates and largest message, as P2P_SESSION tells them. */
+interface RelayLimits {
+  rates: RelayRates;
+  maxMessageBytes?: number;
+}
+
 /**
- * `P2P_SESSION`'s argument. Protocol 3 clients also learn the clientId they were admitted under, their relay rates
- * and, when they resumed, their peer's version.
+ * `P2P_SESSION`'s argument. Protocol 3 clients also learn the clientId they were admitted under, their relay rates and
+ * largest message and, when they resumed, their peer's version.
  */
-function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined, rates: RelayRates): SessionPayload {
+function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined, limits: RelayLimits): SessionPayload {
   if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
   const { clientId } = conn;
-  if (!resumed) return { resumed: false, clientId, rates };
+  if (!resumed) return { resumed: false, clientId, ...limits };
   const peer = resumed.peer;
-  if (!peer) return { resumed: true, clientId, rates };
+  if (!peer) return { resumed: true, clientId, ...limits };
   const { peerProtocol, peerWebRtc } = peerInfoOf(resumed.record, peer);
-  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol, ...(peerWebRtc === undefined ? {} : { peerWebRtc }), rates };
+  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol, ...(peerWebRtc === undefined ? {} : { peerWebRtc }), ...limits };
 }
 
 function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {
