@@ -92,8 +92,7 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
   const salt = await sha256(concatBytes(fields.flatMap((field) => [lengthOf(field), field])));
   const iAmFirst = sameBytes(own.publicKey, transcript.firstKey);
   const derived = nodeCrypto ? nodeDerivations(nodeCrypto, shared, salt) : await webCryptoDerivations(shared, salt, iAmFirst);
-  const [firstToSecond, secondToFirst, firstToSecondControl, secondToFirstControl, firstConfirmation, secondConfirmation, code] =
-    derived;
+  const [firstToSecond, secondToFirst, firstToSecondControl, secondToFirstControl, firstConfirmation, secondConfirmation, code] = derived;
   const value = new DataView(code.buffer, code.byteOffset, code.byteLength).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
   const verificationCode = value.toString().padStart(CODE_DIGITS, '0');
   return {
