@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { P2pTransport } from 'nest-p2p-gateway-protocol';
-import type { ClusterPairingStore } from '../../cluster/cluster-store.interface.js';
 import type {
   ClientPage,
   ClientPageQuery,
@@ -11,6 +10,7 @@ import type {
   DuplicateClientIdPolicy,
   Pairing,
   PairingRequest,
+  PairingStore,
   RegisterOutcome,
   RemovedClient,
   ReserveOutcome,
@@ -56,9 +56,10 @@ const REPAIR_PARTITIONS_PER_SWEEP = 8;
  * each half under its lock. See docs/cluster.md, "The store sharded by client", for the protocol and its invariants.
  *
  * Works on a standalone Redis as well (every partition then lives on it). Reads that span partitions (lists, pages,
- * counts) are each partition at one instant, merged; a single record is always whole.
+ * counts) are each partition at one instant, merged; a single record is always whole. It is a ClusterPairingStore by
+ * its shape, as RedisPairingStore is (the stores folder does not import the cluster layer, which imports it).
  */
-export class ShardedRedisPairingStore implements ClusterPairingStore, TransactionHost {
+export class ShardedRedisPairingStore implements PairingStore, TransactionHost {
   readonly keyPrefix: string;
   readonly table: PartitionTable;
   readonly lockTtlMs: number;
