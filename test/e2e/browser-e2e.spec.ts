@@ -1,11 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { P2pModule } from '../../packages/server/src/index.js';
-import { BrowserPageModule } from '../../sample/browser-page.module.js';
+import { describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { spyOn } from '../encryption/e2e-gateway.js';
-import { buildBundlesForTest, launchChromium } from '../support/chromium.js';
-import { type HttpAppHarness, startHttpApp } from '../support/control-center-app.js';
-import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs } from '../support/sample-tab.js';
+import { logShows, openSampleTab, pairThroughPage, sendThroughPage, statusIs, useSampleTabs } from '../support/sample-tab.js';
 
 const MARK = 'tabMARKQZ';
 
@@ -17,32 +13,12 @@ async function codeOf(page: Page): Promise<string> {
 }
 
 describe('browser sample in Chromium: end-to-end encryption between two tabs', () => {
-  let browser: Browser;
-  let bundleDir: string;
-  let app: HttpAppHarness;
-  let context: BrowserContext;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    [browser, bundleDir] = await Promise.all([launchChromium(), buildBundlesForTest()]);
-  }, 60_000);
-  afterAll(() => browser?.close());
-
-  beforeEach(async () => {
-    errors.length = 0;
-    app = await startHttpApp([P2pModule.forRoot({}), BrowserPageModule.register({ bundleDir })]);
-    context = await browser.newContext();
-    context.setDefaultTimeout(10_000); // fails with the locator's name, before Jest's timeout hides it
-  });
-  afterEach(async () => {
-    await context.close();
-    await app.close();
-  });
+  const tabs = useSampleTabs(10_000);
 
   it('two tabs with e2e on show the same code, and text typed in one appears in the other (the gateway sees none of it)', async () => {
-    const spy = spyOn(app);
-    const alice = await openSampleTab(context, app.url, 'alice', errors, '&e2e=on');
-    const bob = await openSampleTab(context, app.url, 'bob', errors, '&e2e=on');
+    const spy = spyOn(tabs.app);
+    const alice = await openSampleTab(tabs.context, tabs.app.url, 'alice', tabs.errors, '&e2e=on');
+    const bob = await openSampleTab(tabs.context, tabs.app.url, 'bob', tabs.errors, '&e2e=on');
     expect(await alice.locator('#e2e').textContent()).toBe('on');
 
     await pairThroughPage(alice, 'bob');
@@ -61,17 +37,17 @@ describe('browser sample in Chromium: end-to-end encryption between two tabs', (
     // What crossed the gateway: frames, but neither the text nor the receipt.
     expect(spy.count('P2P_FRAME')).toBeGreaterThan(0);
     for (const marker of [MARK, 'read by']) expect([marker, spy.count(marker)]).toEqual([marker, 0]);
-    expect(errors).toEqual([]);
+    expect(tabs.errors).toEqual([]);
   });
 
   it('the toggle turns e2e on in a tab (reloading it with ?e2e=on); a tab without it cannot pair securely with one with it', async () => {
-    const alice = await openSampleTab(context, app.url, 'alice', errors);
+    const alice = await openSampleTab(tabs.context, tabs.app.url, 'alice', tabs.errors);
     expect(await alice.locator('#e2e').textContent()).toBe('off');
     await alice.getByRole('button', { name: 'Turn end-to-end encryption on' }).click();
     await alice.locator('#e2e').filter({ hasText: /^on$/ }).waitFor();
     expect(new URL(alice.url()).searchParams.get('e2e')).toBe('on');
     await statusIs(alice, 'idle');
-    const bob = await openSampleTab(context, app.url, 'bob', errors);
+    const bob = await openSampleTab(tabs.context, tabs.app.url, 'bob', tabs.errors);
     await pairThroughPage(bob, 'alice');
     await logShows(alice, 'E2E_REQUIRED');
     await statusIs(alice, 'idle');
