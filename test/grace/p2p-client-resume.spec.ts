@@ -119,11 +119,13 @@ describe('reconnect grace: P2pClient end to end', () => {
 
     const session = waitFor(a.socket, 'P2P_SESSION');
     await outage.comeBack();
-    // A protocol 3 client also learns the clientId it was admitted under and its relay rates (the gateway's defaults).
+    // A protocol 3 client also learns the clientId it was admitted under, the largest message the relay takes and its
+    // relay rates (the gateway's defaults).
     expect(await session).toEqual([
       {
         resumed: false,
         clientId: 'A',
+        maxMessageBytes: 64 * 1024,
         rates: { messages: { perSecond: 1000, burst: 2000 }, bytes: { perSecond: 4 * 1024 * 1024, burst: 8 * 1024 * 1024 } },
       },
     ]);
