@@ -1,6 +1,9 @@
 /** `maxBufferedBytes` by default: the data channel's buffer beyond which numbered frames wait. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** How soon the gate looks at the buffer again after an early `bufferedamountlow` (see `drained`). */
+const RECHECK_MS = 10;
+
 /** What the gate reads of a data channel. */
 interface BufferedChannel {
   readonly bufferedAmount: number;
@@ -20,6 +23,13 @@ export class ChannelBufferGate {
   /** The last frame was refused for a full buffer (only then does `onceWritable` wait for it to drain). */
   private full = false;
   private channel?: BufferedChannel;
+  /** A look again at the buffer, after a `bufferedamountlow` that came while it was still above the low mark. */
+  private recheck?: ReturnType<typeof setTimeout>;
+
+  /** Where the buffer counts as drained: a quarter of the bound. */
+  private get lowMark(): number {
+    return Math.floor(this.maxBufferedBytes / 4);
+  }
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -30,7 +40,7 @@ export class ChannelBufferGate {
   /** Watches `channel`'s buffer. */
   attach(channel: BufferedChannel): void {
     this.channel = channel;
-    channel.bufferedAmountLowThreshold = Math.floor(this.maxBufferedBytes / 4);
+    channel.bufferedAmountLowThreshold = this.lowMark;
     channel.onbufferedamountlow = () => this.drained();
   }
 
@@ -53,7 +63,7 @@ export class ChannelBufferGate {
     if (!this.full || !this.isOpen()) return;
     this.writable = ready;
     // Drained below the low mark already (the channel sends on its own thread): no event will come.
-    if ((this.channel?.bufferedAmount ?? 0) <= Math.floor(this.maxBufferedBytes / 4)) queueMicrotask(() => this.drained());
+    if ((this.channel?.bufferedAmount ?? 0) <= this.lowMark) queueMicrotask(() => this.drained());
   }
 
   /** Stops watching (the path ended). */
@@ -61,9 +71,20 @@ export class ChannelBufferGate {
     if (this.channel) this.channel.onbufferedamountlow = null;
     this.channel = undefined;
     this.writable = undefined;
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
   }
 
   private drained(): void {
+    // The event is raised on the channel's own thread and handed over later: one queued while the buffer was low
+    // (before the frames that filled it) can arrive once it is full again. Believe the buffer, not the event.
+    if (this.writable && this.isOpen() && (this.channel?.bufferedAmount ?? 0) > this.lowMark) {
+      this.recheck ??= setTimeout(() => {
+        this.recheck = undefined;
+        this.drained();
+      }, RECHECK_MS);
+      return;
+    }
     this.full = false;
     const ready = this.writable;
     this.writable = undefined;
