@@ -16,9 +16,9 @@ import type {
   ReserveOutcome,
   StoreCounts,
 } from '../pairing-store.interface.js';
-import { withinCommandBound } from '../redis/command.bound.js';
+import { storeCall } from '../redis/command.bound.js';
 import { encodeRecord, parseRecord } from '../redis/record.codec.js';
-import { DEFAULT_STORE_COMMAND_TIMEOUT_MS, SLOT_UNAVAILABLE } from '../redis/redis-pairing.store.js';
+import { DEFAULT_STORE_COMMAND_TIMEOUT_MS } from '../redis/redis-pairing.store.js';
 import { RedisStoreUnavailableError } from '../redis/redis-store-unavailable.error.js';
 import { ClientTransaction, LockBusyError, type ShardedStoreHooks, type TransactionHost } from './client.transaction.js';
 import * as ops from './sharded-pairing.operations.js';
@@ -43,7 +43,6 @@ export interface ShardedRedisPairingStoreOptions {
   lockWaitMs?: number;
 }
 
-const LOST = new Set(['close', 'reconnecting', 'disconnecting', 'end']);
 /** Clients removed at once by a sweep or a forget, each its own transaction. */
 const REMOVAL_BATCH = 16;
 /** Partitions whose abandoned locks one sweep looks for (see repairSuspects). */
@@ -291,15 +290,8 @@ export class ShardedRedisPairingStore implements PairingStore, TransactionHost {
     return this.guard(script, () => commands[shardedCommandName(script)]!.call(this.redis, key, ...args));
   }
 
-  private async guard<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    if (LOST.has(this.redis.status)) throw new RedisStoreUnavailableError(operation, `connection ${this.redis.status}`);
-    try {
-      return await withinCommandBound(send(), this.commandTimeoutMs);
-    } catch (error) {
-      // A slot not served right now (a failover) did not run the command: STORE_UNAVAILABLE, as RedisPairingStore says.
-      if ((error as Error | undefined)?.name === 'ReplyError' && !SLOT_UNAVAILABLE.test((error as Error).message)) throw error;
-      throw new RedisStoreUnavailableError(operation, (error as Error | undefined)?.message ?? String(error), { cause: error });
-    }
+  private guard<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return storeCall(this.redis.status, operation, this.commandTimeoutMs, send);
   }
 }
 

@@ -16,8 +16,7 @@ import type {
   StoreCounts,
 } from '../pairing-store.interface.js';
 import { decodeRecord, decodeRemoved, encodeRecord, optionalRecord, parseRecord } from './record.codec.js';
-import { withinCommandBound } from './command.bound.js';
-import { RedisStoreUnavailableError } from './redis-store-unavailable.error.js';
+import { storeCall } from './command.bound.js';
 import { commandName, defineScripts, type ScriptName } from './scripts/scripts.catalog.js';
 
 export interface RedisPairingStoreOptions {
@@ -33,17 +32,7 @@ export interface RedisPairingStoreOptions {
 
 export const DEFAULT_STORE_COMMAND_TIMEOUT_MS = 1_500;
 
-/** Client states in which the connection is known lost: calls fail at once instead of waiting in the offline queue. */
-const LOST = new Set(['close', 'reconnecting', 'disconnecting', 'end']);
-
 type Stored = Record<string, any>;
-
-/**
- * Replies of a Redis Cluster whose slot is not served right now (a shard failing over, a slot moving, a node still
- * loading or read-only): the command did not run. STORE_UNAVAILABLE, like a lost connection, so callers retry; any
- * other reply error (a script's own) passes through.
- */
-export const SLOT_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|LOADING)\b/;
 
 /**
  * A PairingStore shared by every gateway node through Redis. Every state change is one Lua script, atomic in Redis;
@@ -265,14 +254,7 @@ export class RedisPairingStore implements PairingStore {
     return this.guard(script, () => command.call(this.redis, this.base, ...args));
   }
 
-  private async guard<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    if (LOST.has(this.redis.status)) throw new RedisStoreUnavailableError(operation, `connection ${this.redis.status}`);
-    try {
-      return await withinCommandBound(send(), this.commandTimeoutMs);
-    } catch (error) {
-      if ((error as Error | undefined)?.name === 'ReplyError' && !SLOT_UNAVAILABLE.test((error as Error).message)) throw error;
-      const reason = (error as Error | undefined)?.message ?? String(error);
-      throw new RedisStoreUnavailableError(operation, reason, { cause: error });
-    }
+  private guard<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return storeCall(this.redis.status, operation, this.commandTimeoutMs, send);
   }
 }
