@@ -35,7 +35,14 @@ export type ClusterFrame =
   | [kind: Kinds['SEND'], connectionId: string, event: string, args: unknown[]]
   | [kind: Kinds['DISCONNECT'], connectionId: string]
   | [kind: Kinds['SET_PEER'], connectionId: string, peer: PeerRef | null]
-  | [kind: Kinds['REQUEST_DONE'], requestId: string, sourceId: string, targetId: string, error: P2pErrorPayload | null, e2e?: E2eCommitAnswer]
+  | [
+      kind: Kinds['REQUEST_DONE'],
+      requestId: string,
+      sourceId: string,
+      targetId: string,
+      error: P2pErrorPayload | null,
+      e2e?: E2eCommitAnswer,
+    ]
   | [kind: Kinds['RELAY_WITH_ACK'], connectionId: string, event: string, args: unknown[], ackId: number, replyTag: string]
   | [kind: Kinds['RELAY_REPLY'], ackId: number, error: P2pErrorPayload | null, results: unknown[]]
   | [kind: Kinds['CONNECTIONS_GONE'], connectionIds: string[]];

@@ -26,10 +26,15 @@ export function onPairRequest(this: P2pSocket, target: unknown, extra?: unknown)
   const problem = clientIdProblem(targetId, gateway.engine.options);
   if (problem) return answerControl(socket, answer, new P2pError('INVALID_CLIENT_ID', `targetClientId ${problem}`, EVENT));
   gateway.engine
-    .requestPairing(clientId, targetId, (error, peer) => {
-      // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
-      if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
-      else answerControl(socket, answer, error);
-    }, e2e?.e2eCommitment)
+    .requestPairing(
+      clientId,
+      targetId,
+      (error, peer) => {
+        // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
+        if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
+        else answerControl(socket, answer, error);
+      },
+      e2e?.e2eCommitment,
+    )
     .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
 }
