@@ -49,6 +49,27 @@ async function clientWithSession(gw: GatewayHarness, clientId: string, options: 
   return { client, sessions };
 }
 
+/**
+ * Removes the target's key from the answers to `client`'s pair requests before the client reads them: as if the
+ * answer had come through a path that lost it (a node's answer lost in a failover), while the target was told its key
+ * went.
+ */
+function loseKeysInAnswers(client: P2pClient<Socket>): void {
+  const socket = client.socket;
+  const emit = socket.emit.bind(socket);
+  socket.emit = ((name: string, ...args: unknown[]) => {
+    const ack = args[args.length - 1];
+    if (name === 'P2P_REGISTER' && typeof ack === 'function') {
+      args[args.length - 1] = (...results: unknown[]) => {
+        const info = results.find((result) => typeof result === 'object' && result !== null && 'e2eKey' in result);
+        if (info) for (const key of ['e2eKey', 'e2eNonce']) delete (info as Record<string, unknown>)[key];
+        (ack as (...results: unknown[]) => void)(...results);
+      };
+    }
+    return emit(name, ...args);
+  }) as typeof socket.emit;
+}
+
 describe('end-to-end encryption: the pre-commitment carried with the pairing', () => {
   let gw: GatewayHarness;
   afterEach(async () => gw?.close());
@@ -132,6 +153,35 @@ describe('end-to-end encryption: the pre-commitment carried with the pairing', (
     a.socket.on('ask', (x: number, reply: (y: number) => void) => reply(x * 2));
     await expect(a.emitWithAck('ask', 1)).resolves.toBe(2);
     await expect(b.emitWithAck('ask', 4)).resolves.toBe(8);
+  });
+
+  it('a requester whose answer lost the key (the smaller id): it commits in the channel with the same key; equal codes', async () => {
+    gw = await startGateway();
+    const a = await connectClient(gw, 'A', { e2e: true });
+    const b = await connectClient(gw, 'B', { e2e: true });
+    loseKeysInAnswers(a);
+    const log = frameLog(a);
+    const codes = Promise.all([waitFor<[string]>(a, 'secured'), waitFor<[string]>(b, 'secured')]);
+    await a.pair('B');
+    const [[codeA], [codeB]] = await codes;
+    expect(codeA).toBe(codeB);
+    // A ran the exchange in the channel: it revealed after B's key came (B had sent it at once, pre-committed).
+    expect(indexOf(log, false, P2pE2eEvent.KEY)).toBeLessThan(indexOf(log, true, P2pE2eEvent.REVEAL));
+  });
+
+  it('a requester whose answer lost the key (the larger id): the target ends the pairing at once with E2E_FAILED', async () => {
+    gw = await startGateway();
+    const a = await connectClient(gw, 'A', { e2e: true, e2eTimeoutMs: 60_000 });
+    const b = await connectClient(gw, 'B', { e2e: true, e2eTimeoutMs: 60_000 });
+    loseKeysInAnswers(b);
+    const failed = waitFor<[P2pError]>(a, 'error');
+    const unpaired = waitFor<[string, string]>(b, 'unpaired');
+    await b.pair('A');
+    const [error] = await failed;
+    expect(error.code).toBe('E2E_FAILED');
+    expect(error.message).toMatch(/did not take the pre-committed exchange/);
+    await unpaired;
+    expect([a.state, b.state]).toEqual(['idle', 'idle']);
   });
 
   it('shapes: P2P_SESSION says e2eCommit only to a client that declared it; others see the original shapes', async () => {
