@@ -126,7 +126,8 @@ export class PairingMachine implements ResumeClockHost {
     this.pendingTarget = targetId;
     this.endedBeforeAck = undefined;
     try {
-      const extra = await this.precommit?.request(targetId).catch(() => undefined);
+      // Option e2e: the key exchange's commitment goes with the request (docs/e2e.md); without it, no wait at all.
+      const extra = this.precommit ? await this.precommit.request(targetId).catch(() => undefined) : undefined;
       const [ok, error, info] = await this.call(P2pEvent.REGISTER, extra ? [targetId, extra] : [targetId], this.pairTimeoutMs);
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
@@ -134,6 +135,8 @@ export class PairingMachine implements ResumeClockHost {
       if (this.currentState !== 'paired' || this.currentPeer !== targetId)
         this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info), { as: 'requester', info });
       if (ended) this.becomeIdle(targetId, ended.reason);
+      // Pre-committed, pair() resolves once the keys are derived (a local step): the first message is sealed at once.
+      else await this.precommit?.keysDerived();
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
       this.host.takeEarlyFrames();
@@ -204,7 +207,10 @@ export class PairingMachine implements ResumeClockHost {
     Promise.resolve()
       .then(() => this.consent(sourceId))
       .catch(() => false)
-      .then(async (accepted) => this.answerRequest(request, accepted === true, accepted === true ? await extra : undefined));
+      .then((accepted) => {
+        if (accepted !== true || !extra) return this.answerRequest(request, accepted === true);
+        return extra.then((data) => this.answerRequest(request, true, data));
+      });
   }
 
   /**

@@ -73,7 +73,7 @@ export class E2eHandshake {
   /** Second side: the first side's commitment. */
   private commitment?: Uint8Array<ArrayBuffer>;
   /** Pre-committed: the peer's key as the pairing carried it (first side), or the commitment (second side). */
-  private readonly preset?: HandshakePreset;
+  readonly preset?: HandshakePreset;
   private keys?: SessionKeys;
   private ended = false;
   /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
@@ -119,10 +119,13 @@ export class E2eHandshake {
   start(): void {
     const peerKey = this.preset?.peerKey;
     if (this.first) {
-      const committed = this.step(async () =>
-        this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf((await this.own).publicKey, (await this.own).nonce))]),
-      );
-      if (peerKey) this.agreeing = committed.then(() => this.step(() => this.reveal(peerKey.key, peerKey.nonce)));
+      // Pre-committed, the keys are derived in the same step as COMMIT: REVEAL and the first sealed messages follow it.
+      const committing = this.step(async () => {
+        const own = await this.own;
+        this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf(own.publicKey, own.nonce))]);
+        if (peerKey) await this.reveal(peerKey.key, peerKey.nonce);
+      });
+      if (peerKey) this.agreeing = committing;
     } else if (this.commitment) this.step(() => this.sendKey());
   }
 

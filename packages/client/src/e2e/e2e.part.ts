@@ -58,7 +58,10 @@ interface Pairing {
 export class E2ePart implements ClientPart, ChannelSealer {
   private current?: Pairing;
   /** What pair requests and consents carry of the exchange, and what a pairing's handshake starts from. */
-  readonly precommit = new E2ePrecommit();
+  readonly precommit = new E2ePrecommit(() => {
+    const handshake = this.current?.handshake;
+    return handshake?.first && handshake.preset ? handshake.agreeing : undefined;
+  });
 
   constructor(private readonly setup: E2ePartSetup) {
     setup.dispatcher.register((event, args) => {

@@ -20,6 +20,11 @@ export interface PairPrecommit {
   consent(sourceId: string, info: unknown): Promise<E2eCommitAnswer | undefined>;
   /** The pairing with `peerId` is made (before its channel opens). */
   paired(peerId: string, via: PairedVia): void;
+  /**
+   * Settles once the pairing that just opened has derived its keys, when it carried the peer's key (the requester of a
+   * pre-committed pairing); at once otherwise. Never rejects: a failure ends the pairing its own way.
+   */
+  keysDerived(): Promise<void>;
 }
 
 /**
@@ -54,6 +59,9 @@ export class E2ePrecommit implements PairPrecommit {
   private answered?: { peerId: string; own: Promise<EphemeralKey>; commitment: Uint8Array<ArrayBuffer> };
   /** What the next pairing's handshake starts from. */
   private next?: { peerId: string; preset: HandshakePreset };
+
+  /** `agreeing`: the current pairing's handshake deriving its keys from the key the pairing carried, if it does. */
+  constructor(private readonly agreeing: () => Promise<void> | undefined) {}
 
   /** P2P_SESSION: whether the gateway carries the pre-commitment (it said `e2eCommit`); undefined: connection lost. */
   session(carries: boolean | undefined): void {
@@ -112,6 +120,10 @@ export class E2ePrecommit implements PairPrecommit {
       // Only once the gateway said the key went with the answer: else the requester runs the exchange in the channel.
       this.next = { peerId, preset: { first: false, own: answered.own, peerCommitment: answered.commitment } };
     }
+  }
+
+  async keysDerived(): Promise<void> {
+    await this.agreeing();
   }
 
   /** What the pairing with `peerId`'s handshake starts from (once); undefined: a fresh key, the usual exchange. */
