@@ -33,6 +33,9 @@ export interface PairPrecommit {
  */
 const SESSION_WAIT_MS = 2_000;
 
+/** The most requests whose committed key is kept while their answers are awaited. */
+const OFFERS_KEPT = 4;
+
 function field(info: unknown, name: string): unknown {
   return typeof info === 'object' && info !== null ? (info as Record<string, unknown>)[name] : undefined;
 }
@@ -53,8 +56,11 @@ export class E2ePrecommit implements PairPrecommit {
   private gatewayCarries: boolean | undefined;
   /** Pair requests waiting for that word (each bounded by SESSION_WAIT_MS). */
   private readonly waiting = new Set<() => void>();
-  /** This client's own request: the target and the key committed to. */
-  private offered?: { peerId: string; own: Promise<EphemeralKey> };
+  /**
+   * This client's own requests: the key committed to, by target. More than one only when a request overlaps another
+   * (which the gateway refuses): the answer of each finds its own key. Bounded by OFFERS_KEPT, cleared on pairing.
+   */
+  private readonly offered = new Map<string, Promise<EphemeralKey>>();
   /** The request this client consented to with a key: the source, the key sent, the commitment seen before it. */
   private answered?: { peerId: string; own: Promise<EphemeralKey>; commitment: Uint8Array<ArrayBuffer> };
   /** What the next pairing's handshake starts from. */
@@ -88,10 +94,11 @@ export class E2ePrecommit implements PairPrecommit {
   }
 
   async request(targetId: string): Promise<E2eCommitRequest | undefined> {
-    this.offered = undefined;
+    this.offered.delete(targetId);
     if (!(await this.carried())) return undefined;
     const own = ephemeralKey();
-    this.offered = { peerId: targetId, own };
+    this.offered.set(targetId, own);
+    if (this.offered.size > OFFERS_KEPT) this.offered.delete(this.offered.keys().next().value!);
     const key = await own;
     return { e2eCommitment: toBase64(await commitmentOf(key.publicKey, key.nonce)) };
   }
@@ -106,15 +113,16 @@ export class E2ePrecommit implements PairPrecommit {
   }
 
   paired(peerId: string, via: PairedVia): void {
-    const offered = this.offered?.peerId === peerId ? this.offered : undefined;
+    const offered = this.offered.get(peerId);
     const answered = this.answered?.peerId === peerId ? this.answered : undefined;
-    this.offered = this.answered = undefined;
+    this.offered.clear();
+    this.answered = undefined;
     this.next = undefined;
     if (via.as === 'requester' && offered) {
       const key = fromBase64(field(via.info, 'e2eKey'), PUBLIC_KEY_BYTES);
       const nonce = fromBase64(field(via.info, 'e2eNonce'), NONCE_BYTES);
       // With the target's key this side commits (it did); without, the roles are the usual ones, the key the same.
-      const preset: HandshakePreset = key && nonce ? { first: true, own: offered.own, peerKey: { key, nonce } } : { own: offered.own };
+      const preset: HandshakePreset = key && nonce ? { first: true, own: offered, peerKey: { key, nonce } } : { own: offered };
       this.next = { peerId, preset };
     } else if (via.as === 'target' && answered && field(via.info, 'e2eCommitted') === true) {
       // Only once the gateway said the key went with the answer: else the requester runs the exchange in the channel.
