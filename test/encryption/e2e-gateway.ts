@@ -71,3 +71,26 @@ export function serverSocketOf(gw: GatewayHarness, clientId: string): ServerSock
     (socket) => (socket.data as { p2p?: { clientId?: string } }).p2p?.clientId === clientId,
   );
 }
+
+/** A pairing event as the gateway reads it from a client (`[event, ...args, ack]`): the hook may change it in place. */
+export type ControlHook = (from: string, packet: unknown[]) => void;
+
+/** Runs `hook` on every event but P2P_FRAME a client sends, before the gateway handles it (pairing requests, consents). */
+export function onControl(gw: GatewayHarness, hook: ControlHook): void {
+  gatewayNamespace(gw).on('connection', (socket: ServerSocket) => {
+    socket.use((packet, next) => {
+      const from = (socket.data as { p2p?: { clientId?: string } }).p2p?.clientId ?? '?';
+      if (packet[0] !== 'P2P_FRAME') hook(from, packet);
+      next();
+    });
+  });
+}
+
+/**
+ * A middle that hides the e2e pre-commitment (docs/e2e.md): it drops the commitment from every pair request, so the
+ * target is asked as by a gateway without the ability and the key exchange runs in the channel.
+ */
+export const stripCommitment: ControlHook = (_from, packet) => {
+  const extra = packet[2];
+  if (packet[0] === 'P2P_REGISTER' && typeof extra === 'object' && extra !== null) packet.splice(2, 1);
+};

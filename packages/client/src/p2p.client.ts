@@ -107,7 +107,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     const { requestTimeoutMs } = this;
     const consent = options.consent ?? (() => true);
     this.pairing = new PairingMachine(
-      { socket, call, emitLocal, pairTimeoutMs, requestTimeoutMs, consent },
+      { socket, call, emitLocal, pairTimeoutMs, requestTimeoutMs, consent, precommit: this.e2e?.precommit },
       {
         openChannel: (peerId, peerProtocol, peerWebRtc) => this.openChannel(peerId, peerProtocol, peerWebRtc),
         resumeChannel: (peerId, peerWebRtc) => this.resumeChannel(peerId, peerWebRtc),
@@ -129,7 +129,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     const p2pProtocol = reliableOptions ? P2P_PROTOCOL_VERSION : P2P_RELIABLE_PROTOCOL - 1;
     // WebRTC is declared only with the reliable channel it carries.
     const p2pWebRtc = reliableOptions !== undefined && webrtcOptions !== undefined;
-    declareIdentity(socket, options.clientId, options.sessionToken ?? randomSessionToken(), p2pProtocol, p2pWebRtc);
+    declareIdentity(socket, options.clientId, options.sessionToken ?? randomSessionToken(), p2pProtocol, p2pWebRtc, this.e2e !== undefined);
     socket.on(P2pEvent.REGISTER, this.pairing.onPairRequest);
     socket.on(P2pEvent.FRAME, this.link.onFrame);
     socket.on(P2pEvent.DISCONNECT, this.pairing.onPeerGone);
@@ -341,6 +341,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     this.link.sessionStarted(session.rates);
     this.streams.relayLimit(typeof session.maxMessageBytes === 'number' ? session.maxMessageBytes : undefined);
     this.resumeClock.stop();
+    this.e2e?.precommit.session(session.e2eCommit === true);
     this.pairing.sessionStarted(session);
   };
 
@@ -349,6 +350,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
     // The direct path needs the gateway for its signalling: it ends with the connection, and a resume starts again.
     this.direct.stop();
     this.link.channel?.detach();
+    this.e2e?.precommit.session(undefined);
     this.resumeClock.connectionLost(willReconnect);
   };
 }

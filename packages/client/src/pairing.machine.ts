@@ -3,12 +3,15 @@ import type { P2pClientSocket } from './client-socket.interface.js';
 import type { GatewayCall } from './gateway.requests.js';
 import type { ClientEventSink, P2pClientState } from './p2p-client.events.js';
 import type { ResumeClockHost } from './resume.clock.js';
+import type { PairPrecommit, PairedVia } from './e2e/e2e.precommit.js';
 
 /** A pairing request this client was asked, while it decides. */
 interface IncomingRequest {
   sourceId: string;
   peerProtocol: number;
   peerWebRtc: boolean | undefined;
+  /** What the request told of its source (PeerInfo), for the e2e pre-commitment. */
+  info: unknown;
 }
 
 function peerProtocolOf(info: unknown): number {
@@ -50,6 +53,8 @@ export interface PairingMachineSetup {
   readonly pairTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly consent: (sourceId: string) => boolean | Promise<boolean>;
+  /** Option `e2e`: what pair requests and consents carry of the key exchange (docs/e2e.md). */
+  readonly precommit?: PairPrecommit | undefined;
 }
 
 /**
@@ -79,6 +84,7 @@ export class PairingMachine implements ResumeClockHost {
   private readonly pairTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly consent: PairingMachineSetup['consent'];
+  private readonly precommit: PairPrecommit | undefined;
 
   constructor(
     setup: PairingMachineSetup,
@@ -90,6 +96,7 @@ export class PairingMachine implements ResumeClockHost {
     this.pairTimeoutMs = setup.pairTimeoutMs;
     this.requestTimeoutMs = setup.requestTimeoutMs;
     this.consent = setup.consent;
+    this.precommit = setup.precommit;
   }
 
   /** The clientId this client is paired with, if any. */
@@ -119,13 +126,17 @@ export class PairingMachine implements ResumeClockHost {
     this.pendingTarget = targetId;
     this.endedBeforeAck = undefined;
     try {
-      const [ok, error, info] = await this.call(P2pEvent.REGISTER, [targetId], this.pairTimeoutMs);
+      // Option e2e: the key exchange's commitment goes with the request (docs/e2e.md); without it, no wait at all.
+      const extra = this.precommit ? await this.precommit.request(targetId).catch(() => undefined) : undefined;
+      const [ok, error, info] = await this.call(P2pEvent.REGISTER, extra ? [targetId, extra] : [targetId], this.pairTimeoutMs);
       const ended = this.takeEndedBeforeAck(targetId);
       if (ok !== true) throw P2pError.fromPayload(error);
       // Paired with the target already (this client consented to its request meanwhile): nothing begins twice.
       if (this.currentState !== 'paired' || this.currentPeer !== targetId)
-        this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info));
+        this.becomePaired(targetId, peerProtocolOf(info), peerWebRtcOf(info), { as: 'requester', info });
       if (ended) this.becomeIdle(targetId, ended.reason);
+      // Pre-committed, pair() resolves once the keys are derived (a local step): the first message is sealed at once.
+      else await this.precommit?.keysDerived();
     } catch (error) {
       if (this.currentState === 'pairing') this.currentState = 'idle';
       this.host.takeEarlyFrames();
@@ -139,8 +150,9 @@ export class PairingMachine implements ResumeClockHost {
     }
   }
 
-  becomePaired(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined): void {
+  becomePaired(peerId: string, peerProtocol: number, peerWebRtc: boolean | undefined, via: PairedVia = { as: 'other' }): void {
     this.asked = undefined;
+    this.precommit?.paired(peerId, via);
     this.currentPeer = peerId;
     this.currentState = 'paired';
     this.host.openChannel(peerId, peerProtocol, peerWebRtc);
@@ -176,7 +188,7 @@ export class PairingMachine implements ResumeClockHost {
 
   readonly onPairRequest = (sourceId: unknown, info?: unknown): void => {
     if (typeof sourceId !== 'string') return;
-    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info), peerWebRtc: peerWebRtcOf(info) };
+    const request: IncomingRequest = { sourceId, peerProtocol: peerProtocolOf(info), peerWebRtc: peerWebRtcOf(info), info };
     // Crossing requests: this client's own request to `sourceId` is its consent, and the gateway pairs the two as the
     // requests meet. The late request of a pairing made so (from another node) needs no answer either.
     if (this.currentState === 'pairing' && sourceId === this.pendingTarget) this.crossingRequest = request;
@@ -190,10 +202,15 @@ export class PairingMachine implements ResumeClockHost {
     this.currentState = 'asked';
     this.asked = request;
     this.emitLocal('request', sourceId);
+    // The e2e key for the consent is made while the app decides (the pre-commitment, when the request carried one).
+    const extra = this.precommit?.consent(sourceId, request.info).catch(() => undefined);
     Promise.resolve()
       .then(() => this.consent(sourceId))
       .catch(() => false)
-      .then((accepted) => this.answerRequest(request, accepted === true));
+      .then((accepted) => {
+        if (accepted !== true || !extra) return this.answerRequest(request, accepted === true);
+        return extra.then((data) => this.answerRequest(request, true, data));
+      });
   }
 
   /**
@@ -201,7 +218,7 @@ export class PairingMachine implements ResumeClockHost {
    * touches the state that same request created, never a later request from the same source (a refusal's ack and
    * that source's next request can arrive in one socket read, the request first).
    */
-  private answerRequest(request: IncomingRequest, accepted: boolean): void {
+  private answerRequest(request: IncomingRequest, accepted: boolean, extra?: object): void {
     if (this.asked !== request) return; // withdrawn meanwhile (source left, or timed out)
     const { sourceId } = request;
     const event = accepted ? P2pEvent.REGISTER_SUCCESS : P2pEvent.REGISTER_FAILED;
@@ -212,11 +229,11 @@ export class PairingMachine implements ResumeClockHost {
       // A refusal frees this client at once (the server frees it on receipt), so a request right behind is asked.
       this.becomeIdle(undefined, '');
     }
-    this.call(event, [sourceId], this.requestTimeoutMs).then(
-      ([ok, error]) => {
+    this.call(event, extra ? [sourceId, extra] : [sourceId], this.requestTimeoutMs).then(
+      ([ok, error, info]) => {
         const ended = accepted ? this.takeConsentOutcome(sourceId) : undefined;
         if (accepted && ok === true && this.asked === request) {
-          this.becomePaired(sourceId, request.peerProtocol, request.peerWebRtc);
+          this.becomePaired(sourceId, request.peerProtocol, request.peerWebRtc, { as: 'target', info });
           if (ended) this.becomeIdle(sourceId, ended.reason);
           return;
         }

@@ -33,3 +33,20 @@ export function isE2eEventName(event: unknown): event is P2pE2eEvent {
 
 /** Frame capability bit (`k`): the sending side encrypts end to end and takes nothing else. */
 export const P2P_FRAME_CAPABILITY_E2E = 2;
+
+const BASE64_32_BYTES = /^[A-Za-z0-9+/]{43}=$/;
+const BASE64_16_BYTES = /^[A-Za-z0-9+/]{22}==$/;
+
+/** `value` as an `E2eCommitRequest` (a base64 SHA-256), or undefined when it is not one. */
+export function e2eCommitRequestOf(value: unknown): { e2eCommitment: string } | undefined {
+  const commitment = typeof value === 'object' && value !== null ? (value as { e2eCommitment?: unknown }).e2eCommitment : undefined;
+  return typeof commitment === 'string' && BASE64_32_BYTES.test(commitment) ? { e2eCommitment: commitment } : undefined;
+}
+
+/** `value` as an `E2eCommitAnswer` (a base64 X25519 key and 16-byte nonce), or undefined when it is not one. */
+export function e2eCommitAnswerOf(value: unknown): { e2eKey: string; e2eNonce: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { e2eKey, e2eNonce } = value as { e2eKey?: unknown; e2eNonce?: unknown };
+  if (typeof e2eKey !== 'string' || typeof e2eNonce !== 'string') return undefined;
+  return BASE64_32_BYTES.test(e2eKey) && BASE64_16_BYTES.test(e2eNonce) ? { e2eKey, e2eNonce } : undefined;
+}

@@ -76,6 +76,11 @@ export interface SessionPayload {
    * so a client sizes what it splits (stream chunks) to fit rather than have it refused with MESSAGE_TOO_LARGE.
    */
   maxMessageBytes?: number;
+  /**
+   * Protocol 3, to a client that declared `auth.p2pE2eCommit`: this gateway carries the end-to-end key exchange's
+   * pre-commitment with the pairing (`E2eCommitRequest`, `E2eCommitAnswer`; docs/e2e.md). Absent: it does not.
+   */
+  e2eCommit?: boolean;
 }
 
 /** A connection's relay rates: messages and bytes per second, with the bursts allowed after a quiet period. */
@@ -96,6 +101,35 @@ export interface PeerInfo {
    * client tries a direct path only when it did; without the field (an older gateway) it tries as before.
    */
   peerWebRtc?: boolean;
+  /**
+   * To a target that declared `auth.p2pE2eCommit`, with the `P2P_REGISTER` of a source that sent one: the source's
+   * commitment to its e2e key (`E2eCommitRequest`). The target answers with its key only after it saw it.
+   */
+  e2eCommitment?: string;
+  /** To the source of such a request, with its ack: the target's e2e key and nonce (`E2eCommitAnswer`). */
+  e2eKey?: string;
+  e2eNonce?: string;
+}
+
+/**
+ * The end-to-end key exchange's pre-commitment (docs/e2e.md), for clients that declared `auth.p2pE2eCommit` and were
+ * told `e2eCommit` in `P2P_SESSION`: the source's `P2P_REGISTER(targetClientId, E2eCommitRequest, ack)`. The gateway
+ * passes it on to the target (PeerInfo's `e2eCommitment`) only when the target declared the ability too, and keeps it
+ * no longer than the request is open. SHA-256 over a label, the source's X25519 public key and nonce, base64.
+ */
+export interface E2eCommitRequest {
+  e2eCommitment: string;
+}
+
+/**
+ * The target's consent to a request that carried `e2eCommitment`: `P2P_REGISTER_SUCCESS(sourceClientId,
+ * E2eCommitAnswer, ack)`, its X25519 public key (32 bytes) and nonce (16 bytes), base64. The gateway passes them to
+ * the source with the pairing's answer (PeerInfo's `e2eKey`, `e2eNonce`) and tells the target it did with
+ * `ack(true, null, {e2eCommitted: true})`; without that the pairing runs the key exchange in its channel.
+ */
+export interface E2eCommitAnswer {
+  e2eKey: string;
+  e2eNonce: string;
 }
 
 /**

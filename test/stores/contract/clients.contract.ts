@@ -71,6 +71,23 @@ export function describeClientsContract(scope: StoreContractScope): void {
       await expect(store.counts()).resolves.toEqual({ clients: 2, pairings: 1, pendingRequests: 0 });
     });
 
+    it("a resume takes the newcomer's declarations (WebRTC, the e2e pre-commitment): gained, then dropped", async () => {
+      const [a, b] = uniqueIds('a', 'b');
+      await connect(a!, { sessionTokenHash: 'same', protocolVersion: 3 });
+      await connect(b!);
+      await pair(a!, b!);
+      const declaring = clientRecord(a!, { sessionTokenHash: 'same', protocolVersion: 3, webrtc: true, e2eCommit: true });
+      const gained = await store.registerClient(declaring, 'refuse');
+      expect(gained.ok && gained.resumed?.record).toMatchObject({ webrtc: true, e2eCommit: true });
+      await expect(store.getClient(a!)).resolves.toMatchObject({ webrtc: true, e2eCommit: true });
+      const dropped = await store.registerClient(clientRecord(a!, { sessionTokenHash: 'same', protocolVersion: 3 }), 'refuse');
+      if (!dropped.ok || !dropped.resumed) throw new Error(`expected a resume, got ${JSON.stringify(dropped)}`);
+      expect(dropped.resumed.record).not.toHaveProperty('e2eCommit');
+      expect(dropped.resumed.record).not.toHaveProperty('webrtc');
+      const stored = await store.getClient(a!);
+      expect([stored?.webrtc, stored?.e2eCommit]).toEqual([undefined, undefined]);
+    });
+
     it("lets policy 'replace' take over a paired id with another token, freeing the old peer", async () => {
       const [a, b] = uniqueIds('a', 'b');
       const holder = await connect(a!, { sessionTokenHash: 'mine' });

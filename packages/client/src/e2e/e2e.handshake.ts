@@ -20,6 +20,21 @@ interface Slot {
   release: () => void;
 }
 
+/**
+ * What the pairing itself carried of the exchange (the pre-commitment, docs/e2e.md; `E2ePrecommit` makes it): this
+ * side's key, committed or sent with the pairing, and what it learnt of the peer's. Without `peerKey` or
+ * `peerCommitment` the exchange runs in the channel as usual, with `own` as this side's key.
+ */
+export interface HandshakePreset {
+  /** Whether this side commits (the requester of a pre-committed pairing); absent: the smaller clientId does. */
+  first?: boolean;
+  own: Promise<EphemeralKey>;
+  /** The requester: the target's key and nonce, which came with the pairing's answer. */
+  peerKey?: { key: Uint8Array<ArrayBuffer>; nonce: Uint8Array<ArrayBuffer> };
+  /** The target: the requester's commitment, which came with its request (this side's key went after it). */
+  peerCommitment?: Uint8Array<ArrayBuffer>;
+}
+
 /** What the handshake tells its part. */
 export interface HandshakeHost {
   /** The keys are agreed: the app's messages may be sealed and go. */
@@ -44,6 +59,10 @@ export interface HandshakeHost {
  * which waits, held too, until the keys are agreed. The first side commits before it sees the second's key, and the
  * second sends its key only after the commitment: neither side's key can be chosen from the other's, so a middle that
  * substitutes keys cannot search for a pair of keys that gives both sides the same code.
+ *
+ * Pre-committed (`HandshakePreset`): the requester's commitment went with its pair request and the target's key came
+ * back with the consent, so the same messages all go at once, each side checking that they repeat what the pairing
+ * carried: the requester's COMMIT and REVEAL leave with its first sealed messages, the target's KEY with its HELLO.
  */
 export class E2eHandshake {
   readonly first: boolean;
@@ -53,6 +72,8 @@ export class E2eHandshake {
   private readonly expected: Set<string>;
   /** Second side: the first side's commitment. */
   private commitment?: Uint8Array<ArrayBuffer>;
+  /** Pre-committed: the peer's key as the pairing carried it (first side), or the commitment (second side). */
+  readonly preset?: HandshakePreset;
   private keys?: SessionKeys;
   private ended = false;
   /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
@@ -62,12 +83,18 @@ export class E2eHandshake {
     private readonly ownId: string,
     private readonly peerId: string,
     private readonly host: HandshakeHost,
+    preset?: HandshakePreset,
   ) {
-    this.first = ownId < peerId;
+    this.first = preset?.first ?? ownId < peerId;
+    this.preset = preset?.peerKey || preset?.peerCommitment ? preset : undefined;
+    this.commitment = preset?.peerCommitment;
     this.expected = new Set(
       this.first ? [P2pE2eEvent.HELLO, P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM] : [P2pE2eEvent.COMMIT, P2pE2eEvent.REVEAL],
     );
-    this.own = ephemeralKey();
+    // A pre-committed target takes a HELLO too: only to fail at once, as a requester that sends one did not take the
+    // pre-committed exchange (it answered as second side) and the two would otherwise wait for each other.
+    if (this.commitment) this.expected.add(P2pE2eEvent.HELLO);
+    this.own = preset?.own ?? ephemeralKey();
     // Unhandled until someone awaits it: a failure is reported through `step`.
     this.own.catch(() => undefined);
   }
@@ -85,12 +112,21 @@ export class E2eHandshake {
     this.slots.set(message.event!, { message, release });
   }
 
-  /** The first side commits as soon as its key exists. */
+  /**
+   * The first side commits as soon as its key exists; pre-committed, it reveals at once too (it holds the peer's key),
+   * and the second side sends its key at once (it saw the commitment).
+   */
   start(): void {
-    if (this.first)
-      this.step(async () =>
-        this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf((await this.own).publicKey, (await this.own).nonce))]),
-      );
+    const peerKey = this.preset?.peerKey;
+    if (this.first) {
+      // Pre-committed, the keys are derived in the same step as COMMIT: REVEAL and the first sealed messages follow it.
+      const committing = this.step(async () => {
+        const own = await this.own;
+        this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf(own.publicKey, own.nonce))]);
+        if (peerKey) await this.reveal(peerKey.key, peerKey.nonce);
+      });
+      if (peerKey) this.agreeing = committing;
+    } else if (this.commitment) this.step(() => this.sendKey());
   }
 
   /** Whether the peer's `event` would be taken now (in the clear): only the exchange's messages, each once. */
@@ -101,9 +137,15 @@ export class E2eHandshake {
   /** A message of the exchange from the peer, in order. */
   receive(event: string, args: unknown[]): void {
     if (!this.expected.delete(event) || this.ended) return;
-    if (event === P2pE2eEvent.COMMIT) this.step(() => this.onCommit(args));
-    else if (event === P2pE2eEvent.KEY) this.agreeing = this.step(() => this.onKey(args));
-    else if (event === P2pE2eEvent.REVEAL) this.agreeing = this.step(() => this.onReveal(args));
+    if (event === P2pE2eEvent.HELLO) {
+      // The first side's HELLO just says the peer seals; only a pre-committed target expects none (see the constructor).
+      if (!this.first) this.step(() => Promise.reject(new Error('the peer did not take the pre-committed exchange')));
+    } else if (event === P2pE2eEvent.COMMIT) this.step(() => this.onCommit(args));
+    else if (event === P2pE2eEvent.KEY) {
+      const keyStep = this.step(() => this.onKey(args));
+      // Pre-committed, the keys were derived at the start: KEY only has to repeat the key the pairing carried.
+      if (!this.preset) this.agreeing = keyStep;
+    } else if (event === P2pE2eEvent.REVEAL) this.agreeing = this.step(() => this.onReveal(args));
     else if (event === P2pE2eEvent.CONFIRM) this.step(() => this.onConfirm(args));
   }
 
@@ -115,7 +157,16 @@ export class E2eHandshake {
   private async onCommit([hash]: unknown[]): Promise<void> {
     const commitment = fromBase64(hash, 32);
     if (!commitment) throw new Error('a malformed commitment');
+    if (this.preset) {
+      // Its key went after the commitment the pairing carried: that one alone binds the peer.
+      if (!sameBytes(commitment, this.commitment!)) throw new Error('the commitment is not the one the pairing carried');
+      return;
+    }
     this.commitment = commitment;
+    await this.sendKey();
+  }
+
+  private async sendKey(): Promise<void> {
     const own = await this.own;
     this.fill(P2pE2eEvent.KEY, [toBase64(own.publicKey), toBase64(own.nonce)]);
   }
@@ -124,6 +175,17 @@ export class E2eHandshake {
     const peerKey = fromBase64(key, PUBLIC_KEY_BYTES);
     const peerNonce = fromBase64(nonce, NONCE_BYTES);
     if (!peerKey || !peerNonce) throw new Error('a malformed key');
+    const known = this.preset?.peerKey;
+    if (known) {
+      if (!sameBytes(peerKey, known.key) || !sameBytes(peerNonce, known.nonce))
+        throw new Error('the key is not the one the pairing carried');
+      return;
+    }
+    return this.reveal(peerKey, peerNonce);
+  }
+
+  /** First side: the keys from the peer's key, then REVEAL. */
+  private async reveal(peerKey: Uint8Array<ArrayBuffer>, peerNonce: Uint8Array): Promise<void> {
     const own = await this.own;
     const keys = await this.agree(own, peerKey, peerNonce);
     this.fill(P2pE2eEvent.REVEAL, [toBase64(own.publicKey), toBase64(own.nonce), toBase64(keys.firstConfirmation)]);

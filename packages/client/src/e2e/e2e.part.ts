@@ -7,6 +7,7 @@ import type { ReliableChannel } from '../reliable.channel.js';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import type { ControlAuthenticator } from './control.authenticator.js';
 import { E2eHandshake } from './e2e.handshake.js';
+import { E2ePrecommit } from './e2e.precommit.js';
 import { type MessageSealer, wireForm } from './message.sealer.js';
 import { SealedSignalling } from './sealed.signalling.js';
 
@@ -56,6 +57,11 @@ interface Pairing {
  */
 export class E2ePart implements ClientPart, ChannelSealer {
   private current?: Pairing;
+  /** What pair requests and consents carry of the exchange, and what a pairing's handshake starts from. */
+  readonly precommit = new E2ePrecommit(() => {
+    const handshake = this.current?.handshake;
+    return handshake?.first && handshake.preset ? handshake.agreeing : undefined;
+  });
 
   constructor(private readonly setup: E2ePartSetup) {
     setup.dispatcher.register((event, args) => {
@@ -90,16 +96,22 @@ export class E2ePart implements ClientPart, ChannelSealer {
     const pairing: Pairing = { channel, signalling, secure: false, waiting: [], ending: false, agreed, keysReady };
     this.current = pairing;
     if (ownId === undefined) return this.end(pairing, new P2pError('E2E_FAILED', 'this client does not know its own id'));
-    const handshake = (pairing.handshake = new E2eHandshake(ownId, peerId, {
-      keysAgreed: (sealer, code, control) => this.keysAgreed(pairing, sealer, code, control),
-      confirmed: () => {
-        if (this.current !== pairing || pairing.ending) return;
-        clearTimeout(pairing.bound);
-        pairing.secure = true;
-        this.setup.emitLocal('secured', pairing.code!);
+    const preset = this.precommit.take(peerId);
+    const handshake = (pairing.handshake = new E2eHandshake(
+      ownId,
+      peerId,
+      {
+        keysAgreed: (sealer, code, control) => this.keysAgreed(pairing, sealer, code, control),
+        confirmed: () => {
+          if (this.current !== pairing || pairing.ending) return;
+          clearTimeout(pairing.bound);
+          pairing.secure = true;
+          this.setup.emitLocal('secured', pairing.code!);
+        },
+        failed: (error) => this.end(pairing, error),
       },
-      failed: (error) => this.end(pairing, error),
-    }));
+      preset,
+    ));
     const timeoutMs = this.setup.timeoutMs;
     pairing.bound = setTimeout(() => {
       const why = `the end-to-end key exchange with ${peerId} did not complete within ${timeoutMs} ms`;

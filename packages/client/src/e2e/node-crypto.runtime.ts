@@ -12,6 +12,12 @@ export interface NodeKeyObject {
   export(options: { format: 'jwk' }): { x?: string };
 }
 
+/** An HMAC of Node's crypto, fed with `update`, read once with `digest`. */
+export interface NodeHmac {
+  update(data: Uint8Array): NodeHmac;
+  digest(): Uint8Array<ArrayBuffer>;
+}
+
 export interface NodeCrypto {
   KeyObject: { from(key: CryptoKey): NodeKeyObject; [Symbol.hasInstance](value: unknown): boolean };
   createCipheriv(algorithm: string, key: NodeKeyObject, iv: Uint8Array): NodeCipher;
@@ -21,7 +27,7 @@ export interface NodeCrypto {
   createPublicKey(options: { key: { kty: 'OKP'; crv: 'X25519'; x: string }; format: 'jwk' }): NodeKeyObject;
   createSecretKey(key: Uint8Array): NodeKeyObject;
   diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array<ArrayBuffer>;
-  hkdfSync(digest: 'sha256', ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): ArrayBuffer;
+  createHmac(algorithm: 'sha256', key: Uint8Array): NodeHmac;
 }
 
 /**

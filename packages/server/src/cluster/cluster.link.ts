@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import { P2pError, type P2pErrorPayload, P2pEvent } from 'nest-p2p-gateway-protocol';
+import { type E2eCommitAnswer, P2pError, type P2pErrorPayload, P2pEvent, e2eCommitAnswerOf } from 'nest-p2p-gateway-protocol';
 import type { PeerRef } from '../pairing/client-transport.interface.js';
 import { type AckOutcome, ackTimeoutMessage } from '../connection/peer.delivery.js';
 import type { PairingRequest, RemovedClient } from '../stores/pairing-store.interface.js';
@@ -12,7 +12,7 @@ import type { FrameFailure, NodeChannel } from './node.channel.js';
 export interface LocalNode {
   setLocalPeer(connectionId: string, peer: PeerRef | undefined): void;
   relayWithAckLocally(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): boolean;
-  answerLocalRequest(request: PairingRequest, error?: P2pError): void;
+  answerLocalRequest(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void;
   /** Closes a connection of this node. */
   disconnect(connectionId: string): void;
   /**
@@ -154,9 +154,11 @@ export class ClusterLink {
   }
 
   /** Answers the source of a request opened on another node: the node its request id names. */
-  requestDone(request: PairingRequest, error?: P2pError): void {
+  requestDone(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {
     const { requestId, sourceId, targetId } = request;
-    this.post(requestId, [ClusterMessage.REQUEST_DONE, requestId, sourceId, targetId, error?.toPayload() ?? null]);
+    const done = [ClusterMessage.REQUEST_DONE, requestId, sourceId, targetId, error?.toPayload() ?? null] as const;
+    // The target's e2e key rides along only when there is one: a node of an earlier release reads the first five.
+    this.post(requestId, e2e ? [...done, e2e] : [...done]);
   }
 
   relayWithAck(connectionId: string, event: string, args: unknown[], outcome: AckOutcome): void {
@@ -196,8 +198,9 @@ export class ClusterLink {
         this.local.setLocalPeer(frame[1], frame[2] ?? undefined);
         return;
       case ClusterMessage.REQUEST_DONE: {
-        const [, requestId, sourceId, targetId, error] = frame;
-        this.local.answerLocalRequest({ requestId, sourceId, targetId }, error ? P2pError.fromPayload(error) : undefined);
+        const [, requestId, sourceId, targetId, error, e2e] = frame;
+        const request = { requestId, sourceId, targetId };
+        this.local.answerLocalRequest(request, error ? P2pError.fromPayload(error) : undefined, e2eCommitAnswerOf(e2e));
         return;
       }
       case ClusterMessage.RELAY_WITH_ACK:

@@ -1,4 +1,4 @@
-import type { P2pErrorPayload } from 'nest-p2p-gateway-protocol';
+import type { E2eCommitAnswer, P2pErrorPayload } from 'nest-p2p-gateway-protocol';
 import type { PeerRef } from '../pairing/client-transport.interface.js';
 
 /**
@@ -13,7 +13,10 @@ export const ClusterMessage = {
   DISCONNECT: 1,
   /** `[SET_PEER, connectionId, peer | null]`: update the connection's cached peer. */
   SET_PEER: 2,
-  /** `[REQUEST_DONE, requestId, sourceId, targetId, error | null]`: answer the source of a request opened there. */
+  /**
+   * `[REQUEST_DONE, requestId, sourceId, targetId, error | null, e2e?]`: answer the source of a request opened there;
+   * `e2e`, the target's e2e key with its consent (`E2eCommitAnswer`), when it had one.
+   */
   REQUEST_DONE: 3,
   /**
    * `[RELAY_WITH_ACK, connectionId, event, args, ackId, replyTag]`: deliver `event(...args, callback)` and answer the
@@ -32,7 +35,14 @@ export type ClusterFrame =
   | [kind: Kinds['SEND'], connectionId: string, event: string, args: unknown[]]
   | [kind: Kinds['DISCONNECT'], connectionId: string]
   | [kind: Kinds['SET_PEER'], connectionId: string, peer: PeerRef | null]
-  | [kind: Kinds['REQUEST_DONE'], requestId: string, sourceId: string, targetId: string, error: P2pErrorPayload | null]
+  | [
+      kind: Kinds['REQUEST_DONE'],
+      requestId: string,
+      sourceId: string,
+      targetId: string,
+      error: P2pErrorPayload | null,
+      e2e?: E2eCommitAnswer,
+    ]
   | [kind: Kinds['RELAY_WITH_ACK'], connectionId: string, event: string, args: unknown[], ackId: number, replyTag: string]
   | [kind: Kinds['RELAY_REPLY'], ackId: number, error: P2pErrorPayload | null, results: unknown[]]
   | [kind: Kinds['CONNECTIONS_GONE'], connectionIds: string[]];

@@ -168,11 +168,13 @@ interface RelayLimits {
 function sessionPayload(conn: P2pConnection, resumed: ResumedClient | undefined, limits: RelayLimits): SessionPayload {
   if (conn.protocolVersion < P2P_RELIABLE_PROTOCOL) return resumed ? { resumed: true, peerId: resumed.peer?.clientId } : { resumed: false };
   const { clientId } = conn;
-  if (!resumed) return { resumed: false, clientId, ...limits };
+  // To a client that declared it takes the e2e pre-commitment: this gateway carries it (docs/e2e.md).
+  const told = { ...limits, ...(conn.registration.e2eCommit === true ? { e2eCommit: true } : {}) };
+  if (!resumed) return { resumed: false, clientId, ...told };
   const peer = resumed.peer;
-  if (!peer) return { resumed: true, clientId, ...limits };
+  if (!peer) return { resumed: true, clientId, ...told };
   const { peerProtocol, peerWebRtc } = peerInfoOf(resumed.record, peer);
-  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol, ...(peerWebRtc === undefined ? {} : { peerWebRtc }), ...limits };
+  return { resumed: true, clientId, peerId: peer.clientId, peerProtocol, ...(peerWebRtc === undefined ? {} : { peerWebRtc }), ...told };
 }
 
 function relayRatesOf({ relayMessages, relayBytes }: ResolvedP2pOptions['limits']): RelayRates {

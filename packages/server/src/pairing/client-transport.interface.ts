@@ -1,4 +1,4 @@
-import type { P2pError } from 'nest-p2p-gateway-protocol';
+import type { E2eCommitAnswer, P2pError } from 'nest-p2p-gateway-protocol';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
 
 /** The peer a connection relays to: cached on the connection for the hot path, derived from the store. */
@@ -25,8 +25,11 @@ export interface ClientTransport {
    * the transport kept for that connection goes now; the engine's grace timer is the only clock of a grace.
    */
   graceEnded?(connectionId: string): void;
-  /** Cluster only: tells the node holding a request's source how the request ended (it was not opened here). */
-  requestDone?(request: PairingRequest, error?: P2pError): void;
+  /**
+   * Cluster only: tells the node holding a request's source how the request ended (it was not opened here), with the
+   * target's e2e key when its consent had one (public, carried once, kept nowhere).
+   */
+  requestDone?(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void;
   /** Cluster: an id for a new pairing request that names this node, so the node settling it can answer here. */
   newRequestId?(): string;
 }

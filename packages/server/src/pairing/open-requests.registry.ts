@@ -1,4 +1,4 @@
-import type { P2pError, PeerInfo } from 'nest-p2p-gateway-protocol';
+import type { E2eCommitAnswer, P2pError, PeerInfo } from 'nest-p2p-gateway-protocol';
 import type { PairingRequest } from '../stores/pairing-store.interface.js';
 
 /** Receives the outcome of a pairing request: undefined on success, with what the source learns of its new peer. */
@@ -12,6 +12,19 @@ export interface OpenRequest {
   targetInfo: PeerInfo;
   callback: PairRequestCallback;
   timer: NodeJS.Timeout;
+  /** The target was sent the source's e2e pre-commitment: the target's key, if its consent has one, goes back. */
+  committed: boolean;
+}
+
+/** The target's e2e key with its consent (docs/e2e.md); `passed` once it went with the pairing's answer. */
+export interface E2eConsent {
+  answer: E2eCommitAnswer;
+  passed?: boolean;
+}
+
+/** What the source of `open` learns of its new peer: with the target's e2e key when its request carried a commitment. */
+export function answeredInfo(open: OpenRequest, e2e: E2eCommitAnswer | undefined): PeerInfo {
+  return open.committed && e2e ? { ...open.targetInfo, e2eKey: e2e.e2eKey, e2eNonce: e2e.e2eNonce } : open.targetInfo;
 }
 
 /** How a request ended while the store's answer to opening it was still on its way back. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import {
-  P2P_RELIABLE_PROTOCOL,
+  type E2eCommitAnswer,
   P2pDisconnectReason,
   P2pError,
   type P2pErrorCode,
@@ -11,8 +11,8 @@ import {
 import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
-import { peerInfoOf } from './peer-info.of.js';
-import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
+import { peerInfoOf, targetNoticeOf } from './peer-info.of.js';
+import { type E2eConsent, OpenRequests, type PairRequestCallback, answeredInfo } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
 import { StoreRetryScheduler } from './store-retry.scheduler.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
@@ -28,7 +28,7 @@ import {
   isStoreUnavailable,
 } from '../stores/pairing-store.interface.js';
 
-export type { PairRequestCallback } from './open-requests.registry.js';
+export type { E2eConsent, PairRequestCallback } from './open-requests.registry.js';
 
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
@@ -172,13 +172,14 @@ export class PairingEngine {
 
   /**
    * Opens a pairing request from `sourceId` to `targetId`; `callback` gets the outcome exactly once. Each client's
-   * requests and answers take effect in the order they came (ClientTurns).
+   * requests and answers take effect in the order they came (ClientTurns). `e2eCommitment`: the source's e2e
+   * pre-commitment (docs/e2e.md), passed on only to a target that declared the ability, kept only while it is open.
    */
-  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
-    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback));
+  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Promise<void> {
+    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback, e2eCommitment));
   }
 
-  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Promise<void> {
     const { canPair, canPairTimeoutMs } = this.options;
     if (canPair && sourceId !== targetId) {
       const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
@@ -218,16 +219,15 @@ export class PairingEngine {
     if (reserved.already) return callback(undefined, peerInfoOf(source, target));
     const targetConnectionId = target.connectionId;
     const timer = setTimeout(() => this.retries.run(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
+    const notice = targetNoticeOf(source, target, e2eCommitment);
+    const committed = notice?.e2eCommitment !== undefined;
+    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer, committed });
     this.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
     if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
-    if (target.protocolVersion >= P2P_RELIABLE_PROTOCOL) {
-      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, peerInfoOf(target, source));
-    } else {
-      this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
-    }
+    if (notice) this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, notice);
+    else this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
   }
 
   /**
@@ -245,13 +245,14 @@ export class PairingEngine {
 
   /**
    * The target's answer to the request open to it. `claimedSourceId`, when the client names one, must match.
-   * Resolves to the error to report to the target, or undefined when its answer took effect.
+   * Resolves to the error to report to the target, or undefined when its answer took effect. `e2e`: the target's e2e
+   * key with its consent, passed on to the source with the pairing's answer (then marked `passed`), never kept.
    */
-  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
-    return this.turns.run(targetId, () => this.answer(targetId, consent, claimedSourceId));
+  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Promise<P2pError | undefined> {
+    return this.turns.run(targetId, () => this.answer(targetId, consent, claimedSourceId, e2e));
   }
 
-  private async answer(targetId: string, consent: boolean, claimedSourceId?: string): Promise<P2pError | undefined> {
+  private async answer(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Promise<P2pError | undefined> {
     const target = await this.store.getClient(targetId);
     const state = target?.state;
     // A consent from a client paired with that source already: late, for the request its own crossing request settled.
@@ -270,7 +271,8 @@ export class PairingEngine {
     const { source, target: paired } = confirmed;
     this.wire.setPeer(source.connectionId, { clientId: paired.clientId, connectionId: paired.connectionId });
     this.wire.setPeer(paired.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
-    this.closeRequest(request);
+    this.closeRequest(request, undefined, e2e?.answer);
+    if (e2e) e2e.passed = true;
     return undefined;
   }
 
@@ -345,25 +347,21 @@ export class PairingEngine {
     this.answerLocalRequest(request, paired ? undefined : new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
   }
 
-  /** Settles a request opened on this node: clears its timer and answers its source. */
-  private closeRequest(request: PairingRequest, error?: P2pError): void {
-    if (!this.openRequests.isLocal(request.requestId)) {
-      // Opened on another node (its source is connected there): that node answers the source.
-      this.wire.requestDone?.(request, error);
-      return;
-    }
-    this.answerLocalRequest(request, error);
+  /** Settles a request: answers its source (on this node, or the node it was opened on), with the target's e2e key. */
+  private closeRequest(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {
+    if (this.openRequests.isLocal(request.requestId)) this.answerLocalRequest(request, error, e2e);
+    else this.wire.requestDone?.(request, error, e2e);
   }
 
   /** Answers the source of a request opened on this node; a no-op for any other request. */
-  answerLocalRequest(request: PairingRequest, error?: P2pError): void {
+  answerLocalRequest(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {
     // A request whose opening is still on its way back from the store is answered as soon as that is read.
     const open = this.openRequests.take(request.requestId, error);
     if (!open) return;
     const { sourceId, targetId } = request;
     if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
     else this.emit({ type: 'paired', sourceId, targetId });
-    open.callback(error, error ? undefined : open.targetInfo);
+    open.callback(error, error ? undefined : answeredInfo(open, e2e));
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */

@@ -47,6 +47,8 @@ export class InMemoryPairingStore implements PairingStore {
         holder.protocolVersion = record.protocolVersion;
         if (record.webrtc === undefined) delete holder.webrtc;
         else holder.webrtc = record.webrtc;
+        if (record.e2eCommit === undefined) delete holder.e2eCommit;
+        else holder.e2eCommit = record.e2eCommit;
         delete holder.detachedUntil;
         const peer = this.clients.get(holder.state.peerId);
         return { ok: true, resumed: { record: copy(holder), previousConnectionId, ...(peer ? { peer: copy(peer) } : {}) } };

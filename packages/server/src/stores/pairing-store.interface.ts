@@ -23,6 +23,11 @@ export interface ClientRecord {
   protocolVersion: number;
   /** Protocol 3: the client declared at handshake that it upgrades pairings to WebRTC (`auth.p2pWebRtc`). */
   webrtc?: boolean;
+  /**
+   * Protocol 3: the client declared at handshake that it takes the e2e key exchange's pre-commitment with its pairing
+   * (`auth.p2pE2eCommit`, docs/e2e.md): only then does its pairing request or consent prompt carry it.
+   */
+  e2eCommit?: boolean;
   connectedAt: number;
   state: PairingState;
   /** Set while the connection is gone but its pairing is held for it to resume (reconnect grace): until when. */

@@ -11,6 +11,8 @@ export interface ClientIdentity {
   protocolVersion: number;
   /** Protocol 3: the client upgrades pairings to WebRTC (`auth.p2pWebRtc: true`). */
   webrtc?: boolean;
+  /** Protocol 3: the client takes the end-to-end key exchange's pre-commitment with its pairing (`auth.p2pE2eCommit: true`). */
+  e2eCommit?: boolean;
 }
 
 const MAX_SESSION_TOKEN_LENGTH = 256;
@@ -59,5 +61,6 @@ export function readClientIdentity(handshake: Socket['handshake'], options: Reso
           : undefined,
     protocolVersion,
     ...(protocolVersion >= P2P_RELIABLE_PROTOCOL && auth.p2pWebRtc === true ? { webrtc: true } : {}),
+    ...(protocolVersion >= P2P_RELIABLE_PROTOCOL && auth.p2pE2eCommit === true ? { e2eCommit: true } : {}),
   };
 }

@@ -29,7 +29,7 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
     } catch (error) {
       return next(refusal(error instanceof P2pError ? error : new P2pError('INVALID_CLIENT_ID')));
     }
-    const { clientId, sessionTokenHash, protocolVersion, webrtc } = identity;
+    const { clientId, sessionTokenHash, protocolVersion, webrtc, e2eCommit } = identity;
     const connectionId = socket.id;
     let registration: Omit<ClientRecord, 'state'> | undefined;
     capacity
@@ -43,6 +43,7 @@ export function createConnectionMiddleware(gateway: GatewayContext, outboxes: Gr
           ...(sessionTokenHash === undefined ? {} : { sessionTokenHash }),
           protocolVersion,
           ...(webrtc ? { webrtc } : {}),
+          ...(e2eCommit ? { e2eCommit } : {}),
           nodeId: gateway.options.nodeId,
           connectedAt: Date.now(),
         };

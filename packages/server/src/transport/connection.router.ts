@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Namespace } from 'socket.io';
-import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
+import { type E2eCommitAnswer, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { ClusterLink, LocalNode } from '../cluster/cluster.link.js';
 import type { SlowConsumerMonitor } from '../limits/slow-consumer.monitor.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
@@ -107,16 +107,16 @@ export class ConnectionRouter implements ClientTransport, GatewayContext, LocalN
     this.engine.endGrace(connectionId);
   }
 
-  requestDone(request: PairingRequest, error?: P2pError): void {
-    this.cluster?.requestDone(request, error);
+  requestDone(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {
+    this.cluster?.requestDone(request, error, e2e);
   }
 
   newRequestId(): string {
     return this.cluster ? this.cluster.newRequestId() : randomUUID();
   }
 
-  answerLocalRequest(request: PairingRequest, error?: P2pError): void {
-    this.engine.answerLocalRequest(request, error);
+  answerLocalRequest(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {
+    this.engine.answerLocalRequest(request, error, e2e);
   }
 
   reportFailure(event: string, error: unknown): void {

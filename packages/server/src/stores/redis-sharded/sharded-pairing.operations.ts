@@ -76,6 +76,8 @@ export async function register(
       };
       if (fresh.webrtc === undefined) delete record.webrtc;
       else record.webrtc = fresh.webrtc;
+      if (fresh.e2eCommit === undefined) delete record.e2eCommit;
+      else record.e2eCommit = fresh.e2eCommit;
       tx.put(record);
       const peer = await tx.linked(record);
       return { ok: true, resumed: peer ? { record, previousConnectionId, peer } : { record, previousConnectionId } };

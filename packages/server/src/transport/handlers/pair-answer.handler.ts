@@ -1,22 +1,30 @@
-import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
+import { P2pError, P2pEvent, e2eCommitAnswerOf } from 'nest-p2p-gateway-protocol';
+import type { E2eConsent } from '../../pairing/pairing.engine.js';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { answerControl, asFunction, internalError } from './handler.replies.js';
 
 /**
  * `P2P_REGISTER_SUCCESS` / `P2P_REGISTER_FAILED`: the target answers the request open to it. The original client sends
- * them bare; current clients add the source's id and an ack.
+ * them bare; current clients add the source's id and an ack. A consent from a client that declared `auth.p2pE2eCommit`
+ * may carry its e2e key (`E2eCommitAnswer`) after the id: passed on to the source with the pairing's answer, and the
+ * ack then says so, `ack(true, null, {e2eCommitted: true})`.
  */
 function answerPairRequest(socket: P2pSocket, consent: boolean, args: unknown[]): void {
   const event = consent ? P2pEvent.REGISTER_SUCCESS : P2pEvent.REGISTER_FAILED;
   const ack = asFunction(args[args.length - 1]);
-  const [claimedSourceId] = ack ? args.slice(0, -1) : args;
+  const [claimedSourceId, extra] = ack ? args.slice(0, -1) : args;
   if (claimedSourceId !== undefined && claimedSourceId !== null && typeof claimedSourceId !== 'string') {
     return answerControl(socket, ack, new P2pError('INVALID_PAYLOAD', `${event} takes ([sourceClientId], [ack])`, event));
   }
-  const { clientId, gateway } = socket.data.p2p;
+  const { clientId, gateway, registration } = socket.data.p2p;
+  const answer = consent && registration.e2eCommit === true ? e2eCommitAnswerOf(extra) : undefined;
+  const e2e: E2eConsent | undefined = answer && { answer };
   gateway.engine
-    .answerRequest(clientId, consent, claimedSourceId ?? undefined)
-    .then((error) => answerControl(socket, ack, error && new P2pError(error.code, error.message, event)))
+    .answerRequest(clientId, consent, claimedSourceId ?? undefined, e2e)
+    .then((error) => {
+      if (!error && e2e?.passed && ack) ack(true, null, { e2eCommitted: true });
+      else answerControl(socket, ack, error && new P2pError(error.code, error.message, event));
+    })
     .catch((cause: unknown) => answerControl(socket, ack, internalError(socket, event, cause)));
 }
 

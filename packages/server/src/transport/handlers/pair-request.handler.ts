@@ -1,12 +1,15 @@
-import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
+import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, e2eCommitRequestOf } from 'nest-p2p-gateway-protocol';
 import { clientIdProblem } from '../../options/client-id.rule.js';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { answerControl, dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.REGISTER;
 
-/** `P2P_REGISTER(targetClientId, ack)`: the source asks to pair. */
-export function onPairRequest(this: P2pSocket, target: unknown): void {
+/**
+ * `P2P_REGISTER(targetClientId, ack)`: the source asks to pair. A client that declared `auth.p2pE2eCommit` may put its
+ * e2e pre-commitment between the two (`E2eCommitRequest`, docs/e2e.md); anything else there is ignored, as before.
+ */
+export function onPairRequest(this: P2pSocket, target: unknown, extra?: unknown): void {
   const socket = this;
   const answer = trailingAck(arguments);
   const targetId = dataArgument(target);
@@ -16,16 +19,22 @@ export function onPairRequest(this: P2pSocket, target: unknown): void {
   if (typeof targetId !== 'string' || targetId.length === 0) {
     return answerControl(socket, answer, new P2pError('INVALID_PAYLOAD', 'targetClientId must be a non-empty string', EVENT));
   }
-  const { clientId, gateway, protocolVersion } = socket.data.p2p;
+  const { clientId, gateway, protocolVersion, registration } = socket.data.p2p;
+  const e2e = registration.e2eCommit === true ? e2eCommitRequestOf(dataArgument(extra)) : undefined;
   // No connection can hold an id outside the clientId rules: such a target is refused here, before any hook, lifecycle
   // event or log line sees it (and without echoing it back).
   const problem = clientIdProblem(targetId, gateway.engine.options);
   if (problem) return answerControl(socket, answer, new P2pError('INVALID_CLIENT_ID', `targetClientId ${problem}`, EVENT));
   gateway.engine
-    .requestPairing(clientId, targetId, (error, peer) => {
-      // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
-      if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
-      else answerControl(socket, answer, error);
-    })
+    .requestPairing(
+      clientId,
+      targetId,
+      (error, peer) => {
+        // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
+        if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
+        else answerControl(socket, answer, error);
+      },
+      e2e?.e2eCommitment,
+    )
     .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
 }

@@ -23,6 +23,7 @@ if holder then
     holder.nodeId = fresh.nodeId
     holder.protocolVersion = fresh.protocolVersion
     holder.webrtc = fresh.webrtc
+    holder.e2eCommit = fresh.e2eCommit
     holder.detachedUntil = nil
     save(holder)
     local resumed = { record = holder, previousConnectionId = previousConnectionId, peer = counterpart(holder) }
