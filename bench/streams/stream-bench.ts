@@ -17,6 +17,7 @@ import nodeDataChannel from 'node-datachannel';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
+import { type RawChannelFigures, rawDataChannelTransfer } from './raw-datachannel.transfer.js';
 
 const short = process.argv.includes('--short');
 const MiB = 1024 * 1024;
@@ -26,8 +27,9 @@ const RELAY_DEFAULT_BYTES = (short ? 24 : 64) * MiB;
 const LIFTED_BYTES = (short ? 64 : 256) * MiB;
 const DIRECT_BYTES = (short ? 64 : 256) * MiB;
 const LONG_BYTES = 256 * MiB;
-/** Alternating rounds of the lifted and the bare relay: medians. */
+/** Alternating rounds of the lifted and the bare relay, and of the direct path and the raw data channel: medians. */
 const LIFTED_ROUNDS = 3;
+const DIRECT_ROUNDS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -236,7 +238,8 @@ async function withServer<T>(server: ServerProcess, run: (server: ServerProcess)
 }
 
 const unpinned = { pinned: false } as const;
-const only = process.env.BENCH_STREAM_ONLY; // 'direct' or 'lifted': that run alone (lifted: with the bare relay), for trying options
+/** 'direct', 'lifted' (with the bare relay), 'relay' or 'bare': that run alone, for trying options or profiling. */
+const only = process.env.BENCH_STREAM_ONLY;
 /**
  * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
  * the median round of each, and every round's figures.
@@ -274,9 +277,41 @@ if (only === 'lifted') {
   console.log({ lifted: relayLifted.mibPerSec, bare, ratio: relayLifted.mibPerSec / bare });
   process.exit(0);
 }
+if (only === 'relay' || only === 'bare') {
+  // One transfer alone, for a profile of this process (`node --cpu-prof`): the lifted relay, or the bare one.
+  const kind = only === 'relay' ? 'gateway' : 'bare';
+  const run = (s: ServerProcess): Promise<object> => (only === 'relay' ? transfer(s, LIFTED_BYTES, {}) : bareTransfer(s, LIFTED_BYTES));
+  console.log(await withServer(new ServerProcess(kind, unpinned), run));
+  process.exit(0);
+}
+const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
+/**
+ * The direct path against the WebRTC library's own ceiling (a raw data channel of node-datachannel, no code of this
+ * project, messages of the chunk size), in alternating rounds: the median round of each, and every round's figures.
+ */
+async function directAgainstRaw(): Promise<{ direct: TransferFigures; raw: RawChannelFigures; rounds: number[][] }> {
+  const directs: TransferFigures[] = [];
+  const raws: RawChannelFigures[] = [];
+  for (let i = 0; i < DIRECT_ROUNDS; i++) {
+    directs.push(await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+    raws.push(await rawDataChannelTransfer(DIRECT_BYTES, CHUNK));
+    console.log(
+      `round ${i + 1}: direct ${directs[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${directs[i]!.clientsCpuMsPerMiB?.toFixed(1)}), ` +
+        `raw data channel ${raws[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${raws[i]!.cpuMsPerMiB.toFixed(1)})`,
+    );
+  }
+  const middle = Math.floor(DIRECT_ROUNDS / 2);
+  return {
+    direct: [...directs].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
+    raw: [...raws].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
+    rounds: directs.map((figures, i) => [figures.mibPerSec, raws[i]!.mibPerSec]),
+  };
+}
+
 if (only === 'direct') {
-  const webrtcOnly = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
-  console.log(await withServer(new ServerProcess(webrtcOnly, { pinned: false }), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+  const { direct, raw } = await directAgainstRaw();
+  console.log({ direct: direct.mibPerSec, raw: raw.mibPerSec, ratio: direct.mibPerSec / raw.mibPerSec });
+  nodeDataChannel.cleanup();
   process.exit(0);
 }
 const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned, env: { BENCH_LIMITS: 'default' } }), (s) =>
@@ -286,9 +321,9 @@ console.log('relay, default limits', relayDefault);
 const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
-const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
-const direct = await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true }));
+const { direct, raw, rounds: directRounds } = await directAgainstRaw();
 console.log('direct', direct);
+console.log('raw data channel', raw);
 const long = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true }));
 console.log(`${LONG_BYTES / MiB} MiB, limits lifted`, long);
 nodeDataChannel.cleanup();
@@ -315,11 +350,20 @@ const rows = [
   ],
   ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), cpuText(bareFigures), '-', '-'],
   [
-    'direct (WebRTC, loopback)',
+    'direct (WebRTC, loopback; median of 3 rounds)',
     `${DIRECT_BYTES / MiB} MiB`,
     f(direct.mibPerSec),
-    `${f(direct.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay`,
+    `${f(direct.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay; ${f(direct.mibPerSec / raw.mibPerSec, 2)}× the raw data channel; ` +
+      `CPU per MiB: clients ${f(direct.clientsCpuMsPerMiB)} ms`,
     String(direct.rateLimited),
+    '-',
+  ],
+  [
+    `raw node-datachannel channel, ${CHUNK / 1024} KiB messages (median of 3 rounds)`,
+    `${DIRECT_BYTES / MiB} MiB`,
+    f(raw.mibPerSec),
+    `${f(raw.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay (the library's ceiling); CPU per MiB: ${f(raw.cpuMsPerMiB)} ms`,
+    '-',
     '-',
   ],
   [
@@ -344,6 +388,8 @@ const results = {
   bareMibPerSec: bare,
   liftedAndBareRounds: rounds,
   direct,
+  rawDataChannel: raw,
+  directAndRawRounds: directRounds,
   long,
   date: new Date().toISOString(),
 };
