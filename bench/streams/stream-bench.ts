@@ -98,7 +98,9 @@ async function transfer(
       }
     : {};
   const id = Math.random().toString(36).slice(2, 8);
-  const streams = { streams: { chunkBytes: CHUNK, windowBytes: Number(process.env.BENCH_STREAM_WINDOW ?? 1024 * 1024) } };
+  // The default window (4 MiB): the bytes in flight of the bare relay's raw clients.
+  const windowOption = process.env.BENCH_STREAM_WINDOW;
+  const streams = { streams: { chunkBytes: CHUNK, ...(windowOption ? { windowBytes: Number(windowOption) } : {}) } };
   const a = await connect(server.url, `a-${id}`, { ...webrtc, ...streams });
   const b = await connect(server.url, `b-${id}`, { ...webrtc, ...streams });
   await a.pair(`b-${id}`);

@@ -8,8 +8,9 @@ export interface StreamOptions {
   chunkBytes?: number | undefined;
   /**
    * Receiver side: the credit each incoming stream grants beyond what its app has read. The bytes received and not
-   * yet read stay under it: this is the receiver's memory bound per stream.
-   * @default 1048576 (1 MiB)
+   * yet read stay under it: this is the receiver's memory bound per stream. It is also what the sender may have in
+   * flight: 4 MiB keeps a data channel on loopback busy where 1 MiB left it waiting for credit (docs/streams.md).
+   * @default 4194304 (4 MiB)
    */
   windowBytes?: number | undefined;
 }
@@ -32,6 +33,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStreamOptions {
   const chunkBytes = positiveInteger('chunkBytes', options.chunkBytes, 32 * 1024, MAX_CHUNK_BYTES);
   // Credit below two chunks would leave the sender waiting on every chunk.
-  const windowBytes = Math.max(2 * chunkBytes, positiveInteger('windowBytes', options.windowBytes, 1024 * 1024));
+  const windowBytes = Math.max(2 * chunkBytes, positiveInteger('windowBytes', options.windowBytes, 4 * 1024 * 1024));
   return { chunkBytes, windowBytes };
 }
