@@ -3,14 +3,21 @@
  * - over the relay with the default limits (4 MiB/s): MiB/s and the rate refusals earned (RATE_LIMITED), and the
  *   delay of an `emit` sent every 20 ms during the transfer (p50, p99);
  * - over the relay with the limits lifted, against a bare Socket.IO server relaying binary chunks of the same size
- *   between two raw clients with the same bytes in flight and the same work of the app (bytes generated as they are
- *   sent, hashed as they are received), in alternating rounds (medians: the machine's load varies);
- * - over the direct path (WebRTC on loopback, node-datachannel);
+ *   between two raw clients, in alternating rounds (medians: the machine's load varies). The comparison is kept fair
+ *   both ways: the same chunks as binary attachments, the same bytes in flight (4 MiB: the bare sender's window, the
+ *   streams' default credit `windowBytes`), confirmations as often (every 32 chunks, as the reliable channel acks) and
+ *   the same work of the app (bytes generated as they are sent, hashed as they are received). What the stream adds
+ *   (numbered frames, credit, its SHA-256 receipt on both sides) is what is measured;
+ * - over the direct path (WebRTC on loopback, node-datachannel), against the library's own ceiling: a raw data channel
+ *   between two node-datachannel peer connections in this process, messages of the chunk size, gated on
+ *   `bufferedamountlow` with the direct path's buffer bound, no code of this project (raw-datachannel.transfer.ts), in
+ *   alternating rounds (medians);
  * - a long transfer with the limits lifted: the growth of the gateway's RSS and of this process's (both clients).
  * The source is generated as it is read and the receiver hashes and drops what it reads, so memory holds no file.
  * Results go to bench/results/streams.{md,json}. `-- --short` moves less.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import nodeDataChannel from 'node-datachannel';
@@ -168,7 +175,8 @@ async function transfer(
 }
 
 /**
- * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB), and the
+ * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB, the
+ * streams' default `windowBytes`), and the
  * same work of the app as in `transfer`: the sender generates its bytes as it sends them, the receiver hashes what it
  * receives. What differs is only what carries the bytes.
  */
@@ -286,6 +294,18 @@ if (only === 'relay' || only === 'bare') {
   console.log(await withServer(new ServerProcess(kind, unpinned), run));
   process.exit(0);
 }
+/** CPU time per MiB of the streams' SHA-256 in this process (a stream pays it twice here: its sender and receiver). */
+function sha256CpuMsPerMiB(): number {
+  const block = new Uint8Array(CHUNK).map((_, i) => i & 0xff);
+  const total = 64 * MiB;
+  const hash = new Sha256();
+  const cpu0 = process.cpuUsage();
+  for (let at = 0; at < total; at += block.byteLength) hash.update(block);
+  const cpu = process.cpuUsage(cpu0);
+  if (hash.hex().length !== 64) throw new Error('no digest');
+  return (cpu.user + cpu.system) / 1000 / (total / MiB);
+}
+
 const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
 /**
  * The direct path against the WebRTC library's own ceiling (a raw data channel of node-datachannel, no code of this
@@ -324,6 +344,7 @@ const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
 const { direct, raw, rounds: directRounds } = await directAgainstRaw();
+const hashMsPerMiB = sha256CpuMsPerMiB();
 console.log('direct', direct);
 console.log('raw data channel', raw);
 const long = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true }));
@@ -391,11 +412,22 @@ const results = {
   liftedAndBareRounds: rounds,
   direct,
   rawDataChannel: raw,
+  sha256CpuMsPerMiB: hashMsPerMiB,
+  loadAverage: loadavg(),
   directAndRawRounds: directRounds,
   long,
   date: new Date().toISOString(),
 };
 const name = short ? 'streams-short' : 'streams';
 writeFileSync(here(`../../../bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(here(`../../../bench/results/${name}.md`), `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n`);
-console.log(table);
+const notes = [
+  `SHA-256 of the stream receipt in this process: ${f(hashMsPerMiB, 2)} ms of CPU per MiB (paid twice per stream here, sender and receiver).`,
+  `Load average at the end: ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(', ')} (a shared 2-core machine).`,
+].join('\n');
+writeFileSync(
+  here(`../../../bench/results/${name}.md`),
+  `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n\n${notes}\n`,
+);
+console.log(`${table}\n${notes}`);

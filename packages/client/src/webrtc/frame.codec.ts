@@ -189,7 +189,8 @@ export function decodeFrame(message: string | ArrayBuffer | ArrayBufferView): ob
   // One byte view that is most of the message (a stream's chunk, say) stays where it is, a view into the message: no
   // copy, and what it keeps alive beyond its own bytes is the header. Anything else is copied (`rebuild`).
   const [only] = header.bins as unknown[];
-  const inPlace = header.bins.length === 1 && Array.isArray(only) && BYTE_VIEWS.has(only[0] as string) && 2 * (only[1] as number) >= bytes.byteLength;
+  const inPlace =
+    header.bins.length === 1 && Array.isArray(only) && BYTE_VIEWS.has(only[0] as string) && 2 * (only[1] as number) >= bytes.byteLength;
   const bins = header.bins.map((entry: unknown) => {
     const [kind, length] = Array.isArray(entry) ? entry : [];
     if (typeof kind !== 'string' || !Number.isInteger(length) || (length as number) < 0 || offset + (length as number) > bytes.byteLength) {
