@@ -24,6 +24,7 @@ import nodeDataChannel from 'node-datachannel';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
+import { type CpuFigures, bareTransfer, cpuNow, cpuPerMiB, generated } from './bare-relay.transfer.js';
 import { type RawChannelFigures, rawDataChannelTransfer } from './raw-datachannel.transfer.js';
 
 const short = process.argv.includes('--short');
@@ -40,16 +41,6 @@ const DIRECT_ROUNDS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `total` bytes made as they are read, in chunks of 64 KiB (a pattern varied per chunk: nothing repeats). */
-async function* generated(total: number): AsyncGenerator<Uint8Array> {
-  const base = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
-  for (let at = 0, n = 0; at < total; at += base.byteLength, n++) {
-    const chunk = base.slice(0, Math.min(base.byteLength, total - at));
-    new DataView(chunk.buffer).setUint32(0, n);
-    yield chunk;
-  }
-}
-
 async function connect(url: string, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient<Socket>> {
   const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
   const client = new P2pClient(socket, { clientId, ...options });
@@ -59,22 +50,6 @@ async function connect(url: string, clientId: string, options: P2pClientOptions 
     socket.once('connect_error', reject);
   });
   return client;
-}
-
-/** CPU time per MiB moved, of this process (both clients) and of the gateway: what load on the machine does not skew. */
-interface CpuFigures {
-  clientsCpuMsPerMiB: number;
-  gatewayCpuMsPerMiB: number;
-}
-
-async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
-  const own = process.cpuUsage();
-  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
-}
-
-function cpuPerMiB(from: { clients: number; gateway: number }, to: { clients: number; gateway: number }, bytes: number): CpuFigures {
-  const perMiB = (micros: number) => micros / 1000 / (bytes / MiB);
-  return { clientsCpuMsPerMiB: perMiB(to.clients - from.clients), gatewayCpuMsPerMiB: perMiB(to.gateway - from.gateway) };
 }
 
 interface TransferFigures extends Partial<CpuFigures> {
@@ -174,70 +149,6 @@ async function transfer(
   };
 }
 
-/**
- * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB, the
- * streams' default `windowBytes`), and the
- * same work of the app as in `transfer`: the sender generates its bytes as it sends them, the receiver hashes what it
- * receives. What differs is only what carries the bytes.
- */
-async function bareTransfer(server: ServerProcess, bytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
-  const open = async (clientId: string) => {
-    const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
-    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
-    return socket;
-  };
-  const a = await open('bare-a');
-  const b = await open('bare-b');
-  b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
-  await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
-  const window = (4 * MiB) / CHUNK;
-  const source = generated(bytes)[Symbol.asyncIterator]();
-  let rest = new Uint8Array(0);
-  const nextChunk = async (): Promise<Uint8Array> => {
-    if (rest.byteLength === 0) rest = (await source.next()).value ?? new Uint8Array(0);
-    const chunk = rest.subarray(0, CHUNK);
-    rest = rest.subarray(chunk.byteLength);
-    return chunk;
-  };
-  const hash = new Sha256();
-  const total = Math.ceil(bytes / CHUNK);
-  let sent = 0;
-  let confirmed = 0;
-  let got = 0;
-  let pumping = false;
-  const cpu0 = await cpuNow(server);
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const pump = async () => {
-      if (pumping) return;
-      pumping = true;
-      while (sent < total && sent - confirmed < window) {
-        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [await nextChunk()] });
-        sent++;
-      }
-      pumping = false;
-    };
-    // The receiver confirms every 32 chunks, as the reliable channel does.
-    b.on('c', (chunk: Uint8Array) => {
-      hash.update(chunk);
-      got++;
-      if (got % 32 === 0 || got === total) b.emit('P2P_EMIT', { targetClientId: 'bare-a', event: 'ok', args: [got] });
-    });
-    a.on('ok', (n: number) => {
-      confirmed = n;
-      if (n === total) resolve();
-      else void pump();
-    });
-    void pump();
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
-  if (hash.hex().length !== 64) throw new Error('no digest');
-  a.disconnect();
-  b.disconnect();
-  return { mibPerSec: bytes / MiB / seconds, ...cpu };
-}
-
 async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
   await server.start();
   try {
@@ -264,7 +175,7 @@ async function liftedAgainstBare(): Promise<{
   const bares: ({ mibPerSec: number } & CpuFigures)[] = [];
   for (let i = 0; i < LIFTED_ROUNDS; i++) {
     lifted.push(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {})));
-    bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES)));
+    bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES, CHUNK)));
     const cpu = (f: Partial<CpuFigures>) =>
       `CPU ms/MiB clients ${f.clientsCpuMsPerMiB?.toFixed(1)}, gateway ${f.gatewayCpuMsPerMiB?.toFixed(1)}`;
     console.log(
@@ -290,7 +201,8 @@ if (only === 'lifted') {
 if (only === 'relay' || only === 'bare') {
   // One transfer alone, for a profile of this process (`node --cpu-prof`): the lifted relay, or the bare one.
   const kind = only === 'relay' ? 'gateway' : 'bare';
-  const run = (s: ServerProcess): Promise<object> => (only === 'relay' ? transfer(s, LIFTED_BYTES, {}) : bareTransfer(s, LIFTED_BYTES));
+  const run = (s: ServerProcess): Promise<object> =>
+    only === 'relay' ? transfer(s, LIFTED_BYTES, {}) : bareTransfer(s, LIFTED_BYTES, CHUNK);
   console.log(await withServer(new ServerProcess(kind, unpinned), run));
   process.exit(0);
 }
