@@ -159,7 +159,7 @@ async function withServer<T>(server: ServerProcess, run: (server: ServerProcess)
 }
 
 const unpinned = { pinned: false } as const;
-/** 'direct', 'lifted' (with the bare relay), 'relay' or 'bare': that run alone, for trying options or profiling. */
+/** 'direct', 'lifted' (with the bare relay), 'relay', 'bare' or 'long': that run alone, for trying options or profiling. */
 const only = process.env.BENCH_STREAM_ONLY;
 /**
  * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
@@ -196,6 +196,11 @@ async function liftedAgainstBare(): Promise<{
 if (only === 'lifted') {
   const { relayLifted, bare } = await liftedAgainstBare();
   console.log({ lifted: relayLifted.mibPerSec, bare, ratio: relayLifted.mibPerSec / bare });
+  process.exit(0);
+}
+if (only === 'long') {
+  // The long lifted transfer alone, with its emits every 20 ms: their delay behind the chunks in flight.
+  console.log(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true })));
   process.exit(0);
 }
 if (only === 'relay' || only === 'bare') {
