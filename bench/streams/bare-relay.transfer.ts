@@ -35,8 +35,8 @@ export function cpuPerMiB(from: { clients: number; gateway: number }, to: { clie
 }
 
 /**
- * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB, the
- * streams' default `windowBytes`), and the same work of the app as in the stream bench's `transfer`: the sender
+ * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, 4 MiB in flight (no less than a stream's
+ * credit: 1 MiB through a gateway), and the same work of the app as in the stream bench's `transfer`: the sender
  * generates its bytes as it sends them, the receiver hashes what it receives. What differs is only what carries them.
  */
 export async function bareTransfer(server: ServerProcess, bytes: number, chunkBytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
