@@ -3,20 +3,30 @@
  * - over the relay with the default limits (4 MiB/s): MiB/s and the rate refusals earned (RATE_LIMITED), and the
  *   delay of an `emit` sent every 20 ms during the transfer (p50, p99);
  * - over the relay with the limits lifted, against a bare Socket.IO server relaying binary chunks of the same size
- *   between two raw clients with the same bytes in flight and the same work of the app (bytes generated as they are
- *   sent, hashed as they are received), in alternating rounds (medians: the machine's load varies);
- * - over the direct path (WebRTC on loopback, node-datachannel);
+ *   between two raw clients, in alternating rounds (medians: the machine's load varies). The comparison is kept fair
+ *   both ways: the same chunks as binary attachments, confirmations as often (every 32 chunks, as the reliable channel
+ *   acks), the same work of the app (bytes generated as they are sent, hashed as they are received), and no less in
+ *   flight for the bare relay (4 MiB, against the stream's 1 MiB of credit through a gateway, RELAY_CREDIT_BYTES: the
+ *   stronger setting for the baseline; the stream moved as fast with 4 MiB). What the stream adds (numbered frames,
+ *   credit, its SHA-256 receipt on both sides) is what is measured;
+ * - over the direct path (WebRTC on loopback, node-datachannel), against the library's own ceiling: a raw data channel
+ *   between two node-datachannel peer connections in this process, messages of the chunk size, gated on
+ *   `bufferedamountlow` with the direct path's buffer bound, no code of this project (raw-datachannel.transfer.ts), in
+ *   alternating rounds (medians);
  * - a long transfer with the limits lifted: the growth of the gateway's RSS and of this process's (both clients).
  * The source is generated as it is read and the receiver hashes and drops what it reads, so memory holds no file.
  * Results go to bench/results/streams.{md,json}. `-- --short` moves less.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import nodeDataChannel from 'node-datachannel';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
+import { type CpuFigures, bareTransfer, cpuNow, cpuPerMiB, generated } from './bare-relay.transfer.js';
+import { type RawChannelFigures, rawDataChannelTransfer } from './raw-datachannel.transfer.js';
 
 const short = process.argv.includes('--short');
 const MiB = 1024 * 1024;
@@ -26,20 +36,11 @@ const RELAY_DEFAULT_BYTES = (short ? 24 : 64) * MiB;
 const LIFTED_BYTES = (short ? 64 : 256) * MiB;
 const DIRECT_BYTES = (short ? 64 : 256) * MiB;
 const LONG_BYTES = 256 * MiB;
-/** Alternating rounds of the lifted and the bare relay: medians. */
+/** Alternating rounds of the lifted and the bare relay, and of the direct path and the raw data channel: medians. */
 const LIFTED_ROUNDS = 3;
+const DIRECT_ROUNDS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `total` bytes made as they are read, in chunks of 64 KiB (a pattern varied per chunk: nothing repeats). */
-async function* generated(total: number): AsyncGenerator<Uint8Array> {
-  const base = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
-  for (let at = 0, n = 0; at < total; at += base.byteLength, n++) {
-    const chunk = base.slice(0, Math.min(base.byteLength, total - at));
-    new DataView(chunk.buffer).setUint32(0, n);
-    yield chunk;
-  }
-}
 
 async function connect(url: string, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient<Socket>> {
   const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
@@ -50,22 +51,6 @@ async function connect(url: string, clientId: string, options: P2pClientOptions 
     socket.once('connect_error', reject);
   });
   return client;
-}
-
-/** CPU time per MiB moved, of this process (both clients) and of the gateway: what load on the machine does not skew. */
-interface CpuFigures {
-  clientsCpuMsPerMiB: number;
-  gatewayCpuMsPerMiB: number;
-}
-
-async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
-  const own = process.cpuUsage();
-  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
-}
-
-function cpuPerMiB(from: { clients: number; gateway: number }, to: { clients: number; gateway: number }, bytes: number): CpuFigures {
-  const perMiB = (micros: number) => micros / 1000 / (bytes / MiB);
-  return { clientsCpuMsPerMiB: perMiB(to.clients - from.clients), gatewayCpuMsPerMiB: perMiB(to.gateway - from.gateway) };
 }
 
 interface TransferFigures extends Partial<CpuFigures> {
@@ -96,7 +81,9 @@ async function transfer(
       }
     : {};
   const id = Math.random().toString(36).slice(2, 8);
-  const streams = { streams: { chunkBytes: CHUNK, windowBytes: Number(process.env.BENCH_STREAM_WINDOW ?? 1024 * 1024) } };
+  // The default window (4 MiB): the bytes in flight of the bare relay's raw clients.
+  const windowOption = process.env.BENCH_STREAM_WINDOW;
+  const streams = { streams: { chunkBytes: CHUNK, ...(windowOption ? { windowBytes: Number(windowOption) } : {}) } };
   const a = await connect(server.url, `a-${id}`, { ...webrtc, ...streams });
   const b = await connect(server.url, `b-${id}`, { ...webrtc, ...streams });
   await a.pair(`b-${id}`);
@@ -163,69 +150,6 @@ async function transfer(
   };
 }
 
-/**
- * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, the same bytes in flight (4 MiB), and the
- * same work of the app as in `transfer`: the sender generates its bytes as it sends them, the receiver hashes what it
- * receives. What differs is only what carries the bytes.
- */
-async function bareTransfer(server: ServerProcess, bytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
-  const open = async (clientId: string) => {
-    const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
-    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
-    return socket;
-  };
-  const a = await open('bare-a');
-  const b = await open('bare-b');
-  b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
-  await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
-  const window = (4 * MiB) / CHUNK;
-  const source = generated(bytes)[Symbol.asyncIterator]();
-  let rest = new Uint8Array(0);
-  const nextChunk = async (): Promise<Uint8Array> => {
-    if (rest.byteLength === 0) rest = (await source.next()).value ?? new Uint8Array(0);
-    const chunk = rest.subarray(0, CHUNK);
-    rest = rest.subarray(chunk.byteLength);
-    return chunk;
-  };
-  const hash = new Sha256();
-  const total = Math.ceil(bytes / CHUNK);
-  let sent = 0;
-  let confirmed = 0;
-  let got = 0;
-  let pumping = false;
-  const cpu0 = await cpuNow(server);
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const pump = async () => {
-      if (pumping) return;
-      pumping = true;
-      while (sent < total && sent - confirmed < window) {
-        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [await nextChunk()] });
-        sent++;
-      }
-      pumping = false;
-    };
-    // The receiver confirms every 32 chunks, as the reliable channel does.
-    b.on('c', (chunk: Uint8Array) => {
-      hash.update(chunk);
-      got++;
-      if (got % 32 === 0 || got === total) b.emit('P2P_EMIT', { targetClientId: 'bare-a', event: 'ok', args: [got] });
-    });
-    a.on('ok', (n: number) => {
-      confirmed = n;
-      if (n === total) resolve();
-      else void pump();
-    });
-    void pump();
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
-  if (hash.hex().length !== 64) throw new Error('no digest');
-  a.disconnect();
-  b.disconnect();
-  return { mibPerSec: bytes / MiB / seconds, ...cpu };
-}
-
 async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
   await server.start();
   try {
@@ -236,7 +160,8 @@ async function withServer<T>(server: ServerProcess, run: (server: ServerProcess)
 }
 
 const unpinned = { pinned: false } as const;
-const only = process.env.BENCH_STREAM_ONLY; // 'direct' or 'lifted': that run alone (lifted: with the bare relay), for trying options
+/** 'direct', 'lifted' (with the bare relay), 'relay', 'bare' or 'long': that run alone, for trying options or profiling. */
+const only = process.env.BENCH_STREAM_ONLY;
 /**
  * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
  * the median round of each, and every round's figures.
@@ -251,7 +176,7 @@ async function liftedAgainstBare(): Promise<{
   const bares: ({ mibPerSec: number } & CpuFigures)[] = [];
   for (let i = 0; i < LIFTED_ROUNDS; i++) {
     lifted.push(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LIFTED_BYTES, {})));
-    bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES)));
+    bares.push(await withServer(new ServerProcess('bare', unpinned), (s) => bareTransfer(s, LIFTED_BYTES, CHUNK)));
     const cpu = (f: Partial<CpuFigures>) =>
       `CPU ms/MiB clients ${f.clientsCpuMsPerMiB?.toFixed(1)}, gateway ${f.gatewayCpuMsPerMiB?.toFixed(1)}`;
     console.log(
@@ -274,9 +199,59 @@ if (only === 'lifted') {
   console.log({ lifted: relayLifted.mibPerSec, bare, ratio: relayLifted.mibPerSec / bare });
   process.exit(0);
 }
+if (only === 'long') {
+  // The long lifted transfer alone, with its emits every 20 ms: their delay behind the chunks in flight.
+  console.log(await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true })));
+  process.exit(0);
+}
+if (only === 'relay' || only === 'bare') {
+  // One transfer alone, for a profile of this process (`node --cpu-prof`): the lifted relay, or the bare one.
+  const kind = only === 'relay' ? 'gateway' : 'bare';
+  const run = (s: ServerProcess): Promise<object> =>
+    only === 'relay' ? transfer(s, LIFTED_BYTES, {}) : bareTransfer(s, LIFTED_BYTES, CHUNK);
+  console.log(await withServer(new ServerProcess(kind, unpinned), run));
+  process.exit(0);
+}
+/** CPU time per MiB of the streams' SHA-256 in this process (a stream pays it twice here: its sender and receiver). */
+function sha256CpuMsPerMiB(): number {
+  const block = new Uint8Array(CHUNK).map((_, i) => i & 0xff);
+  const total = 64 * MiB;
+  const hash = new Sha256();
+  const cpu0 = process.cpuUsage();
+  for (let at = 0; at < total; at += block.byteLength) hash.update(block);
+  const cpu = process.cpuUsage(cpu0);
+  if (hash.hex().length !== 64) throw new Error('no digest');
+  return (cpu.user + cpu.system) / 1000 / (total / MiB);
+}
+
+const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
+/**
+ * The direct path against the WebRTC library's own ceiling (a raw data channel of node-datachannel, no code of this
+ * project, messages of the chunk size), in alternating rounds: the median round of each, and every round's figures.
+ */
+async function directAgainstRaw(): Promise<{ direct: TransferFigures; raw: RawChannelFigures; rounds: number[][] }> {
+  const directs: TransferFigures[] = [];
+  const raws: RawChannelFigures[] = [];
+  for (let i = 0; i < DIRECT_ROUNDS; i++) {
+    directs.push(await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+    raws.push(await rawDataChannelTransfer(DIRECT_BYTES, CHUNK));
+    console.log(
+      `round ${i + 1}: direct ${directs[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${directs[i]!.clientsCpuMsPerMiB?.toFixed(1)}), ` +
+        `raw data channel ${raws[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${raws[i]!.cpuMsPerMiB.toFixed(1)})`,
+    );
+  }
+  const middle = Math.floor(DIRECT_ROUNDS / 2);
+  return {
+    direct: [...directs].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
+    raw: [...raws].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
+    rounds: directs.map((figures, i) => [figures.mibPerSec, raws[i]!.mibPerSec]),
+  };
+}
+
 if (only === 'direct') {
-  const webrtcOnly = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
-  console.log(await withServer(new ServerProcess(webrtcOnly, { pinned: false }), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
+  const { direct, raw } = await directAgainstRaw();
+  console.log({ direct: direct.mibPerSec, raw: raw.mibPerSec, ratio: direct.mibPerSec / raw.mibPerSec });
+  nodeDataChannel.cleanup();
   process.exit(0);
 }
 const relayDefault = await withServer(new ServerProcess('gateway', { ...unpinned, env: { BENCH_LIMITS: 'default' } }), (s) =>
@@ -286,9 +261,10 @@ console.log('relay, default limits', relayDefault);
 const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
-const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-gateway.js') };
-const direct = await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true }));
+const { direct, raw, rounds: directRounds } = await directAgainstRaw();
+const hashMsPerMiB = sha256CpuMsPerMiB();
 console.log('direct', direct);
+console.log('raw data channel', raw);
 const long = await withServer(new ServerProcess('gateway', unpinned), (s) => transfer(s, LONG_BYTES, { memory: true, emits: true }));
 console.log(`${LONG_BYTES / MiB} MiB, limits lifted`, long);
 nodeDataChannel.cleanup();
@@ -315,11 +291,20 @@ const rows = [
   ],
   ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), cpuText(bareFigures), '-', '-'],
   [
-    'direct (WebRTC, loopback)',
+    'direct (WebRTC, loopback; median of 3 rounds)',
     `${DIRECT_BYTES / MiB} MiB`,
     f(direct.mibPerSec),
-    `${f(direct.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay`,
+    `${f(direct.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay; ${f(direct.mibPerSec / raw.mibPerSec, 2)}× the raw data channel; ` +
+      `CPU per MiB: clients ${f(direct.clientsCpuMsPerMiB)} ms`,
     String(direct.rateLimited),
+    '-',
+  ],
+  [
+    `raw node-datachannel channel, ${CHUNK / 1024} KiB messages (median of 3 rounds)`,
+    `${DIRECT_BYTES / MiB} MiB`,
+    f(raw.mibPerSec),
+    `${f(raw.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay (the library's ceiling); CPU per MiB: ${f(raw.cpuMsPerMiB)} ms`,
+    '-',
     '-',
   ],
   [
@@ -344,10 +329,23 @@ const results = {
   bareMibPerSec: bare,
   liftedAndBareRounds: rounds,
   direct,
+  rawDataChannel: raw,
+  sha256CpuMsPerMiB: hashMsPerMiB,
+  loadAverage: loadavg(),
+  directAndRawRounds: directRounds,
   long,
   date: new Date().toISOString(),
 };
 const name = short ? 'streams-short' : 'streams';
 writeFileSync(here(`../../../bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(here(`../../../bench/results/${name}.md`), `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n`);
-console.log(table);
+const notes = [
+  `SHA-256 of the stream receipt in this process: ${f(hashMsPerMiB, 2)} ms of CPU per MiB (paid twice per stream here, sender and receiver).`,
+  `Load average at the end: ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(', ')} (a shared 2-core machine).`,
+].join('\n');
+writeFileSync(
+  here(`../../../bench/results/${name}.md`),
+  `# Streams (npm run bench:stream${short ? ' -- --short' : ''})\n\n${table}\n\n${notes}\n`,
+);
+console.log(`${table}\n${notes}`);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { P2pStreamError } from '../../packages/client/src/index.js';
+import { RELAY_CREDIT_BYTES } from '../../packages/client/src/streams/stream.options.js';
 import { type GatewayHarness, connectClient, startGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { bytes, pairedClients, readAll, receiveNext, sha256, spyChunks } from './stream-support.js';
@@ -143,6 +144,21 @@ describe('streams between a pair: sizes, sources, refusals', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(spy.chunks).toBe(stalledAt);
     expect(spy.bytes).toBe(windowBytes);
+    const got = await readAll(stream.readable);
+    await expect(sending).resolves.toMatchObject({ bytes: data.byteLength, sha256: sha256(data) });
+    expect(sha256(got)).toBe(sha256(data));
+  }, 60_000);
+
+  it('grants at most 1 MiB of credit through the gateway, whatever a larger windowBytes (the default 4 MiB) allows', async () => {
+    gw = await startGateway();
+    const [a, b] = await pairedClients(gw);
+    const spy = spyChunks(a.socket);
+    const incoming = new Promise<import('../../packages/client/src/index.js').IncomingStream>((resolve) => b.once('stream', resolve));
+    const data = bytes(8 * 1024 * 1024);
+    const sending = a.sendStream(data);
+    const stream = await incoming;
+    stream.accept();
+    await eventually(() => expect(spy.bytes).toBe(RELAY_CREDIT_BYTES), 10_000);
     const got = await readAll(stream.readable);
     await expect(sending).resolves.toMatchObject({ bytes: data.byteLength, sha256: sha256(data) });
     expect(sha256(got)).toBe(sha256(data));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { FrameCodecError, RetryBackoff, decodeFrame, encodeFrame } from '../../packages/client/src/index.js';
+import { encodeFrameToSend } from '../../packages/client/src/webrtc/frame.codec.js';
 
 describe('frame codec (data channel messages)', () => {
   it('sends a frame without binary values as JSON text, with JSON semantics', () => {
@@ -78,6 +79,22 @@ describe('frame codec (data channel messages)', () => {
     expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
     expect((decoded as { polluted?: unknown }).polluted).toBeUndefined();
     expect(decoded.bytes).toEqual(new Uint8Array([1, 2]));
+  });
+
+  it('encodes for a data channel send into one kept buffer, and decodes a chunk in place', () => {
+    const chunk = new Uint8Array(32 * 1024).map((_, i) => i & 0xff);
+    const first = encodeFrameToSend({ s: 1, e: 'data', a: ['id', chunk] }) as Uint8Array;
+    // What a data channel's send does before it returns: copy the bytes.
+    const sent = first.slice();
+    const second = encodeFrameToSend({ s: 2, e: 'data', a: ['id', new Uint8Array(32 * 1024).fill(7)] }) as Uint8Array;
+    expect(second.buffer).toBe(first.buffer);
+    const decoded = decodeFrame(sent.buffer) as { s: number; a: [string, Uint8Array] };
+    expect(decoded.s).toBe(1);
+    expect(decoded.a[1]).toEqual(chunk);
+    // The chunk is most of the message: a view into it, not a copy. Small values beside others are copies of their own.
+    expect(decoded.a[1].buffer).toBe(sent.buffer);
+    const small = new Uint8Array(encodeFrame({ a: [new Uint8Array([1, 2])], b: 'x'.repeat(100) }) as ArrayBuffer);
+    expect((decodeFrame(small) as { a: Uint8Array[] }).a[0]!.buffer).not.toBe(small.buffer);
   });
 
   it('refuses what is not a frame, and messages that lie about their lengths', () => {

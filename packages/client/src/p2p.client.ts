@@ -122,6 +122,7 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       windowBytes: reliableOptions?.windowBytes ?? 0,
       paired: () => this.pairing.state === 'paired',
       announce: (incoming) => this.listenerCount('stream') > 0 && (this.emitLocal('stream', incoming), true),
+      direct: () => this.transport === 'direct',
     });
     // The e2e part first: its key exchange takes the channel's first message numbers.
     this.parts = this.e2e ? [this.e2e, this.streams] : [this.streams];

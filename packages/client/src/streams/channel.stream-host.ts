@@ -22,6 +22,8 @@ export interface StreamClientPort {
   windowBytes(): number;
   /** Emits `stream` when the app listens for it; false when it does not. */
   announce(incoming: IncomingStream): boolean;
+  /** Whether the pair's frames go over the direct path now. */
+  direct(): boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function channelStreamHost(client: StreamClientPort): StreamHost {
       return !!channel && channel.unsent < 2 && channel.unconfirmedBytes < client.windowBytes() / 2;
     },
     peerStreams: () => client.channel()?.peerStreams,
+    direct: () => client.direct(),
     announce: (incoming) => client.announce(incoming),
   };
 }

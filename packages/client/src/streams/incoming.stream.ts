@@ -3,12 +3,15 @@ import { Sha256 } from './sha256.hash.js';
 import { P2pStreamError } from './stream.error.js';
 import type { StreamHost } from './stream-host.interface.js';
 import type { IncomingStream } from './incoming-stream.interface.js';
+import { RELAY_CREDIT_BYTES } from './stream.options.js';
 
 type State = 'asked' | 'open' | 'closed';
 
 /**
  * The receiving side of one stream. Chunks wait in a queue bounded by the credit it granted; it grants more as the
  * app reads (a pull-based ReadableStream with no buffer of its own), so memory stays under `windowBytes` per stream.
+ * Through the gateway it grants at most RELAY_CREDIT_BYTES beyond what was read; the credit only ever grows, so after
+ * a switch from the direct path it waits for the app to read down to the smaller window.
  */
 export class StreamReceiver implements IncomingStream {
   readonly id: string;
@@ -72,7 +75,7 @@ export class StreamReceiver implements IncomingStream {
     if (!Number.isSafeInteger(offset) || offset < 0 || (this.size !== undefined && offset > this.size))
       throw new P2pError('INVALID_PAYLOAD', `accept: offset must be an integer from 0 to the size (${String(this.size)})`);
     this.state = 'open';
-    this.limit = this.windowBytes;
+    this.limit = this.window();
     this.send(P2pStreamEvent.ACCEPT, { id: this.id, offset, limit: this.limit });
   }
 
@@ -117,12 +120,18 @@ export class StreamReceiver implements IncomingStream {
       this.read += chunk.byteLength;
       this.controller.enqueue(chunk);
       // More credit once half the window was read: one CREDIT per half window, not one per chunk.
-      if (this.read + this.windowBytes - this.limit >= this.windowBytes / 2) {
-        this.limit = this.read + this.windowBytes;
+      const window = this.window();
+      if (this.read + window - this.limit >= window / 2) {
+        this.limit = this.read + window;
         this.send(P2pStreamEvent.CREDIT, { id: this.id, limit: this.limit, read: this.read });
       }
     }
     if (this.end && this.queue.length === 0) this.finish(this.end);
+  }
+
+  /** The credit to keep ahead of what the app read, on the path the frames take now. */
+  private window(): number {
+    return this.host.direct() ? this.windowBytes : Math.min(this.windowBytes, RELAY_CREDIT_BYTES);
   }
 
   private finish({ bytes, sha256 }: StreamEndPayload): void {

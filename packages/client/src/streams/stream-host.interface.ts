@@ -10,6 +10,8 @@ export interface StreamHost {
    * sends all it holds at once, and the stream chunks never take more than half of its window).
    */
   room(): boolean;
+  /** Whether the pair's frames go over the direct path (WebRTC) now, rather than through the gateway. */
+  direct(): boolean;
   /** Whether the peer takes streams; undefined until it sent a frame of this pairing. */
   peerStreams(): boolean | undefined;
   /** Hands a new incoming stream to the app's `stream` listeners; false when there is none. */

@@ -25,6 +25,8 @@ export interface StreamsPartSetup {
   paired(): boolean;
   /** Emits `stream` when the app listens for it; false when it does not (the stream is then refused). */
   announce(incoming: IncomingStream): boolean;
+  /** Whether the pair's frames go over the direct path (WebRTC) now. */
+  direct(): boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export class StreamsPart implements ClientPart {
         paired: setup.paired,
         windowBytes: () => setup.windowBytes,
         announce: setup.announce,
+        direct: setup.direct,
       }),
       setup.options,
     );

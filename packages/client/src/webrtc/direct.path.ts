@@ -5,7 +5,7 @@ import type { DirectPathEvents, DirectPathOptions, DirectPathRole, DirectPathSta
 import { FINGERPRINT_MISMATCH } from './direct-path.options.js';
 import { fingerprintsMatch, negotiatedFingerprints, sdpFingerprints } from './dtls.fingerprint.js';
 import { ChannelBufferGate, DEFAULT_MAX_BUFFERED_BYTES } from './channel-buffer.gate.js';
-import { decodeFrame, encodeFrame } from './frame.codec.js';
+import { decodeFrame, encodeFrameToSend } from './frame.codec.js';
 import type { RTCPeerConnectionConstructor } from './peer-connection.interface.js';
 
 // The options, events, states and role choice live beside it; importers of this file keep finding them here.
@@ -151,7 +151,7 @@ export class DirectPath extends TypedEmitter<DirectPathEvents> implements FrameP
     this.gate.clearRefusal();
     if (this.currentState !== 'open' || channel?.readyState !== 'open' || this.gate.refuses(frame)) return false;
     try {
-      const message = encodeFrame(frame);
+      const message = encodeFrameToSend(frame);
       if (typeof message === 'string') channel.send(message);
       else channel.send(message);
     } catch {

@@ -87,21 +87,54 @@ function extract(value: unknown, bins: BinaryValue[], depth: number): unknown {
 
 /** One data channel message for `frame`: a string without binary values, an ArrayBuffer with them. */
 export function encodeFrame(frame: object): string | ArrayBuffer {
+  const message = encodeInto(frame, (total) => new Uint8Array(total));
+  return typeof message === 'string' ? message : message.buffer;
+}
+
+/** Frames up to this size are encoded into one buffer kept for the next (`encodeFrameToSend`); larger ones get their own. */
+const SCRATCH_MAX_BYTES = 1024 * 1024;
+let scratch: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+
+/**
+ * As `encodeFrame`, for a data channel's `send`, which copies the bytes before it returns (the W3C `send`, and
+ * node-datachannel's): a binary message is a view into a buffer this module keeps and overwrites on the next call, so
+ * a stream's chunks do not cost a fresh buffer each (the allocation and its garbage, on the hot path of the direct
+ * path). Use the view at once; never keep it.
+ */
+export function encodeFrameToSend(frame: object): string | Uint8Array<ArrayBuffer> {
+  return encodeInto(frame, (total) => {
+    if (total > SCRATCH_MAX_BYTES) return new Uint8Array(total);
+    if (scratch.byteLength < total) scratch = new Uint8Array(Math.min(SCRATCH_MAX_BYTES, Math.max(total, 2 * scratch.byteLength)));
+    return scratch.subarray(0, total);
+  });
+}
+
+function encodeInto(frame: object, allocate: (total: number) => Uint8Array<ArrayBuffer>): string | Uint8Array<ArrayBuffer> {
   if (!hasBinary(frame, 0)) return JSON.stringify(frame);
   const bins: BinaryValue[] = [];
   const shaped = extract(frame, bins, 0);
   const parts = bins.map(bytesOf);
   const header = encoder.encode(JSON.stringify({ frame: shaped, bins: bins.map((bin, i) => [kindOf(bin), parts[i]!.byteLength]) }));
   const total = 4 + header.byteLength + parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const out = new Uint8Array(total);
-  new DataView(out.buffer).setUint32(0, header.byteLength);
+  const out = allocate(total);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(0, header.byteLength);
   out.set(header, 4);
   let offset = 4 + header.byteLength;
   for (const part of parts) {
     out.set(part, offset);
     offset += part.byteLength;
   }
-  return out.buffer;
+  return out;
+}
+
+/** Byte views that may stay views into the message (see `decodeFrame`). */
+const BYTE_VIEWS = new Set<BinaryKind>(['Uint8Array', 'Buffer']);
+
+/** A view of `bytes` where they lie in the message, as `kind` (a byte view kind). */
+function viewOf(kind: BinaryKind, bytes: Uint8Array): BinaryValue {
+  const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
+  if (kind === 'Buffer' && NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function rebuild(kind: BinaryKind, bytes: Uint8Array): BinaryValue {
@@ -140,7 +173,10 @@ function asFrame(value: unknown): object {
   return value;
 }
 
-/** The frame a data channel message carries (a string, or binary as ArrayBuffer or a view). Throws FrameCodecError. */
+/**
+ * The frame a data channel message carries (a string, or binary as ArrayBuffer or a view). Throws FrameCodecError.
+ * The message becomes the decoder's: a single Uint8Array or Buffer that is most of it comes back as a view into it.
+ */
 export function decodeFrame(message: string | ArrayBuffer | ArrayBufferView): object {
   if (typeof message === 'string') return asFrame(JSON.parse(message));
   const bytes = bytesOf(message);
@@ -150,12 +186,18 @@ export function decodeFrame(message: string | ArrayBuffer | ArrayBufferView): ob
   const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + headerLength))) as { frame?: unknown; bins?: unknown };
   if (!Array.isArray(header.bins)) throw new FrameCodecError('the binary frame has no list of values');
   let offset = 4 + headerLength;
+  // One byte view that is most of the message (a stream's chunk, say) stays where it is, a view into the message: no
+  // copy, and what it keeps alive beyond its own bytes is the header. Anything else is copied (`rebuild`).
+  const [only] = header.bins as unknown[];
+  const inPlace =
+    header.bins.length === 1 && Array.isArray(only) && BYTE_VIEWS.has(only[0] as string) && 2 * (only[1] as number) >= bytes.byteLength;
   const bins = header.bins.map((entry: unknown) => {
     const [kind, length] = Array.isArray(entry) ? entry : [];
     if (typeof kind !== 'string' || !Number.isInteger(length) || (length as number) < 0 || offset + (length as number) > bytes.byteLength) {
       throw new FrameCodecError('a binary value overruns the message');
     }
-    const value = rebuild(kind, bytes.subarray(offset, offset + (length as number)));
+    const part = bytes.subarray(offset, offset + (length as number));
+    const value = inPlace ? viewOf(kind, part) : rebuild(kind, part);
     offset += length as number;
     return value;
   });

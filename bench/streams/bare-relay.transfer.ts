@@ -1,0 +1,98 @@
+/**
+ * What `npm run bench:stream` measures a transfer with: the generated source, the CPU time per MiB, and the baseline of
+ * the lifted relay: two raw clients of a bare Socket.IO relay (stream-bench.ts says what makes it a fair comparison).
+ */
+import { io } from 'socket.io-client';
+import { Sha256 } from '../../packages/client/src/index.js';
+import type { ServerProcess } from '../harness/server-process.js';
+
+const MiB = 1024 * 1024;
+
+/** `total` bytes made as they are read, in chunks of 64 KiB (a pattern varied per chunk: nothing repeats). */
+export async function* generated(total: number): AsyncGenerator<Uint8Array> {
+  const base = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
+  for (let at = 0, n = 0; at < total; at += base.byteLength, n++) {
+    const chunk = base.slice(0, Math.min(base.byteLength, total - at));
+    new DataView(chunk.buffer).setUint32(0, n);
+    yield chunk;
+  }
+}
+
+/** CPU time per MiB moved, of this process (both clients) and of the gateway: what load on the machine does not skew. */
+export interface CpuFigures {
+  clientsCpuMsPerMiB: number;
+  gatewayCpuMsPerMiB: number;
+}
+
+export async function cpuNow(server: ServerProcess): Promise<{ clients: number; gateway: number }> {
+  const own = process.cpuUsage();
+  return { clients: own.user + own.system, gateway: (await server.stats(false)).cpuMicros };
+}
+
+export function cpuPerMiB(from: { clients: number; gateway: number }, to: { clients: number; gateway: number }, bytes: number): CpuFigures {
+  const perMiB = (micros: number) => micros / 1000 / (bytes / MiB);
+  return { clientsCpuMsPerMiB: perMiB(to.clients - from.clients), gatewayCpuMsPerMiB: perMiB(to.gateway - from.gateway) };
+}
+
+/**
+ * Two raw clients of the bare Socket.IO relay: binary chunks of the same size, 4 MiB in flight (no less than a stream's
+ * credit: 1 MiB through a gateway), and the same work of the app as in the stream bench's `transfer`: the sender
+ * generates its bytes as it sends them, the receiver hashes what it receives. What differs is only what carries them.
+ */
+export async function bareTransfer(server: ServerProcess, bytes: number, chunkBytes: number): Promise<{ mibPerSec: number } & CpuFigures> {
+  const open = async (clientId: string) => {
+    const socket = io(server.url, { auth: { clientId }, transports: ['websocket'], forceNew: true, reconnection: false });
+    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+    return socket;
+  };
+  const a = await open('bare-a');
+  const b = await open('bare-b');
+  b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
+  await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
+  const window = (4 * MiB) / chunkBytes;
+  const source = generated(bytes)[Symbol.asyncIterator]();
+  let rest = new Uint8Array(0);
+  const nextChunk = async (): Promise<Uint8Array> => {
+    if (rest.byteLength === 0) rest = (await source.next()).value ?? new Uint8Array(0);
+    const chunk = rest.subarray(0, chunkBytes);
+    rest = rest.subarray(chunk.byteLength);
+    return chunk;
+  };
+  const hash = new Sha256();
+  const total = Math.ceil(bytes / chunkBytes);
+  let sent = 0;
+  let confirmed = 0;
+  let got = 0;
+  let pumping = false;
+  const cpu0 = await cpuNow(server);
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
+      while (sent < total && sent - confirmed < window) {
+        a.emit('P2P_EMIT', { targetClientId: 'bare-b', event: 'c', args: [await nextChunk()] });
+        sent++;
+      }
+      pumping = false;
+    };
+    // The receiver confirms every 32 chunks, as the reliable channel does.
+    b.on('c', (chunk: Uint8Array) => {
+      hash.update(chunk);
+      got++;
+      if (got % 32 === 0 || got === total) b.emit('P2P_EMIT', { targetClientId: 'bare-a', event: 'ok', args: [got] });
+    });
+    a.on('ok', (n: number) => {
+      confirmed = n;
+      if (n === total) resolve();
+      else void pump();
+    });
+    void pump();
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
+  if (hash.hex().length !== 64) throw new Error('no digest');
+  a.disconnect();
+  b.disconnect();
+  return { mibPerSec: bytes / MiB / seconds, ...cpu };
+}
