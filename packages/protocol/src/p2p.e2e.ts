@@ -33,3 +33,12 @@ export function isE2eEventName(event: unknown): event is P2pE2eEvent {
 
 /** Frame capability bit (`k`): the sending side encrypts end to end and takes nothing else. */
 export const P2P_FRAME_CAPABILITY_E2E = 2;
+
+/**
+ * Frame capability bit (`k`): the sending side, encrypting end to end, opens sealed batches (a frame whose `z` seals
+ * `n` consecutive messages). A client seals batches only for a peer that announced it.
+ */
+export const P2P_FRAME_CAPABILITY_E2E_BATCH = 4;
+
+/** The most messages one sealed batch holds (`n`): a receiver drops a frame that claims more. */
+export const P2P_E2E_MAX_BATCH = 64;
