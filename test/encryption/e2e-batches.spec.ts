@@ -120,6 +120,30 @@ describe('end-to-end encryption: sealed batches', () => {
     expect(errors.map((error) => error.code)).toEqual(Array(6).fill('E2E_FRAME_REJECTED'));
   });
 
+  it('a batch confirmed in part (an acknowledgement from inside it) and its full acknowledgement lost: sent again, then confirmed', async () => {
+    gw = await startGateway({ limits: { relayMessages: false } });
+    const ends = new Set<number>();
+    let dropped = 0;
+    onEveryFrame(gw, (from, frame) => {
+      // A's batches of more than 32 messages: B acknowledges from inside them (every 32 messages) and at their end.
+      if (from === 'A' && frame.n !== undefined && frame.n > 32) ends.add(frame.s! + frame.n - 1);
+      // B's first acknowledgement of such a batch's end is lost (as a frame the server refused would be).
+      if (from === 'B' && frame.s === undefined && typeof frame.c === 'number' && ends.has(frame.c) && dropped === 0) {
+        dropped++;
+        return false;
+      }
+      return true;
+    });
+    const { a, got, errors } = await securedPair(gw);
+    // One burst, one batch of 64: its last acknowledgement is the one lost, and no later one covers it.
+    for (let i = 0; i < 64; i++) a.emit('n', i);
+    await eventually(() => expect(got).toEqual([...Array(64).keys()]), 15_000);
+    await eventually(() => expect(a.unconfirmed).toBe(0), 15_000);
+    expect([...ends]).toHaveLength(1);
+    expect(dropped).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   it('seals none for a peer that does not announce them (an earlier client), and keeps batches under maxMessageBytes', async () => {
     const maxMessageBytes = 2048;
     gw = await startGateway({ limits: { relayMessages: false, maxMessageBytes } });

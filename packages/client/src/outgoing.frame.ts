@@ -45,6 +45,16 @@ export function bytesOf(outgoing: readonly OutgoingMessage[], index: number, cou
 }
 
 /**
+ * How many of the first `count` messages of `outgoing` leave it when the peer confirms them: a sealed batch leaves
+ * whole, once the last of its messages is confirmed (the peer acknowledges from inside a batch as it counts its
+ * messages; were the batch's start gone, the rest could never be sent again).
+ */
+export function wholeBatches(outgoing: readonly OutgoingMessage[], count: number): number {
+  while (count > 0 && outgoing[count]?.batched) count--;
+  return count;
+}
+
+/**
  * The message at `index` and, when it starts a sealed batch, the other messages of the batch, each now a message of
  * its own (for skipped numbers: a batch the server refused for good).
  */

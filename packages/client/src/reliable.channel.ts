@@ -4,7 +4,7 @@ import { ChannelAcks } from './channel.acks.js';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { FramePath } from './frame-path.interface.js';
 import { handOn } from './inbound.delivery.js';
-import { FRAME_OVERHEAD_BYTES, bytesOf, controlFrameOf, frameOf, unbatch } from './outgoing.frame.js';
+import { FRAME_OVERHEAD_BYTES, bytesOf, controlFrameOf, frameOf, unbatch, wholeBatches } from './outgoing.frame.js';
 import { MAX_REFUSAL_BACKOFF_MS, PERMANENT_REFUSALS } from './frame.refusal.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -256,7 +256,7 @@ export class ReliableChannel {
   private confirmUpTo(seq: number): void {
     const first = this.outgoing[0];
     if (!first || seq < first.seq) return;
-    const count = Math.min(seq - first.seq + 1, this.outgoing.length);
+    const count = wholeBatches(this.outgoing, Math.min(seq - first.seq + 1, this.outgoing.length));
     let bytes = 0;
     for (let i = 0; i < count; i++) bytes += this.outgoing[i]!.bytes;
     this.outgoing.splice(0, count);
