@@ -6,8 +6,11 @@ import { eventually } from '../support/eventually.js';
 import { gatewayNamespace, serverSocketOf } from './e2e-gateway.js';
 
 const MESSAGES = 300;
-/** A's frames the malicious gateway keeps from B (its numbers in A's channel, app messages and exchange alike). */
-const KEPT = (s: number) => s >= 20 && s < 60;
+/**
+ * A's frames the malicious gateway keeps from B: those that carry a number from 20 to 59 in A's channel (app messages
+ * and exchange alike; a sealed batch carries `n` numbers from `s`).
+ */
+const KEPT = (s: number, n = 1) => s < 60 && s + n > 20;
 /** Sixteen bytes of base64: a tag of the right size that no key made. */
 const FAKE_TAG = Buffer.alloc(16, 7).toString('base64');
 
@@ -18,10 +21,10 @@ const FAKE_TAG = Buffer.alloc(16, 7).toString('base64');
 function maliciousGateway(gw: GatewayHarness, forge: (s: number) => boolean): void {
   gatewayNamespace(gw).on('connection', (socket: ServerSocket) => {
     socket.use((packet, next) => {
-      const [event, frame] = packet as [string, { s?: number }];
+      const [event, frame] = packet as [string, { s?: number; n?: number }];
       const from = (socket.data as { p2p?: { clientId?: string } }).p2p?.clientId;
       // Kept (never relayed) when `forge` put a forgery in its place.
-      if (event === 'P2P_FRAME' && from === 'A' && typeof frame?.s === 'number' && KEPT(frame.s) && forge(frame.s)) return;
+      if (event === 'P2P_FRAME' && from === 'A' && typeof frame?.s === 'number' && KEPT(frame.s, frame.n) && forge(frame.s)) return;
       next();
     });
   });

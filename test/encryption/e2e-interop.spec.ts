@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { concatBytes } from '../../packages/client/src/e2e/bytes.concat.js';
 import { type EphemeralKey, commitmentOf, deriveSession, ephemeralKey } from '../../packages/client/src/e2e/key.agreement.js';
-import { MessageSealer, wireForm } from '../../packages/client/src/e2e/message.sealer.js';
+import { MessageSealer, encodeInner, wireForm } from '../../packages/client/src/e2e/message.sealer.js';
 
 /**
  * In Node the client agrees keys and seals through `node:crypto`, synchronously; browsers use WebCrypto. Both must give
@@ -75,6 +75,29 @@ describe('end-to-end encryption: Node and WebCrypto agree', () => {
         e: 'note',
         a: [`hello ${trial}`],
       });
+
+      // A sealed batch (marker 2, the JSON array of its messages) under the nonce of its first number, likewise.
+      const batch = [
+        { seq: 100 + trial, event: 'note', args: [`one ${trial}`], wantsReply: true, bytes: 0 },
+        { seq: 101 + trial, args: [`two ${trial}`], wantsReply: false, replyTo: 3, bytes: 0 },
+      ];
+      const sealedBatch = await sealer.sealBatch(
+        batch,
+        batch.map((message) => encodeInner(message) as string),
+      );
+      new DataView(iv.buffer).setBigUint64(4, BigInt(100 + trial));
+      const batchPlain = new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv }, webFirstToSecond, sealedBatch));
+      expect(batchPlain[0]).toBe(2);
+      expect(JSON.parse(new TextDecoder().decode(batchPlain.subarray(1)))).toEqual([
+        { e: 'note', a: [`one ${trial}`], w: 1 },
+        { r: 3, a: [`two ${trial}`] },
+      ]);
+      await expect(Promise.resolve(opener.open({ s: 100 + trial, n: 2, z: wireForm(sealedBatch) }))).resolves.toEqual([
+        { s: 100 + trial, e: 'note', a: [`one ${trial}`], w: 1 },
+        { s: 101 + trial, r: 3, a: [`two ${trial}`] },
+      ]);
+      // Its count is in the ciphertext: the same frame claiming another count, or none, does not open.
+      for (const n of [undefined, 3]) expect(() => opener.open({ s: 100 + trial, n, z: wireForm(sealedBatch) })).toThrow();
     }
   });
 

@@ -52,7 +52,10 @@ export class ChannelAcks {
   }
 }
 
-/** A message that went out in the clear: one of the key exchange's (no ciphertext, not held, not a skipped number). */
+/**
+ * A message that went out in the clear: one of the key exchange's (no ciphertext, not held, not a skipped number, not
+ * in a sealed batch).
+ */
 function isClear(message: OutgoingMessage): boolean {
-  return message.sealed === undefined && !message.held && message.skipped === undefined;
+  return message.sealed === undefined && !message.held && message.skipped === undefined && !message.batched;
 }

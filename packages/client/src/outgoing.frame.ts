@@ -11,7 +11,9 @@ export const FRAME_OVERHEAD_BYTES = 48;
  */
 export function frameOf(message: OutgoingMessage, c: number, k: number, t?: string): P2pFrame {
   if (message.sealed !== undefined && message.skipped === undefined) {
-    return t === undefined ? { s: message.seq, c, z: message.sealed, k } : { s: message.seq, c, t, z: message.sealed, k };
+    const sealed: P2pFrame = t === undefined ? { s: message.seq, c, z: message.sealed, k } : { s: message.seq, c, t, z: message.sealed, k };
+    if (message.batchSize !== undefined) sealed.n = message.batchSize;
+    return sealed;
   }
   const frame = plainFrameOf(message, c, k);
   if (t !== undefined) frame.t = t;
@@ -33,4 +35,31 @@ function plainFrameOf(message: OutgoingMessage, c: number, k: number): P2pFrame 
   return message.wantsReply
     ? { s: message.seq, c, e: message.event, a: message.args, w: 1, k }
     : { s: message.seq, c, e: message.event, a: message.args, k };
+}
+
+/** The estimated bytes of the `count` messages of `outgoing` from `index` on (a sealed batch's). */
+export function bytesOf(outgoing: readonly OutgoingMessage[], index: number, count: number): number {
+  let bytes = 0;
+  for (let i = index; i < index + count && i < outgoing.length; i++) bytes += outgoing[i]!.bytes;
+  return bytes;
+}
+
+/**
+ * How many of the first `count` messages of `outgoing` leave it when the peer confirms them: a sealed batch leaves
+ * whole, once the last of its messages is confirmed (the peer acknowledges from inside a batch as it counts its
+ * messages; were the batch's start gone, the rest could never be sent again).
+ */
+export function wholeBatches(outgoing: readonly OutgoingMessage[], count: number): number {
+  while (count > 0 && outgoing[count]?.batched) count--;
+  return count;
+}
+
+/**
+ * The message at `index` and, when it starts a sealed batch, the other messages of the batch, each now a message of
+ * its own (for skipped numbers: a batch the server refused for good).
+ */
+export function unbatch(outgoing: readonly OutgoingMessage[], index: number): OutgoingMessage[] {
+  const messages = outgoing.slice(index, index + (outgoing[index]?.batchSize ?? 1));
+  for (const message of messages) message.batchSize = message.batched = undefined;
+  return messages;
 }

@@ -340,7 +340,9 @@ export class P2pClient<S extends P2pClientSocket = P2pClientSocket> extends Orig
       this.direct.admittedAs(session.clientId);
     }
     this.link.sessionStarted(session.rates);
-    this.streams.relayLimit(typeof session.maxMessageBytes === 'number' ? session.maxMessageBytes : undefined);
+    const maxMessageBytes = typeof session.maxMessageBytes === 'number' ? session.maxMessageBytes : undefined;
+    this.streams.relayLimit(maxMessageBytes);
+    this.e2e?.relayLimit(maxMessageBytes);
     this.resumeClock.stop();
     this.e2e?.precommit.session(session.e2eCommit === true);
     this.pairing.sessionStarted(session);

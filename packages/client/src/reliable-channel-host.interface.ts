@@ -17,6 +17,10 @@ export interface OutgoingMessage {
   held?: boolean;
   /** End-to-end encryption: the message sealed, sent in its place (the same bytes at every retransmission). */
   sealed?: Uint8Array<ArrayBuffer> | string;
+  /** End-to-end encryption, a sealed batch: on its first message, how many messages `sealed` holds (it and the next). */
+  batchSize?: number;
+  /** End-to-end encryption: the message is sealed in the batch of an earlier one, and travels only inside its frame. */
+  batched?: boolean;
   /** End-to-end encryption: the tag of the skipped number (`u`), so that the peer can tell it from a forged skip. */
   skipTag?: string;
 }

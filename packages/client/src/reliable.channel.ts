@@ -3,7 +3,8 @@ import type { P2pFrame } from 'nest-p2p-gateway-protocol';
 import { ChannelAcks } from './channel.acks.js';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import type { FramePath } from './frame-path.interface.js';
-import { FRAME_OVERHEAD_BYTES, controlFrameOf, frameOf } from './outgoing.frame.js';
+import { handOn } from './inbound.delivery.js';
+import { FRAME_OVERHEAD_BYTES, bytesOf, controlFrameOf, frameOf, unbatch, wholeBatches } from './outgoing.frame.js';
 import { MAX_REFUSAL_BACKOFF_MS, PERMANENT_REFUSALS } from './frame.refusal.js';
 import { estimateBytes } from './payload-size.estimate.js';
 import type { ResolvedReliableOptions } from './reliable-channel.options.js';
@@ -68,7 +69,7 @@ export class ReliableChannel {
   ) {
     this.retransmitMs = options.retransmitMs;
     this.backoffMs = options.refusalBackoffMs;
-    this.capabilities = STREAMS | (sealer ? P2P_FRAME_CAPABILITY_E2E : 0);
+    this.capabilities = STREAMS | (sealer ? P2P_FRAME_CAPABILITY_E2E | (sealer.capabilities ?? 0) : 0);
     const accept = (frame: P2pFrame) => (this.accept(frame), this.host.moved?.());
     const [received, closed, sendAck] = [() => this.received, () => this.closed, () => this.sendControl({})];
     this.inbox = sealer && new SealedInbox(sealer, { received, closed, accept });
@@ -92,12 +93,17 @@ export class ReliableChannel {
 
   /** Whether the peer takes streams, from the `k` of its last frame; undefined before its first frame. */
   get peerStreams(): boolean | undefined {
-    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & STREAMS) !== 0;
+    return this.peerCan(STREAMS);
   }
 
   /** Whether the peer seals end to end, from the `k` of its last frame; undefined before its first frame. */
   get peerE2e(): boolean | undefined {
-    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & P2P_FRAME_CAPABILITY_E2E) !== 0;
+    return this.peerCan(P2P_FRAME_CAPABILITY_E2E);
+  }
+
+  /** Whether the peer can do `capability` (a bit of `k`), from its last frame; undefined before its first frame. */
+  peerCan(capability: number): boolean | undefined {
+    return this.peerCapabilities === undefined ? undefined : (this.peerCapabilities & capability) !== 0;
   }
 
   /** Whether a new message would still fit in the send window. */
@@ -175,11 +181,14 @@ export class ReliableChannel {
     const refused = this.outgoing[index]!;
     this.goBack(index);
     if (PERMANENT_REFUSALS.has(code) && refused.skipped === undefined) {
-      refused.skipped = code;
-      this.sealer?.skip?.(refused, () => this.pump());
-      this.totalBytes -= refused.bytes;
-      refused.bytes = 0;
-      this.host.refused(refused, new P2pError(code, message, refused.event));
+      // A sealed batch refused for good: each of its messages becomes a skipped number (none can be sealed again).
+      for (const each of unbatch(this.outgoing, index)) {
+        each.skipped = code;
+        this.sealer?.skip?.(each, () => this.pump());
+        this.totalBytes -= each.bytes;
+        each.bytes = 0;
+        this.host.refused(each, new P2pError(code, message, each.event));
+      }
       this.pump();
       return;
     }
@@ -237,31 +246,17 @@ export class ReliableChannel {
 
   /** The peer's next message in order, in the clear: counted as received and handed on. */
   private accept(frame: P2pFrame): void {
-    const seq = frame.s!;
-    this.received = seq;
+    this.received = frame.s!;
     this.ackOwed++;
     this.scheduleAck(this.ackOwed >= this.options.ackEvery);
-    if (frame.x !== undefined) return;
-    const args = Array.isArray(frame.a) ? frame.a : [];
-    if (typeof frame.r === 'number') return this.host.replied(frame.r, args);
-    if (typeof frame.e !== 'string') return;
-    let answered = false;
-    const reply =
-      frame.w === 1
-        ? (...results: unknown[]) => {
-            if (answered) return;
-            answered = true;
-            this.reply(seq, results);
-          }
-        : undefined;
-    this.host.deliver(frame.e, args, reply);
+    handOn(frame, this.host, (seq, results) => this.reply(seq, results));
   }
 
   /** The peer has every message of this side up to `seq`: they leave the window. */
   private confirmUpTo(seq: number): void {
     const first = this.outgoing[0];
     if (!first || seq < first.seq) return;
-    const count = Math.min(seq - first.seq + 1, this.outgoing.length);
+    const count = wholeBatches(this.outgoing, Math.min(seq - first.seq + 1, this.outgoing.length));
     let bytes = 0;
     for (let i = 0; i < count; i++) bytes += this.outgoing[i]!.bytes;
     this.outgoing.splice(0, count);
@@ -295,8 +290,11 @@ export class ReliableChannel {
     while (this.sentCount < this.outgoing.length) {
       if (this.sentCount >= limit || (this.sentCount > 0 && this.inFlightBytes >= windowBytes)) break;
       const message = this.outgoing[this.sentCount]!;
-      if (message.held) break;
-      const wait = this.pacer?.take(message.bytes + FRAME_OVERHEAD_BYTES) ?? 0;
+      // A message of a sealed batch goes only inside its batch's frame (which starts at its first message).
+      if (message.held || message.batched) break;
+      const count = message.batchSize ?? 1;
+      const bytes = count === 1 ? message.bytes : bytesOf(this.outgoing, this.sentCount, count);
+      const wait = this.pacer?.take(bytes + FRAME_OVERHEAD_BYTES) ?? 0;
       if (wait > 0) {
         this.paceTimer = setTimeout(() => {
           this.paceTimer = undefined;
@@ -308,8 +306,8 @@ export class ReliableChannel {
         path.onceWritable?.(() => this.path === path && this.pump());
         break;
       }
-      this.sentCount++;
-      this.inFlightBytes += message.bytes;
+      this.sentCount += count;
+      this.inFlightBytes += bytes;
       this.ackSent();
     }
     if (this.sentCount > 0) this.armRetransmit();
@@ -320,6 +318,7 @@ export class ReliableChannel {
 
   /** Forget that the messages from `index` on were sent: they go out again. */
   private goBack(index: number): void {
+    while (index > 0 && this.outgoing[index]?.batched) index--;
     if (index >= this.sentCount) return;
     this.sentCount = index;
     this.inFlightBytes = this.outgoing.slice(0, index).reduce((sum, message) => sum + message.bytes, 0);

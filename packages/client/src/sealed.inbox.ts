@@ -1,6 +1,9 @@
-import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import { P2P_E2E_MAX_BATCH, type P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from './channel-sealer.interface.js';
 import { isPromiseLike } from './promise.guard.js';
+
+/** What a frame opens to: its message, or a sealed batch's messages. */
+type Opened = P2pFrame | P2pFrame[];
 
 /** What the inbox needs from its channel. */
 export interface SealedInboxHost {
@@ -31,9 +34,10 @@ export class SealedInbox {
     private readonly host: SealedInboxHost,
   ) {}
 
-  /** The peer's frame numbered `accepted + 1`. */
+  /** The peer's frame numbered `accepted + 1` (a sealed batch: its messages, numbered from it). */
   take(frame: P2pFrame): void {
-    this.accepted = frame.s!;
+    const span = Number.isSafeInteger(frame.n) && frame.n! > 1 && frame.n! <= P2P_E2E_MAX_BATCH ? frame.n! : 1;
+    this.accepted = frame.s! + span - 1;
     const generation = this.generation;
     const early = this.sealer.openEarly?.(frame);
     if (early !== undefined && !isPromiseLike(early) && this.pending === 0) {
@@ -53,7 +57,7 @@ export class SealedInbox {
   }
 
   /** The frame's turn in the chain: counted when it opened, else it and the frames taken after it are dropped. */
-  private async settle(frame: P2pFrame, generation: number, opening: P2pFrame | Promise<P2pFrame | undefined> | undefined): Promise<void> {
+  private async settle(frame: P2pFrame, generation: number, opening: Opened | Promise<Opened | undefined> | undefined): Promise<void> {
     if (generation !== this.generation || this.host.closed()) return;
     const opened = await (opening ?? this.sealer.open(frame).catch(() => undefined));
     if (generation !== this.generation || this.host.closed()) return;
@@ -65,7 +69,13 @@ export class SealedInbox {
     this.deliver(opened);
   }
 
-  private deliver(opened: P2pFrame): void {
+  private deliver(opened: Opened): void {
+    if (!Array.isArray(opened)) return this.acceptOne(opened);
+    // A sealed batch: each message counted and handed on in turn, whatever the app's listener of another did.
+    for (const each of opened) if (!this.host.closed()) this.acceptOne(each);
+  }
+
+  private acceptOne(opened: P2pFrame): void {
     try {
       this.host.accept(opened);
     } catch (error) {

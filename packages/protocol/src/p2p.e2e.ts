@@ -50,3 +50,11 @@ export function e2eCommitAnswerOf(value: unknown): { e2eKey: string; e2eNonce: s
   if (typeof e2eKey !== 'string' || typeof e2eNonce !== 'string') return undefined;
   return BASE64_32_BYTES.test(e2eKey) && BASE64_16_BYTES.test(e2eNonce) ? { e2eKey, e2eNonce } : undefined;
 }
+/**
+ * Frame capability bit (`k`): the sending side, encrypting end to end, opens sealed batches (a frame whose `z` seals
+ * `n` consecutive messages). A client seals batches only for a peer that announced it.
+ */
+export const P2P_FRAME_CAPABILITY_E2E_BATCH = 4;
+
+/** The most messages one sealed batch holds (`n`): a receiver drops a frame that claims more. */
+export const P2P_E2E_MAX_BATCH = 64;

@@ -157,6 +157,8 @@ export interface P2pFrame {
   k?: number;
   /** End-to-end encryption: the sealed message (base64 text when small, else binary). */
   z?: string | ArrayBuffer | ArrayBufferView;
+  /** End-to-end encryption, a sealed batch: `z` seals the `n` messages numbered `s` to `s + n - 1` (absent: one). */
+  n?: number;
   /** End-to-end encryption: the tag of the acknowledgement `c` (base64), without which `c` confirms no sealed message. */
   t?: string;
   /** End-to-end encryption: the tag of the skipped number `s` with its code `x` (base64), without which it is not skipped. */

@@ -1,4 +1,4 @@
-import { P2pE2eEvent, type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
+import { P2P_FRAME_CAPABILITY_E2E_BATCH as BATCHES, P2pE2eEvent, type P2pFrame, P2pError, isE2eEventName } from 'nest-p2p-gateway-protocol';
 import type { ChannelSealer } from '../channel-sealer.interface.js';
 import type { ClientPart } from '../client-part.interface.js';
 import type { MessageDispatcher } from '../message.dispatcher.js';
@@ -9,6 +9,7 @@ import type { ControlAuthenticator } from './control.authenticator.js';
 import { E2eHandshake } from './e2e.handshake.js';
 import { E2ePrecommit } from './e2e.precommit.js';
 import { type MessageSealer, wireForm } from './message.sealer.js';
+import { SealBatcher } from './seal.batcher.js';
 import { SealedSignalling } from './sealed.signalling.js';
 
 /** How long a key exchange may take by default (option `e2eTimeoutMs`). */
@@ -34,6 +35,8 @@ interface Pairing {
   /** Option `webrtc`: the pairing's signalling, sealed in its channel. */
   signalling: SealedSignalling;
   sealer?: MessageSealer;
+  /** Seals the app's messages in batches, when the peer opens them (its frames' `k`). */
+  batcher?: SealBatcher;
   /** The tags of acknowledgements and skipped numbers, once the keys are agreed. */
   control?: ControlAuthenticator;
   code?: string;
@@ -56,12 +59,15 @@ interface Pairing {
  * sealed; a peer that does not seal (its frames' `k`) ends the pairing with E2E_REQUIRED.
  */
 export class E2ePart implements ClientPart, ChannelSealer {
+  /** This side opens sealed batches (docs/e2e.md, "Sealed batches"). */
+  readonly capabilities = BATCHES;
   private current?: Pairing;
   /** What pair requests and consents carry of the exchange, and what a pairing's handshake starts from. */
   readonly precommit = new E2ePrecommit(() => {
     const handshake = this.current?.handshake;
     return handshake?.first && handshake.preset ? handshake.agreeing : undefined;
   });
+  private maxMessageBytes?: number;
 
   constructor(private readonly setup: E2ePartSetup) {
     setup.dispatcher.register((event, args) => {
@@ -71,6 +77,11 @@ export class E2ePart implements ClientPart, ChannelSealer {
       else this.current?.handshake?.receive(event, args);
       return true;
     });
+  }
+
+  /** The gateway's `maxMessageBytes` (its session's): sealed batches stay under it. */
+  relayLimit(maxMessageBytes: number | undefined): void {
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   /** Whether the current pairing's keys are agreed and confirmed by the peer. */
@@ -153,11 +164,12 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
     message.held = true;
     if (!pairing || pairing.ending) return;
-    if (pairing.sealer) this.seal(pairing, message, release, false);
+    if (pairing.batcher) pairing.batcher.add(message, release);
+    else if (pairing.sealer) this.seal(pairing, message, release, false);
     else pairing.waiting.push({ message, release });
   }
 
-  async open(frame: P2pFrame): Promise<P2pFrame | undefined> {
+  async open(frame: P2pFrame): Promise<P2pFrame | P2pFrame[] | undefined> {
     const pairing = this.current;
     if (!pairing || pairing.ending) return undefined;
     if (frame.z === undefined) {
@@ -172,7 +184,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
   }
 
   /** A sealed frame, opened as it arrives when the keys are known (frames open in parallel, counted in order). */
-  openEarly(frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
+  openEarly(frame: P2pFrame): P2pFrame | P2pFrame[] | Promise<P2pFrame | P2pFrame[] | undefined> | undefined {
     const pairing = this.current;
     if (!pairing?.sealer || pairing.ending || frame.z === undefined) return undefined;
     const opened = this.openSealed(pairing, frame);
@@ -181,7 +193,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
   }
 
   /** The message in `frame`: at once where AES-GCM is synchronous (Node), else a promise; undefined: dropped. */
-  private openSealed(pairing: Pairing, frame: P2pFrame): P2pFrame | Promise<P2pFrame | undefined> | undefined {
+  private openSealed(pairing: Pairing, frame: P2pFrame): P2pFrame | P2pFrame[] | Promise<P2pFrame | P2pFrame[] | undefined> | undefined {
     const sealer = pairing.sealer;
     if (!sealer) return this.reject(pairing, frame, 'a sealed message before the keys were agreed');
     const tampered = () => this.reject(pairing, frame, 'a sealed message that does not open (tampered, forged or replayed)');
@@ -235,7 +247,15 @@ export class E2ePart implements ClientPart, ChannelSealer {
     pairing.sealer = sealer;
     pairing.code = code;
     pairing.keysReady();
-    for (const { message, release } of pairing.waiting.splice(0)) this.seal(pairing, message, release, true);
+    if (pairing.channel.peerCan(BATCHES)) {
+      const failed = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
+      const [live, maxMessageBytes] = [() => this.current === pairing && !pairing.ending, () => this.maxMessageBytes];
+      pairing.batcher = new SealBatcher(sealer, { live, failed, maxMessageBytes });
+    }
+    for (const { message, release } of pairing.waiting.splice(0)) {
+      if (pairing.batcher) pairing.batcher.add(message, release);
+      else this.seal(pairing, message, release, true);
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { P2pFrame } from 'nest-p2p-gateway-protocol';
+import { P2P_E2E_MAX_BATCH, type P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
 import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
@@ -10,6 +10,9 @@ const NONCE_BYTES = 12;
 /** First byte of the plaintext: how the message was encoded (`encodeFrame`: JSON text, or binary with its values). */
 const TEXT = 0;
 const BINARY = 1;
+/** A sealed batch: the JSON array of its messages (each as `encodeFrame` writes one without binary values). */
+const BATCH = 2;
+
 const decoder = new TextDecoder();
 
 /**
@@ -51,14 +54,7 @@ export class MessageSealer {
   }
 
   /** The message's ciphertext: at once where the runtime's AES-GCM is synchronous (Node), else a promise. */
-  seal(message: OutgoingMessage): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
-    const inner =
-      message.replyTo !== undefined
-        ? { r: message.replyTo, a: message.args }
-        : message.wantsReply
-          ? { e: message.event, a: message.args, w: 1 }
-          : { e: message.event, a: message.args };
-    const encoded = encodeFrame(inner);
+  seal(message: OutgoingMessage, encoded = encodeInner(message)): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
     let plain: Uint8Array<ArrayBuffer>;
     if (typeof encoded === 'string') {
       // The marker byte (TEXT, 0) then the UTF-8 of the JSON, in one encoding: no copy.
@@ -72,10 +68,24 @@ export class MessageSealer {
   }
 
   /**
+   * The ciphertext of a sealed batch: `messages` (consecutive numbers, 2 to `P2P_E2E_MAX_BATCH`), encoded as text
+   * (`texts`, from `encodeInner`), in one AES-GCM call under the nonce of the first one's number. The others' numbers
+   * are never sealed on their own: each number's nonce is still used once.
+   */
+  sealBatch(messages: readonly OutgoingMessage[], texts: readonly string[]): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
+    const plain = utf8Bytes(`\u0002[${texts.join(',')}]`);
+    return this.sender.encrypt(nonceOf(this.sendDirection, messages[0]!.seq, this.sendNonce), plain);
+  }
+
+  /**
    * The peer's sealed frame in the clear (its number and acknowledgement kept): at once where the runtime's AES-GCM is
    * synchronous (Node), else a promise. Throws (or rejects) when it does not open.
    */
-  open(frame: P2pFrame): P2pFrame | Promise<P2pFrame> {
+  open(frame: P2pFrame): P2pFrame | P2pFrame[] | Promise<P2pFrame | P2pFrame[]> {
+    // A sealed batch (`n`): its count is checked against what it opens to (a gateway cannot change it).
+    if (frame.n !== undefined && !(Number.isSafeInteger(frame.n) && frame.n > 1 && frame.n <= P2P_E2E_MAX_BATCH)) {
+      throw new Error('a sealed batch with an impossible count');
+    }
     const sealed = bytesOf(frame.z);
     const iv = nonceOf(this.sendDirection === 0 ? 1 : 0, frame.s!, this.receiveNonce);
     const plain = this.receiver.decrypt(iv, sealed);
@@ -83,14 +93,40 @@ export class MessageSealer {
   }
 }
 
-/** The message inside `plain` (the opened bytes of `frame`), as the frame the channel delivers. */
-function openedOf(frame: P2pFrame, plain: Uint8Array): P2pFrame {
+/** The text of `message` inside the ciphertext (its event, arguments, reply request or reply number); binary: bytes. */
+export function encodeInner(message: OutgoingMessage): string | ArrayBuffer {
+  return encodeFrame(
+    message.replyTo !== undefined
+      ? { r: message.replyTo, a: message.args }
+      : message.wantsReply
+        ? { e: message.event, a: message.args, w: 1 }
+        : { e: message.event, a: message.args },
+  );
+}
+
+/** The message(s) inside `plain` (the opened bytes of `frame`), as the frame(s) the channel delivers. */
+function openedOf(frame: P2pFrame, plain: Uint8Array): P2pFrame | P2pFrame[] {
   const body = plain.subarray(1);
-  const inner = decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body) as P2pFrame;
-  if (!Array.isArray(inner.a) || (typeof inner.e !== 'string' && typeof inner.r !== 'number')) {
+  // The form is inside the ciphertext: a batch passed off as one message (or the reverse) does not open.
+  if ((plain[0] === BATCH) !== (frame.n !== undefined)) throw new Error('a sealed message in the wrong form');
+  if (plain[0] !== BATCH) return messageOf(frame.s!, decodeFrame(plain[0] === TEXT ? decoder.decode(body) : body));
+  const inner = JSON.parse(decoder.decode(body)) as unknown;
+  if (!Array.isArray(inner) || inner.length !== frame.n) throw new Error('a sealed batch of another count');
+  return inner.map((each: unknown, i) => messageOf(frame.s! + i, each));
+}
+
+/** Message `seq` (`inner`, as sealed), as the frame the channel delivers. */
+function messageOf(seq: number, value: unknown): P2pFrame {
+  const inner = value as P2pFrame;
+  if (
+    typeof inner !== 'object' ||
+    inner === null ||
+    !Array.isArray(inner.a) ||
+    (typeof inner.e !== 'string' && typeof inner.r !== 'number')
+  ) {
     throw new Error('a sealed message without its event or reply number');
   }
-  const opened: P2pFrame = { s: frame.s!, a: inner.a };
+  const opened: P2pFrame = { s: seq, a: inner.a };
   if (typeof inner.r === 'number') opened.r = inner.r;
   else opened.e = inner.e!;
   if (inner.w === 1) opened.w = 1;

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:e2e-two`: `npm run bench:e2e`'s throughput with the two clients in two processes, as in real use (each
+ * pays only its own side's sealing or opening). Against the gateway in its own process (limits that do not bind), in
+ * one run, alternating rounds without and with `e2e`: a fresh pair (the sender here, the receiver in a child process,
+ * e2e-peer.process.ts), a probe answered once the pairing is up (the key exchange done), then `MESSAGES` messages of
+ * about 100 bytes as fast as the window allows: messages per second until the receiver reports the last one, and the
+ * CPU time per message of the sender's process, the receiver's and the gateway's. Medians. Results go to
+ * bench/results/e2e-two-process.{md,json}.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Socket, io } from 'socket.io-client';
+import { P2pClient } from '../../packages/client/src/index.js';
+import { ServerProcess } from '../harness/server-process.js';
+
+const ROUNDS = 5;
+const MESSAGES = 20_000;
+const PAYLOAD = 'x'.repeat(100);
+const PEER = fileURLToPath(new URL('./e2e-peer.process.js', import.meta.url));
+
+interface Round {
+  perSecond: number;
+  senderCpuMicros: number;
+  receiverCpuMicros: number;
+  gatewayCpuMicros: number;
+}
+
+/** The next IPC message of `type` from `child`. */
+function next(child: ChildProcess, type: string): Promise<{ type: string; cpuMicros?: number }> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string; cpuMicros?: number }) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`the receiver exited (${code}) before ${type}`)));
+  });
+}
+
+async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
+  const peer = fork(PEER, [server.url, `t-${id}`, e2e ? '1' : '0', String(MESSAGES)]);
+  await next(peer, 'ready');
+  const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
+  const source = new P2pClient<Socket>(socket, { clientId: `s-${id}`, e2e });
+  socket.connect();
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  await source.pair(`t-${id}`);
+  const answered = new Promise<void>((resolve) => socket.once('answer', () => resolve()));
+  source.emit('probe', -1);
+  await answered;
+  peer.send({ type: 'start' });
+  await next(peer, 'started');
+  const own0 = process.cpuUsage();
+  const gateway0 = (await server.stats(false)).cpuMicros;
+  const done = next(peer, 'done');
+  const start = performance.now();
+  for (let i = 0; i < MESSAGES; i++) if (!source.emit('m', PAYLOAD, i)) await source.drained();
+  const { cpuMicros: receiverCpu } = await done;
+  const seconds = (performance.now() - start) / 1000;
+  const own = process.cpuUsage(own0);
+  const gateway1 = (await server.stats(false)).cpuMicros;
+  peer.send({ type: 'exit' });
+  await once(peer, 'exit');
+  socket.disconnect();
+  return {
+    perSecond: MESSAGES / seconds,
+    senderCpuMicros: (own.user + own.system) / MESSAGES,
+    receiverCpuMicros: receiverCpu! / MESSAGES,
+    gatewayCpuMicros: (gateway1 - gateway0) / MESSAGES,
+  };
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+const server = new ServerProcess('gateway');
+await server.start();
+const plain: Round[] = [];
+const sealed: Round[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  plain.push(await round(server, `p${i}`, false));
+  sealed.push(await round(server, `e${i}`, true));
+}
+await server.stop();
+
+const summary = (rounds: Round[]) => ({
+  perSecond: median(rounds.map((r) => r.perSecond)),
+  senderCpuMicros: median(rounds.map((r) => r.senderCpuMicros)),
+  receiverCpuMicros: median(rounds.map((r) => r.receiverCpuMicros)),
+  gatewayCpuMicros: median(rounds.map((r) => r.gatewayCpuMicros)),
+});
+const results = { plain: summary(plain), e2e: summary(sealed) };
+const ratio = results.e2e.perSecond / results.plain.perSecond;
+const cpuOf = (r: typeof results.plain) => r.senderCpuMicros + r.receiverCpuMicros + r.gatewayCpuMicros;
+const cpuRatio = cpuOf(results.plain) / cpuOf(results.e2e);
+const row = (name: string, r: typeof results.plain) =>
+  `| ${name} | ${r.perSecond.toFixed(0)} | ${r.senderCpuMicros.toFixed(1)} / ${r.receiverCpuMicros.toFixed(1)} / ${r.gatewayCpuMicros.toFixed(1)} |`;
+const header = [
+  `npm run bench:e2e-two · two clients in two processes · ${ROUNDS} rounds each, ${MESSAGES} messages of ~${PAYLOAD.length} bytes per round, medians · limits not binding · ${cpus().length} cores ${cpus()[0]?.model ?? ''} · node ${process.version}`,
+  '',
+  '| | messages/s | CPU µs per message: sender / receiver / gateway |',
+  '|---|--:|--:|',
+  row('without e2e', results.plain),
+  row('with e2e', results.e2e),
+  `| ratio | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} (CPU without / with) |`,
+].join('\n');
+console.log(`\n${header}`);
+const out = (name: string) => fileURLToPath(new URL(`../../../bench/results/${name}`, import.meta.url));
+writeFileSync(out('e2e-two-process.md'), `${header}\n`);
+writeFileSync(out('e2e-two-process.json'), `${JSON.stringify({ ...results, ratio, cpuRatio }, null, 2)}\n`);
+process.exit(0);
