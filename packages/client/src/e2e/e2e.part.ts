@@ -164,7 +164,8 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
     message.held = true;
     if (!pairing || pairing.ending) return;
-    if (pairing.batcher) pairing.batcher.add(message, release);
+    const batcher = this.batcherOf(pairing);
+    if (batcher) batcher.add(message, release);
     else if (pairing.sealer) this.seal(pairing, message, release, false);
     else pairing.waiting.push({ message, release });
   }
@@ -247,15 +248,23 @@ export class E2ePart implements ClientPart, ChannelSealer {
     pairing.sealer = sealer;
     pairing.code = code;
     pairing.keysReady();
-    if (pairing.channel.peerCan(BATCHES)) {
-      const failed = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
-      const [live, maxMessageBytes] = [() => this.current === pairing && !pairing.ending, () => this.maxMessageBytes];
-      pairing.batcher = new SealBatcher(sealer, { live, failed, maxMessageBytes });
-    }
     for (const { message, release } of pairing.waiting.splice(0)) {
-      if (pairing.batcher) pairing.batcher.add(message, release);
+      const batcher = this.batcherOf(pairing);
+      if (batcher) batcher.add(message, release);
       else this.seal(pairing, message, release, true);
     }
+  }
+
+  /**
+   * The pairing's batcher, made once the keys are agreed and the peer announced that it opens batches. Pre-committed,
+   * the requester has its keys before any frame of the peer arrived: its first messages are sealed alone, and the
+   * batches start with the first message after the peer's announcement.
+   */
+  private batcherOf(pairing: Pairing): SealBatcher | undefined {
+    if (pairing.batcher || !pairing.sealer || !pairing.channel.peerCan(BATCHES)) return pairing.batcher;
+    const failed = (cause: unknown) => this.end(pairing, new P2pError('E2E_FAILED', `a message could not be sealed: ${String(cause)}`));
+    const [live, maxMessageBytes] = [() => this.current === pairing && !pairing.ending, () => this.maxMessageBytes];
+    return (pairing.batcher = new SealBatcher(pairing.sealer, { live, failed, maxMessageBytes }));
   }
 
   /**
