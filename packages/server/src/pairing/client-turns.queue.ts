@@ -5,20 +5,20 @@
  * told SOURCE_BUSY by its own request. A client with no step under way runs at once (no extra turn of the event loop).
  */
 export class ClientTurns {
-  /** The end of each client's last queued step; removed once it is the last and has ended. */
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Each client's last queued step (its result, settled or not); removed once it is the last and has ended. */
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   run<T>(clientId: string, step: () => Promise<T>): Promise<T> {
     const before = this.tails.get(clientId);
-    const result = before ? before.then(step) : step();
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(clientId, tail);
-    void tail.then(() => {
-      if (this.tails.get(clientId) === tail) this.tails.delete(clientId);
-    });
+    // The next step starts once the one before has ended, whether it resolved or threw (its caller sees that).
+    const result = before ? before.then(step, step) : step();
+    this.tails.set(clientId, result);
+    // The one extra reaction per step: forget the client once its last step has ended. It also marks a rejection as
+    // handled here; the caller, who has `result`, still sees it.
+    const forget = (): void => {
+      if (this.tails.get(clientId) === result) this.tails.delete(clientId);
+    };
+    result.then(forget, forget);
     return result;
   }
 

@@ -39,7 +39,7 @@ export class PairingEngine {
   /** What this node relayed between peers; counted by the handlers. */
   readonly relayStats = new RelayStats();
   /** Requests opened (or being opened) by sources connected to this node. */
-  private readonly openRequests = new OpenRequests();
+  private readonly openRequests: OpenRequests;
   private readonly turns = new ClientTurns();
   private readonly retries = new StoreRetryScheduler();
   /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
@@ -48,14 +48,16 @@ export class PairingEngine {
   private closed = false;
 
   /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
-  heldCounts(): { openRequests: number; graceTimers: number } {
-    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  heldCounts(): { openRequests: number; graceTimers: number; expiryTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size, expiryTimers: this.openRequests.timers };
   }
 
   constructor(
     readonly store: PairingStore,
     readonly options: ResolvedP2pOptions,
-  ) {}
+  ) {
+    this.openRequests = new OpenRequests(options.pairTimeoutMs, (open) => this.retries.run(() => this.expire(open.request)));
+  }
 
   attachTransport(transport: ClientTransport): void {
     this.transport = transport;
@@ -89,7 +91,7 @@ export class PairingEngine {
       if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
       this.wire.disconnect(previous, true);
     } else {
-      this.emit({ type: 'connected', clientId: record.clientId });
+      if (this.watched) this.emit({ type: 'connected', clientId: record.clientId });
     }
     return outcome;
   }
@@ -104,7 +106,7 @@ export class PairingEngine {
     const peerConnectionId = peer.detachedUntil === undefined ? peer.connectionId : undefined;
     this.wire.setPeer(connectionId, { clientId: peer.clientId, connectionId: peerConnectionId });
     if (peerConnectionId !== undefined) this.wire.setPeer(peerConnectionId, { clientId: record.clientId, connectionId });
-    this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
+    if (this.watched) this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
   }
 
   /**
@@ -138,7 +140,7 @@ export class PairingEngine {
       this.retries.run(() => this.leave(clientId, connectionId, reason));
     }, graceMs);
     this.graceTimers.set(connectionId, timer);
-    this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
+    if (this.watched) this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
   /** Stops the grace timer of a dropped connection (its session came back); a no-op for any other connection. */
@@ -183,7 +185,7 @@ export class PairingEngine {
     if (canPair && sourceId !== targetId) {
       const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
       if (forbidden) {
-        this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
+        if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
         callback(forbidden);
         return;
       }
@@ -192,7 +194,7 @@ export class PairingEngine {
     const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
     if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
       // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
-      this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
+      if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
       callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
       return;
     }
@@ -208,7 +210,7 @@ export class PairingEngine {
       });
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
-      this.emit({ type: 'pair-refused', sourceId, targetId, code });
+      if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code });
       callback(new P2pError(code, undefined, P2pEvent.REGISTER));
       return;
     }
@@ -217,9 +219,9 @@ export class PairingEngine {
     // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
     if (reserved.already) return callback(undefined, peerInfoOf(source, target));
     const targetConnectionId = target.connectionId;
-    const timer = setTimeout(() => this.retries.run(() => this.expire(request)), this.options.pairTimeoutMs);
-    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer });
-    this.emit({ type: 'pair-requested', sourceId, targetId });
+    // Its timeout runs on the open requests' one expiry timer (no timer per request).
+    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, expiresAt: 0, expired: false });
+    if (this.watched) this.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
     if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
@@ -291,11 +293,10 @@ export class PairingEngine {
     this.wire.setPeer(peer.connectionId, undefined);
     this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
     if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
-    this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    if (this.watched) this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
-    for (const side of [record, peer]) {
-      if (side.detachedUntil !== undefined) await this.releaseHeld(side, reason);
-    }
+    if (record.detachedUntil !== undefined) await this.releaseHeld(record, reason);
+    if (peer.detachedUntil !== undefined) await this.releaseHeld(peer, reason);
     return true;
   }
 
@@ -306,7 +307,7 @@ export class PairingEngine {
   async reportTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
     if (!(await this.store.setTransport(clientId, connectionId, transport))) return false;
     const record = await this.store.getClient(clientId);
-    if (record?.state.kind === 'paired') this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
+    if (record?.state.kind === 'paired' && this.watched) this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
     return true;
   }
 
@@ -327,6 +328,7 @@ export class PairingEngine {
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
     }
+    this.openRequests.close();
     this.events$.complete();
   }
 
@@ -345,7 +347,7 @@ export class PairingEngine {
     this.answerLocalRequest(request, paired ? undefined : new P2pError('PAIR_TIMEOUT', undefined, P2pEvent.REGISTER));
   }
 
-  /** Settles a request opened on this node: clears its timer and answers its source. */
+  /** Settles a request opened on this node: takes it from the open requests and answers its source. */
   private closeRequest(request: PairingRequest, error?: P2pError): void {
     if (!this.openRequests.isLocal(request.requestId)) {
       // Opened on another node (its source is connected there): that node answers the source.
@@ -361,21 +363,23 @@ export class PairingEngine {
     const open = this.openRequests.take(request.requestId, error);
     if (!open) return;
     const { sourceId, targetId } = request;
-    if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
-    else this.emit({ type: 'paired', sourceId, targetId });
+    if (this.watched) {
+      if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
+      else this.emit({ type: 'paired', sourceId, targetId });
+    }
     open.callback(error, error ? undefined : open.targetInfo);
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */
   settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
     const clientId = record.clientId;
-    this.emit({ type: 'disconnected', clientId, reason });
+    if (this.watched) this.emit({ type: 'disconnected', clientId, reason });
     if (leftState.kind === 'free') return;
     if (leftState.kind === 'paired') {
       if (!other) return;
       this.wire.setPeer(other.connectionId, undefined);
       this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
-      this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      if (this.watched) this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
       // A peer that was away only stayed for this pairing: with the pairing gone, so is it.
       if (other.detachedUntil !== undefined) void this.releaseHeld(other, reason);
       return;
@@ -389,9 +393,16 @@ export class PairingEngine {
     if (leftState.kind === 'asking' && other) this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
   }
 
+  /**
+   * Whether anyone follows the lifecycle events. Nobody (the common case without metrics or a control center): every
+   * call site skips building its event, so the hot path allocates nothing for them.
+   */
+  private get watched(): boolean {
+    return this.events$.observed;
+  }
+
+  /** Call sites check `watched` first. */
   private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
-    // Nobody listening (the common case without a control center): skip building the event.
-    if (!this.events$.observed) return;
     this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
   }
 }
