@@ -68,20 +68,18 @@ export class OpenRequests {
     return this.open.values();
   }
 
-  /** Runs `reserve` (the store opening `requestId`) with the request marked as being opened. */
-  opened<T>(requestId: string, reserve: () => Promise<T>): Promise<{ reserved: T; early: EarlyOutcome }> {
+  /**
+   * Marks `requestId` as being opened (the store reserving it) until `endOpening`: how it ends meanwhile is kept in
+   * the returned record for when the store's answer is read.
+   */
+  beginOpening(requestId: string): EarlyOutcome {
     const early: EarlyOutcome = {};
     this.opening.set(requestId, early);
-    return reserve().then(
-      (reserved) => {
-        this.opening.delete(requestId);
-        return { reserved, early };
-      },
-      (cause: unknown) => {
-        this.opening.delete(requestId);
-        throw cause;
-      },
-    );
+    return early;
+  }
+
+  endOpening(requestId: string): void {
+    this.opening.delete(requestId);
   }
 
   /** Adds an open request; it expires `timeoutMs` from now unless taken first. */

@@ -12,7 +12,7 @@ import type { ClientTransport } from './client-transport.interface.js';
 import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
 import { peerInfoOf } from './peer-info.of.js';
-import { OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
+import { type EarlyOutcome, OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
 import { StoreRetryScheduler } from './store-retry.scheduler.js';
 import { mayDiscover } from '../discovery/client-visibility.policy.js';
@@ -24,6 +24,7 @@ import {
   type PairingStore,
   type RegisterOutcome,
   type RemovedClient,
+  type ReserveOutcome,
   type ResumedClient,
   isStoreUnavailable,
 } from '../stores/pairing-store.interface.js';
@@ -180,9 +181,17 @@ export class PairingEngine {
     return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback));
   }
 
-  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+  /** The host app's hooks first, when it set any (they may refuse), then the request itself. */
+  private openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
+    const { canPair, discovery } = this.options;
+    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
+    if ((canPair || hides) && sourceId !== targetId) return this.openCheckedRequest(sourceId, targetId, callback);
+    return this.reserve(sourceId, targetId, callback);
+  }
+
+  private async openCheckedRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
     const { canPair, canPairTimeoutMs } = this.options;
-    if (canPair && sourceId !== targetId) {
+    if (canPair) {
       const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
       if (forbidden) {
         if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
@@ -192,22 +201,37 @@ export class PairingEngine {
     }
     const { discovery, discoveryTimeoutMs } = this.options;
     const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
-    if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
+    if (hides && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
       // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
       if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
       callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
       return;
     }
+    return this.reserve(sourceId, targetId, callback);
+  }
+
+  /** Reserves the pairing in the store, then asks the target (or answers the source at once). */
+  private async reserve(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
     // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
-    const { reserved, early } = await this.openRequests
-      .opened(request.requestId, () => this.store.reservePairing(request))
-      .catch((cause: unknown) => {
-        // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
-        // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
-        if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
-        throw cause;
-      });
+    const early = this.openRequests.beginOpening(request.requestId);
+    let reserved: ReserveOutcome;
+    try {
+      reserved = await this.store.reservePairing(request);
+    } catch (cause) {
+      // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
+      // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
+      if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
+      throw cause;
+    } finally {
+      this.openRequests.endOpening(request.requestId);
+    }
+    this.reserved(request, reserved, early, callback);
+  }
+
+  /** What follows the store's answer to a request (kept out of `reserve`: an async function's frame is per call). */
+  private reserved(request: PairingRequest, reserved: ReserveOutcome, early: EarlyOutcome, callback: PairRequestCallback): void {
+    const { sourceId, targetId } = request;
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
       if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code });

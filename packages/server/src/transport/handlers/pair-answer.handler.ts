@@ -9,7 +9,8 @@ import { answerControl, asFunction, internalError } from './handler.replies.js';
 function answerPairRequest(socket: P2pSocket, consent: boolean, args: unknown[]): void {
   const event = consent ? P2pEvent.REGISTER_SUCCESS : P2pEvent.REGISTER_FAILED;
   const ack = asFunction(args[args.length - 1]);
-  const [claimedSourceId] = ack ? args.slice(0, -1) : args;
+  // The first argument, unless it is the ack itself.
+  const claimedSourceId = ack && args.length < 2 ? undefined : args[0];
   if (claimedSourceId !== undefined && claimedSourceId !== null && typeof claimedSourceId !== 'string') {
     return answerControl(socket, ack, new P2pError('INVALID_PAYLOAD', `${event} takes ([sourceClientId], [ack])`, event));
   }
