@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Subject } from 'rxjs';
+import type { Subject } from 'rxjs';
 import {
   P2P_RELIABLE_PROTOCOL,
   P2pDisconnectReason,
@@ -9,13 +9,14 @@ import {
   type P2pTransport,
 } from 'nest-p2p-gateway-protocol';
 import type { ClientTransport } from './client-transport.interface.js';
-import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
 import { peerInfoOf } from './peer-info.of.js';
 import { type EarlyOutcome, OpenRequests, type PairRequestCallback } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
+import { GraceTimers } from './grace.timers.js';
 import { StoreRetryScheduler } from './store-retry.scheduler.js';
-import { mayDiscover } from '../discovery/client-visibility.policy.js';
+import { hooksApply, hooksRefusal } from './pair-hooks.check.js';
+import { LifecycleEvents } from './lifecycle-events.emitter.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import {
@@ -36,15 +37,16 @@ export type { PairRequestCallback } from './open-requests.registry.js';
  * Knows sockets only as connection ids behind a ClientTransport.
  */
 export class PairingEngine {
-  readonly events$ = new Subject<P2pLifecycleEvent>();
+  /** Call sites check `lifecycle.watched` before building an event: nothing is built for nobody. */
+  private readonly lifecycle = new LifecycleEvents();
+  readonly events$: Subject<P2pLifecycleEvent> = this.lifecycle.subject;
   /** What this node relayed between peers; counted by the handlers. */
   readonly relayStats = new RelayStats();
   /** Requests opened (or being opened) by sources connected to this node. */
   private readonly openRequests: OpenRequests;
   private readonly turns = new ClientTurns();
   private readonly retries = new StoreRetryScheduler();
-  /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
-  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly graceTimers = new GraceTimers();
   private transport?: ClientTransport;
   private closed = false;
 
@@ -86,13 +88,13 @@ export class PairingEngine {
       const { previousConnectionId: previous, peer } = outcome.resumed;
       // The session is back: the grace stops here, and what the transport kept for the previous connection goes to
       // this one as it is admitted (so the transport is not told that the grace ended).
-      this.stopGraceTimer(previous);
+      this.graceTimers.stop(previous);
       // Until `activate` points it at the new connection, the peer holds its relays rather than sending them to the
       // connection being replaced.
       if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
       this.wire.disconnect(previous, true);
     } else {
-      if (this.watched) this.emit({ type: 'connected', clientId: record.clientId });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'connected', clientId: record.clientId });
     }
     return outcome;
   }
@@ -107,7 +109,7 @@ export class PairingEngine {
     const peerConnectionId = peer.detachedUntil === undefined ? peer.connectionId : undefined;
     this.wire.setPeer(connectionId, { clientId: peer.clientId, connectionId: peerConnectionId });
     if (peerConnectionId !== undefined) this.wire.setPeer(peerConnectionId, { clientId: record.clientId, connectionId });
-    if (this.watched) this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
   }
 
   /**
@@ -136,18 +138,11 @@ export class PairingEngine {
     // A node shutting down (drain) leaves the end of the hold to the store: the other nodes' sweep, or the comeback.
     if (this.closed) return;
     // The grace's one clock: when it runs out, the record leaves and the transport drops what it kept for it.
-    const timer = setTimeout(() => {
+    this.graceTimers.start(connectionId, graceMs, () => {
       this.endGrace(connectionId);
       this.retries.run(() => this.leave(clientId, connectionId, reason));
-    }, graceMs);
-    this.graceTimers.set(connectionId, timer);
-    if (this.watched) this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
-  }
-
-  /** Stops the grace timer of a dropped connection (its session came back); a no-op for any other connection. */
-  private stopGraceTimer(connectionId: string): void {
-    clearTimeout(this.graceTimers.get(connectionId));
-    this.graceTimers.delete(connectionId);
+    });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
   /**
@@ -155,7 +150,7 @@ export class PairingEngine {
    * session was taken by another node (the transport tells).
    */
   endGrace(connectionId: string): void {
-    this.stopGraceTimer(connectionId);
+    this.graceTimers.stop(connectionId);
     this.transport?.graceEnded?.(connectionId);
   }
 
@@ -178,36 +173,19 @@ export class PairingEngine {
    * requests and answers take effect in the order they came (ClientTurns).
    */
   requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
-    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback));
-  }
-
-  /** The host app's hooks first, when it set any (they may refuse), then the request itself. */
-  private openRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
-    const { canPair, discovery } = this.options;
-    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
-    if ((canPair || hides) && sourceId !== targetId) return this.openCheckedRequest(sourceId, targetId, callback);
-    return this.reserve(sourceId, targetId, callback);
+    // The host app's hooks first, when it set any (they may refuse), then the request itself.
+    return this.turns.run(sourceId, () =>
+      hooksApply(this.options, sourceId, targetId)
+        ? this.openCheckedRequest(sourceId, targetId, callback)
+        : this.reserve(sourceId, targetId, callback),
+    );
   }
 
   private async openCheckedRequest(sourceId: string, targetId: string, callback: PairRequestCallback): Promise<void> {
-    const { canPair, canPairTimeoutMs } = this.options;
-    if (canPair) {
-      const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
-      if (forbidden) {
-        if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
-        callback(forbidden);
-        return;
-      }
-    }
-    const { discovery, discoveryTimeoutMs } = this.options;
-    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
-    if (hides && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
-      // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
-      if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
-      callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
-      return;
-    }
-    return this.reserve(sourceId, targetId, callback);
+    const refused = await hooksRefusal(this.options, sourceId, targetId);
+    if (!refused) return this.reserve(sourceId, targetId, callback);
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code: refused.code });
+    callback(refused);
   }
 
   /** Reserves the pairing in the store, then asks the target (or answers the source at once). */
@@ -234,7 +212,7 @@ export class PairingEngine {
     const { sourceId, targetId } = request;
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
-      if (this.watched) this.emit({ type: 'pair-refused', sourceId, targetId, code });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code });
       callback(new P2pError(code, undefined, P2pEvent.REGISTER));
       return;
     }
@@ -242,10 +220,10 @@ export class PairingEngine {
     if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
     // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
     if (reserved.already) return callback(undefined, peerInfoOf(source, target));
-    const targetConnectionId = target.connectionId;
     // Its timeout runs on the open requests' one expiry timer (no timer per request).
+    const targetConnectionId = target.connectionId;
     this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, expiresAt: 0, expired: false });
-    if (this.watched) this.emit({ type: 'pair-requested', sourceId, targetId });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
     if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
@@ -317,7 +295,7 @@ export class PairingEngine {
     this.wire.setPeer(peer.connectionId, undefined);
     this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
     if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
-    if (this.watched) this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
     if (record.detachedUntil !== undefined) await this.releaseHeld(record, reason);
     if (peer.detachedUntil !== undefined) await this.releaseHeld(peer, reason);
@@ -330,8 +308,9 @@ export class PairingEngine {
    */
   async reportTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
     if (!(await this.store.setTransport(clientId, connectionId, transport))) return false;
-    const record = await this.store.getClient(clientId);
-    if (record?.state.kind === 'paired' && this.watched) this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
+    // The event names the peer: read only when someone follows the events.
+    const record = this.lifecycle.watched ? await this.store.getClient(clientId) : undefined;
+    if (record?.state.kind === 'paired') this.lifecycle.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
     return true;
   }
 
@@ -348,12 +327,12 @@ export class PairingEngine {
   close(): void {
     this.closed = true;
     this.retries.close();
-    for (const connectionId of [...this.graceTimers.keys()]) this.endGrace(connectionId);
+    for (const connectionId of this.graceTimers.connectionIds()) this.endGrace(connectionId);
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
     }
     this.openRequests.close();
-    this.events$.complete();
+    this.lifecycle.complete();
   }
 
   private async expire(request: PairingRequest): Promise<void> {
@@ -387,9 +366,9 @@ export class PairingEngine {
     const open = this.openRequests.take(request.requestId, error);
     if (!open) return;
     const { sourceId, targetId } = request;
-    if (this.watched) {
-      if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
-      else this.emit({ type: 'paired', sourceId, targetId });
+    if (this.lifecycle.watched) {
+      if (error) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
+      else this.lifecycle.emit({ type: 'paired', sourceId, targetId });
     }
     open.callback(error, error ? undefined : open.targetInfo);
   }
@@ -397,13 +376,13 @@ export class PairingEngine {
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */
   settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
     const clientId = record.clientId;
-    if (this.watched) this.emit({ type: 'disconnected', clientId, reason });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'disconnected', clientId, reason });
     if (leftState.kind === 'free') return;
     if (leftState.kind === 'paired') {
       if (!other) return;
       this.wire.setPeer(other.connectionId, undefined);
       this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
-      if (this.watched) this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
       // A peer that was away only stayed for this pairing: with the pairing gone, so is it.
       if (other.detachedUntil !== undefined) void this.releaseHeld(other, reason);
       return;
@@ -416,19 +395,4 @@ export class PairingEngine {
     // The target of a withdrawn request is told, so an original client that assumed the pairing forgets it.
     if (leftState.kind === 'asking' && other) this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
   }
-
-  /**
-   * Whether anyone follows the lifecycle events. Nobody (the common case without metrics or a control center): every
-   * call site skips building its event, so the hot path allocates nothing for them.
-   */
-  private get watched(): boolean {
-    return this.events$.observed;
-  }
-
-  /** Call sites check `watched` first. */
-  private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
-    this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
