@@ -111,7 +111,17 @@ async function main(): Promise<number> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
   // Only the full run replaces the committed results; smoke and partial runs are written beside them.
-  const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
+  // `--only pairunpair` alone (issue 24's figure) keeps results of its own, beside the full run's.
+  const pairUnpairOnly = only?.length === 1 && only[0] === 'pairunpair';
+  const stem = short
+    ? 'short'
+    : pairUnpairOnly
+      ? option('--rounds')
+        ? 'pairunpair-partial'
+        : 'pairunpair'
+      : only || option('--rounds')
+        ? 'partial'
+        : 'latest';
   writeReport(
     {
       date: new Date().toISOString(),

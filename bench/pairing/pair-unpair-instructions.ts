@@ -1,9 +1,11 @@
 /**
  * Pair + unpair on open sockets, counted in instructions rather than time: each server (the bare relay, then the
  * gateway) runs under `valgrind --tool=callgrind`, 64 open pairs do `--warm` cycles, the counters are zeroed, the pairs
- * do `--cycles` more, and the counters are dumped. Instructions per cycle (every thread of the server: its JS, GC and
- * compiler threads) barely move between runs on a shared machine, where CPU time moves by tens of percent; they leave
- * out the kernel's share (the socket system calls), which wall-clock figures include.
+ * do `--cycles` more, and the counters are dumped. Instructions per cycle count every thread of the server (its JS, GC
+ * and compiler threads) and leave out the kernel's share (the socket system calls). They are steadier than CPU time
+ * but not fixed: how many packets each read brings depends on how fast the load side answers, so a busy machine
+ * raises both servers' counts (196k to 254k per cycle for the bare relay in runs here); compare the two servers of one
+ * run, on a machine as quiet as can be had.
  *
  *   npm run build && node dist/bench/pairing/pair-unpair-instructions.js [--cycles 2000] [--warm 2000]
  *
