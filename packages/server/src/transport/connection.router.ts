@@ -13,10 +13,10 @@ import type { GatewayContext, P2pSocket, RelayMetrics } from '../connection/p2p-
 import { type AckOutcome, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from '../connection/peer.delivery.js';
 
 /**
- * One node's request ids (its store is this process's): a prefix drawn once, then a counter. Unique within the process
- * like a UUID per request, without drawing 16 random bytes for each (clients never see these ids).
+ * Request ids of a node outside a cluster: a UUID drawn once per process, then a counter. Unique like a UUID per request
+ * (also in a store that other processes share), without drawing 16 random bytes for each; clients never see them.
  */
-const PROCESS_PREFIX = `${randomUUID().slice(0, 8)}-`;
+const PROCESS_PREFIX = `${randomUUID()}-`;
 let lastRequest = 0;
 
 /**
