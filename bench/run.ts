@@ -5,8 +5,10 @@
  *   npm run bench                  full run (~8 min on 2 cores)
  *   npm run bench -- --short       smoke run (< 1 min), written to bench/results/short.*
  *   npm run bench -- --rounds 5    more rounds
- *   npm run bench -- --only relay64,ack   a subset (relay64 relay1k ack handshakes clients5k clients10k)
- *   npm run bench -- --profile [--server bare]   the gateway (or the bare relay) under `node --cpu-prof`, summarised
+ *   npm run bench -- --only relay64,ack   a subset (relay64 relay1k ack handshakes clients5k clients10k, and
+ *                                         pairunpair: the pair + unpair half of handshakes alone, in no other run)
+ *   npm run bench -- --profile [--server bare] [--only pairunpair]   the gateway (or the bare relay) under
+ *                                         `node --cpu-prof`, summarised (relay64, ack and handshakes unless --only)
  *   npm run bench -- --no-pin      let the OS place the processes instead of taskset (server core 0, load core 1)
  *   npm run bench -- --rerender latest   redraw bench/results/latest.{json,md,svg} from its rounds, measuring nothing
  *   npm run bench -- --default-limits   the gateway with its default per-connection rate limits (see gateway-server.ts)
@@ -86,13 +88,13 @@ async function main(): Promise<number> {
     writeReport(readReport(rerender), rerender);
     return 0;
   }
-  if (process.argv.includes('--profile')) return profileServer(option('--server') === 'bare' ? 'bare' : 'gateway', short);
+  const only = option('--only')?.split(',');
+  if (process.argv.includes('--profile')) return profileServer(option('--server') === 'bare' ? 'bare' : 'gateway', short, only);
 
   const machine = describeMachine();
   const base = short ? SHORT_PLAN : FULL_PLAN;
   const rounds = Number(option('--rounds') ?? base.rounds);
-  const only = option('--only')?.split(',');
-  const measurements = only ? base.measurements.filter((m) => only.includes(m.name)) : base.measurements;
+  const measurements = only ? base.measurements.filter((m) => only.includes(m.name)) : base.measurements.filter((m) => !m.onRequest);
   const { plan, warning } = fitToFileLimit({ rounds, measurements }, machine.openFileLimit);
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   const progress = new Progress(stepsOf(plan));
@@ -109,7 +111,17 @@ async function main(): Promise<number> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const pinning = pinningEnabled() ? 'server on core 0, load on core 1' : 'not pinned';
   // Only the full run replaces the committed results; smoke and partial runs are written beside them.
-  const stem = short ? 'short' : only || option('--rounds') ? 'partial' : 'latest';
+  // `--only pairunpair` alone (issue 24's figure) keeps results of its own, beside the full run's.
+  const pairUnpairOnly = only?.length === 1 && only[0] === 'pairunpair';
+  const stem = short
+    ? 'short'
+    : pairUnpairOnly
+      ? option('--rounds')
+        ? 'pairunpair-partial'
+        : 'pairunpair'
+      : only || option('--rounds')
+        ? 'partial'
+        : 'latest';
   writeReport(
     {
       date: new Date().toISOString(),

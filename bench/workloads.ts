@@ -27,6 +27,8 @@ export interface HandshakeSpec {
   /** Handshakes run concurrently, each lane one after the other. */
   lanes: number;
   measureMs: number;
+  /** Only pair + unpair on open connections (the `pairunpair` measurement): no connect cycles, whose figures are null. */
+  pairUnpairOnly?: boolean;
 }
 
 export interface ClientsSpec {
@@ -67,14 +69,14 @@ export interface AckResult {
 
 export interface HandshakeResult {
   kind: 'handshakes';
-  /** connect two clients, pair, unpair, disconnect. */
-  handshakesPerSec: number;
+  /** connect two clients, pair, unpair, disconnect (null when only pair + unpair ran). */
+  handshakesPerSec: number | null;
   /** pair then unpair on connections already open. */
   pairUnpairPerSec: number;
   /** Server CPU time over wall time in each phase. */
   handshakeServerBusy: number | null;
   pairUnpairServerBusy: number | null;
-  handshakeLoadBusy: number;
+  handshakeLoadBusy: number | null;
   pairUnpairLoadBusy: number;
   /** Server CPU time per completed handshake / pair+unpair, in ms: what bounds the server when the load cannot. */
   handshakeServerCpuMs: number | null;

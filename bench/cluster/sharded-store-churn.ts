@@ -5,7 +5,9 @@
  *   npm run bench:store-churn -- [--seconds 5] [--pairs 100] [--no-cluster] [--auto-pipelining]
  *
  * 1. Standalone Redis (REDIS_URL, default 127.0.0.1:6379): both stores, alternately, three rounds each; the ratio of
- *    their medians.
+ *    their medians, and for each store the CPU per cycle of this process (the store's client side) and of Redis
+ *    (INFO cpu deltas: the whole server's, so other clients of the same Redis count too). The in-memory store runs
+ *    the same loop beside them, for what the Redis store costs per cycle over it.
  * 2. A Redis Cluster of six local processes (three primaries), unless --no-cluster: both stores again, with each
  *    primary's share of the commands Redis processed and its CPU per cycle (INFO stats / INFO cpu deltas).
  * A cycle is reserve + confirm + unpair of one pair; `pairs` pairs churn at once, each from its own loop.
@@ -15,6 +17,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisPairingStore } from '../../packages/server/src/stores/redis/redis-pairing.store.js';
 import { ShardedRedisPairingStore } from '../../packages/server/src/stores/redis-sharded/sharded-pairing.store.js';
 import type { PairingStore } from '../../packages/server/src/stores/pairing-store.interface.js';
+import { InMemoryPairingStore } from '../../packages/server/src/stores/in-memory-pairing.store.js';
 import { RedisClusterProcess } from '../../test/cluster/support/redis-cluster.process.js';
 
 const args = process.argv.slice(2);
@@ -76,21 +79,47 @@ async function deletePrefix(nodes: Redis[], keyPrefix: string): Promise<void> {
   }
 }
 
+/** One store's churn on standalone Redis: cycles per second, and CPU per cycle here and in Redis (µs). */
+interface ChurnFigures {
+  rate: number;
+  ownCpuUs: number;
+  redisCpuUs: number;
+}
+
+async function measuredChurn(store: PairingStore, redis: Redis | undefined): Promise<ChurnFigures> {
+  const before = redis ? await statsOf(redis) : undefined;
+  const own = process.cpuUsage();
+  const started = performance.now();
+  const rate = await churn(store);
+  const cycles = rate * ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(own);
+  const after = redis ? await statsOf(redis) : undefined;
+  const redisCpuUs = before && after ? ((after.cpu - before.cpu) * 1e6) / cycles : 0;
+  // The setup (registering, removing the clients) is in both CPU figures; it is small beside SECONDS of churn.
+  return { rate, ownCpuUs: (used.user + used.system) / cycles, redisCpuUs };
+}
+
 async function standalone(): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: AUTO_PIPELINING });
-  const rates: Record<Kind, number[]> = { 'single-slot': [], sharded: [] };
+  const figures: Record<Kind | 'memory', ChurnFigures[]> = { memory: [], 'single-slot': [], sharded: [] };
   for (let round = 0; round < ROUNDS; round++) {
+    figures.memory.push(await measuredChurn(new InMemoryPairingStore(), undefined));
     for (const kind of ['single-slot', 'sharded'] as const) {
       const keyPrefix = `bench-churn-${randomUUID()}`;
-      rates[kind].push(await churn(makeStore(kind, redis, keyPrefix)));
+      figures[kind].push(await measuredChurn(makeStore(kind, redis, keyPrefix), redis));
       await deletePrefix([redis], keyPrefix);
     }
   }
-  const [single, sharded] = [median(rates['single-slot']), median(rates.sharded)];
+  const medianOf = (kind: Kind | 'memory', field: keyof ChurnFigures) => median(figures[kind].map((f) => f[field]));
+  const [single, sharded] = [medianOf('single-slot', 'rate'), medianOf('sharded', 'rate')];
   const pipelining = AUTO_PIPELINING ? ', auto-pipelining' : '';
   console.log(`standalone Redis, ${PAIRS} pairs churning, ${SECONDS} s x ${ROUNDS} rounds each (median${pipelining}):`);
-  console.log(`  RedisPairingStore         ${single.toFixed(0)} cycles/s`);
-  console.log(`  ShardedRedisPairingStore  ${sharded.toFixed(0)} cycles/s  (${(sharded / single).toFixed(2)}x)`);
+  const cost = (kind: Kind | 'memory') =>
+    `node CPU ${medianOf(kind, 'ownCpuUs').toFixed(1)} us/cycle` +
+    (kind === 'memory' ? '' : `, Redis CPU ${medianOf(kind, 'redisCpuUs').toFixed(1)} us/cycle`);
+  console.log(`  InMemoryPairingStore      ${medianOf('memory', 'rate').toFixed(0)} cycles/s; ${cost('memory')}`);
+  console.log(`  RedisPairingStore         ${single.toFixed(0)} cycles/s; ${cost('single-slot')}`);
+  console.log(`  ShardedRedisPairingStore  ${sharded.toFixed(0)} cycles/s  (${(sharded / single).toFixed(2)}x); ${cost('sharded')}`);
   await redis.quit();
 }
 

@@ -10,6 +10,8 @@ export interface Measurement {
   freshServer?: boolean;
   /** Measured in the first rounds only: slow workloads whose figures move little between rounds. */
   rounds?: number;
+  /** Left out of a run unless named in `--only` (a narrower copy of another measurement). */
+  onRequest?: boolean;
   /** Also measured on the gateway with its metrics on, right beside the gateway without: the cost of the counters. */
   withMetrics?: boolean;
 }
@@ -46,6 +48,13 @@ function plan(rounds: number, warmupMs: number, measureMs: number, clientCounts:
       { name: 'relay1k', title: 'relay, 1 KB', spec: relay(1024), withMetrics: true },
       { name: 'ack', title: 'relay with ack, 64 B', spec: { kind: 'ack', pairs: PAIRS, payloadBytes: 64, window: 4, warmupMs, measureMs } },
       { name: 'handshakes', title: 'pairing handshakes', spec: { kind: 'handshakes', lanes: 64, measureMs } },
+      // The pair + unpair half of `handshakes` alone (`--only pairunpair`): the store's hot path, in a few minutes.
+      {
+        name: 'pairunpair',
+        title: 'pair + unpair, open sockets',
+        spec: { kind: 'handshakes', lanes: 64, measureMs, pairUnpairOnly: true },
+        onRequest: true,
+      },
       clients(clientCounts[0]),
       clients(clientCounts[1]),
     ],

@@ -1,6 +1,7 @@
 /**
  * `--profile [--server bare|gateway]`: runs the server (the gateway by default) under `node --cpu-prof`, a fresh
- * process for each of the relay, relay-with-ack and handshake workloads, and prints where its time went.
+ * process for each of the relay, relay-with-ack and handshake workloads (or those named in `--only`), and prints where
+ * its time went.
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,9 @@ import { type ServerKind, ServerProcess } from './server-process.js';
 
 const PROFILED = ['relay64', 'ack', 'handshakes'];
 
-export async function profileServer(kind: ServerKind, short: boolean): Promise<number> {
-  const measurements = (short ? SHORT_PLAN : FULL_PLAN).measurements.filter((m) => PROFILED.includes(m.name));
+export async function profileServer(kind: ServerKind, short: boolean, only?: string[]): Promise<number> {
+  const names = only ?? PROFILED;
+  const measurements = (short ? SHORT_PLAN : FULL_PLAN).measurements.filter((m) => names.includes(m.name));
   const progress = new Progress(measurements.length);
   for (const m of measurements) {
     const dir = mkdtempSync(join(tmpdir(), `p2p-${kind}-profile-`));

@@ -1,9 +1,9 @@
 /**
  * Pairing handshakes. First the full cycle on new connections (connect two clients, pair, unpair, disconnect), then
- * pair + unpair alone on connections that stay open, `lanes` at a time.
+ * pair + unpair alone on connections that stay open, `lanes` at a time (with `pairUnpairOnly`, only the latter).
  */
 import type { HandshakeResult, HandshakeSpec } from '../workloads.js';
-import { consentToPairing, openClient, openPairs, requestPairing, unregister, whenConnected } from './clients.js';
+import { closePairs, consentToPairing, openClient, openPairs, requestPairing, unregister, whenConnected } from './clients.js';
 import { probeServer, progress } from './parent.js';
 
 /**
@@ -45,8 +45,35 @@ async function repeatInLanes(lanes: number, ms: number, cycle: (lane: number, n:
 
 export async function runHandshakes(url: string, spec: HandshakeSpec): Promise<HandshakeResult> {
   const prefix = `hs${process.pid}`;
+  const full = spec.pairUnpairOnly ? undefined : await connectCycles(url, spec, prefix);
+
+  progress(`pair + unpair on open connections, ${spec.lanes} lanes`);
+  const pairs = await openPairs(url, spec.lanes, `${prefix}-open`);
+  await Promise.all(pairs.map((pair) => unregister(pair.source)));
+  const reuse = await repeatInLanes(spec.lanes, spec.measureMs, async (lane) => {
+    const pair = pairs[lane]!;
+    await requestPairing(pair.source, pair.targetId);
+    await unregister(pair.source);
+  });
+  closePairs(pairs);
+  return {
+    kind: 'handshakes',
+    handshakesPerSec: full?.perSec ?? null,
+    pairUnpairPerSec: reuse.perSec,
+    handshakeServerBusy: full?.serverBusy ?? null,
+    pairUnpairServerBusy: reuse.serverBusy,
+    handshakeLoadBusy: full?.loadBusy ?? null,
+    pairUnpairLoadBusy: reuse.loadBusy,
+    handshakeServerCpuMs: full?.serverCpuMsPerOp ?? null,
+    pairUnpairServerCpuMs: reuse.serverCpuMsPerOp,
+    errors: (full?.errors ?? 0) + reuse.errors,
+  };
+}
+
+/** The full cycle on new connections: connect two clients, pair, unpair, disconnect. */
+function connectCycles(url: string, spec: HandshakeSpec, prefix: string) {
   progress(`connect + pair + unpair, ${spec.lanes} lanes`);
-  const full = await repeatInLanes(spec.lanes, spec.measureMs, async (lane, n) => {
+  return repeatInLanes(spec.lanes, spec.measureMs, async (lane, n) => {
     const sourceId = `${prefix}-${lane}-${n}-s`;
     const targetId = `${prefix}-${lane}-${n}-t`;
     const source = openClient(url, sourceId);
@@ -61,25 +88,4 @@ export async function runHandshakes(url: string, spec: HandshakeSpec): Promise<H
       target.disconnect();
     }
   });
-
-  progress(`pair + unpair on open connections, ${spec.lanes} lanes`);
-  const pairs = await openPairs(url, spec.lanes, `${prefix}-open`);
-  await Promise.all(pairs.map((pair) => unregister(pair.source)));
-  const reuse = await repeatInLanes(spec.lanes, spec.measureMs, async (lane) => {
-    const pair = pairs[lane]!;
-    await requestPairing(pair.source, pair.targetId);
-    await unregister(pair.source);
-  });
-  return {
-    kind: 'handshakes',
-    handshakesPerSec: full.perSec,
-    pairUnpairPerSec: reuse.perSec,
-    handshakeServerBusy: full.serverBusy,
-    pairUnpairServerBusy: reuse.serverBusy,
-    handshakeLoadBusy: full.loadBusy,
-    pairUnpairLoadBusy: reuse.loadBusy,
-    handshakeServerCpuMs: full.serverCpuMsPerOp,
-    pairUnpairServerCpuMs: reuse.serverCpuMsPerOp,
-    errors: full.errors + reuse.errors,
-  };
 }

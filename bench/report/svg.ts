@@ -5,7 +5,9 @@ import { formatNumber } from './table.js';
 const PANELS: Array<{ title: string; keys: (key: string) => boolean }> = [
   {
     title: 'Throughput (higher is better)',
-    keys: (k) => ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.full.capacity', 'handshakes.reuse'].includes(k),
+    keys: (k) =>
+      ['relay64.max', 'relay1k.max', 'ack.rate', 'handshakes.full', 'handshakes.full.capacity', 'handshakes.reuse'].includes(k) ||
+      ['pairunpair.reuse', 'pairunpair.reuse.capacity'].includes(k),
   },
   { title: 'Latency percentiles, ms (lower is better)', keys: (k) => /^(relay\w+\.fixed|ack)\.p(50|99)$/.test(k) },
   { title: 'Server CPU seconds per million relays / round trips (lower is better)', keys: (k) => /^(relay\w+|ack)\.cpu$/.test(k) },

@@ -31,7 +31,7 @@ describe('races: two clients asking each other at once (one node)', () => {
     }
     await expect(gw.service.counts()).resolves.toEqual({ clients: 2 * pairs.length, pairings: pairs.length, pendingRequests: 0 });
     // Nor in the engine: no request of this node is left open, none waits for its opening to be read.
-    expect(gw.app.get(PairingEngine).heldCounts()).toEqual({ openRequests: 0, graceTimers: 0 });
+    expect(gw.app.get(PairingEngine).heldCounts()).toEqual({ openRequests: 0, graceTimers: 0, expiryTimers: 0 });
     const count = (type: string) => events.filter((event) => event.type === type).length;
     expect({ requested: count('pair-requested'), paired: count('paired'), refused: count('pair-refused') }).toEqual({
       requested: pairs.length,

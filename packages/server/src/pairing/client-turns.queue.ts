@@ -5,25 +5,54 @@
  * told SOURCE_BUSY by its own request. A client with no step under way runs at once (no extra turn of the event loop).
  */
 export class ClientTurns {
-  /** The end of each client's last queued step; removed once it is the last and has ended. */
-  private readonly tails = new Map<string, Promise<void>>();
+  /**
+   * Each client's last queued step (its result, settled or not), or undefined once that step has ended: the entry
+   * stays for the client's next step rather than being deleted at once. Deleting and adding back one key per step made
+   * the Map shrink and grow again, a new table each time, on the pairing hot path; idle entries are swept in bulk.
+   */
+  private readonly tails = new Map<string, Promise<unknown> | undefined>();
+  private underWay = 0;
+  private idle = 0;
 
   run<T>(clientId: string, step: () => Promise<T>): Promise<T> {
     const before = this.tails.get(clientId);
-    const result = before ? before.then(step) : step();
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(clientId, tail);
-    void tail.then(() => {
-      if (this.tails.get(clientId) === tail) this.tails.delete(clientId);
-    });
+    if (before === undefined) {
+      this.underWay++;
+      if (this.tails.has(clientId)) this.idle--;
+    }
+    // The next step starts once the one before has ended, whether it resolved or threw (its caller sees that).
+    const result = before ? before.then(step, step) : step();
+    this.tails.set(clientId, result);
+    // The one extra reaction per step: marks the client idle once its last step has ended. It also marks a rejection
+    // as handled here; the caller, who has `result`, still sees it.
+    const ended = (): void => {
+      if (this.tails.get(clientId) !== result) return;
+      this.tails.set(clientId, undefined);
+      this.underWay--;
+      if (++this.idle > IDLE_SWEEP_AT && this.idle > this.underWay) this.sweep();
+    };
+    result.then(ended, ended);
     return result;
   }
 
   /** Clients with a step under way (diagnostics: 0 when idle). */
   get size(): number {
+    return this.underWay;
+  }
+
+  /** Entries kept, idle ones included (bounded: see IDLE_SWEEP_AT). */
+  get entries(): number {
     return this.tails.size;
   }
+
+  private sweep(): void {
+    for (const [clientId, tail] of this.tails) if (tail === undefined) this.tails.delete(clientId);
+    this.idle = 0;
+  }
 }
+
+/**
+ * Idle entries kept before a sweep removes them all (and once they outnumber the clients with a step under way):
+ * memory stays bounded by the larger of this and twice the clients busy at once.
+ */
+const IDLE_SWEEP_AT = 1024;

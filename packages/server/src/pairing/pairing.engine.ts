@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Subject } from 'rxjs';
+import type { Subject } from 'rxjs';
 import {
   type E2eCommitAnswer,
   P2pDisconnectReason,
@@ -9,13 +9,15 @@ import {
   type P2pTransport,
 } from 'nest-p2p-gateway-protocol';
 import type { ClientTransport } from './client-transport.interface.js';
-import { checkPairPolicy } from '../auth/pair.policy.js';
 import { RelayStats } from './relay.stats.js';
 import { peerInfoOf, targetNoticeOf } from './peer-info.of.js';
-import { type E2eConsent, OpenRequests, type PairRequestCallback, answeredInfo } from './open-requests.registry.js';
+import type { E2eConsent, EarlyOutcome, PairAsking, PairRequestCallback } from './open-requests.registry.js';
+import { OpenRequests, answeredInfo } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
+import { GraceTimers } from './grace.timers.js';
 import { StoreRetryScheduler } from './store-retry.scheduler.js';
-import { mayDiscover } from '../discovery/client-visibility.policy.js';
+import { hooksApply, hooksRefusal } from './pair-hooks.check.js';
+import { LifecycleEvents } from './lifecycle-events.emitter.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import {
@@ -24,6 +26,7 @@ import {
   type PairingStore,
   type RegisterOutcome,
   type RemovedClient,
+  type ReserveOutcome,
   type ResumedClient,
   isStoreUnavailable,
 } from '../stores/pairing-store.interface.js';
@@ -35,27 +38,30 @@ export type { E2eConsent, PairRequestCallback } from './open-requests.registry.j
  * Knows sockets only as connection ids behind a ClientTransport.
  */
 export class PairingEngine {
-  readonly events$ = new Subject<P2pLifecycleEvent>();
+  /** Call sites check `lifecycle.watched` before building an event: nothing is built for nobody. */
+  private readonly lifecycle = new LifecycleEvents();
+  readonly events$: Subject<P2pLifecycleEvent> = this.lifecycle.subject;
   /** What this node relayed between peers; counted by the handlers. */
   readonly relayStats = new RelayStats();
   /** Requests opened (or being opened) by sources connected to this node. */
-  private readonly openRequests = new OpenRequests();
+  private readonly openRequests: OpenRequests;
   private readonly turns = new ClientTurns();
   private readonly retries = new StoreRetryScheduler();
-  /** Reconnect-grace timers of clients that dropped from this node, by their dropped connection id. */
-  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly graceTimers = new GraceTimers();
   private transport?: ClientTransport;
   private closed = false;
 
   /** What this node's engine holds (diagnostics: both 0 once every client has left for good). */
-  heldCounts(): { openRequests: number; graceTimers: number } {
-    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size };
+  heldCounts(): { openRequests: number; graceTimers: number; expiryTimers: number } {
+    return { openRequests: this.openRequests.size, graceTimers: this.graceTimers.size, expiryTimers: this.openRequests.timers };
   }
 
   constructor(
     readonly store: PairingStore,
     readonly options: ResolvedP2pOptions,
-  ) {}
+  ) {
+    this.openRequests = new OpenRequests(options.pairTimeoutMs, (open) => this.retries.run(() => this.expire(open.request)));
+  }
 
   attachTransport(transport: ClientTransport): void {
     this.transport = transport;
@@ -83,13 +89,13 @@ export class PairingEngine {
       const { previousConnectionId: previous, peer } = outcome.resumed;
       // The session is back: the grace stops here, and what the transport kept for the previous connection goes to
       // this one as it is admitted (so the transport is not told that the grace ended).
-      this.stopGraceTimer(previous);
+      this.graceTimers.stop(previous);
       // Until `activate` points it at the new connection, the peer holds its relays rather than sending them to the
       // connection being replaced.
       if (peer && peer.detachedUntil === undefined) this.wire.setPeer(peer.connectionId, { clientId: record.clientId });
       this.wire.disconnect(previous, true);
     } else {
-      this.emit({ type: 'connected', clientId: record.clientId });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'connected', clientId: record.clientId });
     }
     return outcome;
   }
@@ -104,7 +110,7 @@ export class PairingEngine {
     const peerConnectionId = peer.detachedUntil === undefined ? peer.connectionId : undefined;
     this.wire.setPeer(connectionId, { clientId: peer.clientId, connectionId: peerConnectionId });
     if (peerConnectionId !== undefined) this.wire.setPeer(peerConnectionId, { clientId: record.clientId, connectionId });
-    this.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'resumed', clientId: record.clientId, peerId: peer.clientId });
   }
 
   /**
@@ -133,18 +139,11 @@ export class PairingEngine {
     // A node shutting down (drain) leaves the end of the hold to the store: the other nodes' sweep, or the comeback.
     if (this.closed) return;
     // The grace's one clock: when it runs out, the record leaves and the transport drops what it kept for it.
-    const timer = setTimeout(() => {
+    this.graceTimers.start(connectionId, graceMs, () => {
       this.endGrace(connectionId);
       this.retries.run(() => this.leave(clientId, connectionId, reason));
-    }, graceMs);
-    this.graceTimers.set(connectionId, timer);
-    this.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
-  }
-
-  /** Stops the grace timer of a dropped connection (its session came back); a no-op for any other connection. */
-  private stopGraceTimer(connectionId: string): void {
-    clearTimeout(this.graceTimers.get(connectionId));
-    this.graceTimers.delete(connectionId);
+    });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'away', clientId, peerId: peer?.clientId ?? '', until });
   }
 
   /**
@@ -152,7 +151,7 @@ export class PairingEngine {
    * session was taken by another node (the transport tells).
    */
   endGrace(connectionId: string): void {
-    this.stopGraceTimer(connectionId);
+    this.graceTimers.stop(connectionId);
     this.transport?.graceEnded?.(connectionId);
   }
 
@@ -176,40 +175,48 @@ export class PairingEngine {
    * pre-commitment (docs/e2e.md), passed on only to a target that declared the ability, kept only while it is open.
    */
   requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Promise<void> {
-    return this.turns.run(sourceId, () => this.openRequest(sourceId, targetId, callback, e2eCommitment));
+    const asking: PairAsking = { sourceId, targetId, callback, e2eCommitment };
+    // The host app's hooks first, when it set any (they may refuse), then the request itself.
+    return this.turns.run(sourceId, () =>
+      hooksApply(this.options, sourceId, targetId) ? this.openCheckedRequest(asking) : this.reserve(asking),
+    );
   }
 
-  private async openRequest(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Promise<void> {
-    const { canPair, canPairTimeoutMs } = this.options;
-    if (canPair && sourceId !== targetId) {
-      const forbidden = await checkPairPolicy(canPair, sourceId, targetId, canPairTimeoutMs);
-      if (forbidden) {
-        this.emit({ type: 'pair-refused', sourceId, targetId, code: forbidden.code });
-        callback(forbidden);
-        return;
-      }
-    }
-    const { discovery, discoveryTimeoutMs } = this.options;
-    const hides = discovery.kind === 'each' || discovery.kind === 'prepared';
-    if (hides && sourceId !== targetId && !(await mayDiscover(discovery, discoveryTimeoutMs, sourceId, targetId))) {
-      // A target the source may not see answers as if it were not connected, so a request learns nothing of it.
-      this.emit({ type: 'pair-refused', sourceId, targetId, code: 'TARGET_OFFLINE' });
-      callback(new P2pError('TARGET_OFFLINE', undefined, P2pEvent.REGISTER));
-      return;
-    }
+  private async openCheckedRequest(asking: PairAsking): Promise<void> {
+    const { sourceId, targetId, callback } = asking;
+    const refused = await hooksRefusal(this.options, sourceId, targetId);
+    if (!refused) return this.reserve(asking);
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code: refused.code });
+    callback(refused);
+  }
+
+  /** Reserves the pairing in the store, then asks the target (or answers the source at once). */
+  private async reserve(asking: PairAsking): Promise<void> {
+    const { sourceId, targetId } = asking;
     const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
     // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
-    const { reserved, early } = await this.openRequests
-      .opened(request.requestId, () => this.store.reservePairing(request))
-      .catch((cause: unknown) => {
-        // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
-        // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
-        if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
-        throw cause;
-      });
+    const early = this.openRequests.beginOpening(request.requestId);
+    let reserved: ReserveOutcome;
+    try {
+      reserved = await this.store.reservePairing(request);
+    } catch (cause) {
+      // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
+      // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
+      if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
+      throw cause;
+    } finally {
+      this.openRequests.endOpening(request.requestId);
+    }
+    this.reserved(request, reserved, early, asking);
+  }
+
+  /** What follows the store's answer to a request (kept out of `reserve`: an async function's frame is per call). */
+  private reserved(request: PairingRequest, reserved: ReserveOutcome, early: EarlyOutcome, asking: PairAsking): void {
+    const { callback, e2eCommitment } = asking;
+    const { sourceId, targetId } = request;
     if (!reserved.ok) {
       const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
-      this.emit({ type: 'pair-refused', sourceId, targetId, code });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code });
       callback(new P2pError(code, undefined, P2pEvent.REGISTER));
       return;
     }
@@ -217,12 +224,13 @@ export class PairingEngine {
     if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
     // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
     if (reserved.already) return callback(undefined, peerInfoOf(source, target));
+    // Its timeout runs on the open requests' one expiry timer (no timer per request).
     const targetConnectionId = target.connectionId;
-    const timer = setTimeout(() => this.retries.run(() => this.expire(request)), this.options.pairTimeoutMs);
     const notice = targetNoticeOf(source, target, e2eCommitment);
     const committed = notice?.e2eCommitment !== undefined;
-    this.openRequests.add({ request, targetConnectionId, targetInfo: peerInfoOf(source, target), callback, timer, committed });
-    this.emit({ type: 'pair-requested', sourceId, targetId });
+    const targetInfo = peerInfoOf(source, target);
+    this.openRequests.add({ request, targetConnectionId, targetInfo, callback, committed, expiresAt: 0, expired: false });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-requested', sourceId, targetId });
     // Settled before it could be sent: the target needs no asking.
     if (early.settled) return this.answerLocalRequest(request, early.settled.error);
     // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
@@ -293,11 +301,10 @@ export class PairingEngine {
     this.wire.setPeer(peer.connectionId, undefined);
     this.wire.send(peer.connectionId, P2pEvent.DISCONNECT, clientId, reason);
     if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
-    this.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
-    for (const side of [record, peer]) {
-      if (side.detachedUntil !== undefined) await this.releaseHeld(side, reason);
-    }
+    if (record.detachedUntil !== undefined) await this.releaseHeld(record, reason);
+    if (peer.detachedUntil !== undefined) await this.releaseHeld(peer, reason);
     return true;
   }
 
@@ -307,8 +314,9 @@ export class PairingEngine {
    */
   async reportTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {
     if (!(await this.store.setTransport(clientId, connectionId, transport))) return false;
-    const record = await this.store.getClient(clientId);
-    if (record?.state.kind === 'paired') this.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
+    // The event names the peer: read only when someone follows the events.
+    const record = this.lifecycle.watched ? await this.store.getClient(clientId) : undefined;
+    if (record?.state.kind === 'paired') this.lifecycle.emit({ type: 'transport', clientId, peerId: record.state.peerId, transport });
     return true;
   }
 
@@ -325,11 +333,12 @@ export class PairingEngine {
   close(): void {
     this.closed = true;
     this.retries.close();
-    for (const connectionId of [...this.graceTimers.keys()]) this.endGrace(connectionId);
+    for (const connectionId of this.graceTimers.connectionIds()) this.endGrace(connectionId);
     for (const open of this.openRequests.values()) {
       this.closeRequest(open.request, new P2pError('PEER_DISCONNECTED', 'the gateway is shutting down', P2pEvent.REGISTER));
     }
-    this.events$.complete();
+    this.openRequests.close();
+    this.lifecycle.complete();
   }
 
   private async expire(request: PairingRequest): Promise<void> {
@@ -359,21 +368,23 @@ export class PairingEngine {
     const open = this.openRequests.take(request.requestId, error);
     if (!open) return;
     const { sourceId, targetId } = request;
-    if (error) this.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
-    else this.emit({ type: 'paired', sourceId, targetId });
+    if (this.lifecycle.watched) {
+      if (error) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code: error.code });
+      else this.lifecycle.emit({ type: 'paired', sourceId, targetId });
+    }
     open.callback(error, error ? undefined : answeredInfo(open, e2e));
   }
 
   /** After a client left the store (here, or swept from a dead node): free and notify whoever its state named. */
   settleDeparture({ record, leftState, other }: RemovedClient, reason: string): void {
     const clientId = record.clientId;
-    this.emit({ type: 'disconnected', clientId, reason });
+    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'disconnected', clientId, reason });
     if (leftState.kind === 'free') return;
     if (leftState.kind === 'paired') {
       if (!other) return;
       this.wire.setPeer(other.connectionId, undefined);
       this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
-      this.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
+      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: other.clientId, reason });
       // A peer that was away only stayed for this pairing: with the pairing gone, so is it.
       if (other.detachedUntil !== undefined) void this.releaseHeld(other, reason);
       return;
@@ -386,12 +397,4 @@ export class PairingEngine {
     // The target of a withdrawn request is told, so an original client that assumed the pairing forgets it.
     if (leftState.kind === 'asking' && other) this.wire.send(other.connectionId, P2pEvent.DISCONNECT, clientId, reason);
   }
-
-  private emit(event: DistributiveOmit<P2pLifecycleEvent, 'at'>): void {
-    // Nobody listening (the common case without a control center): skip building the event.
-    if (!this.events$.observed) return;
-    this.events$.next({ ...event, at: Date.now() } as P2pLifecycleEvent);
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

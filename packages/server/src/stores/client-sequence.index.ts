@@ -44,8 +44,8 @@ export class ClientSequenceIndex {
     const chunk = this.chunks[chunkIndex]!;
     const at = lowerBound(chunk.seqs, seq);
     if (chunk.seqs[at] === seq) return;
-    chunk.seqs.splice(at, 0, seq);
-    chunk.ids.splice(at, 0, id);
+    insertAt(chunk.seqs, at, seq);
+    insertAt(chunk.ids, at, id);
     this.count++;
     if (chunk.seqs.length > MAX_CHUNK) {
       const half = chunk.seqs.length >> 1;
@@ -60,8 +60,8 @@ export class ClientSequenceIndex {
     const chunk = this.chunks[chunkIndex]!;
     const at = lowerBound(chunk.seqs, seq);
     if (chunk.seqs[at] !== seq) return;
-    chunk.seqs.splice(at, 1);
-    chunk.ids.splice(at, 1);
+    removeAt(chunk.seqs, at);
+    removeAt(chunk.ids, at);
     this.count--;
     if (chunk.seqs.length === 0) this.chunks.splice(chunkIndex, 1);
   }
@@ -104,6 +104,24 @@ export class ClientSequenceIndex {
     }
     return low;
   }
+}
+
+/**
+ * `values.splice(at, 0, value)` without the array of removed entries splice returns: pairing churn moves clients in
+ * and out of the index of free ones on every change, and those empty arrays were garbage on the hot path.
+ */
+function insertAt<T>(values: T[], at: number, value: T): void {
+  let i = values.length;
+  values.push(value);
+  for (; i > at; i--) values[i] = values[i - 1]!;
+  values[at] = value;
+}
+
+/** `values.splice(at, 1)` without the returned array (see insertAt). */
+function removeAt<T>(values: T[], at: number): void {
+  const last = values.length - 1;
+  for (let i = at; i < last; i++) values[i] = values[i + 1]!;
+  values.pop();
 }
 
 /** The first index whose value is at least `value`. */

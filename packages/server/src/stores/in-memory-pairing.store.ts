@@ -19,8 +19,14 @@ import type {
 
 const FREE: PairingState = Object.freeze({ kind: 'free' });
 
+/**
+ * What callers get: a copy, so that nothing they do changes the store. A spread of the record alone, then its state
+ * replaced, is V8's fast object clone (a spread followed by another property is not).
+ */
 function copy(record: ClientRecord): ClientRecord {
-  return { ...record, state: { ...record.state } };
+  const copied = { ...record };
+  copied.state = { ...record.state };
+  return copied;
 }
 
 /**
@@ -203,9 +209,13 @@ export class InMemoryPairingStore implements PairingStore {
 
   /** Every state change goes through here, so the index of free clients follows it in the same step. */
   private setState(record: ClientRecord, state: PairingState): void {
+    const wasFree = record.state.kind === 'free';
     record.state = state;
+    const isFree = state.kind === 'free';
+    // Asking to paired (or free to free) leaves the index as it is: no lookup to make.
+    if (wasFree === isFree) return;
     const seq = this.seqOf.get(record.clientId)!;
-    if (state.kind === 'free') this.freeClients.add(seq, record.clientId);
+    if (isFree) this.freeClients.add(seq, record.clientId);
     else this.freeClients.delete(seq);
   }
 

@@ -13,6 +13,13 @@ import type { GatewayContext, P2pSocket, RelayMetrics } from '../connection/p2p-
 import { type AckOutcome, type RelayRefusal, deliverWithAck, failHeldRelays, flushHeldRelays } from '../connection/peer.delivery.js';
 
 /**
+ * Request ids of a node outside a cluster: a UUID drawn once per process, then a counter. Unique like a UUID per request
+ * (also in a store that other processes share), without drawing 16 random bytes for each; clients never see them.
+ */
+const PROCESS_PREFIX = `${randomUUID()}-`;
+let lastRequest = 0;
+
+/**
  * Reaches a connection by its id, wherever it is: a socket of this node, or (cluster) a connection held by another
  * node, through the ClusterLink. The pairing logic's sends (`ClientTransport`), the handlers' relays (`GatewayContext`,
  * which every connection reaches as `conn.gateway`) and what other nodes ask of this one (`LocalNode`) all go through
@@ -112,7 +119,7 @@ export class ConnectionRouter implements ClientTransport, GatewayContext, LocalN
   }
 
   newRequestId(): string {
-    return this.cluster ? this.cluster.newRequestId() : randomUUID();
+    return this.cluster ? this.cluster.newRequestId() : `${PROCESS_PREFIX}${(++lastRequest).toString(36)}`;
   }
 
   answerLocalRequest(request: PairingRequest, error?: P2pError, e2e?: E2eCommitAnswer): void {

@@ -12,7 +12,10 @@ import { answerControl, asFunction, internalError } from './handler.replies.js';
 function answerPairRequest(socket: P2pSocket, consent: boolean, args: unknown[]): void {
   const event = consent ? P2pEvent.REGISTER_SUCCESS : P2pEvent.REGISTER_FAILED;
   const ack = asFunction(args[args.length - 1]);
-  const [claimedSourceId, extra] = ack ? args.slice(0, -1) : args;
+  // The source's id and the e2e answer, read in place (no slice): the ack, when there is one, is the last argument.
+  const end = ack ? args.length - 1 : args.length;
+  const claimedSourceId = end > 0 ? args[0] : undefined;
+  const extra = end > 1 ? args[1] : undefined;
   if (claimedSourceId !== undefined && claimedSourceId !== null && typeof claimedSourceId !== 'string') {
     return answerControl(socket, ack, new P2pError('INVALID_PAYLOAD', `${event} takes ([sourceClientId], [ack])`, event));
   }
