@@ -13,16 +13,34 @@ export function tcpOf(socket: Socket): NetSocket {
   return tcp;
 }
 
+/** How long a cut client may take to notice the loss of its connection before `cutConnection` fails. */
+const NOTICE_BOUND_MS = 10_000;
+
 /**
  * Cuts a client's TCP connection abruptly: reads are paused for `stallMs` (whatever the server writes meanwhile piles up
  * and is lost), then the connection is reset (RST), with no WebSocket or Socket.IO goodbye. Both ends see a transport
- * error; a socket with reconnection on reconnects by itself. Resolves once the reset has been sent.
+ * error; a socket with reconnection on reconnects by itself. Resolves once the client noticed the loss (its
+ * 'disconnect'), not merely once the reset was sent: a test that checks the client's state right after a cut would
+ * otherwise see it still paired, before the reset reached it, and count a resume that has not happened yet.
  */
 export async function cutConnection(socket: Socket, stallMs = CUT_STALL_MS): Promise<void> {
   const tcp = tcpOf(socket);
+  let bound: ReturnType<typeof setTimeout> | undefined;
+  const noticed = new Promise<void>((resolve, reject) => {
+    socket.once('disconnect', () => resolve());
+    bound = setTimeout(
+      () => reject(new Error(`network cut: the client did not notice the cut within ${NOTICE_BOUND_MS} ms`)),
+      NOTICE_BOUND_MS,
+    );
+  });
   tcp.pause();
   await new Promise((resolve) => setTimeout(resolve, stallMs));
   tcp.resetAndDestroy();
+  try {
+    await noticed;
+  } finally {
+    clearTimeout(bound);
+  }
 }
 
 const stalled = new Set<NetSocket>();
