@@ -13,7 +13,8 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
-import { ServerProcess } from '../harness/server-process.js';
+import type { ServerProcess } from '../harness/server-process.js';
+import { alternatingRounds, median } from './alternating.rounds.js';
 
 const ROUNDS = 7;
 const PINGS = 50;
@@ -131,33 +132,7 @@ async function round(server: ServerProcess, id: string, e2e: boolean): Promise<R
   };
 }
 
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-const server = new ServerProcess('gateway');
-await server.start();
-const plain: Round[] = [];
-const sealed: Round[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  plain.push(await round(server, `p${i}`, false));
-  sealed.push(await round(server, `e${i}`, true));
-}
-await server.stop();
-
-const summary = (rounds: Round[]) => ({
-  perSecond: median(rounds.map((r) => r.perSecond)),
-  pairMs: median(rounds.map((r) => r.pairMs)),
-  firstMs: median(rounds.map((r) => r.firstMs)),
-  answeredMs: median(rounds.map((r) => r.answeredMs)),
-  warmRttMs: median(rounds.map((r) => r.warmRttMs)),
-  clientsCpuMicros: median(rounds.map((r) => r.clientsCpuMicros)),
-  gatewayCpuMicros: median(rounds.map((r) => r.gatewayCpuMicros)),
-  lonePerSecond: median(rounds.map((r) => r.lonePerSecond)),
-  loneClientsCpuMicros: median(rounds.map((r) => r.loneClientsCpuMicros)),
-  loneGatewayCpuMicros: median(rounds.map((r) => r.loneGatewayCpuMicros)),
-});
-const results = { plain: summary(plain), e2e: summary(sealed) };
+const results = await alternatingRounds(ROUNDS, round);
 const ratio = results.e2e.perSecond / results.plain.perSecond;
 const addedMs = results.e2e.firstMs - results.plain.firstMs;
 const cpuOf = (r: { clientsCpuMicros: number; gatewayCpuMicros: number }) => r.clientsCpuMicros + r.gatewayCpuMicros;

@@ -14,7 +14,8 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
-import { ServerProcess } from '../harness/server-process.js';
+import type { ServerProcess } from '../harness/server-process.js';
+import { alternatingRounds } from './alternating.rounds.js';
 
 const ROUNDS = 5;
 const MESSAGES = 20_000;
@@ -77,27 +78,7 @@ async function round(server: ServerProcess, id: string, e2e: boolean): Promise<R
   };
 }
 
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-const server = new ServerProcess('gateway');
-await server.start();
-const plain: Round[] = [];
-const sealed: Round[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  plain.push(await round(server, `p${i}`, false));
-  sealed.push(await round(server, `e${i}`, true));
-}
-await server.stop();
-
-const summary = (rounds: Round[]) => ({
-  perSecond: median(rounds.map((r) => r.perSecond)),
-  senderCpuMicros: median(rounds.map((r) => r.senderCpuMicros)),
-  receiverCpuMicros: median(rounds.map((r) => r.receiverCpuMicros)),
-  gatewayCpuMicros: median(rounds.map((r) => r.gatewayCpuMicros)),
-});
-const results = { plain: summary(plain), e2e: summary(sealed) };
+const results = await alternatingRounds(ROUNDS, round);
 const ratio = results.e2e.perSecond / results.plain.perSecond;
 const cpuOf = (r: typeof results.plain) => r.senderCpuMicros + r.receiverCpuMicros + r.gatewayCpuMicros;
 const cpuRatio = cpuOf(results.plain) / cpuOf(results.e2e);
