@@ -1,6 +1,6 @@
 // Runs only inside a network namespace holding nothing but `lo` (test/webrtc/netns.spec.ts starts it with
 // `unshare -rn`). Chromium gathers no host candidates there; it reaches a TURN server on 127.0.0.1 with
-// --allow-loopback-in-peer-connection and a relay-only policy (see /work/shared/notes/webrtc-on-loopback.md).
+// --allow-loopback-in-peer-connection and a relay-only policy (docs/webrtc.md says why).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
