@@ -19,15 +19,12 @@ import { ShardedRedisPairingStore } from '../../packages/server/src/stores/redis
 import type { PairingStore } from '../../packages/server/src/stores/pairing-store.interface.js';
 import { InMemoryPairingStore } from '../../packages/server/src/stores/in-memory-pairing.store.js';
 import { RedisClusterProcess } from '../../test/cluster/support/redis-cluster.process.js';
+import { numberOption } from '../harness/number.option.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const SECONDS = option('seconds', 5);
-const PAIRS = option('pairs', 100);
+const SECONDS = numberOption('seconds', 5);
+const PAIRS = numberOption('pairs', 100);
 const ROUNDS = 3;
+const args = process.argv.slice(2);
 /** ioredis `enableAutoPipelining` on the store's connection: the commands of one event-loop turn go in one write. */
 const AUTO_PIPELINING = args.includes('--auto-pipelining');
 

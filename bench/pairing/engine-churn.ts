@@ -10,14 +10,10 @@ import { PairingEngine } from '../../packages/server/src/pairing/pairing.engine.
 import { InMemoryPairingStore } from '../../packages/server/src/stores/in-memory-pairing.store.js';
 import { resolveP2pOptions } from '../../packages/server/src/options/p2p-options.resolve.js';
 import type { ClientTransport } from '../../packages/server/src/pairing/client-transport.interface.js';
+import { numberOption } from '../harness/number.option.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const CYCLES = option('cycles', 200_000);
-const ROUNDS = option('rounds', 3);
+const CYCLES = numberOption('cycles', 200_000);
+const ROUNDS = numberOption('rounds', 3);
 const LANES = 64;
 
 async function connectAll(connect: (id: string) => Promise<unknown>): Promise<void> {

@@ -18,14 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closePairs, openPairs, requestPairing, unregister } from '../load/clients.js';
+import { numberOption } from '../harness/number.option.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const CYCLES = option('cycles', 2000);
-const WARM = option('warm', 2000);
+const CYCLES = numberOption('cycles', 2000);
+const WARM = numberOption('warm', 2000);
 const LANES = 64;
 const SCRIPTS = { bare: '../bare-relay.js', gateway: '../gateway-server.js' } as const;
 
