@@ -45,14 +45,7 @@ describe('end-to-end encryption: a browser peer (WebCrypto) and a Node peer (nod
       // The browser's private key is a WebCrypto key; Node's is not.
       expect(first.privateKey).toBeInstanceOf(CryptoKey);
       expect(second.privateKey).not.toBeInstanceOf(CryptoKey);
-      const transcript = {
-        firstId: `browser-${trial}`,
-        secondId: `node-${trial}`,
-        firstKey: first.publicKey,
-        secondKey: second.publicKey,
-        firstNonce: first.nonce,
-        secondNonce: second.nonce,
-      };
+      const transcript = nodeAgreement.transcriptOf({ id: `browser-${trial}`, ...first }, { id: `node-${trial}`, ...second });
       const inBrowser = await browser.agreement.deriveSession(first, second.publicKey, transcript);
       const inNode = await nodeAgreement.deriveSession(second, first.publicKey, transcript);
       expect(inBrowser.verificationCode).toMatch(/^\d{6}$/);
@@ -94,14 +87,7 @@ describe('end-to-end encryption: a browser peer (WebCrypto) and a Node peer (nod
     const browser = await browserModules();
     const first = await browser.agreement.ephemeralKey();
     const second = await nodeAgreement.ephemeralKey();
-    const transcript = {
-      firstId: 'browser',
-      secondId: 'node',
-      firstKey: first.publicKey,
-      secondKey: second.publicKey,
-      firstNonce: first.nonce,
-      secondNonce: second.nonce,
-    };
+    const transcript = nodeAgreement.transcriptOf({ id: 'browser', ...first }, { id: 'node', ...second });
     const inBrowser = await browser.agreement.deriveSession(first, second.publicKey, transcript);
     const inNode = await nodeAgreement.deriveSession(second, first.publicKey, transcript);
     const failures: unknown[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { concatBytes } from '../../packages/client/src/e2e/bytes.concat.js';
-import { type EphemeralKey, commitmentOf, deriveSession, ephemeralKey } from '../../packages/client/src/e2e/key.agreement.js';
+import { type EphemeralKey, commitmentOf, deriveSession, ephemeralKey, transcriptOf } from '../../packages/client/src/e2e/key.agreement.js';
 import { MessageSealer, encodeInner, wireForm } from '../../packages/client/src/e2e/message.sealer.js';
 
 /**
@@ -34,14 +34,7 @@ describe('end-to-end encryption: Node and WebCrypto agree', () => {
     for (let trial = 0; trial < 20; trial++) {
       const first = await webCryptoKey();
       const second = await ephemeralKey();
-      const transcript = {
-        firstId: `first-${trial}`,
-        secondId: `second-${trial}`,
-        firstKey: first.own.publicKey,
-        secondKey: second.publicKey,
-        firstNonce: first.own.nonce,
-        secondNonce: second.nonce,
-      };
+      const transcript = transcriptOf({ id: `first-${trial}`, ...first.own }, { id: `second-${trial}`, ...second });
       const mine = await deriveSession(first.own, second.publicKey, transcript);
       const theirs = await deriveSession(second, first.own.publicKey, transcript);
 

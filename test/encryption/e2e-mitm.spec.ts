@@ -9,6 +9,7 @@ import {
   commitmentOf,
   deriveSession,
   ephemeralKey,
+  transcriptOf,
 } from '../../packages/client/src/e2e/key.agreement.js';
 import { type GatewayHarness, connectClient, settle, startGateway, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
@@ -77,21 +78,13 @@ class KeySubstitution {
       this.sessions ??= (async () => {
         const keyA = fromBase64(args[0], 32)!;
         const nonceA = fromBase64(args[1], 16)!;
-        const ids = { firstId: 'A', secondId: 'B' };
-        const withA = await deriveSession(toA, keyA, {
-          ...ids,
-          firstKey: keyA,
-          secondKey: toA.publicKey,
-          firstNonce: nonceA,
-          secondNonce: toA.nonce,
-        });
-        const withB = await deriveSession(toB, this.peerKeyB!, {
-          ...ids,
-          firstKey: toB.publicKey,
-          secondKey: this.peerKeyB!,
-          firstNonce: toB.nonce,
-          secondNonce: this.nonceB!,
-        });
+        // The middle plays B to A (with its key toA) and A to B (with its key toB).
+        const withA = await deriveSession(toA, keyA, transcriptOf({ id: 'A', publicKey: keyA, nonce: nonceA }, { id: 'B', ...toA }));
+        const withB = await deriveSession(
+          toB,
+          this.peerKeyB!,
+          transcriptOf({ id: 'A', ...toB }, { id: 'B', publicKey: this.peerKeyB!, nonce: this.nonceB! }),
+        );
         const reveal = [toBase64(toB.publicKey), toBase64(toB.nonce), toBase64(withB.firstConfirmation)];
         return { withA, withB, reveal };
       })();

@@ -10,6 +10,7 @@ import {
   commitmentOf,
   deriveSession,
   ephemeralKey,
+  transcriptOf,
 } from './key.agreement.js';
 import { ControlAuthenticator } from './control.authenticator.js';
 import { MessageSealer } from './message.sealer.js';
@@ -65,6 +66,7 @@ export interface HandshakeHost {
  * carried: the requester's COMMIT and REVEAL leave with its first sealed messages, the target's KEY with its HELLO.
  */
 export class E2eHandshake {
+  /** Whether this side commits: the smaller clientId, or the requester of a pre-committed pairing (`HandshakePreset`). */
   readonly first: boolean;
   private readonly own: Promise<EphemeralKey>;
   private readonly slots = new Map<string, Slot>();
@@ -220,10 +222,9 @@ export class E2eHandshake {
     peerNonce: Uint8Array,
     peerConfirmation?: Uint8Array,
   ): Promise<SessionKeys> {
-    const [firstId, secondId] = this.first ? [this.ownId, this.peerId] : [this.peerId, this.ownId];
-    const [firstKey, secondKey] = this.first ? [own.publicKey, peerKey] : [peerKey, own.publicKey];
-    const [firstNonce, secondNonce] = this.first ? [own.nonce, peerNonce] : [peerNonce, own.nonce];
-    const keys = await deriveSession(own, peerKey, { firstId, secondId, firstKey, secondKey, firstNonce, secondNonce });
+    const mine = { id: this.ownId, publicKey: own.publicKey, nonce: own.nonce };
+    const theirs = { id: this.peerId, publicKey: peerKey, nonce: peerNonce };
+    const keys = await deriveSession(own, peerKey, this.first ? transcriptOf(mine, theirs) : transcriptOf(theirs, mine));
     if (peerConfirmation && !sameBytes(peerConfirmation, keys.firstConfirmation)) throw new Error('the key confirmation does not match');
     if (this.ended) throw new Error('ended');
     this.keys = keys;

@@ -53,7 +53,10 @@ async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBu
   return new Uint8Array(await subtle().digest('SHA-256', data));
 }
 
-/** Who is who in the exchange: `first` is the side that commits (the smaller clientId). */
+/**
+ * Who is who in the exchange: `first` is the side that commits (the smaller clientId; the requester when the commitment
+ * went with the pair request).
+ */
 export interface Transcript {
   readonly firstId: string;
   readonly secondId: string;
@@ -61,6 +64,25 @@ export interface Transcript {
   readonly secondKey: Uint8Array;
   readonly firstNonce: Uint8Array;
   readonly secondNonce: Uint8Array;
+}
+
+/** One side of an exchange: its clientId, its public key and its nonce. */
+export interface TranscriptSide {
+  readonly id: string;
+  readonly publicKey: Uint8Array;
+  readonly nonce: Uint8Array;
+}
+
+/** The transcript of an exchange in which `first` commits. */
+export function transcriptOf(first: TranscriptSide, second: TranscriptSide): Transcript {
+  return {
+    firstId: first.id,
+    secondId: second.id,
+    firstKey: first.publicKey,
+    secondKey: second.publicKey,
+    firstNonce: first.nonce,
+    secondNonce: second.nonce,
+  };
 }
 
 /** What both sides derive from the exchange; equal on both iff they saw the same transcript and shared secret. */
