@@ -1,24 +1,43 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Socket } from 'socket.io-client';
+import { type Socket, io } from 'socket.io-client';
 import { type GatewayHarness, startGateway, waitFor } from '../support/gateway-harness.js';
 import { eventually } from '../support/eventually.js';
 import { resetStalled, resumeReading, stopReading } from '../support/network-cut.js';
-import { connectRawV2, pairRaw } from '../support/wire.js';
+import { connectRawV2, pairRaw, whenConnected } from '../support/wire.js';
+import { ClusterNodeProcess } from '../cluster/support/cluster-node.process.js';
 import { reconnectingClient } from '../grace/grace-support.js';
 
 const MIB = 1024 * 1024;
 const PAYLOAD = 'x'.repeat(32 * 1024);
 
-/** This process's resident memory (the gateway runs in it), sampled until stopped; resolves with the peak. */
-function samplePeakRss(): { stop(): number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+/**
+ * The gateway node's resident memory, asked over IPC every 250 ms until stopped; `stop` resolves with the peak. The
+ * gateway runs in a process of its own so that the bound is on what the gateway holds, not on the test process, whose
+ * clients (and whatever earlier suites of the same Jest process left behind) would count too.
+ */
+function samplePeakRss(node: ClusterNodeProcess, baseline: number): { stop(): Promise<number> } {
+  let peak = baseline;
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await node.call<number>('rss'));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
   return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
+    async stop() {
+      sampling = false;
+      await loop;
+      return Math.max(peak, await node.call<number>('rss'));
     },
   };
+}
+
+/** A raw protocol 2 client of `node`, as connectRawV2 opens one of an in-process gateway. */
+function connectToNode(node: ClusterNodeProcess, clientId: string, sockets: Socket[]): Promise<Socket> {
+  const socket = io(node.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { clientId, p2pProtocol: 2 } });
+  sockets.push(socket);
+  return whenConnected(socket);
 }
 
 /** Relays 32 KiB messages from `sender` about 125 a second (4 MiB/s: within the default byte and message rates). */
@@ -30,18 +49,24 @@ function relayBig(sender: Socket): () => void {
 }
 
 describe('slow consumers: what the gateway buffers for a connection is bounded', () => {
-  let gw: GatewayHarness;
+  let gw: GatewayHarness | undefined;
+  let node: ClusterNodeProcess | undefined;
+  const nodeSockets: Socket[] = [];
   afterEach(async () => {
     resetStalled();
-    await gw.close();
+    for (const socket of nodeSockets.splice(0)) socket.disconnect();
+    await gw?.close();
+    await node?.stop();
+    gw = node = undefined;
   });
 
   it('ten receivers that stop reading, their peers relaying 32 KiB messages for 20 s: RSS grows at most 96 MB, every sender is told', async () => {
-    gw = await startGateway(); // default limits: maxBufferedBytes 1 MiB, slowConsumerTimeoutMs 10 s
+    // Default limits: maxBufferedBytes 1 MiB, slowConsumerTimeoutMs 10 s.
+    const gateway = (node = await new ClusterNodeProcess('slow-consumers', {}).start());
     const pairs: Array<{ sender: Socket; receiver: Socket; receiverId: string; codes: Set<string>; disconnects: unknown[][] }> = [];
     for (let i = 0; i < 10; i++) {
-      const sender = await connectRawV2(gw, `S${i}`);
-      const receiver = await connectRawV2(gw, `R${i}`);
+      const sender = await connectToNode(gateway, `S${i}`, nodeSockets);
+      const receiver = await connectToNode(gateway, `R${i}`, nodeSockets);
       await pairRaw(sender, receiver, `R${i}`);
       const codes = new Set<string>();
       const disconnects: unknown[][] = [];
@@ -49,14 +74,13 @@ describe('slow consumers: what the gateway buffers for a connection is bounded',
       sender.on('P2P_DISCONNECT', (...args: unknown[]) => disconnects.push(args));
       pairs.push({ sender, receiver, receiverId: `R${i}`, codes, disconnects });
     }
-    global.gc?.();
-    const baseline = process.memoryUsage().rss;
-    const rss = samplePeakRss();
+    const baseline = await gateway.call<number>('rss', true);
+    const rss = samplePeakRss(gateway, baseline);
     for (const { receiver } of pairs) stopReading(receiver);
     const stops = pairs.map(({ sender }) => relayBig(sender));
     await new Promise((resolve) => setTimeout(resolve, 20_000));
     for (const stop of stops) stop();
-    const growth = rss.stop() - baseline;
+    const growth = (await rss.stop()) - baseline;
 
     expect(growth).toBeLessThanOrEqual(96 * MIB);
     for (const { codes } of pairs) expect(codes).toContain('PEER_SLOW');
@@ -64,8 +88,8 @@ describe('slow consumers: what the gateway buffers for a connection is bounded',
     await eventually(() => {
       for (const { disconnects, receiverId } of pairs) expect(disconnects).toContainEqual([receiverId, 'SLOW_CONSUMER']);
     }, 10_000);
-    await expect(gw.service.counts()).resolves.toMatchObject({ pairings: 0 });
-  }, 90_000);
+    await expect(gateway.call('counts')).resolves.toMatchObject({ pairings: 0 });
+  }, 120_000);
 
   it('a reliable P2pClient takes PEER_SLOW as backpressure: emit returns false, no error, and everything arrives once the peer reads again', async () => {
     gw = await startGateway({ limits: { maxBufferedBytes: 256 * 1024, slowConsumerTimeoutMs: 60_000 } });

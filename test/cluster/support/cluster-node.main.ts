@@ -1,7 +1,7 @@
 /**
  * One gateway node of a test cluster, run as a child process by cluster-node.process.ts. Reads its P2pModule options
  * from env P2P_NODE_OPTIONS (JSON), listens on 127.0.0.1 (env PORT, default ephemeral), then over IPC: reports
- * `ready`, forwards every lifecycle event, answers PairingService calls, and closes cleanly when asked (IPC `close`, or
+ * `ready`, forwards every lifecycle event, answers PairingService calls (and `heldCounts`, `rss`), and closes cleanly when asked (IPC `close`, or
  * SIGTERM through Nest's shutdown hooks).
  */
 import 'reflect-metadata';
@@ -33,6 +33,13 @@ async function main(): Promise<void> {
   process.on('message', (request: NodeRequest) => {
     if (request.type === 'close') {
       void close().then(() => process.exit(0));
+      return;
+    }
+    if (request.method === 'rss') {
+      // Not PairingService: this process's resident memory (after a full GC when asked), for memory bounds that must
+      // see the gateway alone, not the test process with its clients.
+      if (request.args[0] === true) (globalThis as { gc?: () => void }).gc?.();
+      send({ type: 'reply', id: request.id, value: process.memoryUsage().rss });
       return;
     }
     if (request.method === 'heldCounts') {

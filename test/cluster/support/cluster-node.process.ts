@@ -44,7 +44,7 @@ export class ClusterNodeProcess {
     this.output = '';
     this.events.length = 0;
     const { NODE_OPTIONS: _jestFlags, ...env } = process.env;
-    const child = spawn(process.execPath, ['--enable-source-maps', '--import', REGISTER, ENTRY], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--expose-gc', '--import', REGISTER, ENTRY], {
       env: { ...env, NO_COLOR: '1', PORT: String(port), P2P_NODE_OPTIONS: JSON.stringify(this.options) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -87,8 +87,9 @@ export class ClusterNodeProcess {
   }
 
   /**
-   * Calls a PairingService method on the node, or `heldCounts` (what the node holds beside its connections: kept
-   * outboxes, grace timers, ...); resolves with its (structured-clone) result.
+   * Calls a PairingService method on the node, `heldCounts` (what the node holds beside its connections: kept
+   * outboxes, grace timers, ...) or `rss` (its resident memory; `rss(true)` after a full GC); resolves with its
+   * (structured-clone) result.
    */
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
     const child = this.child;
