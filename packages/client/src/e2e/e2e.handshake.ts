@@ -15,9 +15,17 @@ import {
 import { ControlAuthenticator } from './control.authenticator.js';
 import { MessageSealer } from './message.sealer.js';
 
-/** Runs `work` in a later turn of the event loop (after the I/O and promise jobs of this one): no timer wait in Node. */
+/** Runs `work` in the next turn of the event loop (Node: `setImmediate`, no timer wait; elsewhere a task). */
 const nextTurn: (work: () => void) => void =
   (globalThis as { setImmediate?: (work: () => void) => unknown }).setImmediate ?? ((work) => setTimeout(work, 0));
+
+/**
+ * Runs `work` once the input that arrived meanwhile has been read and handled: two turns later. Node runs the first
+ * `setImmediate` before it polls for I/O again, so frames that arrived while this turn was busy (the sealed messages
+ * that followed REVEAL, during the key derivation) are read and delivered between the two; in browsers the network's
+ * tasks queued meanwhile run first anyway.
+ */
+const afterPendingInput = (work: () => void): void => nextTurn(() => nextTurn(work));
 
 /** A message of the exchange held in the channel until its content is known, with what sends it. */
 interface Slot {
@@ -69,8 +77,8 @@ export interface HandshakeHost {
  * back with the consent, so the exchange in the channel is one message each way: the requester's REVEAL, which leaves
  * with its first sealed messages (no COMMIT: the pairing carried it), and the target's CONFIRM, behind a KEY that
  * repeats the key the pairing carried. The target sends both once the requester's first message of the exchange
- * arrived and only after the turn that handles it, so that the requester's first sealed messages, when they came with
- * it, are opened and delivered first; its KEY serves a requester that did not get the key (it then commits in the
+ * arrived, and only after the input pending then is handled (`afterPendingInput`), so that the requester's first
+ * sealed messages, which follow REVEAL, are opened and delivered first; its KEY serves a requester that did not get the key (it then commits in the
  * channel, and its COMMIT brings the KEY). Peers of the previous version send COMMIT before REVEAL, and HELLO before
  * KEY: both are still taken.
  */
@@ -278,11 +286,11 @@ export class E2eHandshake {
   }
 
   /**
-   * `work` in a later turn (`nextTurn`), as a step of the exchange: what the pre-committed target sends waits until the
-   * frames read with the requester's message of the exchange (its first sealed messages) are opened and delivered.
+   * `work` as a step of the exchange, after the input pending now (`afterPendingInput`): what the pre-committed target
+   * sends waits until the requester's first sealed messages, which follow its message of the exchange, are delivered.
    */
   private later(work: () => Promise<void>): void {
-    nextTurn(() => void this.step(work));
+    afterPendingInput(() => void this.step(work));
   }
 
   private step(work: () => Promise<void>): Promise<void> {
