@@ -6,23 +6,35 @@
  * the answer: a round trip of a fresh pair), then `--bulk N` messages (default 5,000), so that both paths' code is as
  * warm for the next round as in `bench:e2e`. Medians; the added time also in round trips of a fresh pair without e2e,
  * measured in the same run. Results go to bench/results/e2e-first-delivery.{md,json}.
+ *
+ * `--against DIR`: a third kind of round, with e2e, whose two clients are those of another build of this repository
+ * (DIR holds its `dist/`, built by `npm run build` in a checkout of another commit): the code before a change and the
+ * code after it, measured in the same run, alternating, against the same gateway.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
-import type { ServerProcess } from '../harness/server-process.js';
 import { numberOption } from '../harness/number.option.js';
-import { alternatingRounds } from './alternating.rounds.js';
+import { ServerProcess as Gateway } from '../harness/server-process.js';
+import { median } from './alternating.rounds.js';
 
 const ROUNDS = numberOption('rounds', 31);
 const BULK = numberOption('bulk', 5_000);
 const PAYLOAD = 'x'.repeat(100);
+const againstAt = process.argv.indexOf('--against');
+const AGAINST = againstAt >= 0 ? process.argv[againstAt + 1] : undefined;
 
-async function connect(url: string, clientId: string, e2e: boolean): Promise<P2pClient<Socket>> {
+type Client = typeof P2pClient;
+const Against: Client | undefined = AGAINST
+  ? ((await import(pathToFileURL(resolve(AGAINST, 'dist/packages/client/src/index.js')).href)) as { P2pClient: Client }).P2pClient
+  : undefined;
+
+async function connect(url: string, clientId: string, e2e: boolean, Kind: Client): Promise<P2pClient<Socket>> {
   const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
-  const client = new P2pClient(socket, { clientId, e2e });
+  const client = new Kind(socket, { clientId, e2e });
   socket.connect();
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -40,9 +52,9 @@ interface Round {
   answeredMs: number;
 }
 
-async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
-  const target = await connect(server.url, `t-${id}`, e2e);
-  const source = await connect(server.url, `s-${id}`, e2e);
+async function round(server: Gateway, id: string, e2e: boolean, Kind: Client = P2pClient): Promise<Round> {
+  const target = await connect(server.url, `t-${id}`, e2e, Kind);
+  const source = await connect(server.url, `s-${id}`, e2e, Kind);
   let firstAt = 0;
   let delivered = 0;
   let done: () => void = () => undefined;
@@ -67,17 +79,40 @@ async function round(server: ServerProcess, id: string, e2e: boolean): Promise<R
   return { pairMs: paired - asked, firstMs: firstAt - paired, answeredMs: answeredAt - paired };
 }
 
-const results = await alternatingRounds(ROUNDS, round);
+/** Each figure's median over `rounds`. */
+function medians(rounds: Round[]): Round {
+  return {
+    pairMs: median(rounds.map((r) => r.pairMs)),
+    firstMs: median(rounds.map((r) => r.firstMs)),
+    answeredMs: median(rounds.map((r) => r.answeredMs)),
+  };
+}
+
+const server = new Gateway('gateway');
+await server.start();
+const kinds: { plain: Round[]; e2e: Round[]; against: Round[] } = { plain: [], e2e: [], against: [] };
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    kinds.plain.push(await round(server, `p${i}`, false));
+    kinds.e2e.push(await round(server, `e${i}`, true));
+    if (Against) kinds.against.push(await round(server, `a${i}`, true, Against));
+  }
+} finally {
+  await server.stop();
+}
+const results = { plain: medians(kinds.plain), e2e: medians(kinds.e2e), ...(Against ? { against: medians(kinds.against) } : {}) };
 const addedMs = results.e2e.firstMs - results.plain.firstMs;
 const addedRoundTrips = addedMs / results.plain.answeredMs;
-const row = (name: string, r: Round) => `| ${name} | ${r.pairMs.toFixed(2)} | ${r.firstMs.toFixed(2)} | ${r.answeredMs.toFixed(2)} |`;
+const row = (name: string, r: Round) =>
+  `| ${name} | ${r.pairMs.toFixed(2)} | ${r.firstMs.toFixed(2)} | ${r.answeredMs.toFixed(2)} | +${(r.firstMs - results.plain.firstMs).toFixed(2)} ms | ${((r.firstMs - results.plain.firstMs) / results.plain.answeredMs).toFixed(2)} |`;
 const header = [
   `npm run bench:e2e-first · ${ROUNDS} rounds each, ${BULK} messages after the probe per round, medians · ${cpus().length} cores ${cpus()[0]?.model ?? ''} · node ${process.version}`,
   '',
-  '| | pair() itself (ms) | pair() to first delivery (ms) | pair() to its answer (ms) |',
-  '|---|--:|--:|--:|',
+  '| | pair() itself (ms) | pair() to first delivery (ms) | pair() to its answer (ms) | added | in fresh round trips |',
+  '|---|--:|--:|--:|--:|--:|',
   row('without e2e', results.plain),
   row('with e2e', results.e2e),
+  ...(results.against ? [row(`with e2e, the build in ${AGAINST}`, results.against)] : []),
   '',
   `e2e adds ${addedMs.toFixed(2)} ms before the first delivery: ${addedRoundTrips.toFixed(2)} round trips of a fresh pair without e2e (pair() to the answer of its first message, ${results.plain.answeredMs.toFixed(2)} ms).`,
 ].join('\n');

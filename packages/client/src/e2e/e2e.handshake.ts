@@ -95,6 +95,8 @@ export class E2eHandshake {
   readonly preset?: HandshakePreset;
   private keys?: SessionKeys;
   private ended = false;
+  /** What the pre-committed target sends once the pending input is handled (`later`), in order. */
+  private readonly deferred: (() => Promise<void>)[] = [];
   /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
   agreeing?: Promise<void>;
 
@@ -290,7 +292,20 @@ export class E2eHandshake {
    * sends waits until the requester's first sealed messages, which follow its message of the exchange, are delivered.
    */
   private later(work: () => Promise<void>): void {
-    afterPendingInput(() => void this.step(work));
+    this.deferred.push(work);
+    if (this.deferred.length === 1) afterPendingInput(() => this.runDeferred());
+  }
+
+  /**
+   * This side has a message of its own to send (its app's, once the keys are agreed): what waits in `later` goes now,
+   * ahead of it, rather than hold it back (the requester's first messages are delivered by then).
+   */
+  flush(): void {
+    if (this.deferred.length > 0) queueMicrotask(() => this.runDeferred());
+  }
+
+  private runDeferred(): void {
+    for (const work of this.deferred.splice(0)) void this.step(work);
   }
 
   private step(work: () => Promise<void>): Promise<void> {

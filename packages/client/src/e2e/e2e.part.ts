@@ -165,6 +165,8 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
     message.held = true;
     if (!pairing || pairing.ending) return;
+    // The exchange's messages this side holds back for the peer's first ones go now, ahead of this one.
+    pairing.handshake?.flush();
     const batcher = this.batcherOf(pairing);
     if (batcher) batcher.add(message, release);
     else if (pairing.sealer) this.seal(pairing, message, release, false);
