@@ -112,7 +112,7 @@ const header = [
   '|---|--:|--:|--:|--:|--:|',
   row('without e2e', results.plain),
   row('with e2e', results.e2e),
-  ...(results.against ? [row(`with e2e, the build in ${AGAINST}`, results.against)] : []),
+  ...(results.against ? [row('with e2e, the --against build', results.against)] : []),
   '',
   `e2e adds ${addedMs.toFixed(2)} ms before the first delivery: ${addedRoundTrips.toFixed(2)} round trips of a fresh pair without e2e (pair() to the answer of its first message, ${results.plain.answeredMs.toFixed(2)} ms).`,
 ].join('\n');
