@@ -77,10 +77,10 @@ export interface HandshakeHost {
  * back with the consent, so the exchange in the channel is one message each way: the requester's REVEAL, which leaves
  * with its first sealed messages (no COMMIT: the pairing carried it), and the target's CONFIRM, behind a KEY that
  * repeats the key the pairing carried. The target sends both once the requester's first message of the exchange
- * arrived, and only after the input pending then is handled (`afterPendingInput`), so that the requester's first
- * sealed messages, which follow REVEAL, are opened and delivered first; its KEY serves a requester that did not get the key (it then commits in the
- * channel, and its COMMIT brings the KEY). Peers of the previous version send COMMIT before REVEAL, and HELLO before
- * KEY: both are still taken.
+ * arrived, and only after the input pending then is handled (`afterPendingInput`) or when its own app sends, so that
+ * the requester's first sealed messages, which follow REVEAL, are opened and delivered first. Its KEY serves a
+ * requester that did not get the key (it then commits in the channel, and its COMMIT brings the KEY). Peers of the
+ * previous version send COMMIT before REVEAL, and HELLO before KEY: both are still taken.
  */
 export class E2eHandshake {
   /** Whether this side commits: the smaller clientId, or the requester of a pre-committed pairing (`HandshakePreset`). */
@@ -181,7 +181,7 @@ export class E2eHandshake {
     if (this.preset) {
       // Its key went after the commitment the pairing carried: that one alone binds the peer.
       if (!sameBytes(commitment, this.commitment!)) throw new Error('the commitment is not the one the pairing carried');
-      // A requester that commits in the channel may not have the key: it gets it (after this turn, see `later`).
+      // A requester that commits in the channel may not have the key: it gets it (soon, see `later`).
       this.later(() => this.sendKey());
       return;
     }
