@@ -1,6 +1,7 @@
 /**
  * The receiving client of `npm run bench:e2e-two` (e2e-two-process.ts) in a process of its own, as in real use: it
- * connects as `clientId` (with or without `e2e`), answers each `probe` with `answer`, and counts the `m` messages from
+ * connects as `clientId` (with or without `e2e`), answers each `probe` with `answer` (reporting `first` with the time it
+ * took the first one, on the machine's clock: `performance.timeOrigin + performance.now()`), and counts the `m` messages from
  * the moment the orchestrator says `start` (IPC), reporting `done` with its CPU time once `count` have arrived.
  * Arguments: gateway URL, clientId, `1` for e2e, count.
  */
@@ -15,7 +16,10 @@ const socket = io(url!, { transports: ['websocket'], forceNew: true, reconnectio
 const client = new P2pClient(socket, { clientId: clientId!, e2e: e2e === '1' });
 let delivered = 0;
 let cpu0 = process.cpuUsage();
-socket.on('probe', (n: number) => client.emit('answer', n));
+socket.on('probe', (n: number) => {
+  if (n === -1) send({ type: 'first', at: performance.timeOrigin + performance.now() });
+  client.emit('answer', n);
+});
 socket.on('m', () => {
   if (++delivered !== count) return;
   const cpu = process.cpuUsage(cpu0);

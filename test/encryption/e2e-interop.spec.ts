@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { concatBytes } from '../../packages/client/src/e2e/bytes.concat.js';
 import { type EphemeralKey, commitmentOf, deriveSession, ephemeralKey, transcriptOf } from '../../packages/client/src/e2e/key.agreement.js';
 import { MessageSealer, encodeInner, wireForm } from '../../packages/client/src/e2e/message.sealer.js';
@@ -91,6 +91,30 @@ describe('end-to-end encryption: Node and WebCrypto agree', () => {
       ]);
       // Its count is in the ciphertext: the same frame claiming another count, or none, does not open.
       for (const n of [undefined, 3]) expect(() => opener.open({ s: 100 + trial, n, z: wireForm(sealedBatch) })).toThrow();
+    }
+  });
+
+  it('in Node, derives each output when it is first read, once: the first message needs the extract and one HMAC', async () => {
+    // The same module object the client finds through process.getBuiltinModule: its HMACs are counted here.
+    const node = process.getBuiltinModule('node:crypto');
+    const hmacs = jest.spyOn(node, 'createHmac');
+    try {
+      const [first, second] = [await ephemeralKey(), await ephemeralKey()];
+      const keys = await deriveSession(first, second.publicKey, transcriptOf({ id: 'A', ...first }, { id: 'B', ...second }));
+      expect(hmacs).toHaveBeenCalledTimes(1);
+      // What the first sealed message needs (its key), then what REVEAL carries (the first side's confirmation).
+      const key = keys.firstToSecond;
+      expect(keys.firstToSecond).toBe(key);
+      expect(hmacs).toHaveBeenCalledTimes(2);
+      expect(keys.firstConfirmation).toEqual(keys.firstConfirmation);
+      expect(hmacs).toHaveBeenCalledTimes(3);
+      // The rest as it is used, each once: seven outputs in all, after the extract.
+      for (let read = 0; read < 2; read++) {
+        void [keys.secondToFirst, keys.firstToSecondControl, keys.secondToFirstControl, keys.secondConfirmation, keys.verificationCode];
+      }
+      expect(hmacs).toHaveBeenCalledTimes(8);
+    } finally {
+      hmacs.mockRestore();
     }
   });
 

@@ -29,6 +29,9 @@ export class ChannelAcks {
   tag(): string | undefined {
     if (!this.sealer?.ackTag) return undefined;
     const c = this.host.received();
+    // Nothing received yet: `c: 0` confirms nothing (every peer ignores a `c` below its first number), so no tag, and
+    // no control key derived for it on the way of this side's first sealed message.
+    if (c === 0) return undefined;
     return this.sealer.ackTag(c, () => {
       // The tag came later (WebCrypto): the peer learns the tagged acknowledgement on a frame of its own.
       if (!this.host.closed() && this.host.received() === c) this.host.sendAck();

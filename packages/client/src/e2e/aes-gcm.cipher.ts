@@ -11,20 +11,36 @@ const nodeConcat = NodeBuffer && ((parts: readonly Uint8Array[]) => NodeBuffer.c
 /** An AES-256-GCM key: a non-extractable WebCrypto key, or (in Node) a secret KeyObject. */
 export type AesKey = CryptoKey | NodeKeyObject;
 
+/** A key, or what makes it when it is first used (a key exchange's outputs are derived as they are needed). */
+export type AesKeySource = AesKey | (() => AesKey);
+
 /**
  * AES-256-GCM with one key: through `node:crypto` in Node (same key, same output: the ciphertext with its 16-byte tag
  * appended), through WebCrypto elsewhere.
  */
 export class AesGcmCipher {
+  private key?: AesKey;
   /** The same key as Node's KeyObject, when Node's crypto is at hand. */
-  private readonly nodeKey?: NodeKeyObject;
+  private nodeKey?: NodeKeyObject;
 
-  constructor(private readonly key: AesKey) {
+  constructor(private readonly source: AesKeySource) {
+    if (typeof source !== 'function') this.take(source);
+  }
+
+  private take(key: AesKey): AesKey {
+    this.key = key;
     if (nodeCrypto)
       this.nodeKey = key instanceof nodeCrypto.KeyObject ? (key as NodeKeyObject) : nodeCrypto.KeyObject.from(key as CryptoKey);
+    return key;
+  }
+
+  /** The key, made now if it was given as its maker. */
+  private keyNow(): AesKey {
+    return this.key ?? this.take((this.source as () => AesKey)());
   }
 
   encrypt(iv: Uint8Array<ArrayBuffer>, plain: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
+    const key = this.keyNow();
     if (nodeCrypto && this.nodeKey) {
       const cipher = nodeCrypto.createCipheriv('aes-256-gcm', this.nodeKey, iv);
       const body = cipher.update(plain);
@@ -33,11 +49,12 @@ export class AesGcmCipher {
       const parts = [body, cipher.getAuthTag()];
       return nodeConcat ? nodeConcat(parts) : concatBytes(parts);
     }
-    return globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, this.key as CryptoKey, plain).then((sealed) => new Uint8Array(sealed));
+    return globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key as CryptoKey, plain).then((sealed) => new Uint8Array(sealed));
   }
 
   /** Throws (or rejects) when the tag does not verify. */
   decrypt(iv: Uint8Array<ArrayBuffer>, sealed: Uint8Array<ArrayBuffer>): Uint8Array | Promise<Uint8Array> {
+    const key = this.keyNow();
     if (nodeCrypto && this.nodeKey) {
       if (sealed.byteLength < TAG_BYTES) throw new Error('a sealed message shorter than its tag');
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', this.nodeKey, iv);
@@ -47,6 +64,6 @@ export class AesGcmCipher {
       decipher.final();
       return plain;
     }
-    return globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, this.key as CryptoKey, sealed).then((plain) => new Uint8Array(plain));
+    return globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key as CryptoKey, sealed).then((plain) => new Uint8Array(plain));
   }
 }

@@ -1,4 +1,4 @@
-import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
+import { AesGcmCipher, type AesKeySource } from './aes-gcm.cipher.js';
 import { fromBase64, toBase64 } from './base64.codec.js';
 import type { Direction } from './message.sealer.js';
 
@@ -27,9 +27,9 @@ export class ControlAuthenticator {
   private pendingTag?: number;
 
   constructor(
-    sendKey: AesKey,
+    sendKey: AesKeySource,
     private readonly sendDirection: Direction,
-    receiveKey: AesKey,
+    receiveKey: AesKeySource,
   ) {
     this.sender = new AesGcmCipher(sendKey);
     this.receiver = new AesGcmCipher(receiveKey);

@@ -15,6 +15,18 @@ import {
 import { ControlAuthenticator } from './control.authenticator.js';
 import { MessageSealer } from './message.sealer.js';
 
+/** Runs `work` in the next turn of the event loop (Node: `setImmediate`, no timer wait; elsewhere a task). */
+const nextTurn: (work: () => void) => void =
+  (globalThis as { setImmediate?: (work: () => void) => unknown }).setImmediate ?? ((work) => setTimeout(work, 0));
+
+/**
+ * Runs `work` once the input that arrived meanwhile has been read and handled: two turns later. Node runs the first
+ * `setImmediate` before it polls for I/O again, so frames that arrived while this turn was busy (the sealed messages
+ * that followed REVEAL, during the key derivation) are read and delivered between the two; in browsers the network's
+ * tasks queued meanwhile run first anyway.
+ */
+const afterPendingInput = (work: () => void): void => nextTurn(() => nextTurn(work));
+
 /** A message of the exchange held in the channel until its content is known, with what sends it. */
 interface Slot {
   message: OutgoingMessage;
@@ -38,8 +50,8 @@ export interface HandshakePreset {
 
 /** What the handshake tells its part. */
 export interface HandshakeHost {
-  /** The keys are agreed: the app's messages may be sealed and go. */
-  keysAgreed(sealer: MessageSealer, code: string, control: ControlAuthenticator): void;
+  /** The keys are agreed: the app's messages may be sealed and go. `code` gives the verification code (derived then). */
+  keysAgreed(sealer: MessageSealer, code: () => string, control: ControlAuthenticator): void;
   /** The peer's key confirmation matched: the pairing is secured. */
   confirmed(): void;
   /** The exchange failed (a broken commitment or confirmation, a bad key): the pairing must end. */
@@ -62,8 +74,13 @@ export interface HandshakeHost {
  * substitutes keys cannot search for a pair of keys that gives both sides the same code.
  *
  * Pre-committed (`HandshakePreset`): the requester's commitment went with its pair request and the target's key came
- * back with the consent, so the same messages all go at once, each side checking that they repeat what the pairing
- * carried: the requester's COMMIT and REVEAL leave with its first sealed messages, the target's KEY with its HELLO.
+ * back with the consent, so the exchange in the channel is one message each way: the requester's REVEAL, which leaves
+ * with its first sealed messages (no COMMIT: the pairing carried it), and the target's CONFIRM, behind a KEY that
+ * repeats the key the pairing carried. The target sends both once the requester's first message of the exchange
+ * arrived, and only after the input pending then is handled (`afterPendingInput`) or when its own app sends, so that
+ * the requester's first sealed messages, which follow REVEAL, are opened and delivered first. Its KEY serves a
+ * requester that did not get the key (it then commits in the channel, and its COMMIT brings the KEY). Peers of the
+ * previous version send COMMIT before REVEAL, and HELLO before KEY: both are still taken.
  */
 export class E2eHandshake {
   /** Whether this side commits: the smaller clientId, or the requester of a pre-committed pairing (`HandshakePreset`). */
@@ -78,6 +95,8 @@ export class E2eHandshake {
   readonly preset?: HandshakePreset;
   private keys?: SessionKeys;
   private ended = false;
+  /** What the pre-committed target sends once the pending input is handled (`later`), in order. */
+  private readonly deferred: (() => Promise<void>)[] = [];
   /** Settles once this side derived the keys (or failed to) from the peer's key: set as that key arrives. */
   agreeing?: Promise<void>;
 
@@ -103,7 +122,8 @@ export class E2eHandshake {
 
   /** This side's messages of the exchange, in order: reserve them before anything else enters the channel. */
   get messages(): readonly string[] {
-    return this.first ? [P2pE2eEvent.COMMIT, P2pE2eEvent.REVEAL] : [P2pE2eEvent.HELLO, P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM];
+    if (this.first) return this.preset ? [P2pE2eEvent.REVEAL] : [P2pE2eEvent.COMMIT, P2pE2eEvent.REVEAL];
+    return this.preset ? [P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM] : [P2pE2eEvent.HELLO, P2pE2eEvent.KEY, P2pE2eEvent.CONFIRM];
   }
 
   /** One of this side's reserved messages entered the channel, held. */
@@ -115,20 +135,19 @@ export class E2eHandshake {
   }
 
   /**
-   * The first side commits as soon as its key exists; pre-committed, it reveals at once too (it holds the peer's key),
-   * and the second side sends its key at once (it saw the commitment).
+   * The first side commits as soon as its key exists; pre-committed, it derives the keys and reveals at once instead
+   * (it holds the peer's key, and its commitment went with the pairing). The second side waits for the first's message.
    */
   start(): void {
+    if (!this.first) return;
     const peerKey = this.preset?.peerKey;
-    if (this.first) {
-      // Pre-committed, the keys are derived in the same step as COMMIT: REVEAL and the first sealed messages follow it.
-      const committing = this.step(async () => {
+    // Pre-committed: the keys and REVEAL at once, the first sealed messages right behind it.
+    if (peerKey) this.agreeing = this.step(() => this.reveal(peerKey.key, peerKey.nonce));
+    else
+      this.step(async () => {
         const own = await this.own;
         this.fill(P2pE2eEvent.COMMIT, [toBase64(await commitmentOf(own.publicKey, own.nonce))]);
-        if (peerKey) await this.reveal(peerKey.key, peerKey.nonce);
       });
-      if (peerKey) this.agreeing = committing;
-    } else if (this.commitment) this.step(() => this.sendKey());
   }
 
   /** Whether the peer's `event` would be taken now (in the clear): only the exchange's messages, each once. */
@@ -162,6 +181,8 @@ export class E2eHandshake {
     if (this.preset) {
       // Its key went after the commitment the pairing carried: that one alone binds the peer.
       if (!sameBytes(commitment, this.commitment!)) throw new Error('the commitment is not the one the pairing carried');
+      // A requester that commits in the channel may not have the key: it gets it (soon, see `later`).
+      this.later(() => this.sendKey());
       return;
     }
     this.commitment = commitment;
@@ -202,8 +223,17 @@ export class E2eHandshake {
     if (!sameBytes(await commitmentOf(peerKey, peerNonce), this.commitment)) throw new Error('the key does not match its commitment');
     const own = await this.own;
     const keys = await this.agree(own, peerKey, peerNonce, peerConfirmation);
-    this.fill(P2pE2eEvent.CONFIRM, [toBase64(keys.secondConfirmation)]);
-    this.host.confirmed();
+    const confirm = () => {
+      this.fill(P2pE2eEvent.CONFIRM, [toBase64(keys.secondConfirmation)]);
+      this.host.confirmed();
+    };
+    // Pre-committed: KEY (unless a COMMIT brought it), CONFIRM and `secured` once the first sealed messages that came
+    // with REVEAL are delivered (the app then has its first message before `secured`, as the requester may).
+    if (!this.preset) return confirm();
+    this.later(async () => {
+      await this.sendKey();
+      confirm();
+    });
   }
 
   private onConfirm([confirmation]: unknown[]): Promise<void> {
@@ -228,13 +258,22 @@ export class E2eHandshake {
     if (peerConfirmation && !sameBytes(peerConfirmation, keys.firstConfirmation)) throw new Error('the key confirmation does not match');
     if (this.ended) throw new Error('ended');
     this.keys = keys;
+    // The first side's sending key now (its first sealed message goes next), every other key as it is first used.
     const sealer = this.first
-      ? new MessageSealer(keys.firstToSecond, 0, keys.secondToFirst)
-      : new MessageSealer(keys.secondToFirst, 1, keys.firstToSecond);
+      ? new MessageSealer(keys.firstToSecond, 0, () => keys.secondToFirst)
+      : new MessageSealer(() => keys.secondToFirst, 1, keys.firstToSecond);
     const control = this.first
-      ? new ControlAuthenticator(keys.firstToSecondControl, 0, keys.secondToFirstControl)
-      : new ControlAuthenticator(keys.secondToFirstControl, 1, keys.firstToSecondControl);
-    this.host.keysAgreed(sealer, keys.verificationCode, control);
+      ? new ControlAuthenticator(
+          () => keys.firstToSecondControl,
+          0,
+          () => keys.secondToFirstControl,
+        )
+      : new ControlAuthenticator(
+          () => keys.secondToFirstControl,
+          1,
+          () => keys.firstToSecondControl,
+        );
+    this.host.keysAgreed(sealer, () => keys.verificationCode, control);
     return keys;
   }
 
@@ -246,6 +285,27 @@ export class E2eHandshake {
     slot.message.args.push(...args);
     slot.message.held = false;
     slot.release();
+  }
+
+  /**
+   * `work` as a step of the exchange, after the input pending now (`afterPendingInput`): what the pre-committed target
+   * sends waits until the requester's first sealed messages, which follow its message of the exchange, are delivered.
+   */
+  private later(work: () => Promise<void>): void {
+    this.deferred.push(work);
+    if (this.deferred.length === 1) afterPendingInput(() => this.runDeferred());
+  }
+
+  /**
+   * This side has a message of its own to send (its app's, once the keys are agreed): what waits in `later` goes now,
+   * ahead of it, rather than hold it back (the requester's first messages are delivered by then).
+   */
+  flush(): void {
+    if (this.deferred.length > 0) queueMicrotask(() => this.runDeferred());
+  }
+
+  private runDeferred(): void {
+    for (const work of this.deferred.splice(0)) void this.step(work);
   }
 
   private step(work: () => Promise<void>): Promise<void> {

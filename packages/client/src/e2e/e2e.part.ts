@@ -39,7 +39,8 @@ interface Pairing {
   batcher?: SealBatcher;
   /** The tags of acknowledgements and skipped numbers, once the keys are agreed. */
   control?: ControlAuthenticator;
-  code?: string;
+  /** The verification code, derived when it is first asked for. */
+  code?: () => string;
   secure: boolean;
   /** The app's messages (and replies) that entered the channel before the keys: sealed, in order, once they are. */
   waiting: { message: OutgoingMessage; release: () => void }[];
@@ -91,7 +92,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
 
   /** The current pairing's verification code, once it is secure (the peer confirmed the keys). */
   get verificationCode(): string | undefined {
-    return this.current?.secure ? this.current.code : undefined;
+    return this.current?.secure ? this.current.code?.() : undefined;
   }
 
   /** The current pairing's WebRTC signalling, sealed in its channel (`SealedSignalling`); undefined when unpaired. */
@@ -117,7 +118,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
           if (this.current !== pairing || pairing.ending) return;
           clearTimeout(pairing.bound);
           pairing.secure = true;
-          this.setup.emitLocal('secured', pairing.code!);
+          this.setup.emitLocal('secured', pairing.code!());
         },
         failed: (error) => this.end(pairing, error),
       },
@@ -164,6 +165,8 @@ export class E2ePart implements ClientPart, ChannelSealer {
     }
     message.held = true;
     if (!pairing || pairing.ending) return;
+    // The exchange's messages this side holds back for the peer's first ones go now, ahead of this one.
+    pairing.handshake?.flush();
     const batcher = this.batcherOf(pairing);
     if (batcher) batcher.add(message, release);
     else if (pairing.sealer) this.seal(pairing, message, release, false);
@@ -242,7 +245,7 @@ export class E2ePart implements ClientPart, ChannelSealer {
     return this.reject(pairing, frame, 'a skipped number without its genuine tag');
   }
 
-  private keysAgreed(pairing: Pairing, sealer: MessageSealer, code: string, control: ControlAuthenticator): void {
+  private keysAgreed(pairing: Pairing, sealer: MessageSealer, code: () => string, control: ControlAuthenticator): void {
     if (this.current !== pairing || pairing.ending) return;
     pairing.control = control;
     pairing.sealer = sealer;

@@ -112,11 +112,10 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
   const ids = [transcript.firstId, transcript.secondId].map((id) => encoder.encode(id));
   const fields = [encoder.encode(LABEL), ...ids, transcript.firstKey, transcript.secondKey, transcript.firstNonce, transcript.secondNonce];
   const salt = await sha256(concatBytes(fields.flatMap((field) => [lengthOf(field), field])));
+  if (nodeCrypto) return new NodeSessionKeys(nodeCrypto, shared, salt);
   const iAmFirst = sameBytes(own.publicKey, transcript.firstKey);
-  const derived = nodeCrypto ? nodeDerivations(nodeCrypto, shared, salt) : await webCryptoDerivations(shared, salt, iAmFirst);
+  const derived = await webCryptoDerivations(shared, salt, iAmFirst);
   const [firstToSecond, secondToFirst, firstToSecondControl, secondToFirstControl, firstConfirmation, secondConfirmation, code] = derived;
-  const value = new DataView(code.buffer, code.byteOffset, code.byteLength).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
-  const verificationCode = value.toString().padStart(CODE_DIGITS, '0');
   return {
     firstToSecond,
     secondToFirst,
@@ -124,8 +123,14 @@ export async function deriveSession(own: EphemeralKey, peerKey: Uint8Array<Array
     secondToFirstControl,
     firstConfirmation,
     secondConfirmation,
-    verificationCode,
+    verificationCode: codeOf(code),
   };
+}
+
+/** The verification code from its 8 bytes of HKDF output: a 64-bit number reduced to `CODE_DIGITS` digits. */
+function codeOf(bytes: Uint8Array): string {
+  const value = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0) % 10n ** BigInt(CODE_DIGITS);
+  return value.toString().padStart(CODE_DIGITS, '0');
 }
 
 /**
@@ -153,29 +158,73 @@ const FIRST_BLOCK = new Uint8Array([1]);
 
 /**
  * HKDF-SHA-256 (RFC 5869) under each `info` label, through Node's crypto, synchronously (the same bytes as
- * WebCrypto's). Written out with HMAC: one extract, then one HMAC per label, as every output fits one block; Node's
- * `hkdfSync` sets up a whole derivation per call, which cost about 0.2 ms for the seven outputs of a key exchange, on
- * its critical path (the requester derives before its first sealed message, the target before it opens it).
+ * WebCrypto's). Written out with HMAC: one extract, then one HMAC per label, as every output fits one block (Node's
+ * `hkdfSync` sets up a whole derivation per call). Each output is computed when it is first read, then kept: the key
+ * exchange is on the path of the pairing's first message (the requester derives before sealing it, the target before
+ * opening it), which needs one AES key and one confirmation; the other direction's key, the control keys, the other
+ * confirmation and the code (five more HMACs and three key objects) come after it, as they are used.
  */
-function nodeDerivations(node: NonNullable<typeof nodeCrypto>, shared: Uint8Array, salt: Uint8Array): Derivations {
-  const pseudoRandomKey = node.createHmac('sha256', salt).update(shared).digest();
-  const hkdf = (info: string, bytes: number) =>
-    node
-      .createHmac('sha256', pseudoRandomKey)
+class NodeSessionKeys implements SessionKeys {
+  /** HKDF's pseudo-random key (the extract), kept only until every output is derived. */
+  private pseudoRandomKey?: Uint8Array;
+  private readonly outputs = new Map<string, AesKey | Uint8Array<ArrayBuffer> | string>();
+
+  constructor(
+    private readonly node: NonNullable<typeof nodeCrypto>,
+    shared: Uint8Array,
+    salt: Uint8Array,
+  ) {
+    this.pseudoRandomKey = node.createHmac('sha256', salt).update(shared).digest();
+  }
+
+  get firstToSecond(): AesKey {
+    return this.key('first-to-second');
+  }
+  get secondToFirst(): AesKey {
+    return this.key('second-to-first');
+  }
+  get firstToSecondControl(): AesKey {
+    return this.key('first-to-second/control');
+  }
+  get secondToFirstControl(): AesKey {
+    return this.key('second-to-first/control');
+  }
+  get firstConfirmation(): Uint8Array<ArrayBuffer> {
+    return this.output('confirm-first', () => this.expand('confirm-first', CONFIRMATION_BYTES));
+  }
+  get secondConfirmation(): Uint8Array<ArrayBuffer> {
+    return this.output('confirm-second', () => this.expand('confirm-second', CONFIRMATION_BYTES));
+  }
+  get verificationCode(): string {
+    return this.output('code', () => codeOf(this.expand('code', 8)));
+  }
+
+  private key(info: string): AesKey {
+    return this.output(info, () => this.node.createSecretKey(this.expand(info, 32)));
+  }
+
+  private output<T extends AesKey | Uint8Array<ArrayBuffer> | string>(info: string, make: () => T): T {
+    let value = this.outputs.get(info) as T | undefined;
+    if (value === undefined) {
+      value = make();
+      this.outputs.set(info, value);
+      if (this.outputs.size === SESSION_OUTPUTS) this.pseudoRandomKey = undefined;
+    }
+    return value;
+  }
+
+  private expand(info: string, bytes: number): Uint8Array<ArrayBuffer> {
+    return this.node
+      .createHmac('sha256', this.pseudoRandomKey!)
       .update(encoder.encode(`${LABEL}/${info}`))
       .update(FIRST_BLOCK)
       .digest()
       .slice(0, bytes);
-  return [
-    node.createSecretKey(hkdf('first-to-second', 32)),
-    node.createSecretKey(hkdf('second-to-first', 32)),
-    node.createSecretKey(hkdf('first-to-second/control', 32)),
-    node.createSecretKey(hkdf('second-to-first/control', 32)),
-    hkdf('confirm-first', CONFIRMATION_BYTES),
-    hkdf('confirm-second', CONFIRMATION_BYTES),
-    hkdf('code', 8),
-  ];
+  }
 }
+
+/** How many outputs a session derives (`SessionKeys`' seven fields). */
+const SESSION_OUTPUTS = 7;
 
 /** The same through WebCrypto (browsers): the AES keys non-extractable, each for its one use on this side. */
 async function webCryptoDerivations(

@@ -1,7 +1,7 @@
 import { P2P_E2E_MAX_BATCH, type P2pFrame } from 'nest-p2p-gateway-protocol';
 import type { OutgoingMessage } from '../reliable-channel-host.interface.js';
 import { decodeFrame, encodeFrame } from '../webrtc/frame.codec.js';
-import { AesGcmCipher, type AesKey } from './aes-gcm.cipher.js';
+import { AesGcmCipher, type AesKeySource } from './aes-gcm.cipher.js';
 import { looseFromBase64, toBase64, utf8Bytes } from './base64.codec.js';
 import { isPromiseLike } from '../promise.guard.js';
 
@@ -45,9 +45,9 @@ export class MessageSealer {
   private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
 
   constructor(
-    sendKey: AesKey,
+    sendKey: AesKeySource,
     private readonly sendDirection: Direction,
-    receiveKey: AesKey,
+    receiveKey: AesKeySource,
   ) {
     this.sender = new AesGcmCipher(sendKey);
     this.receiver = new AesGcmCipher(receiveKey);
