@@ -8,9 +8,12 @@ import type { ServerProcess } from '../harness/server-process.js';
 
 const MiB = 1024 * 1024;
 
-/** `total` bytes made as they are read, in chunks of 64 KiB (a pattern varied per chunk: nothing repeats). */
-export async function* generated(total: number): AsyncGenerator<Uint8Array> {
-  const base = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
+/**
+ * `total` bytes made as they are read, in pieces of `pieceBytes` (a pattern varied per piece: nothing repeats). Pieces
+ * of two chunks (64 KiB for chunks of 32 KiB) cut evenly into chunks for the stream and the bare relay alike.
+ */
+export async function* generated(total: number, pieceBytes: number): AsyncGenerator<Uint8Array> {
+  const base = new Uint8Array(pieceBytes).map((_, i) => (i * 31 + 7) & 0xff);
   for (let at = 0, n = 0; at < total; at += base.byteLength, n++) {
     const chunk = base.slice(0, Math.min(base.byteLength, total - at));
     new DataView(chunk.buffer).setUint32(0, n);
@@ -50,7 +53,7 @@ export async function bareTransfer(server: ServerProcess, bytes: number, chunkBy
   b.on('P2P_REGISTER', (sourceId: string) => b.emit('P2P_REGISTER_SUCCESS', sourceId));
   await new Promise((resolve) => a.emit('P2P_REGISTER', 'bare-b', resolve));
   const window = (4 * MiB) / chunkBytes;
-  const source = generated(bytes)[Symbol.asyncIterator]();
+  const source = generated(bytes, 2 * chunkBytes)[Symbol.asyncIterator]();
   let rest = new Uint8Array(0);
   const nextChunk = async (): Promise<Uint8Array> => {
     if (rest.byteLength === 0) rest = (await source.next()).value ?? new Uint8Array(0);

@@ -12,7 +12,8 @@
  * - over the direct path (WebRTC on loopback, node-datachannel), against the library's own ceiling: a raw data channel
  *   between two node-datachannel peer connections in this process, messages of the chunk size, gated on
  *   `bufferedamountlow` with the direct path's buffer bound, no code of this project (raw-datachannel.transfer.ts), in
- *   alternating rounds (medians);
+ *   alternating rounds (medians); and, when @roamhq/wrtc is installed (`npm install --no-save @roamhq/wrtc`: not a
+ *   dependency of the project), the same raw channel between two of its peer connections, as a ceiling only;
  * - a long transfer with the limits lifted: the growth of the gateway's RSS and of this process's (both clients).
  * The source is generated as it is read and the receiver hashes and drops what it reads, so memory holds no file.
  * Results go to bench/results/streams.{md,json}. `-- --short` moves less.
@@ -26,7 +27,7 @@ import { type Socket, io } from 'socket.io-client';
 import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { type CpuFigures, bareTransfer, cpuNow, cpuPerMiB, generated } from './bare-relay.transfer.js';
-import { type RawChannelFigures, rawDataChannelTransfer } from './raw-datachannel.transfer.js';
+import { type RawChannelFigures, rawDataChannelTransfer, wrtcPeers } from './raw-datachannel.transfer.js';
 
 const short = process.argv.includes('--short');
 const MiB = 1024 * 1024;
@@ -129,7 +130,7 @@ async function transfer(
   })();
   const cpu0 = await cpuNow(server);
   const t0 = performance.now();
-  const receipt = await a.sendStream(generated(bytes), { size: bytes });
+  const receipt = await a.sendStream(generated(bytes, 2 * CHUNK), { size: bytes });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuPerMiB(cpu0, await cpuNow(server), bytes);
   running = false;
@@ -229,28 +230,40 @@ const webrtcGateway = { name: 'webrtc gateway', script: here('../webrtc/webrtc-g
  * The direct path against the WebRTC library's own ceiling (a raw data channel of node-datachannel, no code of this
  * project, messages of the chunk size), in alternating rounds: the median round of each, and every round's figures.
  */
-async function directAgainstRaw(): Promise<{ direct: TransferFigures; raw: RawChannelFigures; rounds: number[][] }> {
+async function directAgainstRaw(): Promise<{
+  direct: TransferFigures;
+  raw: RawChannelFigures;
+  wrtc?: RawChannelFigures;
+  rounds: number[][];
+}> {
   const directs: TransferFigures[] = [];
   const raws: RawChannelFigures[] = [];
+  // Another WebRTC implementation's raw channel, as a ceiling only, when it is installed (not a dependency).
+  const wrtc = await wrtcPeers();
+  const wrtcs: RawChannelFigures[] = [];
   for (let i = 0; i < DIRECT_ROUNDS; i++) {
     directs.push(await withServer(new ServerProcess(webrtcGateway, unpinned), (s) => transfer(s, DIRECT_BYTES, { direct: true })));
     raws.push(await rawDataChannelTransfer(DIRECT_BYTES, CHUNK));
+    if (wrtc) wrtcs.push(await rawDataChannelTransfer(DIRECT_BYTES, CHUNK, MiB, wrtc));
     console.log(
       `round ${i + 1}: direct ${directs[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${directs[i]!.clientsCpuMsPerMiB?.toFixed(1)}), ` +
-        `raw data channel ${raws[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${raws[i]!.cpuMsPerMiB.toFixed(1)})`,
+        `raw data channel ${raws[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${raws[i]!.cpuMsPerMiB.toFixed(1)})` +
+        (wrtc ? `, raw @roamhq/wrtc channel ${wrtcs[i]!.mibPerSec.toFixed(1)} MiB/s (CPU ms/MiB ${wrtcs[i]!.cpuMsPerMiB.toFixed(1)})` : ''),
     );
   }
   const middle = Math.floor(DIRECT_ROUNDS / 2);
+  const median = <T extends { mibPerSec: number }>(all: T[]): T => [...all].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!;
   return {
-    direct: [...directs].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
-    raw: [...raws].sort((x, y) => x.mibPerSec - y.mibPerSec)[middle]!,
-    rounds: directs.map((figures, i) => [figures.mibPerSec, raws[i]!.mibPerSec]),
+    direct: median(directs),
+    raw: median(raws),
+    ...(wrtc ? { wrtc: median(wrtcs) } : {}),
+    rounds: directs.map((figures, i) => [figures.mibPerSec, raws[i]!.mibPerSec, ...(wrtc ? [wrtcs[i]!.mibPerSec] : [])]),
   };
 }
 
 if (only === 'direct') {
-  const { direct, raw } = await directAgainstRaw();
-  console.log({ direct: direct.mibPerSec, raw: raw.mibPerSec, ratio: direct.mibPerSec / raw.mibPerSec });
+  const { direct, raw, wrtc } = await directAgainstRaw();
+  console.log({ direct: direct.mibPerSec, raw: raw.mibPerSec, ratio: direct.mibPerSec / raw.mibPerSec, wrtc: wrtc?.mibPerSec });
   nodeDataChannel.cleanup();
   process.exit(0);
 }
@@ -261,7 +274,7 @@ console.log('relay, default limits', relayDefault);
 const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
-const { direct, raw, rounds: directRounds } = await directAgainstRaw();
+const { direct, raw, wrtc, rounds: directRounds } = await directAgainstRaw();
 const hashMsPerMiB = sha256CpuMsPerMiB();
 console.log('direct', direct);
 console.log('raw data channel', raw);
@@ -307,6 +320,18 @@ const rows = [
     '-',
     '-',
   ],
+  ...(wrtc
+    ? [
+        [
+          `raw @roamhq/wrtc channel, ${CHUNK / 1024} KiB messages (median of 3 rounds; a ceiling only, not a dependency)`,
+          `${DIRECT_BYTES / MiB} MiB`,
+          f(wrtc.mibPerSec),
+          `${f(wrtc.mibPerSec / relayLifted.mibPerSec, 2)}× the lifted relay; ${f(wrtc.mibPerSec / raw.mibPerSec, 2)}× node-datachannel's; CPU per MiB: ${f(wrtc.cpuMsPerMiB)} ms`,
+          '-',
+          '-',
+        ],
+      ]
+    : []),
   [
     `relay, limits lifted, RSS`,
     `${LONG_BYTES / MiB} MiB`,
@@ -330,6 +355,7 @@ const results = {
   liftedAndBareRounds: rounds,
   direct,
   rawDataChannel: raw,
+  ...(wrtc ? { rawWrtcChannel: wrtc } : {}),
   sha256CpuMsPerMiB: hashMsPerMiB,
   loadAverage: loadavg(),
   directAndRawRounds: directRounds,
