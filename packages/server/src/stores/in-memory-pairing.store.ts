@@ -7,6 +7,7 @@ import type {
   ConfirmOutcome,
   DetachOutcome,
   DuplicateClientIdPolicy,
+  ImmediatePairingCalls,
   Pairing,
   PairingRequest,
   PairingState,
@@ -15,18 +16,46 @@ import type {
   RemovedClient,
   ReserveOutcome,
   StoreCounts,
+  UnpairOutcome,
 } from './pairing-store.interface.js';
 
 const FREE: PairingState = Object.freeze({ kind: 'free' });
 
 /**
- * What callers get: a copy, so that nothing they do changes the store. A spread of the record alone, then its state
- * replaced, is V8's fast object clone (a spread followed by another property is not).
+ * What callers get: a copy, so that nothing they do changes the store. Written out field by field rather than spread:
+ * one spread site sees the four state shapes (and the frozen FREE), goes megamorphic and falls back to V8's slow
+ * clone, a property definition at a time (about a sixth of the gateway's excess instructions per pair + unpair over
+ * the bare relay, callgrind). Optional fields stay absent when absent; `withDetached` false leaves `detachedUntil` out.
  */
-function copy(record: ClientRecord): ClientRecord {
-  const copied = { ...record };
-  copied.state = { ...record.state };
+function copy(record: ClientRecord, withDetached = true): ClientRecord {
+  const copied: ClientRecord = {
+    clientId: record.clientId,
+    connectionId: record.connectionId,
+    nodeId: record.nodeId,
+    protocolVersion: record.protocolVersion,
+    connectedAt: record.connectedAt,
+    state: copyState(record.state),
+  };
+  if (record.sessionTokenHash !== undefined) copied.sessionTokenHash = record.sessionTokenHash;
+  if (record.webrtc !== undefined) copied.webrtc = record.webrtc;
+  if (record.e2eCommit !== undefined) copied.e2eCommit = record.e2eCommit;
+  if (withDetached && record.detachedUntil !== undefined) copied.detachedUntil = record.detachedUntil;
   return copied;
+}
+
+function copyState(state: PairingState): PairingState {
+  switch (state.kind) {
+    case 'free':
+      return { kind: 'free' };
+    case 'asking':
+      return { kind: 'asking', requestId: state.requestId, otherId: state.otherId };
+    case 'asked':
+      return { kind: 'asked', requestId: state.requestId, otherId: state.otherId };
+    case 'paired':
+      return state.transport === undefined
+        ? { kind: 'paired', peerId: state.peerId, since: state.since }
+        : { kind: 'paired', peerId: state.peerId, since: state.since, transport: state.transport };
+  }
 }
 
 /**
@@ -40,6 +69,14 @@ export class InMemoryPairingStore implements PairingStore {
   private readonly everyClient = new ClientSequenceIndex();
   private readonly freeClients = new ClientSequenceIndex();
   private lastSeq = 0;
+  /** The calls of the pairing hot path without their promises (same state, same effects): see PairingStore. */
+  readonly immediate: ImmediatePairingCalls = {
+    getClient: (clientId) => this.getClientNow(clientId),
+    reservePairing: (request) => this.reserveNow(request),
+    confirmPairing: (request) => this.confirmNow(request),
+    cancelPairing: (request) => this.cancelNow(request),
+    unpair: (clientId) => this.unpairNow(clientId),
+  };
 
   async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
     const holder = this.clients.get(record.clientId);
@@ -62,8 +99,10 @@ export class InMemoryPairingStore implements PairingStore {
       if (!sameSession && policy !== 'replace') return { ok: false, code: 'CLIENT_ID_TAKEN' };
       displaced = this.remove(holder);
     }
-    const { detachedUntil: _ignored, ...fresh } = copy(record);
-    this.clients.set(record.clientId, { ...fresh, state: FREE });
+    // Stored as a copy of its own, free, and never detached: a new connection is not away.
+    const stored = copy(record, false);
+    stored.state = FREE;
+    this.clients.set(record.clientId, stored);
     const seq = ++this.lastSeq;
     this.seqOf.set(record.clientId, seq);
     this.everyClient.add(seq, record.clientId);
@@ -89,14 +128,13 @@ export class InMemoryPairingStore implements PairingStore {
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    const record = this.clients.get(clientId);
-    return record && copy(record);
+    return this.getClientNow(clientId);
   }
 
   async listClients(filter?: { available?: boolean }): Promise<ClientRecord[]> {
     const all = [...this.clients.values()];
     const chosen = filter?.available ? all.filter((record) => record.state.kind === 'free') : all;
-    return chosen.map(copy);
+    return chosen.map((record) => copy(record));
   }
 
   async listClientIds(query: ClientPageQuery): Promise<ClientPage<string>> {
@@ -110,7 +148,28 @@ export class InMemoryPairingStore implements PairingStore {
     return withNext({ items: page.ids.map((id) => copy(this.clients.get(id)!)) }, page, until);
   }
 
-  async reservePairing({ requestId, sourceId, targetId }: PairingRequest): Promise<ReserveOutcome> {
+  async reservePairing(request: PairingRequest): Promise<ReserveOutcome> {
+    return this.reserveNow(request);
+  }
+
+  async confirmPairing(request: PairingRequest): Promise<ConfirmOutcome> {
+    return this.confirmNow(request);
+  }
+
+  async cancelPairing(request: PairingRequest): Promise<boolean> {
+    return this.cancelNow(request);
+  }
+
+  async unpair(clientId: string): Promise<UnpairOutcome | undefined> {
+    return this.unpairNow(clientId);
+  }
+
+  private getClientNow(clientId: string): ClientRecord | undefined {
+    const record = this.clients.get(clientId);
+    return record && copy(record);
+  }
+
+  private reserveNow({ requestId, sourceId, targetId }: PairingRequest): ReserveOutcome {
     if (sourceId === targetId) return { ok: false, code: 'SELF_PAIRING' };
     const source = this.clients.get(sourceId);
     if (!source) return { ok: false, code: 'NOT_CONNECTED' };
@@ -135,14 +194,14 @@ export class InMemoryPairingStore implements PairingStore {
     return { ok: true, source: copy(source), target: copy(target) };
   }
 
-  async confirmPairing(request: PairingRequest): Promise<ConfirmOutcome> {
+  private confirmNow(request: PairingRequest): ConfirmOutcome {
     const pair = this.openRequest(request);
     if (!pair) return { ok: false, code: 'NO_PENDING_REQUEST' };
     this.pair(pair.source, pair.target);
     return { ok: true, source: copy(pair.source), target: copy(pair.target) };
   }
 
-  async cancelPairing(request: PairingRequest): Promise<boolean> {
+  private cancelNow(request: PairingRequest): boolean {
     const pair = this.openRequest(request);
     if (!pair) return false;
     this.setState(pair.source, FREE);
@@ -150,7 +209,7 @@ export class InMemoryPairingStore implements PairingStore {
     return true;
   }
 
-  async unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined> {
+  private unpairNow(clientId: string): UnpairOutcome | undefined {
     const record = this.clients.get(clientId);
     if (record?.state.kind !== 'paired') return undefined;
     const peer = this.clients.get(record.state.peerId);
@@ -228,9 +287,9 @@ export class InMemoryPairingStore implements PairingStore {
     const leftState = record.state;
     const otherId = leftState.kind === 'paired' ? leftState.peerId : leftState.kind === 'free' ? undefined : leftState.otherId;
     const other = otherId === undefined ? undefined : this.clients.get(otherId);
-    if (!other) return { record: copy(record), leftState: { ...leftState } };
+    if (!other) return { record: copy(record), leftState: copyState(leftState) };
     this.setState(other, FREE);
-    return { record: copy(record), leftState: { ...leftState }, other: copy(other) };
+    return { record: copy(record), leftState: copyState(leftState), other: copy(other) };
   }
 }
 
