@@ -189,8 +189,10 @@ export class InMemoryPairingStore implements PairingStore {
     }
     if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
     if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
-    this.setState(source, { kind: 'asking', requestId, otherId: targetId });
-    this.setState(target, { kind: 'asked', requestId, otherId: sourceId });
+    // The records' own id strings, not the request's (read off the wire, equal but not the same string): later
+    // comparisons and lookups with them are then by identity, without comparing characters.
+    this.setState(source, { kind: 'asking', requestId, otherId: target.clientId });
+    this.setState(target, { kind: 'asked', requestId, otherId: source.clientId });
     return { ok: true, source: copy(source), target: copy(target) };
   }
 
