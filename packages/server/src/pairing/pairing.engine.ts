@@ -251,12 +251,17 @@ export class PairingEngine {
     if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
     if (record.detachedUntil === undefined && peer.detachedUntil === undefined) return true;
-    return this.releaseBoth(record, peer, reason);
+    // Copies taken now: the immediate store calls answer with the store's own records, read in this step only.
+    return this.releaseBoth(
+      record.detachedUntil === undefined ? undefined : { ...record },
+      peer.detachedUntil === undefined ? undefined : { ...peer },
+      reason,
+    );
   }
 
-  private async releaseBoth(record: ClientRecord, peer: ClientRecord, reason: string): Promise<boolean> {
-    if (record.detachedUntil !== undefined) await this.releaseHeld(record, reason);
-    if (peer.detachedUntil !== undefined) await this.releaseHeld(peer, reason);
+  private async releaseBoth(record: ClientRecord | undefined, peer: ClientRecord | undefined, reason: string): Promise<boolean> {
+    if (record) await this.releaseHeld(record, reason);
+    if (peer) await this.releaseHeld(peer, reason);
     return true;
   }
 

@@ -43,6 +43,10 @@ function copy(record: ClientRecord, withDetached = true): ClientRecord {
   return copied;
 }
 
+/** What the immediate calls give of a record: the store's own (see PairingStore.immediate). */
+type Out = (record: ClientRecord) => ClientRecord;
+const asIs: Out = (record) => record;
+
 function copyState(state: PairingState): PairingState {
   switch (state.kind) {
     case 'free':
@@ -69,13 +73,16 @@ export class InMemoryPairingStore implements PairingStore {
   private readonly everyClient = new ClientSequenceIndex();
   private readonly freeClients = new ClientSequenceIndex();
   private lastSeq = 0;
-  /** The calls of the pairing hot path without their promises (same state, same effects): see PairingStore. */
+  /**
+   * The calls of the pairing hot path without their promises (same state, same effects), answering with the store's
+   * own records rather than copies: see PairingStore.immediate.
+   */
   readonly immediate: ImmediatePairingCalls = {
-    getClient: (clientId) => this.getClientNow(clientId),
-    reservePairing: (request) => this.reserveNow(request),
-    confirmPairing: (request) => this.confirmNow(request),
+    getClient: (clientId) => this.clients.get(clientId),
+    reservePairing: (request) => this.reserveNow(request, asIs),
+    confirmPairing: (request) => this.confirmNow(request, asIs),
     cancelPairing: (request) => this.cancelNow(request),
-    unpair: (clientId) => this.unpairNow(clientId),
+    unpair: (clientId) => this.unpairNow(clientId, asIs),
   };
 
   async registerClient(record: ClientRecord, policy: DuplicateClientIdPolicy): Promise<RegisterOutcome> {
@@ -128,7 +135,8 @@ export class InMemoryPairingStore implements PairingStore {
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    return this.getClientNow(clientId);
+    const record = this.clients.get(clientId);
+    return record && copy(record);
   }
 
   async listClients(filter?: { available?: boolean }): Promise<ClientRecord[]> {
@@ -149,11 +157,11 @@ export class InMemoryPairingStore implements PairingStore {
   }
 
   async reservePairing(request: PairingRequest): Promise<ReserveOutcome> {
-    return this.reserveNow(request);
+    return this.reserveNow(request, copy);
   }
 
   async confirmPairing(request: PairingRequest): Promise<ConfirmOutcome> {
-    return this.confirmNow(request);
+    return this.confirmNow(request, copy);
   }
 
   async cancelPairing(request: PairingRequest): Promise<boolean> {
@@ -161,15 +169,11 @@ export class InMemoryPairingStore implements PairingStore {
   }
 
   async unpair(clientId: string): Promise<UnpairOutcome | undefined> {
-    return this.unpairNow(clientId);
+    return this.unpairNow(clientId, copy);
   }
 
-  private getClientNow(clientId: string): ClientRecord | undefined {
-    const record = this.clients.get(clientId);
-    return record && copy(record);
-  }
-
-  private reserveNow({ requestId, sourceId, targetId }: PairingRequest): ReserveOutcome {
+  /** `out` makes what the caller gets of a record: a copy, or (the immediate calls) the record itself. */
+  private reserveNow({ requestId, sourceId, targetId }: PairingRequest, out: Out): ReserveOutcome {
     if (sourceId === targetId) return { ok: false, code: 'SELF_PAIRING' };
     const source = this.clients.get(sourceId);
     if (!source) return { ok: false, code: 'NOT_CONNECTED' };
@@ -181,11 +185,11 @@ export class InMemoryPairingStore implements PairingStore {
       const pair = this.openRequest(crossed);
       if (pair) {
         this.pair(pair.source, pair.target);
-        return { ok: true, source: copy(source), target: copy(target), crossed };
+        return { ok: true, source: out(source), target: out(target), crossed };
       }
     }
     if (source.state.kind === 'paired' && source.state.peerId === targetId && target.state.kind === 'paired') {
-      return { ok: true, source: copy(source), target: copy(target), already: true };
+      return { ok: true, source: out(source), target: out(target), already: true };
     }
     if (source.state.kind !== 'free') return { ok: false, code: 'SOURCE_BUSY' };
     if (target.state.kind !== 'free') return { ok: false, code: 'TARGET_BUSY' };
@@ -193,14 +197,14 @@ export class InMemoryPairingStore implements PairingStore {
     // comparisons and lookups with them are then by identity, without comparing characters.
     this.setState(source, { kind: 'asking', requestId, otherId: target.clientId });
     this.setState(target, { kind: 'asked', requestId, otherId: source.clientId });
-    return { ok: true, source: copy(source), target: copy(target) };
+    return { ok: true, source: out(source), target: out(target) };
   }
 
-  private confirmNow(request: PairingRequest): ConfirmOutcome {
+  private confirmNow(request: PairingRequest, out: Out): ConfirmOutcome {
     const pair = this.openRequest(request);
     if (!pair) return { ok: false, code: 'NO_PENDING_REQUEST' };
     this.pair(pair.source, pair.target);
-    return { ok: true, source: copy(pair.source), target: copy(pair.target) };
+    return { ok: true, source: out(pair.source), target: out(pair.target) };
   }
 
   private cancelNow(request: PairingRequest): boolean {
@@ -211,14 +215,14 @@ export class InMemoryPairingStore implements PairingStore {
     return true;
   }
 
-  private unpairNow(clientId: string): UnpairOutcome | undefined {
+  private unpairNow(clientId: string, out: Out): UnpairOutcome | undefined {
     const record = this.clients.get(clientId);
     if (record?.state.kind !== 'paired') return undefined;
     const peer = this.clients.get(record.state.peerId);
     if (!peer) return undefined;
     this.setState(record, FREE);
     this.setState(peer, FREE);
-    return { record: copy(record), peer: copy(peer) };
+    return { record: out(record), peer: out(peer) };
   }
 
   async setTransport(clientId: string, connectionId: string, transport: P2pTransport): Promise<boolean> {

@@ -201,7 +201,9 @@ export interface PairingStore {
    * Optional, for a store whose state lives in this process (the in-memory store): the pairing hot path's calls,
    * answered synchronously. Each returns what the method of the same name resolves to, with the same effect; the
    * engine uses them when present, so a pair + unpair makes no promise and waits no microtask turn. The store stays
-   * the single source of truth: these are the same operations on the same state, only not wrapped in a promise.
+   * the single source of truth: these are the same operations on the same state, only not wrapped in a promise. The
+   * records they return may be the store's own rather than copies: a caller reads them in the same synchronous step,
+   * and never changes or keeps them.
    */
   readonly immediate?: ImmediatePairingCalls;
 }
