@@ -29,6 +29,11 @@ export interface HandshakeSpec {
   measureMs: number;
   /** Only pair + unpair on open connections (the `pairunpair` measurement): no connect cycles, whose figures are null. */
   pairUnpairOnly?: boolean;
+  /**
+   * Pair + unpair cycles run first for this long, not measured: the server's JIT warms up on them, as the connect
+   * cycles before it warm it in `handshakes` (and the relay workloads' own warm-up does for theirs).
+   */
+  warmupMs?: number;
 }
 
 export interface ClientsSpec {

@@ -52,7 +52,7 @@ function plan(rounds: number, warmupMs: number, measureMs: number, clientCounts:
       {
         name: 'pairunpair',
         title: 'pair + unpair, open sockets',
-        spec: { kind: 'handshakes', lanes: 64, measureMs, pairUnpairOnly: true },
+        spec: { kind: 'handshakes', lanes: 64, warmupMs, measureMs, pairUnpairOnly: true },
         onRequest: true,
       },
       clients(clientCounts[0]),

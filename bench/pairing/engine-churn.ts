@@ -51,7 +51,7 @@ async function engineRound(): Promise<number> {
   await connectAll((id) => engine.connect(record(id)));
   const cycle = async (lane: number): Promise<void> => {
     const answered = new Promise<unknown>((resolve, reject) => {
-      engine.requestPairing(`s${lane}`, `t${lane}`, (error) => resolve(error)).catch(reject);
+      Promise.resolve(engine.requestPairing(`s${lane}`, `t${lane}`, (error) => resolve(error))).catch(reject);
     });
     // The target answers once asked (the request is open): a turn later, as a consent from the wire would.
     await new Promise((resolve) => setImmediate(resolve));

@@ -56,8 +56,8 @@ class TwoNodes {
   }
 
   /** Opens a request from `sourceId` (on node `node`); its answer lands in `answers` under the source's id. */
-  request(node: number, sourceId: string, targetId: string): Promise<void> {
-    return this.engines[node]!.requestPairing(sourceId, targetId, (error) => {
+  async request(node: number, sourceId: string, targetId: string): Promise<void> {
+    await this.engines[node]!.requestPairing(sourceId, targetId, (error) => {
       this.answers.set(sourceId, error ? error.code : 'paired');
     });
   }

@@ -62,4 +62,45 @@ describe('ClientTurns: each client’s pairing steps, one after the other', () =
     expect(turns.size).toBe(0);
     expect(turns.entries).toBeLessThanOrEqual(1025);
   });
+
+  it('returns the value of a step that ends at once as it is (no promise), and keeps no entry for it', () => {
+    const turns = new ClientTurns();
+    expect(turns.run('A', () => 5)).toBe(5);
+    expect(() =>
+      turns.run('A', () => {
+        throw new Error('at once');
+      }),
+    ).toThrow('at once');
+    expect(turns.run('A', () => 6)).toBe(6);
+    expect(turns.size).toBe(0);
+    expect(turns.entries).toBe(0);
+  });
+
+  it('makes a call from inside a running step wait for that step, and a step that ends at once wait for one under way', async () => {
+    const turns = new ClientTurns();
+    const order: string[] = [];
+    let inner: unknown;
+    const outer = turns.run('A', () => {
+      // A lifecycle subscriber acting at once, say: it runs after the step it was called from, not inside it.
+      inner = turns.run('A', () => order.push('inner'));
+      order.push('outer');
+      return 'outer done';
+    });
+    expect(outer).toBe('outer done');
+    expect(inner).toBeInstanceOf(Promise);
+    await inner;
+    expect(order).toEqual(['outer', 'inner']);
+
+    const slow = gate();
+    const first = turns.run('B', async () => {
+      await slow.promise;
+      order.push('B1');
+    });
+    const second = turns.run('B', () => order.push('B2'));
+    expect(second).toBeInstanceOf(Promise);
+    slow.open();
+    await first;
+    await second;
+    expect(order.slice(-2)).toEqual(['B1', 'B2']);
+  });
 });

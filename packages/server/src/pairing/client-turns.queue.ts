@@ -2,7 +2,8 @@
  * Runs each client's pairing steps (its requests, its answers) one after the other, in the order they came. Without
  * it, a request waiting on a hook (`canPair`, `discovery`) could be overtaken by the same client's answer sent after
  * it: an original client that consents at once to the request crossing its own would be paired by its consent, then
- * told SOURCE_BUSY by its own request. A client with no step under way runs at once (no extra turn of the event loop).
+ * told SOURCE_BUSY by its own request. A client with no step under way runs at once (no extra turn of the event loop),
+ * and a step that ends synchronously leaves nothing behind.
  */
 export class ClientTurns {
   /**
@@ -14,14 +15,36 @@ export class ClientTurns {
   private underWay = 0;
   private idle = 0;
 
-  run<T>(clientId: string, step: () => Promise<T>): Promise<T> {
+  /** A step of some client is running its synchronous part right now (see `run`). */
+  private stepping = false;
+
+  /**
+   * Runs `step` for `clientId` once the client's earlier steps have ended. A step that ends synchronously (the
+   * in-memory store answers at once) returns its value as is: no promise, no entry, no turn of the microtask queue.
+   */
+  run<T>(clientId: string, step: () => T | Promise<T>): T | Promise<T> {
+    // Called from inside a running step (a lifecycle event's subscriber acting at once): it waits for that step's
+    // synchronous part to end, then takes its turn as any other call would.
+    if (this.stepping) return Promise.resolve().then(() => this.run(clientId, step));
     const before = this.tails.get(clientId);
-    if (before === undefined) {
+    // The next step starts once the one before has ended, whether it resolved or threw (its caller sees that).
+    if (before !== undefined) return this.follow(clientId, before.then(step, step), false);
+    this.stepping = true;
+    let result: T | Promise<T>;
+    try {
+      result = step();
+    } finally {
+      this.stepping = false;
+    }
+    return result instanceof Promise ? this.follow(clientId, result as Promise<T>, true) : result;
+  }
+
+  /** Makes `result` the client's last step until it ends; `fresh`: the client had no step under way before it. */
+  private follow<T>(clientId: string, result: Promise<T>, fresh: boolean): Promise<T> {
+    if (fresh) {
       this.underWay++;
       if (this.tails.has(clientId)) this.idle--;
     }
-    // The next step starts once the one before has ended, whether it resolved or threw (its caller sees that).
-    const result = before ? before.then(step, step) : step();
     this.tails.set(clientId, result);
     // The one extra reaction per step: marks the client idle once its last step has ended. It also marks a rejection
     // as handled here; the caller, who has `result`, still sees it.

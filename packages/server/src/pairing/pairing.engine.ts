@@ -1,37 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import type { Subject } from 'rxjs';
-import {
-  type E2eCommitAnswer,
-  P2pDisconnectReason,
-  P2pError,
-  type P2pErrorCode,
-  P2pEvent,
-  type P2pTransport,
-} from 'nest-p2p-gateway-protocol';
+import { type E2eCommitAnswer, P2pDisconnectReason, P2pError, P2pEvent, type P2pTransport } from 'nest-p2p-gateway-protocol';
 import type { ClientTransport } from './client-transport.interface.js';
 import { RelayStats } from './relay.stats.js';
-import { peerInfoOf, targetNoticeOf } from './peer-info.of.js';
-import type { E2eConsent, EarlyOutcome, PairAsking, PairRequestCallback } from './open-requests.registry.js';
+import type { E2eConsent, PairAsking, PairRequestCallback } from './open-requests.registry.js';
 import { OpenRequests, answeredInfo } from './open-requests.registry.js';
 import { ClientTurns } from './client-turns.queue.js';
 import { GraceTimers } from './grace.timers.js';
 import { StoreRetryScheduler } from './store-retry.scheduler.js';
-import { hooksApply, hooksRefusal } from './pair-hooks.check.js';
+import { PairRequestOpener, type RequestSettling } from './pair-request.opener.js';
+import type { Settling } from './settling.type.js';
+import { answeredRequestOf } from './answered-request.of.js';
 import { LifecycleEvents } from './lifecycle-events.emitter.js';
 import type { P2pLifecycleEvent } from './p2p-lifecycle.event.js';
 import type { ResolvedP2pOptions } from '../options/p2p-options.resolve.js';
 import {
   type ClientRecord,
+  type ConfirmOutcome,
   type PairingRequest,
   type PairingStore,
   type RegisterOutcome,
   type RemovedClient,
-  type ReserveOutcome,
   type ResumedClient,
-  isStoreUnavailable,
+  type UnpairOutcome,
 } from '../stores/pairing-store.interface.js';
 
 export type { E2eConsent, PairRequestCallback } from './open-requests.registry.js';
+export type { Settling } from './settling.type.js';
 
 /**
  * The pairing logic: every state change goes through the store first, then the cached peers and the notices follow.
@@ -46,6 +40,8 @@ export class PairingEngine {
   /** Requests opened (or being opened) by sources connected to this node. */
   private readonly openRequests: OpenRequests;
   private readonly turns = new ClientTurns();
+  /** Opens the requests of this node's sources. */
+  private readonly opener: PairRequestOpener;
   private readonly retries = new StoreRetryScheduler();
   private readonly graceTimers = new GraceTimers();
   private transport?: ClientTransport;
@@ -61,6 +57,14 @@ export class PairingEngine {
     readonly options: ResolvedP2pOptions,
   ) {
     this.openRequests = new OpenRequests(options.pairTimeoutMs, (open) => this.retries.run(() => this.expire(open.request)));
+    const settling: RequestSettling = {
+      store,
+      options,
+      transport: () => this.wire,
+      closeRequest: (request, error, e2e) => this.closeRequest(request, error, e2e),
+      answerLocalRequest: (request, error, e2e) => this.answerLocalRequest(request, error, e2e),
+    };
+    this.opener = new PairRequestOpener(settling, this.lifecycle, this.openRequests, this.retries);
   }
 
   attachTransport(transport: ClientTransport): void {
@@ -174,81 +178,10 @@ export class PairingEngine {
    * requests and answers take effect in the order they came (ClientTurns). `e2eCommitment`: the source's e2e
    * pre-commitment (docs/e2e.md), passed on only to a target that declared the ability, kept only while it is open.
    */
-  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Promise<void> {
+  requestPairing(sourceId: string, targetId: string, callback: PairRequestCallback, e2eCommitment?: string): Settling<void> {
     const asking: PairAsking = { sourceId, targetId, callback, e2eCommitment };
     // The host app's hooks first, when it set any (they may refuse), then the request itself.
-    return this.turns.run(sourceId, () =>
-      hooksApply(this.options, sourceId, targetId) ? this.openCheckedRequest(asking) : this.reserve(asking),
-    );
-  }
-
-  private async openCheckedRequest(asking: PairAsking): Promise<void> {
-    const { sourceId, targetId, callback } = asking;
-    const refused = await hooksRefusal(this.options, sourceId, targetId);
-    if (!refused) return this.reserve(asking);
-    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code: refused.code });
-    callback(refused);
-  }
-
-  /** Reserves the pairing in the store, then asks the target (or answers the source at once). */
-  private async reserve(asking: PairAsking): Promise<void> {
-    const { sourceId, targetId } = asking;
-    const request: PairingRequest = { requestId: this.wire.newRequestId?.() ?? randomUUID(), sourceId, targetId };
-    // Until the store's answer is read here, a crossing request may settle this one already (on another node too).
-    const early = this.openRequests.beginOpening(request.requestId);
-    let reserved: ReserveOutcome;
-    try {
-      reserved = await this.store.reservePairing(request);
-    } catch (cause) {
-      // Unanswered (STORE_UNAVAILABLE), it may be made yet (ioredis retries it) with nobody to ask the target or time
-      // it out: withdrawn once it would have timed out (a no-op for one never made, or that a crossing request paired).
-      if (isStoreUnavailable(cause)) this.retries.later(this.options.pairTimeoutMs, () => this.store.cancelPairing(request));
-      throw cause;
-    } finally {
-      this.openRequests.endOpening(request.requestId);
-    }
-    this.reserved(request, reserved, early, asking);
-  }
-
-  /** What follows the store's answer to a request (kept out of `reserve`: an async function's frame is per call). */
-  private reserved(request: PairingRequest, reserved: ReserveOutcome, early: EarlyOutcome, asking: PairAsking): void {
-    const { callback, e2eCommitment } = asking;
-    const { sourceId, targetId } = request;
-    if (!reserved.ok) {
-      const code: P2pErrorCode = reserved.code === 'NOT_CONNECTED' ? 'INTERNAL_ERROR' : reserved.code;
-      if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-refused', sourceId, targetId, code });
-      callback(new P2pError(code, undefined, P2pEvent.REGISTER));
-      return;
-    }
-    const { source, target } = reserved;
-    if (reserved.crossed) return this.pairCrossing(source, target, reserved.crossed, callback);
-    // Paired with the target already (its consent to the target's request came first): the request's answer is yes.
-    if (reserved.already) return callback(undefined, peerInfoOf(source, target));
-    // Its timeout runs on the open requests' one expiry timer (no timer per request).
-    const targetConnectionId = target.connectionId;
-    const notice = targetNoticeOf(source, target, e2eCommitment);
-    const committed = notice?.e2eCommitment !== undefined;
-    const targetInfo = peerInfoOf(source, target);
-    this.openRequests.add({ request, targetConnectionId, targetInfo, callback, committed, expiresAt: 0, expired: false });
-    if (this.lifecycle.watched) this.lifecycle.emit({ type: 'pair-requested', sourceId, targetId });
-    // Settled before it could be sent: the target needs no asking.
-    if (early.settled) return this.answerLocalRequest(request, early.settled.error);
-    // Protocol 3 targets also learn the source's version (whether the pairing can run the reliable channel).
-    if (notice) this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId, notice);
-    else this.wire.send(targetConnectionId, P2pEvent.REGISTER, sourceId);
-  }
-
-  /**
-   * The store paired `source` with `target` at once: its request crossed `crossed`, the target's own request to it,
-   * which consents to it. Both requests are answered as consented; the 'paired' event is the crossed request's, so one
-   * pairing makes one event. No P2P_REGISTER goes to the target: the one `crossed` sent to the source is settled by
-   * the source's own `pair()` resolving (a late consent to it is acknowledged, see `answerRequest`).
-   */
-  private pairCrossing(source: ClientRecord, target: ClientRecord, crossed: PairingRequest, callback: PairRequestCallback): void {
-    this.wire.setPeer(source.connectionId, { clientId: target.clientId, connectionId: target.connectionId });
-    this.wire.setPeer(target.connectionId, { clientId: source.clientId, connectionId: source.connectionId });
-    this.closeRequest(crossed);
-    callback(undefined, peerInfoOf(source, target));
+    return this.turns.run(sourceId, () => this.opener.open(asking));
   }
 
   /**
@@ -256,25 +189,31 @@ export class PairingEngine {
    * Resolves to the error to report to the target, or undefined when its answer took effect. `e2e`: the target's e2e
    * key with its consent, passed on to the source with the pairing's answer (then marked `passed`), never kept.
    */
-  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Promise<P2pError | undefined> {
-    return this.turns.run(targetId, () => this.answer(targetId, consent, claimedSourceId, e2e));
+  answerRequest(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Settling<P2pError | undefined> {
+    return this.turns.run(targetId, () => {
+      const immediate = this.store.immediate;
+      if (!immediate) return this.answerLater(targetId, consent, claimedSourceId, e2e);
+      const request = answeredRequestOf(immediate.getClient(targetId), targetId, consent, claimedSourceId);
+      if (!request || request instanceof P2pError) return request;
+      if (consent) return this.confirmed(request, immediate.confirmPairing(request), e2e);
+      return this.refused(request, immediate.cancelPairing(request));
+    });
   }
 
-  private async answer(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Promise<P2pError | undefined> {
-    const target = await this.store.getClient(targetId);
-    const state = target?.state;
-    // A consent from a client paired with that source already: late, for the request its own crossing request settled.
-    if (consent && state?.kind === 'paired' && (claimedSourceId ?? state.peerId) === state.peerId) return undefined;
-    if (state?.kind !== 'asked' || (claimedSourceId !== undefined && claimedSourceId !== state.otherId)) {
-      return new P2pError('NO_PENDING_REQUEST');
-    }
-    const request: PairingRequest = { requestId: state.requestId, sourceId: state.otherId, targetId };
-    if (!consent) {
-      if (!(await this.store.cancelPairing(request))) return new P2pError('NO_PENDING_REQUEST');
-      this.closeRequest(request, new P2pError('PAIR_REFUSED', undefined, P2pEvent.REGISTER));
-      return undefined;
-    }
-    const confirmed = await this.store.confirmPairing(request);
+  private async answerLater(targetId: string, consent: boolean, claimedSourceId?: string, e2e?: E2eConsent): Promise<P2pError | undefined> {
+    const request = answeredRequestOf(await this.store.getClient(targetId), targetId, consent, claimedSourceId);
+    if (!request || request instanceof P2pError) return request;
+    if (consent) return this.confirmed(request, await this.store.confirmPairing(request), e2e);
+    return this.refused(request, await this.store.cancelPairing(request));
+  }
+
+  private refused(request: PairingRequest, cancelled: boolean): P2pError | undefined {
+    if (!cancelled) return new P2pError('NO_PENDING_REQUEST');
+    this.closeRequest(request, new P2pError('PAIR_REFUSED', undefined, P2pEvent.REGISTER));
+    return undefined;
+  }
+
+  private confirmed(request: PairingRequest, confirmed: ConfirmOutcome, e2e: E2eConsent | undefined): P2pError | undefined {
     if (!confirmed.ok) return new P2pError('NO_PENDING_REQUEST');
     const { source, target: paired } = confirmed;
     this.wire.setPeer(source.connectionId, { clientId: paired.clientId, connectionId: paired.connectionId });
@@ -285,8 +224,12 @@ export class PairingEngine {
   }
 
   /** `P2P_UNREGISTER`: the client ends its pairing, in turn after its own requests and answers sent before it. */
-  unregister(clientId: string): Promise<boolean> {
-    return this.turns.run(clientId, () => this.unpair(clientId, P2pDisconnectReason.UNREGISTERED, false));
+  unregister(clientId: string): Settling<boolean> {
+    return this.turns.run(clientId, () => {
+      const immediate = this.store.immediate;
+      if (!immediate) return this.unpair(clientId, P2pDisconnectReason.UNREGISTERED, false);
+      return this.unpaired(immediate.unpair(clientId), clientId, P2pDisconnectReason.UNREGISTERED, false);
+    });
   }
 
   /**
@@ -294,7 +237,11 @@ export class PairingEngine {
    * False when it was not paired.
    */
   async unpair(clientId: string, reason: string, notifyBoth: boolean): Promise<boolean> {
-    const ended = await this.store.unpair(clientId);
+    return this.unpaired(await this.store.unpair(clientId), clientId, reason, notifyBoth);
+  }
+
+  /** What follows the store's end of a pairing; a promise only when a side was away (its hold ends too). */
+  private unpaired(ended: UnpairOutcome | undefined, clientId: string, reason: string, notifyBoth: boolean): Settling<boolean> {
     if (!ended) return false;
     const { record, peer } = ended;
     this.wire.setPeer(record.connectionId, undefined);
@@ -303,8 +250,18 @@ export class PairingEngine {
     if (notifyBoth) this.wire.send(record.connectionId, P2pEvent.DISCONNECT, peer.clientId, reason);
     if (this.lifecycle.watched) this.lifecycle.emit({ type: 'unpaired', clientId, peerId: peer.clientId, reason });
     // A side that was away only stayed for its pairing: with the pairing gone, so is it.
-    if (record.detachedUntil !== undefined) await this.releaseHeld(record, reason);
-    if (peer.detachedUntil !== undefined) await this.releaseHeld(peer, reason);
+    if (record.detachedUntil === undefined && peer.detachedUntil === undefined) return true;
+    // Copies taken now: the immediate store calls answer with the store's own records, read in this step only.
+    return this.releaseBoth(
+      record.detachedUntil === undefined ? undefined : { ...record },
+      peer.detachedUntil === undefined ? undefined : { ...peer },
+      reason,
+    );
+  }
+
+  private async releaseBoth(record: ClientRecord | undefined, peer: ClientRecord | undefined, reason: string): Promise<boolean> {
+    if (record) await this.releaseHeld(record, reason);
+    if (peer) await this.releaseHeld(peer, reason);
     return true;
   }
 

@@ -184,7 +184,7 @@ export interface PairingStore {
   cancelPairing(request: PairingRequest): Promise<boolean>;
 
   /** Ends the pairing of `clientId`, freeing both; returns both records, or undefined if it was not paired. */
-  unpair(clientId: string): Promise<{ record: ClientRecord; peer: ClientRecord } | undefined>;
+  unpair(clientId: string): Promise<UnpairOutcome | undefined>;
 
   /**
    * Records the path `clientId`'s traffic takes now (relay or direct), in its paired state: false (and no change) when
@@ -196,6 +196,31 @@ export interface PairingStore {
   listPairings(): Promise<Pairing[]>;
 
   counts(): Promise<StoreCounts>;
+
+  /**
+   * Optional, for a store whose state lives in this process (the in-memory store): the pairing hot path's calls,
+   * answered synchronously. Each returns what the method of the same name resolves to, with the same effect; the
+   * engine uses them when present, so a pair + unpair makes no promise and waits no microtask turn. The store stays
+   * the single source of truth: these are the same operations on the same state, only not wrapped in a promise. The
+   * records they return may be the store's own rather than copies: a caller reads them in the same synchronous step,
+   * and never changes or keeps them.
+   */
+  readonly immediate?: ImmediatePairingCalls;
+}
+
+/** The synchronous form of the store calls a pairing and an unpairing make (see `PairingStore.immediate`). */
+export interface ImmediatePairingCalls {
+  getClient(clientId: string): ClientRecord | undefined;
+  reservePairing(request: PairingRequest): ReserveOutcome;
+  confirmPairing(request: PairingRequest): ConfirmOutcome;
+  cancelPairing(request: PairingRequest): boolean;
+  unpair(clientId: string): UnpairOutcome | undefined;
+}
+
+/** Both sides of a pairing that `unpair` ended, as they are now (free). */
+export interface UnpairOutcome {
+  record: ClientRecord;
+  peer: ClientRecord;
 }
 
 /**

@@ -53,14 +53,20 @@ export class ConnectionRouter implements ClientTransport, GatewayContext, LocalN
   }
 
   setPeer(connectionId: string, peer: PeerRef | undefined): void {
-    if (this.namespace.sockets.has(connectionId)) this.setLocalPeer(connectionId, peer);
+    const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
+    if (socket) this.setPeerOf(socket, peer);
     else this.cluster?.setPeer(connectionId, peer);
   }
 
   setLocalPeer(connectionId: string, peer: PeerRef | undefined): void {
     const socket = this.namespace.sockets.get(connectionId) as P2pSocket | undefined;
-    const conn = socket?.data.p2p;
-    if (!socket || !conn) return;
+    if (socket) this.setPeerOf(socket, peer);
+  }
+
+  /** Points a socket of this node at its peer (undefined: none), and delivers or fails what it held meanwhile. */
+  private setPeerOf(socket: P2pSocket, peer: PeerRef | undefined): void {
+    const conn = socket.data.p2p;
+    if (!conn) return;
     conn.peer = peer;
     if (!conn.outbox) return;
     if (!peer) return failHeldRelays(conn, socket, new P2pError('PEER_DISCONNECTED'));

@@ -29,13 +29,17 @@ interface WebSocketTransport {
   readonly socket?: { readonly _socket?: Partial<CorkableSocket> };
 }
 
+interface HookedTransport extends WebSocketTransport {
+  p2pClassSend: WebSocketTransport['send'];
+}
+
 interface EngineConnection extends EventEmitter {
   readonly transport?: WebSocketTransport;
 }
 
 /** The `send` of every hooked transport (`this`), shared: the class's own `send`, with the TCP socket corked. */
-function sendCorked(this: WebSocketTransport, packets: unknown[]): void {
-  const send = (Object.getPrototypeOf(this) as WebSocketTransport).send;
+function sendCorked(this: HookedTransport, packets: unknown[]): void {
+  const send = this.p2pClassSend;
   const tcp = this.socket?._socket;
   if (packets.length < 2 || typeof tcp?.cork !== 'function' || typeof tcp.uncork !== 'function') {
     return send.call(this, packets);
@@ -52,6 +56,8 @@ function sendCorked(this: WebSocketTransport, packets: unknown[]): void {
 function hookTransport(transport: WebSocketTransport | undefined): void {
   if (transport?.name !== 'websocket' || typeof transport.send !== 'function') return;
   if (Object.prototype.hasOwnProperty.call(transport, 'send')) return;
+  // The class's own send, kept on the transport: read once here rather than from the prototype on every flush.
+  (transport as HookedTransport).p2pClassSend = transport.send;
   transport.send = sendCorked;
 }
 

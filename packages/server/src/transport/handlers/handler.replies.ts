@@ -1,6 +1,7 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
 import { isStoreUnavailable } from '../../stores/pairing-store.interface.js';
+import type { Settling } from '../../pairing/settling.type.js';
 
 export type AnyFunction = (...args: unknown[]) => void;
 
@@ -38,6 +39,29 @@ export function answerControl(socket: P2pSocket, ack: AnyFunction | undefined, e
     else ack(true);
   } else if (error) {
     sendError(socket, error);
+  }
+}
+
+/**
+ * Runs a control event's engine step and hands its outcome to `reply`: at once when the step ended synchronously (the
+ * in-memory store: no promise on the hot path), else once its promise resolves. A step or reply that throws, at once
+ * or later, is answered with a failure code (`internalError`).
+ */
+export function replyWhenSettled<T>(
+  socket: P2pSocket,
+  ack: AnyFunction | undefined,
+  event: string,
+  step: () => Settling<T>,
+  reply: (socket: P2pSocket, ack: AnyFunction | undefined, outcome: T) => void,
+): void {
+  try {
+    const outcome = step();
+    if (!(outcome instanceof Promise)) return reply(socket, ack, outcome);
+    outcome
+      .then((settled) => reply(socket, ack, settled))
+      .catch((cause: unknown) => answerControl(socket, ack, internalError(socket, event, cause)));
+  } catch (cause) {
+    answerControl(socket, ack, internalError(socket, event, cause));
   }
 }
 

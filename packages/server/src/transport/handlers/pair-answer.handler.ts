@@ -1,7 +1,7 @@
 import { P2pError, P2pEvent, e2eCommitAnswerOf } from 'nest-p2p-gateway-protocol';
 import type { E2eConsent } from '../../pairing/pairing.engine.js';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
-import { answerControl, asFunction, internalError } from './handler.replies.js';
+import { answerControl, asFunction, replyWhenSettled } from './handler.replies.js';
 
 /**
  * `P2P_REGISTER_SUCCESS` / `P2P_REGISTER_FAILED`: the target answers the request open to it. The original client sends
@@ -22,13 +22,16 @@ function answerPairRequest(socket: P2pSocket, consent: boolean, args: unknown[])
   const { clientId, gateway, registration } = socket.data.p2p;
   const answer = consent && registration.e2eCommit === true ? e2eCommitAnswerOf(extra) : undefined;
   const e2e: E2eConsent | undefined = answer && { answer };
-  gateway.engine
-    .answerRequest(clientId, consent, claimedSourceId ?? undefined, e2e)
-    .then((error) => {
+  replyWhenSettled(
+    socket,
+    ack,
+    event,
+    () => gateway.engine.answerRequest(clientId, consent, claimedSourceId ?? undefined, e2e),
+    (_, ack, error) => {
       if (!error && e2e?.passed && ack) ack(true, null, { e2eCommitted: true });
       else answerControl(socket, ack, error && new P2pError(error.code, error.message, event));
-    })
-    .catch((cause: unknown) => answerControl(socket, ack, internalError(socket, event, cause)));
+    },
+  );
 }
 
 export function onPairConsent(this: P2pSocket, ...args: unknown[]): void {

@@ -1,7 +1,8 @@
 import { P2P_RELIABLE_PROTOCOL, P2pError, P2pEvent, e2eCommitRequestOf } from 'nest-p2p-gateway-protocol';
 import { clientIdProblem } from '../../options/client-id.rule.js';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
-import { answerControl, dataArgument, internalError, sendError, trailingAck } from './handler.replies.js';
+import type { PairRequestCallback } from '../../pairing/pairing.engine.js';
+import { answerControl, dataArgument, replyWhenSettled, sendError, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.REGISTER;
 
@@ -25,16 +26,13 @@ export function onPairRequest(this: P2pSocket, target: unknown, extra?: unknown)
   // event or log line sees it (and without echoing it back).
   const problem = clientIdProblem(targetId, gateway.engine.options);
   if (problem) return answerControl(socket, answer, new P2pError('INVALID_CLIENT_ID', `targetClientId ${problem}`, EVENT));
-  gateway.engine
-    .requestPairing(
-      clientId,
-      targetId,
-      (error, peer) => {
-        // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
-        if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
-        else answerControl(socket, answer, error);
-      },
-      e2e?.e2eCommitment,
-    )
-    .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
+  const answered: PairRequestCallback = (error, peer) => {
+    // Protocol 3 sources learn their new peer's version with the ack: `ack(true, null, {peerProtocol})`.
+    if (!error && peer && protocolVersion >= P2P_RELIABLE_PROTOCOL) answer(true, null, peer);
+    else answerControl(socket, answer, error);
+  };
+  // The callback answers the source: the step's own outcome needs no reply, only its failure does.
+  replyWhenSettled(socket, answer, EVENT, () => gateway.engine.requestPairing(clientId, targetId, answered, e2e?.e2eCommitment), noReply);
 }
+
+function noReply(): void {}

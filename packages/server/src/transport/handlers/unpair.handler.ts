@@ -1,6 +1,6 @@
 import { P2pError, P2pEvent } from 'nest-p2p-gateway-protocol';
 import type { P2pSocket } from '../../connection/p2p-connection.state.js';
-import { answerControl, internalError, trailingAck } from './handler.replies.js';
+import { type AnyFunction, answerControl, replyWhenSettled, trailingAck } from './handler.replies.js';
 
 const EVENT = P2pEvent.UNREGISTER;
 
@@ -9,8 +9,9 @@ export function onUnpair(this: P2pSocket): void {
   const socket = this;
   const answer = trailingAck(arguments);
   const { clientId, gateway } = socket.data.p2p;
-  gateway.engine
-    .unregister(clientId)
-    .then((ended) => answerControl(socket, answer, ended ? undefined : new P2pError('NOT_PAIRED', undefined, EVENT)))
-    .catch((cause: unknown) => answerControl(socket, answer, internalError(socket, EVENT, cause)));
+  replyWhenSettled(socket, answer, EVENT, () => gateway.engine.unregister(clientId), replyUnpaired);
+}
+
+function replyUnpaired(socket: P2pSocket, answer: AnyFunction | undefined, ended: boolean): void {
+  answerControl(socket, answer, ended ? undefined : new P2pError('NOT_PAIRED', undefined, EVENT));
 }
