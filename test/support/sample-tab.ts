@@ -75,10 +75,15 @@ export function logShows(page: Page, text: string, timeout = 10_000): Promise<vo
   return page.locator('#log li').filter({ hasText: text }).first().waitFor({ timeout });
 }
 
-/** Pairs `source` with `targetId` through the page, as a person would: refresh the list, click the target. */
-export async function pairThroughPage(source: Page, targetId: string): Promise<void> {
+/** Asks to pair `source` with `targetId` through the page, as a person would: refresh the list, click the target. */
+export async function askThroughPage(source: Page, targetId: string): Promise<void> {
   await source.getByRole('button', { name: 'Refresh clients' }).click();
   await source.getByRole('button', { name: `Pair with ${targetId}` }).click();
+}
+
+/** Pairs `source` with `targetId` through the page (`askThroughPage`), and waits until it shows them paired. */
+export async function pairThroughPage(source: Page, targetId: string): Promise<void> {
+  await askThroughPage(source, targetId);
   await statusIs(source, `paired with ${targetId}`);
 }
 
