@@ -15,11 +15,11 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
 import { numberOption } from '../harness/number.option.js';
 import { ServerProcess as Gateway } from '../harness/server-process.js';
 import { median } from './alternating.rounds.js';
+import { type P2pClientClass, connectE2eClient } from './e2e-client.connect.js';
 
 const ROUNDS = numberOption('rounds', 31);
 const BULK = numberOption('bulk', 5_000);
@@ -27,21 +27,9 @@ const PAYLOAD = 'x'.repeat(100);
 const againstAt = process.argv.indexOf('--against');
 const AGAINST = againstAt >= 0 ? process.argv[againstAt + 1] : undefined;
 
-type Client = typeof P2pClient;
-const Against: Client | undefined = AGAINST
-  ? ((await import(pathToFileURL(resolve(AGAINST, 'dist/packages/client/src/index.js')).href)) as { P2pClient: Client }).P2pClient
+const Against: P2pClientClass | undefined = AGAINST
+  ? ((await import(pathToFileURL(resolve(AGAINST, 'dist/packages/client/src/index.js')).href)) as { P2pClient: P2pClientClass }).P2pClient
   : undefined;
-
-async function connect(url: string, clientId: string, e2e: boolean, Kind: Client): Promise<P2pClient<Socket>> {
-  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
-  const client = new Kind(socket, { clientId, e2e });
-  socket.connect();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return client;
-}
 
 interface Round {
   /** How long `pair()` itself takes. */
@@ -52,9 +40,9 @@ interface Round {
   answeredMs: number;
 }
 
-async function round(server: Gateway, id: string, e2e: boolean, Kind: Client = P2pClient): Promise<Round> {
-  const target = await connect(server.url, `t-${id}`, e2e, Kind);
-  const source = await connect(server.url, `s-${id}`, e2e, Kind);
+async function round(server: Gateway, id: string, e2e: boolean, Kind: P2pClientClass = P2pClient): Promise<Round> {
+  const target = await connectE2eClient(server.url, `t-${id}`, e2e, Kind);
+  const source = await connectE2eClient(server.url, `s-${id}`, e2e, Kind);
   let firstAt = 0;
   let delivered = 0;
   let done: () => void = () => undefined;

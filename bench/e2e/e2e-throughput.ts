@@ -11,10 +11,11 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type Socket, io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
 import type { ServerProcess } from '../harness/server-process.js';
 import { alternatingRounds, median } from './alternating.rounds.js';
+import { connectE2eClient } from './e2e-client.connect.js';
 
 const ROUNDS = 7;
 const PINGS = 50;
@@ -22,17 +23,6 @@ const MESSAGES = 20_000;
 /** Messages sent one per turn of the event loop (an app that sends as things happen: no burst, so no sealed batch). */
 const LONE = 5_000;
 const PAYLOAD = 'x'.repeat(100);
-
-async function connect(url: string, clientId: string, e2e: boolean): Promise<P2pClient<Socket>> {
-  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
-  const client = new P2pClient(socket, { clientId, e2e });
-  socket.connect();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return client;
-}
 
 interface Round {
   perSecond: number;
@@ -76,8 +66,8 @@ async function warmRoundTrip(source: P2pClient<Socket>): Promise<number> {
 
 async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
   const url = server.url;
-  const target = await connect(url, `t-${id}`, e2e);
-  const source = await connect(url, `s-${id}`, e2e);
+  const target = await connectE2eClient(url, `t-${id}`, e2e);
+  const source = await connectE2eClient(url, `s-${id}`, e2e);
   let delivered = 0;
   let firstAt = 0;
   let done: () => void = () => undefined;
