@@ -8,13 +8,14 @@
  * the last one, and the CPU time per message of the sender's process, the receiver's and the gateway's. Medians.
  * Results go to bench/results/e2e-two-process.{md,json}.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Socket, io } from 'socket.io-client';
 import { P2pClient } from '../../packages/client/src/index.js';
+import { nextMessage } from '../harness/child-message.js';
 import type { ServerProcess } from '../harness/server-process.js';
 import { alternatingRounds } from './alternating.rounds.js';
 
@@ -22,6 +23,13 @@ const ROUNDS = 5;
 const MESSAGES = 20_000;
 const PAYLOAD = 'x'.repeat(100);
 const PEER = fileURLToPath(new URL('./e2e-peer.process.js', import.meta.url));
+
+/** What the receiver's process reports over IPC. */
+interface PeerMessage {
+  type: string;
+  cpuMicros?: number;
+  at?: number;
+}
 
 interface Round {
   /** From `pair()` resolving to the probe's delivery in the receiver's process (both on the machine's clock). */
@@ -34,22 +42,9 @@ interface Round {
   gatewayCpuMicros: number;
 }
 
-/** The next IPC message of `type` from `child`. */
-function next(child: ChildProcess, type: string): Promise<{ type: string; cpuMicros?: number; at?: number }> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; cpuMicros?: number; at?: number }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message);
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`the receiver exited (${code}) before ${type}`)));
-  });
-}
-
 async function round(server: ServerProcess, id: string, e2e: boolean): Promise<Round> {
   const peer = fork(PEER, [server.url, `t-${id}`, e2e ? '1' : '0', String(MESSAGES)]);
-  await next(peer, 'ready');
+  await nextMessage(peer, 'ready');
   const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
   const source = new P2pClient<Socket>(socket, { clientId: `s-${id}`, e2e });
   socket.connect();
@@ -58,17 +53,17 @@ async function round(server: ServerProcess, id: string, e2e: boolean): Promise<R
     socket.once('connect_error', reject);
   });
   const answered = new Promise<number>((resolve) => socket.once('answer', () => resolve(performance.now())));
-  const first = next(peer, 'first');
+  const first = nextMessage<PeerMessage>(peer, 'first');
   await source.pair(`t-${id}`);
   const paired = performance.now();
   source.emit('probe', -1);
   const answeredAt = await answered;
   const { at: firstAt } = await first;
   peer.send({ type: 'start' });
-  await next(peer, 'started');
+  await nextMessage(peer, 'started');
   const own0 = process.cpuUsage();
   const gateway0 = (await server.stats(false)).cpuMicros;
-  const done = next(peer, 'done');
+  const done = nextMessage<PeerMessage>(peer, 'done');
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) if (!source.emit('m', PAYLOAD, i)) await source.drained();
   const { cpuMicros: receiverCpu } = await done;

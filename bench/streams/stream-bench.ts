@@ -9,6 +9,8 @@
  *   flight for the bare relay (4 MiB, against the stream's 1 MiB of credit through a gateway, RELAY_CREDIT_BYTES: the
  *   stronger setting for the baseline; the stream moved as fast with 4 MiB). What the stream adds (numbered frames,
  *   credit, its SHA-256 receipt on both sides) is what is measured;
+ *   and the same again with the sender and the receiver each in a process of its own, for both (two-process.transfer.ts):
+ *   in real use they are on different machines, while here both clients share this process's one thread;
  * - over the direct path (WebRTC on loopback, node-datachannel), against the library's own ceiling: a raw data channel
  *   between two node-datachannel peer connections in this process, messages of the chunk size, gated on
  *   `bufferedamountlow` with the direct path's buffer bound, no code of this project (raw-datachannel.transfer.ts), in
@@ -23,11 +25,11 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import nodeDataChannel from 'node-datachannel';
-import { type Socket, io } from 'socket.io-client';
-import { P2pClient, type P2pClientOptions, type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
+import { type RTCPeerConnectionConstructor, Sha256 } from '../../packages/client/src/index.js';
 import { ServerProcess } from '../harness/server-process.js';
-import { type CpuFigures, bareTransfer, cpuNow, cpuPerMiB, generated } from './bare-relay.transfer.js';
+import { type CpuFigures, bareTransfer, connectClient, cpuNow, cpuPerMiB, generated, receiveStream } from './bare-relay.transfer.js';
 import { type RawChannelFigures, rawDataChannelTransfer, wrtcPeers } from './raw-datachannel.transfer.js';
+import { twoProcessAgainstBare, twoProcessRows, withServer } from './two-process.transfer.js';
 
 const short = process.argv.includes('--short');
 const MiB = 1024 * 1024;
@@ -42,17 +44,6 @@ const LIFTED_ROUNDS = 3;
 const DIRECT_ROUNDS = 3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function connect(url: string, clientId: string, options: P2pClientOptions = {}): Promise<P2pClient<Socket>> {
-  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
-  const client = new P2pClient(socket, { clientId, ...options });
-  socket.connect();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return client;
-}
 
 interface TransferFigures extends Partial<CpuFigures> {
   mibPerSec: number;
@@ -85,8 +76,8 @@ async function transfer(
   // The default window (4 MiB): the bytes in flight of the bare relay's raw clients.
   const windowOption = process.env.BENCH_STREAM_WINDOW;
   const streams = { streams: { chunkBytes: CHUNK, ...(windowOption ? { windowBytes: Number(windowOption) } : {}) } };
-  const a = await connect(server.url, `a-${id}`, { ...webrtc, ...streams });
-  const b = await connect(server.url, `b-${id}`, { ...webrtc, ...streams });
+  const a = await connectClient(server.url, `a-${id}`, { ...webrtc, ...streams });
+  const b = await connectClient(server.url, `b-${id}`, { ...webrtc, ...streams });
   await a.pair(`b-${id}`);
   if (options.direct) {
     const deadline = Date.now() + 30_000;
@@ -99,16 +90,7 @@ async function transfer(
   for (const side of [a, b]) side.socket.on('P2P_ERROR', (e: { code?: string }) => e.code === 'RATE_LIMITED' && rateLimited++);
   const delays: number[] = [];
   b.socket.on('chat', (sentAt: number) => delays.push(performance.now() - sentAt));
-  const received = new Promise<string>((resolve, reject) => {
-    b.once('stream', (incoming) => {
-      incoming.accept();
-      void (async () => {
-        const hash = new Sha256();
-        for await (const chunk of incoming.readable as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
-        resolve(hash.hex());
-      })().catch(reject);
-    });
-  });
+  const received = receiveStream(b);
   const gatewayRss0 = options.memory ? (await server.stats(true)).rssBytes : 0;
   global.gc?.();
   const clientRss0 = process.memoryUsage().rss;
@@ -151,17 +133,11 @@ async function transfer(
   };
 }
 
-async function withServer<T>(server: ServerProcess, run: (server: ServerProcess) => Promise<T>): Promise<T> {
-  await server.start();
-  try {
-    return await run(server);
-  } finally {
-    await server.stop();
-  }
-}
-
 const unpinned = { pinned: false } as const;
-/** 'direct', 'lifted' (with the bare relay), 'relay', 'bare' or 'long': that run alone, for trying options or profiling. */
+/**
+ * 'direct', 'lifted' (with the bare relay), 'two' (the same with the sender and the receiver in two processes),
+ * 'relay', 'bare' or 'long': that run alone, for trying options or profiling.
+ */
 const only = process.env.BENCH_STREAM_ONLY;
 /**
  * The lifted relay against the bare one, in alternating rounds (this machine's load varies from second to second):
@@ -198,6 +174,11 @@ async function liftedAgainstBare(): Promise<{
 if (only === 'lifted') {
   const { relayLifted, bare } = await liftedAgainstBare();
   console.log({ lifted: relayLifted.mibPerSec, bare, ratio: relayLifted.mibPerSec / bare });
+  process.exit(0);
+}
+if (only === 'two') {
+  const { stream, bare } = await twoProcessAgainstBare(LIFTED_ROUNDS, LIFTED_BYTES, CHUNK);
+  console.log({ stream, bare, ratio: stream.mibPerSec / bare.mibPerSec });
   process.exit(0);
 }
 if (only === 'long') {
@@ -274,6 +255,7 @@ console.log('relay, default limits', relayDefault);
 const { relayLifted, bare, bareFigures, rounds } = await liftedAgainstBare();
 console.log('relay, limits lifted', relayLifted);
 console.log('bare Socket.IO binary relay', bare);
+const twoProcess = await twoProcessAgainstBare(LIFTED_ROUNDS, LIFTED_BYTES, CHUNK);
 const { direct, raw, wrtc, rounds: directRounds } = await directAgainstRaw();
 const hashMsPerMiB = sha256CpuMsPerMiB();
 console.log('direct', direct);
@@ -303,6 +285,7 @@ const rows = [
     '-',
   ],
   ['bare Socket.IO binary relay (median of 3 rounds)', `${LIFTED_BYTES / MiB} MiB`, f(bare), cpuText(bareFigures), '-', '-'],
+  ...twoProcessRows(twoProcess.stream, twoProcess.bare, LIFTED_BYTES, LIFTED_ROUNDS),
   [
     'direct (WebRTC, loopback; median of 3 rounds)',
     `${DIRECT_BYTES / MiB} MiB`,
@@ -353,6 +336,7 @@ const results = {
   relayLifted,
   bareMibPerSec: bare,
   liftedAndBareRounds: rounds,
+  twoProcess,
   direct,
   rawDataChannel: raw,
   ...(wrtc ? { rawWrtcChannel: wrtc } : {}),
